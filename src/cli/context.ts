@@ -1,0 +1,45 @@
+import { resolve } from 'node:path';
+import type { Config } from '../config/load.js';
+import { formatProblem } from '../errors.js';
+import type { Reporter } from './output.js';
+
+/** Flags every command accepts. */
+export interface GlobalOptions {
+  json: boolean;
+  color: boolean;
+  verbose: boolean;
+  yes: boolean;
+  cwd?: string;
+  config?: string;
+}
+
+/** What a command gets: the reporter, the global flags, the project config on demand. */
+export interface Context {
+  out: Reporter;
+  globals: GlobalOptions;
+  /** Aborted on SIGINT/SIGTERM for commands that clean up after themselves. */
+  signal: AbortSignal;
+  cwd: string;
+  config(): Promise<Config>;
+}
+
+export function createContext(out: Reporter, globals: GlobalOptions, signal: AbortSignal): Context {
+  let loaded: Promise<Config> | undefined;
+  const cwd = resolve(globals.cwd ?? process.cwd());
+  return {
+    out,
+    globals,
+    signal,
+    cwd,
+    config() {
+      loaded ??= (async () => {
+        const { loadConfig } = await import('../config/load.js');
+        const config = await loadConfig({ cwd, configPath: globals.config });
+        for (const svc of config.services) if ('password' in svc) out.addSecret(svc.password);
+        for (const w of config.warnings) out.warn(formatProblem(w));
+        return config;
+      })();
+      return loaded;
+    },
+  };
+}

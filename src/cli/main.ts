@@ -1,0 +1,92 @@
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, TmError, type ExitCode } from '../errors.js';
+import type { Context, GlobalOptions } from './context.js';
+
+// Only commander is loaded eagerly: each command's module (and pg, ioredis, execa...) is
+// imported when that command runs, so `tm --help` stays close to `node -e 0`.
+
+type Handler = (ctx: Context, opts: Record<string, unknown>, args: string[]) => Promise<void>;
+type Loader = () => Promise<{ run: Handler }>;
+
+/** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
+export async function main(argv: string[], version: string): Promise<ExitCode> {
+  const program = new Command('tm');
+  let pending: { loader: Loader; cmd: Command; args: string[] } | undefined;
+  const lazy = (loader: Loader) => (...actionArgs: unknown[]) => {
+    const cmd = actionArgs.at(-1) as Command;
+    pending = { loader, cmd, args: cmd.args };
+  };
+  const usage: string[] = [];
+
+  program
+    .description('taskmaster: your whole local stack (Postgres, Redis, app) with one command')
+    .version(version, '-V, --version', 'print the version')
+    .option('--json', 'print the result as one JSON document on stdout')
+    .option('--no-color', 'no colour in output (NO_COLOR works too)')
+    .option('-v, --verbose', 'more detail on stderr')
+    .option('-y, --yes', 'answer yes to questions (required to proceed without a TTY)')
+    .option('-C, --cwd <dir>', 'run as if started in <dir>')
+    .option('--config <file>', 'use this taskmaster.yml instead of searching for one')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: (text) => usage.push(text) })
+    .addHelpText('after', '\nExit codes: 0 ok, 1 problems found, 2 usage, 3 config/env invalid, 4 runtime unavailable,\n5 timeout, 6 migration/seed failed, 70 internal error, 130 interrupted.');
+
+  program
+    .command('health')
+    .description('probe every service (Postgres SELECT 1, Redis PING, HTTP 2xx, TCP) and report latencies')
+    .option('--wait', 'keep probing until every service is ready (exit 5 on timeout)')
+    .option('--timeout <duration>', 'how long --wait waits, e.g. 30s', '30s')
+    .addOption(new Option('--attempt-timeout <duration>', 'bound for one probe attempt').default('2s').hideHelp())
+    .argument('[service...]', 'only these services')
+    .action(lazy(() => import('./commands/health.js')));
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) return commanderExit(err, usage);
+    throw err;
+  }
+  if (!pending) return EXIT.ok;
+
+  const globals = pending.cmd.optsWithGlobals() as GlobalOptions;
+  const { Reporter } = await import('./output.js');
+  const out = new Reporter({ json: Boolean(globals.json), color: globals.color !== false, verbose: Boolean(globals.verbose) });
+  const controller = new AbortController();
+  const interrupted = new Promise<ExitCode>((resolve) => {
+    const onSignal = () => {
+      controller.abort(new TmError('TM_INTERRUPTED', 'interrupted', { exit: EXIT.interrupted }));
+      // Commands that started something get a moment to stop it; the rest end now.
+      setTimeout(() => resolve(EXIT.interrupted), 10_000).unref();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  const { createContext } = await import('./context.js');
+  const ctx = createContext(out, globals, controller.signal);
+  const debug = Boolean(process.env.TM_DEBUG);
+  try {
+    const { run } = await pending.loader();
+    const opts = pending.cmd.opts();
+    return await Promise.race([run(ctx, opts, pending.args).then(() => EXIT.ok as ExitCode), interrupted]);
+  } catch (err) {
+    if (controller.signal.aborted) {
+      out.fail(controller.signal.reason, debug);
+      return EXIT.interrupted;
+    }
+    return out.fail(err, debug);
+  }
+}
+
+/** Help and version exit 0; anything commander rejects is a usage error (exit 2). */
+function commanderExit(err: CommanderError, usage: string[]): ExitCode {
+  if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.ok;
+  if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') return EXIT.usage;
+  const text = usage.join('').trim() || err.message;
+  const [first, ...rest] = text.split('\n');
+  const suggestion = rest.join(' ').match(/\(Did you mean (.+)\?\)/)?.[1];
+  const message = first!.replace(/^error: /, '');
+  const hint = suggestion ? `did you mean ${suggestion}? (tm --help lists commands and flags)` : 'tm --help lists commands and flags';
+  process.stderr.write(`error TM_USAGE ${message}\nhint: ${hint}\n`);
+  return EXIT.usage;
+}

@@ -1,0 +1,134 @@
+import { Chalk, supportsColor, supportsColorStderr, type ChalkInstance } from 'chalk';
+import { EXIT, formatProblem, isTmError, type ExitCode } from '../errors.js';
+import { formatDuration } from '../util/duration.js';
+
+export interface OutputOptions {
+  json: boolean;
+  /** false for --no-color; NO_COLOR is read from env. */
+  color: boolean;
+  verbose: boolean;
+  env?: NodeJS.ProcessEnv;
+  stdout?: NodeJS.WriteStream;
+  stderr?: NodeJS.WriteStream;
+}
+
+/**
+ * The only thing that writes to the terminal. Results go to stdout (one JSON document with
+ * --json), progress and errors to stderr. Spinners only on a TTY outside CI; every line
+ * passes through secret redaction.
+ */
+export class Reporter {
+  readonly json: boolean;
+  readonly verbose: boolean;
+  /** Colours for stdout and stderr (level 0 when colour is off). */
+  readonly c: ChalkInstance;
+  readonly ce: ChalkInstance;
+  readonly interactive: boolean;
+  private readonly stdout: NodeJS.WriteStream;
+  private readonly stderr: NodeJS.WriteStream;
+  private readonly secrets = new Set<string>();
+  private emitted = false;
+
+  constructor(opts: OutputOptions) {
+    const env = opts.env ?? process.env;
+    this.json = opts.json;
+    this.verbose = opts.verbose;
+    this.stdout = opts.stdout ?? process.stdout;
+    this.stderr = opts.stderr ?? process.stderr;
+    // chalk honours FORCE_COLOR by itself but not NO_COLOR.
+    const off = opts.json || !opts.color || (env.NO_COLOR !== undefined && env.NO_COLOR !== '');
+    this.c = new Chalk({ level: off ? 0 : supportsColor ? supportsColor.level : 0 });
+    this.ce = new Chalk({ level: off ? 0 : supportsColorStderr ? supportsColorStderr.level : 0 });
+    this.interactive = Boolean(this.stderr.isTTY) && !env.CI && !opts.json;
+  }
+
+  /** Values that must never be printed (passwords, secrets), replaced by `****`. */
+  addSecret(value: string | undefined): void {
+    if (value && value.length >= 3) this.secrets.add(value);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const s of this.secrets) out = out.split(s).join('****');
+    // Passwords in URLs are masked even when we were not told about them.
+    return out.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s/]+)@/gi, '$1****@');
+  }
+
+  /** The command's result: `human()` text, or `data` as one JSON document with --json. */
+  result(data: unknown, human: () => string): void {
+    this.emitted = true;
+    if (this.json) this.stdout.write(this.redact(JSON.stringify(data, null, 2)) + '\n');
+    else {
+      const text = human();
+      if (text) this.stdout.write(this.redact(text.endsWith('\n') ? text : text + '\n'));
+    }
+  }
+
+  /** A progress or info line on stderr (silent with --json). */
+  info(message: string): void {
+    if (!this.json) this.line(message);
+  }
+
+  debug(message: string): void {
+    if (this.verbose && !this.json) this.line(this.ce.dim(message));
+  }
+
+  warn(message: string): void {
+    this.line(`${this.ce.yellow('warning')} ${message}`);
+  }
+
+  /**
+   * Runs one step of work with progress: a spinner on a TTY, else one line when it starts
+   * (and one when it ends, so logs show durations).
+   */
+  async step<T>(label: string, work: () => Promise<T>, done?: (value: T) => string): Promise<T> {
+    if (this.json) return work();
+    const start = performance.now();
+    if (!this.interactive) {
+      this.line(`${this.ce.dim('…')} ${label}`);
+      const value = await work();
+      this.line(`${this.ce.green('✓')} ${done ? done(value) : label} ${this.ce.dim(`(${formatDuration(performance.now() - start)})`)}`);
+      return value;
+    }
+    const { default: ora } = await import('ora');
+    const spinner = ora({ text: this.redact(label), stream: this.stderr, color: 'cyan' }).start();
+    try {
+      const value = await work();
+      spinner.succeed(this.redact(`${done ? done(value) : label} ${this.ce.dim(`(${formatDuration(performance.now() - start)})`)}`));
+      return value;
+    } catch (err) {
+      spinner.fail(this.redact(label));
+      throw err;
+    }
+  }
+
+  /** Shows an error the way DESIGN.md prescribes and returns the exit code to use. */
+  fail(err: unknown, debug = false): ExitCode {
+    if (isTmError(err)) {
+      const lines = [`${this.ce.red('error')} ${err.code} ${err.message}`];
+      for (const p of err.problems) lines.push(`  ${formatProblem(p)}`);
+      for (const d of err.details) lines.push(this.ce.dim(`  ${d}`));
+      if (err.hint) lines.push(`${this.ce.cyan('hint:')} ${err.hint}`);
+      if (debug && err.stack) lines.push(this.ce.dim(err.stack));
+      this.line(lines.join('\n'));
+      if (this.json && !this.emitted) {
+        this.result(
+          { error: { code: err.code, message: err.message, exit: err.exit, hint: err.hint, problems: err.problems, details: err.details } },
+          () => '',
+        );
+      }
+      return err.exit;
+    }
+    const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    this.line(
+      `${this.ce.red('error')} TM_INTERNAL ${err instanceof Error ? err.message : String(err)}\n` +
+        `${this.ce.cyan('hint:')} this is a bug in tm; please report it with the output below\n${this.ce.dim(stack)}`,
+    );
+    if (this.json && !this.emitted) this.result({ error: { code: 'TM_INTERNAL', message: String(err), exit: EXIT.internal } }, () => '');
+    return EXIT.internal;
+  }
+
+  private line(text: string): void {
+    this.stderr.write(this.redact(text) + '\n');
+  }
+}

@@ -1,0 +1,281 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { Document, isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import type { z } from 'zod';
+import { EXIT, TmError, type Problem } from '../errors.js';
+import { projectVariables } from '../env/files.js';
+import { suggest } from '../util/suggest.js';
+import { interpolate, type Unresolved } from './interpolate.js';
+import {
+  configSchema,
+  serviceKind,
+  serviceSchemas,
+  type EnvVarSpec,
+  type RawConfig,
+  type Service,
+} from './schema.js';
+
+export const CONFIG_NAMES = ['taskmaster.yml', 'taskmaster.yaml'] as const;
+
+/** A loaded, validated project. */
+export interface Config {
+  /** Absolute path of taskmaster.yml. */
+  file: string;
+  /** The project directory (where taskmaster.yml lives). */
+  root: string;
+  name: string;
+  /** `name` plus a short hash of the project path: two clones never share state. */
+  projectId: string;
+  runtime: RawConfig['runtime'];
+  /** Services in file order. */
+  services: Service[];
+  env: Record<string, EnvVarSpec>;
+  db: RawConfig['db'];
+  /** Non-fatal findings, e.g. `${VAR}` with no value. */
+  warnings: Problem[];
+}
+
+export interface LoadOptions {
+  /** Directory to start from (default: process.cwd()). */
+  cwd?: string;
+  /** Explicit config file, relative to cwd. */
+  configPath?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Finds taskmaster.yml by walking up from `cwd`, unless a path is given. */
+export async function findConfig(opts: LoadOptions = {}): Promise<string> {
+  const cwd = resolve(opts.cwd ?? process.cwd());
+  if (opts.configPath) {
+    const file = resolve(cwd, opts.configPath);
+    if (!(await isFile(file))) {
+      throw new TmError('TM_CONFIG_NOT_FOUND', `config file ${opts.configPath} does not exist`, {
+        exit: EXIT.config,
+        hint: 'check the --config path, or run tm init to create taskmaster.yml',
+      });
+    }
+    return file;
+  }
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    for (const name of CONFIG_NAMES) {
+      const file = join(dir, name);
+      if (await isFile(file)) return file;
+    }
+    if (dirname(dir) === dir) break;
+  }
+  throw new TmError('TM_CONFIG_NOT_FOUND', `no taskmaster.yml in ${cwd} or any parent directory`, {
+    exit: EXIT.config,
+    hint: 'run tm init to create one, or pass -C DIR / --config FILE',
+  });
+}
+
+export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
+  const file = await findConfig(opts);
+  const source = await readFile(file, 'utf8');
+  const root = dirname(file);
+  const vars = await projectVariables(root, opts.env ?? process.env);
+  return parseConfig(source, { file, root, vars, displayFile: displayName(file, opts.cwd) });
+}
+
+export interface ParseOptions {
+  file: string;
+  root: string;
+  vars: Record<string, string | undefined>;
+  /** How the file is named in messages (relative to the cwd). */
+  displayFile?: string;
+}
+
+/** Parses and validates config text; throws TmError(exit 3) listing every problem with its position. */
+export function parseConfig(source: string, opts: ParseOptions): Config {
+  const shown = opts.displayFile ?? opts.file;
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number | undefined): Pick<Problem, 'line' | 'column'> => {
+    if (offset === undefined) return {};
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  };
+
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => ({ file: shown, ...at(e.pos[0]), message: yamlMessage(e.message) }));
+    throw invalid(shown, problems);
+  }
+
+  const raw = doc.toJS() ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw invalid(shown, [{ file: shown, line: 1, column: 1, message: 'expected a mapping of keys (name, runtime, services, env, db)' }]);
+  }
+
+  const unresolved: Unresolved[] = [];
+  const expanded = interpolate(raw, opts.vars, unresolved) as Record<string, unknown>;
+  const problems: Problem[] = [];
+  const locate = (path: PropertyKey[], key?: string): Omit<Problem, "message"> => {
+    const node = findNode(doc, key === undefined ? path : [...path, key], key !== undefined);
+    return { file: shown, ...at(node?.range?.[0]), path: pathText(key === undefined ? path : [...path, key]) };
+  };
+  const collect = (issues: z.core.$ZodIssue[], base: PropertyKey[], knownKeys: (path: PropertyKey[]) => readonly string[]) => {
+    for (const issue of issues) {
+      const path = [...base, ...issue.path];
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) {
+          const guess = suggest(key, knownKeys(path));
+          problems.push({ ...locate(path, key), message: `unknown key${guess ? ` (did you mean "${guess}"?)` : ''}` });
+        }
+      } else {
+        problems.push({ ...locate(path), message: zodMessage(issue.message) });
+      }
+    }
+  };
+
+  const top = configSchema.safeParse(expanded);
+  if (!top.success) collect(top.error.issues, [], topLevelKeys);
+
+  const services: Service[] = [];
+  const rawServices = isPlainObject(expanded.services) ? expanded.services : {};
+  {
+    for (const [name, value] of Object.entries(rawServices)) {
+      const kind = serviceKind(name, value);
+      const parsed = serviceSchemas[kind].safeParse(value ?? {});
+      if (!parsed.success) {
+        collect(parsed.error.issues, ['services', name], () => Object.keys(serviceSchemas[kind].shape));
+        continue;
+      }
+      services.push({ ...parsed.data, kind, name } as Service);
+    }
+  }
+
+  const name = (top.success && top.data.name) || sanitizeName(basename(opts.root));
+  for (const svc of services) {
+    if (svc.kind === 'postgres') svc.database ??= name.replace(/[^A-Za-z0-9_]/g, '_');
+    if (svc.kind !== 'app') continue;
+    for (const dep of svc.depends_on) {
+      if (!services.some((s) => s.name === dep) && dep in rawServices === false) {
+        const guess = suggest(dep, Object.keys(rawServices));
+        problems.push({
+          ...locate(['services', svc.name, 'depends_on', svc.depends_on.indexOf(dep)]),
+          message: `depends on "${dep}", which is not a service${guess ? ` (did you mean "${guess}"?)` : ''}`,
+        });
+      }
+    }
+  }
+  problems.push(...portClashes(services, locate));
+
+  if (problems.length > 0) {
+    problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+    throw invalid(shown, problems);
+  }
+  const data = top.data!;
+  return {
+    file: opts.file,
+    root: opts.root,
+    name,
+    projectId: projectId(name, opts.root),
+    runtime: data.runtime,
+    services,
+    env: normalizeEnv(data.env),
+    db: data.db,
+    warnings: unresolved.map((u) => ({
+      ...locate(u.path),
+      message: `\${${u.variable}} is not set in the environment, .env.local or .env (using "")`,
+    })),
+  };
+}
+
+/** `name` plus 8 hex digits of the project path. */
+export function projectId(name: string, root: string): string {
+  return `${name}-${createHash('sha256').update(resolve(root)).digest('hex').slice(0, 8)}`.toLowerCase();
+}
+
+function normalizeEnv(env: Record<string, EnvVarSpec>): Record<string, EnvVarSpec> {
+  const out: Record<string, EnvVarSpec> = {};
+  for (const [key, spec] of Object.entries(env)) {
+    out[key] = spec.enum ? { ...spec, type: 'enum', values: spec.values ?? spec.enum } : spec;
+  }
+  return out;
+}
+
+function portClashes(services: Service[], locate: (path: PropertyKey[]) => Omit<Problem, 'message'>): Problem[] {
+  const seen = new Map<number, string>();
+  const problems: Problem[] = [];
+  for (const svc of services) {
+    if (svc.port === undefined) continue;
+    const other = seen.get(svc.port);
+    if (other) {
+      problems.push({ ...locate(['services', svc.name, 'port']), message: `port ${svc.port} is already used by service "${other}"` });
+    } else seen.set(svc.port, svc.name);
+  }
+  return problems;
+}
+
+function topLevelKeys(path: PropertyKey[]): readonly string[] {
+  if (path.length === 0) return Object.keys(configSchema.shape);
+  if (path[0] === 'db') return ['migrations', 'seeds', 'prisma'];
+  if (path[0] === 'env') return ['type', 'required', 'default', 'devDefault', 'min', 'generate', 'values', 'enum', 'description', 'example'];
+  return [];
+}
+
+function invalid(file: string, problems: Problem[]): TmError {
+  const n = problems.length;
+  return new TmError('TM_CONFIG_INVALID', `${file} has ${n} problem${n === 1 ? '' : 's'}`, {
+    exit: EXIT.config,
+    problems,
+    hint: `fix ${n === 1 ? 'it' : 'them'} in ${file} (the key names are listed in the README, "Configuration")`,
+  });
+}
+
+/** The deepest node on `path`; with `keyNode`, the key of the last segment. */
+function findNode(doc: Document, path: PropertyKey[], keyNode: boolean): Node | undefined {
+  let node: unknown = doc.contents;
+  let found = node as Node | undefined;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === seg);
+      if (!pair) return found;
+      if (last && keyNode) return pair.key as Node;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      node = node.items[seg];
+    } else return found;
+    if (node && typeof node === 'object' && 'range' in node) found = node as Node;
+  }
+  return found;
+}
+
+function pathText(path: PropertyKey[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+}
+
+function zodMessage(message: string): string {
+  return message
+    .replace(/^Invalid input: expected (\w+), received (\w+)$/, 'expected $1, got $2')
+    .replace(/^Invalid option: expected one of (.*)$/, 'expected one of $1');
+}
+
+function yamlMessage(message: string): string {
+  // The yaml package appends "at line N, column M" and a code frame; we print our own position.
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function sanitizeName(dir: string): string {
+  return dir.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'project';
+}
+
+function displayName(file: string, cwd?: string): string {
+  const rel = relative(resolve(cwd ?? process.cwd()), file);
+  return rel.startsWith('..') ? file : rel || basename(file);
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,143 @@
+import { connect } from 'node:net';
+import type { Service } from '../config/schema.js';
+import { withTimeout, type Probe } from './wait-for.js';
+
+// Each probe asks the protocol itself: a port that accepts TCP is not a usable database
+// (Docker's proxy accepts before the container listens; postgres accepts during initdb).
+
+export interface PgTarget {
+  host: string;
+  port: number;
+  user: string;
+  password?: string;
+  database: string;
+}
+
+/** Postgres is ready when the app user can connect to the app database and run SELECT 1. */
+export function pgProbe(name: string, t: PgTarget): Probe {
+  return {
+    name,
+    target: `postgres://${t.user}@${t.host}:${t.port}/${t.database}`,
+    async check(timeoutMs) {
+      const { default: pg } = await import('pg');
+      const client = new pg.Client({
+        host: t.host,
+        port: t.port,
+        user: t.user,
+        password: t.password,
+        database: t.database,
+        connectionTimeoutMillis: Math.max(1, Math.ceil(timeoutMs)),
+        application_name: 'tm-health',
+      });
+      client.on('error', () => {}); // a dropped connection after the check is not our concern
+      await withTimeout(
+        (async () => {
+          await client.connect();
+          await client.query('SELECT 1');
+        })(),
+        timeoutMs,
+        'postgres probe',
+        () => void client.end().catch(() => {}),
+      );
+    },
+  };
+}
+
+export interface RedisTarget {
+  host: string;
+  port: number;
+  password?: string;
+}
+
+/** Redis is ready when it answers PING and is not loading its dataset. */
+export function redisProbe(name: string, t: RedisTarget): Probe {
+  return {
+    name,
+    target: `redis://${t.host}:${t.port}`,
+    async check(timeoutMs) {
+      const { Redis } = await import('ioredis');
+      const client = new Redis({
+        host: t.host,
+        port: t.port,
+        password: t.password || undefined,
+        lazyConnect: true,
+        connectTimeout: Math.max(1, Math.ceil(timeoutMs)),
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        enableOfflineQueue: false,
+        enableReadyCheck: false,
+      });
+      client.on('error', () => {}); // errors surface through the awaited calls below
+      await withTimeout(
+        (async () => {
+          await client.connect();
+          const pong = await client.ping();
+          if (pong !== 'PONG') throw new Error(`unexpected PING reply ${JSON.stringify(pong)}`);
+          const info = await client.info('persistence');
+          if (/^loading:1/m.test(info)) throw new Error('redis is loading its dataset');
+        })(),
+        timeoutMs,
+        'redis probe',
+        () => client.disconnect(),
+      );
+    },
+  };
+}
+
+/** HTTP is ready on a 2xx answer. */
+export function httpProbe(name: string, url: string): Probe {
+  return {
+    name,
+    target: url,
+    async check(timeoutMs) {
+      const res = await fetch(url, { signal: AbortSignal.timeout(Math.max(1, timeoutMs)), redirect: 'manual' }).catch((err: unknown) => {
+        throw fetchError(err, url);
+      });
+      await res.body?.cancel();
+      if (res.status < 200 || res.status > 299) throw new Error(`HTTP ${res.status} from ${url}`);
+    },
+  };
+}
+
+/** A TCP port that accepts a connection. */
+export function tcpProbe(name: string, host: string, port: number): Probe {
+  return {
+    name,
+    target: `tcp ${host}:${port}`,
+    check(timeoutMs) {
+      return new Promise((resolve, reject) => {
+        const socket = connect({ host, port });
+        socket.setTimeout(Math.max(1, timeoutMs), () => {
+          socket.destroy();
+          reject(new Error(`connect to ${host}:${port} timed out`));
+        });
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve();
+        });
+        socket.once('error', (err) => reject(err));
+      });
+    },
+  };
+}
+
+/** The probe that tells whether a configured service is usable. */
+export function probeFor(svc: Service): Probe | undefined {
+  switch (svc.kind) {
+    case 'postgres':
+      return pgProbe(svc.name, svc);
+    case 'redis':
+      return redisProbe(svc.name, svc);
+    case 'app':
+      if (svc.health) return httpProbe(svc.name, svc.health);
+      if (svc.port !== undefined) return tcpProbe(svc.name, svc.host, svc.port);
+      return undefined;
+  }
+}
+
+function fetchError(err: unknown, url: string): Error {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  if ((err as Error).name === 'TimeoutError') return new Error(`no answer from ${url} in time`);
+  if (cause?.code) return new Error(`${cause.code} ${url}`);
+  return err instanceof Error ? err : new Error(String(err));
+}

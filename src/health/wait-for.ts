@@ -1,0 +1,86 @@
+import { EXIT, TmError, errorText } from '../errors.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { formatDuration } from '../util/duration.js';
+
+/** Something that is ready or not: `check` resolves when usable and throws why not. */
+export interface Probe {
+  /** Service name, e.g. `postgres`. */
+  name: string;
+  /** What is probed, for messages: `postgres://app@127.0.0.1:5432/app`, `tcp 127.0.0.1:3000`. */
+  target: string;
+  check(timeoutMs: number): Promise<void>;
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  /** Minimum time between attempt starts; readiness is noticed within this. */
+  intervalMs?: number;
+  /** Upper bound for one attempt. */
+  attemptTimeoutMs?: number;
+  clock?: Clock;
+  signal?: AbortSignal;
+  /** Called after each failed attempt (for progress output). */
+  onAttempt?: (error: unknown, attempt: number) => void;
+}
+
+export interface WaitResult {
+  attempts: number;
+  /** Time from the start of waiting until the successful attempt finished. */
+  elapsedMs: number;
+  /** Duration of the successful attempt. */
+  latencyMs: number;
+}
+
+export const DEFAULT_INTERVAL_MS = 25;
+
+/**
+ * Polls `probe` until it passes or `timeoutMs` runs out. Attempts start at most every
+ * `intervalMs` (25 ms: probes are cheap, and users notice seconds). On timeout throws
+ * TM_HEALTH_TIMEOUT (exit 5) with the probe's last error.
+ */
+export async function waitFor(probe: Probe, opts: WaitOptions): Promise<WaitResult> {
+  const clock = opts.clock ?? systemClock;
+  const interval = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
+  const start = clock.now();
+  const deadline = start + opts.timeoutMs;
+  let lastError: unknown;
+  for (let attempt = 1; ; attempt++) {
+    opts.signal?.throwIfAborted();
+    const attemptStart = clock.now();
+    const budget = Math.max(1, Math.min(opts.attemptTimeoutMs ?? 2000, deadline - attemptStart));
+    try {
+      await probe.check(budget);
+      const end = clock.now();
+      return { attempts: attempt, elapsedMs: end - start, latencyMs: end - attemptStart };
+    } catch (err) {
+      lastError = err;
+      opts.onAttempt?.(err, attempt);
+    }
+    const now = clock.now();
+    if (now >= deadline) throw timeoutError(probe, opts.timeoutMs, lastError);
+    await clock.sleep(Math.min(Math.max(0, attemptStart + interval - now), deadline - now), opts.signal);
+  }
+}
+
+export function timeoutError(probe: Probe, timeoutMs: number, lastError: unknown): TmError {
+  return new TmError('TM_HEALTH_TIMEOUT', `${probe.name} not ready after ${formatDuration(timeoutMs)}: ${errorText(lastError)}`, {
+    exit: EXIT.timeout,
+    hint: `tm logs ${probe.name}`,
+    cause: lastError,
+  });
+}
+
+/** Rejects with a timeout error if `promise` takes longer than `ms`; `cleanup` runs either way. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string, cleanup?: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  promise.catch(() => {}); // a late rejection after the timeout is not "unhandled"
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${Math.round(ms)} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+    cleanup?.();
+  }
+}
