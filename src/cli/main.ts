@@ -41,6 +41,43 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
     .argument('[service...]', 'only these services')
     .action(lazy(() => import('./commands/health.js')));
 
+  const runtimeOption = () => new Option('--runtime <name>', 'auto, native or docker (default: TM_RUNTIME, then taskmaster.yml)');
+  program
+    .command('up')
+    .description('start the services, wait until they are usable, print their URLs')
+    .argument('[service...]', 'only these services')
+    .option('--timeout <duration>', 'how long to wait for readiness (exit 5 after)', '60s')
+    .addOption(runtimeOption())
+    .action(lazy(() => import('./commands/up.js')));
+  program
+    .command('down')
+    .description('stop the services (data is kept unless --volumes)')
+    .argument('[service...]', 'only these services')
+    .option('--volumes', 'also delete their data, once they are stopped')
+    .addOption(runtimeOption())
+    .action(lazy(() => import('./commands/down.js')));
+  program
+    .command('status')
+    .description('state, pid, port, health and uptime of each service, from the running processes')
+    .argument('[service...]', 'only these services')
+    .addOption(runtimeOption())
+    .action(lazy(() => import('./commands/status.js')));
+  program
+    .command('restart')
+    .description('stop and start services again')
+    .argument('[service...]', 'only these services')
+    .option('--timeout <duration>', 'how long to wait for readiness', '60s')
+    .addOption(runtimeOption())
+    .action(lazy(() => import('./commands/restart.js')));
+  program
+    .command('logs')
+    .description("print a service's log (all services when none is named)")
+    .argument('[service...]', 'only these services')
+    .option('-f, --follow', 'keep printing new lines until Ctrl-C')
+    .option('-n, --tail <lines>', 'how many lines from the end', '100')
+    .addOption(runtimeOption())
+    .action(lazy(() => import('./commands/logs.js')));
+
   try {
     await program.parseAsync(argv);
   } catch (err) {

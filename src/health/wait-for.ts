@@ -1,4 +1,4 @@
-import { EXIT, TmError, errorText } from '../errors.js';
+import { EXIT, TmError, errorText, isTmError } from '../errors.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { formatDuration } from '../util/duration.js';
 
@@ -19,6 +19,8 @@ export interface WaitOptions {
   attemptTimeoutMs?: number;
   clock?: Clock;
   signal?: AbortSignal;
+  /** Errors that end the wait at once (default: TmError, e.g. "the server exited"). */
+  isFatal?: (error: unknown) => boolean;
   /** Called after each failed attempt (for progress output). */
   onAttempt?: (error: unknown, attempt: number) => void;
 }
@@ -53,6 +55,7 @@ export async function waitFor(probe: Probe, opts: WaitOptions): Promise<WaitResu
       const end = clock.now();
       return { attempts: attempt, elapsedMs: end - start, latencyMs: end - attemptStart };
     } catch (err) {
+      if ((opts.isFatal ?? isTmError)(err)) throw err;
       lastError = err;
       opts.onAttempt?.(err, attempt);
     }

@@ -1,0 +1,17 @@
+import { down } from '../../stack/down.js';
+import { pickServices } from '../../stack/services.js';
+import { selectRuntime } from '../../stack/select.js';
+import type { Context } from '../context.js';
+
+export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
+  const config = await ctx.config();
+  const services = pickServices(config, args);
+  const { runtime } = await selectRuntime(config, opts.runtime as string | undefined);
+  const result = await ctx.out.step(`stopping ${config.name}`, () => down(runtime, services, { volumes: Boolean(opts.volumes) }));
+  ctx.out.result(result, () =>
+    [
+      ...result.services.map((s) => `${s.result === 'not running' ? ctx.out.c.dim('-') : ctx.out.c.green('✓')} ${s.name}: ${s.result}`),
+      ...(result.removed.length ? [`data removed: ${result.removed.join(', ')}`] : []),
+    ].join('\n'),
+  );
+}

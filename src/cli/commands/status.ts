@@ -1,0 +1,33 @@
+import { pickServices } from '../../stack/services.js';
+import { selectRuntime } from '../../stack/select.js';
+import { status } from '../../stack/status.js';
+import type { Context } from '../context.js';
+import { renderTable } from '../table.js';
+
+export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
+  const config = await ctx.config();
+  const { runtime } = await selectRuntime(config, opts.runtime as string | undefined);
+  const rows = await status(runtime, pickServices(config, args));
+  ctx.out.result({ project: config.name, runtime: runtime.name, services: rows }, () => {
+    const { c } = ctx.out;
+    return renderTable(
+      ['service', 'state', 'pid', 'port', 'health', 'uptime', 'url'],
+      rows.map((r) => [
+        r.name,
+        r.state === 'running' ? c.green(r.state) : r.state === 'stopped' ? c.dim(r.state) : c.yellow(r.state),
+        r.pid ? String(r.pid) : '',
+        r.port ? String(r.port) : '',
+        r.health === 'ok' ? c.green(`ok ${r.latency_ms} ms`) : r.health === 'error' ? c.red(`error: ${r.health_error}`) : '',
+        r.uptime_s !== undefined ? uptime(r.uptime_s) : '',
+        r.url ?? '',
+      ]),
+    );
+  });
+  for (const r of rows) if (r.detail && r.state === 'stopped') ctx.out.debug(`${r.name}: ${r.detail}`);
+}
+
+function uptime(s: number): string {
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
+  return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+}

@@ -1,0 +1,32 @@
+import { pickServices } from '../../stack/services.js';
+import { selectRuntime } from '../../stack/select.js';
+import { up, type UpResult } from '../../stack/up.js';
+import { formatDuration, parseDuration } from '../../util/duration.js';
+import type { Context } from '../context.js';
+import { renderTable } from '../table.js';
+
+export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
+  const config = await ctx.config();
+  const services = pickServices(config, args);
+  const timeoutMs = parseDuration(String(opts.timeout), '--timeout');
+  const { runtime, reason } = await selectRuntime(config, opts.runtime as string | undefined);
+  ctx.out.debug(`runtime: ${runtime.name} (${reason})`);
+  const result = await ctx.out.step(
+    `starting ${config.name} (${runtime.name})`,
+    () => up(config, runtime, services, { timeoutMs, signal: ctx.signal, onProgress: (m) => ctx.out.info(m) }),
+    (r) => `${config.name} is up`,
+  );
+  ctx.out.result(result, () => renderUp(ctx, result));
+}
+
+export function renderUp(ctx: Context, result: UpResult): string {
+  const { c } = ctx.out;
+  const rows = result.services.map((s) => [
+    s.state === 'unmanaged' ? c.yellow('-') : c.green('✓'),
+    s.name,
+    s.state === 'unmanaged' ? 'not started by tm (start it yourself)' : s.state,
+    s.url ?? '',
+    s.ready_ms !== undefined && s.state === 'started' ? formatDuration(s.ready_ms) : '',
+  ]);
+  return renderTable(['', 'service', 'state', 'url', 'ready in'], rows);
+}

@@ -1,0 +1,29 @@
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from '../../config/load.js';
+
+/** Where the native runtime keeps a project's state: all under `.taskmaster/`. */
+export interface NativePaths {
+  state: string;
+  pidFile(service: string): string;
+  logFile(service: string): string;
+  dataDir(service: string): string;
+  /** Outside the project, for a data directory the `postgres` user cannot reach inside it. */
+  externalDataDir(service: string): string;
+  /** Unix sockets are limited to ~107 bytes, so they live in a short directory. */
+  socketDir: string;
+}
+
+export function nativePaths(config: Pick<Config, 'root' | 'projectId'>): NativePaths {
+  const state = join(config.root, '.taskmaster');
+  const short = createHash('sha256').update(config.projectId).digest('hex').slice(0, 10);
+  return {
+    state,
+    pidFile: (s) => join(state, 'run', `${s}.pid`),
+    logFile: (s) => join(state, 'logs', `${s}.log`),
+    dataDir: (s) => join(state, 'data', s),
+    externalDataDir: (s) => join('/var/lib/taskmaster', config.projectId, s),
+    socketDir: join(process.platform === 'darwin' ? '/tmp' : tmpdir(), `tm-${short}`),
+  };
+}

@@ -1,0 +1,125 @@
+import { chown, mkdir, readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { PostgresService } from '../../config/schema.js';
+import { EXIT, TmError } from '../../errors.js';
+import { pgProbe } from '../../health/probes.js';
+import type { Probe } from '../../health/wait-for.js';
+import { findPostgres, missingBinary, type PgBinaries } from './binaries.js';
+import { runLogged, spawnDaemon, type Daemon } from './daemon.js';
+import type { NativePaths } from './paths.js';
+import { canTraverse, postgresRunAs, type RunAs } from './run-as.js';
+
+/** The bootstrap superuser of a data directory; the configured user is created beside it. */
+const BOOTSTRAP_USER = 'postgres';
+
+export interface PgPlan {
+  svc: PostgresService;
+  bins: PgBinaries;
+  runAs?: RunAs;
+  dataDir: string;
+  socketDir: string;
+  logFile: string;
+}
+
+/** Finds binaries and the data directory; refuses a data directory of another major version. */
+export async function planPostgres(svc: PostgresService, paths: NativePaths, projectRoot: string): Promise<PgPlan> {
+  const { found, rejected } = await findPostgres({ wantMajor: svc.version, projectRoot });
+  if (!found) throw missingBinary('postgres', rejected);
+  const runAs = await postgresRunAs();
+  const dataDir = await chooseDataDir(svc.name, paths, runAs);
+  const existing = await readFile(join(dataDir, 'PG_VERSION'), 'utf8').then((v) => Number(v.trim()), () => undefined);
+  if (existing !== undefined && existing !== found.major) {
+    throw new TmError(
+      'TM_PG_VERSION_MISMATCH',
+      `the data directory ${dataDir} was created by PostgreSQL ${existing}, but the binaries found are ${found.major} (${found.bindir})`,
+      {
+        exit: EXIT.runtime,
+        hint: `a data directory only opens with its own major version: install PostgreSQL ${existing}, or dump it with ${existing}'s pg_dump, tm down --volumes, and restore into ${found.major}`,
+      },
+    );
+  }
+  return { svc, bins: found, runAs, dataDir, socketDir: paths.socketDir, logFile: paths.logFile(svc.name) };
+}
+
+/** Data lives in `.taskmaster/data/<svc>` unless the `postgres` user cannot reach it there. */
+async function chooseDataDir(name: string, paths: NativePaths, runAs?: RunAs): Promise<string> {
+  const inside = paths.dataDir(name);
+  if (!runAs) return inside;
+  const external = paths.externalDataDir(name);
+  const has = (dir: string) => readFile(join(dir, 'PG_VERSION')).then(() => true, () => false);
+  if (await has(inside)) return inside;
+  if (await has(external)) return external;
+  return (await canTraverse(inside, runAs)) ? inside : external;
+}
+
+export async function isInitialized(plan: PgPlan): Promise<boolean> {
+  return readFile(join(plan.dataDir, 'PG_VERSION')).then(() => true, () => false);
+}
+
+/** initdb into an empty data directory, owned by the user the server runs as. */
+export async function initPostgres(plan: PgPlan): Promise<void> {
+  // Parents stay searchable (0755) for the server's user; the data directory itself is 0700.
+  await mkdir(dirname(plan.dataDir), { recursive: true });
+  await mkdir(plan.dataDir, { mode: 0o700 });
+  if (plan.runAs) await chown(plan.dataDir, plan.runAs.uid, plan.runAs.gid);
+  try {
+    await runLogged(
+      join(plan.bins.bindir, 'initdb'),
+      ['-D', plan.dataDir, '-U', BOOTSTRAP_USER, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'],
+      { logFile: plan.logFile, runAs: plan.runAs },
+    );
+  } catch (err) {
+    // A half-made data directory would be taken for a real one next time.
+    await rm(plan.dataDir, { recursive: true, force: true });
+    throw new TmError('TM_INITDB_FAILED', `initdb failed: ${(err as Error).message}`, {
+      exit: EXIT.runtime,
+      hint: `see ${plan.logFile}`,
+      cause: err,
+    });
+  }
+}
+
+export async function startPostgres(plan: PgPlan): Promise<Daemon> {
+  await mkdir(plan.socketDir, { recursive: true, mode: 0o700 });
+  if (plan.runAs) await chown(plan.socketDir, plan.runAs.uid, plan.runAs.gid);
+  const host = /^\d+\.\d+\.\d+\.\d+$|^localhost$/.test(plan.svc.host) ? plan.svc.host.replace('localhost', '127.0.0.1') : '127.0.0.1';
+  return spawnDaemon(
+    join(plan.bins.bindir, 'postgres'),
+    ['-D', plan.dataDir, '-p', String(plan.svc.port), '-k', plan.socketDir, '-c', `listen_addresses=${host}`, '-c', 'logging_collector=off'],
+    { logFile: plan.logFile, runAs: plan.runAs, env: { ...process.env, LC_ALL: 'C' } },
+  );
+}
+
+/** Answers on the Unix socket as the bootstrap superuser: the server is up, roles may not be. */
+export function bootstrapProbe(plan: PgPlan): Probe {
+  return pgProbe(plan.svc.name, { host: plan.socketDir, port: plan.svc.port, user: BOOTSTRAP_USER, database: 'postgres' });
+}
+
+/** Creates (or updates) the configured user and database, over the Unix socket. */
+export async function ensureRoleAndDatabase(plan: PgPlan): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ host: plan.socketDir, port: plan.svc.port, user: BOOTSTRAP_USER, database: 'postgres' });
+  await client.connect();
+  try {
+    const { user, password, database } = plan.svc;
+    const role = client.escapeIdentifier(user);
+    const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [user]);
+    const pw = password ? ` PASSWORD ${client.escapeLiteral(password)}` : '';
+    if (exists.rowCount === 0) await client.query(`CREATE ROLE ${role} LOGIN SUPERUSER${pw}`);
+    else await client.query(`ALTER ROLE ${role} LOGIN${pw}`);
+    const db = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (db.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)} OWNER ${role}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fingerprint of what ensureRoleAndDatabase set up, to skip it on a warm start. */
+export function roleFingerprint(plan: PgPlan): string {
+  return JSON.stringify([plan.svc.user, plan.svc.password, plan.svc.database]);
+}
+
+export async function removePostgresData(plan: Pick<PgPlan, 'dataDir'>): Promise<void> {
+  await rm(plan.dataDir, { recursive: true, force: true });
+}
+

@@ -1,0 +1,42 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { RedisService } from '../../config/schema.js';
+import { findRedis, missingBinary } from './binaries.js';
+import { spawnDaemon, type Daemon } from './daemon.js';
+import type { NativePaths } from './paths.js';
+
+export interface RedisPlan {
+  svc: RedisService;
+  binary: string;
+  dataDir: string;
+  logFile: string;
+  /** Holds `requirepass`, so the password is not visible in `ps`. */
+  confFile: string;
+}
+
+export async function planRedis(svc: RedisService, paths: NativePaths): Promise<RedisPlan> {
+  const { found, rejected } = await findRedis();
+  if (!found) throw missingBinary('redis', rejected);
+  return { svc, binary: found, dataDir: paths.dataDir(svc.name), logFile: paths.logFile(svc.name), confFile: paths.pidFile(svc.name).replace(/\.pid$/, '.conf') };
+}
+
+/** Persistence: `aof` (default) survives restarts, `rdb` snapshots, `none` keeps nothing. */
+export function redisArgs(plan: RedisPlan): string[] {
+  const { svc } = plan;
+  const host = svc.host === 'localhost' ? '127.0.0.1' : svc.host;
+  const args = svc.password ? [plan.confFile] : [];
+  args.push('--port', String(svc.port), '--bind', host, '--dir', plan.dataDir, '--daemonize', 'no', '--protected-mode', 'no');
+  if (svc.persistence === 'aof') args.push('--appendonly', 'yes', '--save', '');
+  else if (svc.persistence === 'rdb') args.push('--appendonly', 'no', '--save', '60 1');
+  else args.push('--appendonly', 'no', '--save', '');
+  return args;
+}
+
+export async function startRedis(plan: RedisPlan): Promise<Daemon> {
+  await mkdir(plan.dataDir, { recursive: true });
+  if (plan.svc.password) {
+    await mkdir(dirname(plan.confFile), { recursive: true });
+    await writeFile(plan.confFile, `requirepass "${plan.svc.password.replace(/["\\]/g, '\\$&')}"\n`, { mode: 0o600 });
+  }
+  return spawnDaemon(plan.binary, redisArgs(plan), { logFile: plan.logFile });
+}

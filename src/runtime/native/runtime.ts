@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import type { Config } from '../../config/load.js';
+import type { PostgresService, RedisService, Service } from '../../config/schema.js';
+import { EXIT, TmError } from '../../errors.js';
+import { waitFor, type Probe } from '../../health/wait-for.js';
+import type { Runtime, ServiceState, StartOptions, StopResult } from '../types.js';
+import type { Daemon } from './daemon.js';
+import { tailLines } from './daemon.js';
+import { nativePaths, type NativePaths } from './paths.js';
+import { checkPidFile, removePidFile, writePidFile } from './pidfile.js';
+import * as pg from './postgres.js';
+import { processStartTicks, terminate } from './proc.js';
+import * as redis from './redis.js';
+
+const STOP_GRACE_MS = 10_000;
+
+/** Local binaries, no containers: processes outlive the CLI and are found again by PID file. */
+export class NativeRuntime implements Runtime {
+  readonly name = 'native' as const;
+  readonly paths: NativePaths;
+  private readonly pgPlans = new Map<string, pg.PgPlan>();
+  private readonly redisPlans = new Map<string, redis.RedisPlan>();
+  /** Servers started by this process, to notice one exiting during start. */
+  private readonly daemons = new Map<string, Daemon>();
+
+  constructor(private readonly config: Config) {
+    this.paths = nativePaths(config);
+  }
+
+  async status(services: Service[]): Promise<ServiceState[]> {
+    return Promise.all(
+      services.map(async (svc): Promise<ServiceState> => {
+        if (svc.kind === 'app') return { name: svc.name, kind: svc.kind, state: 'unmanaged', port: svc.port, detail: 'app services are not started by the native runtime yet' };
+        const file = this.paths.pidFile(svc.name);
+        const pid = await checkPidFile(file);
+        if (pid.state === 'running') {
+          return { name: svc.name, kind: svc.kind, state: 'running', pid: pid.record.pid, port: pid.record.port, startedAt: pid.record.startedAt };
+        }
+        if (pid.state === 'stale') {
+          await removePidFile(file);
+          return { name: svc.name, kind: svc.kind, state: 'stopped', port: svc.port, detail: `stale PID file removed: ${pid.reason}` };
+        }
+        return { name: svc.name, kind: svc.kind, state: 'stopped', port: svc.port };
+      }),
+    );
+  }
+
+  async preflight(services: Service[]): Promise<void> {
+    for (const svc of services) {
+      if (svc.kind === 'postgres') this.pgPlans.set(svc.name, await pg.planPostgres(svc, this.paths, this.config.root));
+      if (svc.kind === 'redis') this.redisPlans.set(svc.name, await redis.planRedis(svc, this.paths));
+    }
+  }
+
+  async start(svc: Service, opts: StartOptions): Promise<void> {
+    if (svc.kind === 'postgres') return this.startPostgres(svc, opts);
+    if (svc.kind === 'redis') return this.startRedis(svc);
+  }
+
+  private async startPostgres(svc: PostgresService, opts: StartOptions): Promise<void> {
+    const plan = this.pgPlans.get(svc.name) ?? (await pg.planPostgres(svc, this.paths, this.config.root));
+    if (!(await pg.isInitialized(plan))) {
+      opts.onProgress?.(`initializing ${svc.name} data directory (PostgreSQL ${plan.bins.major})`);
+      await pg.initPostgres(plan);
+    }
+    const daemon = await pg.startPostgres(plan);
+    await this.record(svc, daemon, plan.bins.bindir + '/postgres');
+    await waitFor(this.guard(svc, pg.bootstrapProbe(plan)), { timeoutMs: opts.timeoutMs, signal: opts.signal, intervalMs: 10 });
+    // Roles and database are set up once per (user, password, database).
+    const stamp = this.paths.pidFile(svc.name).replace(/\.pid$/, '.roles');
+    const fingerprint = createHash('sha256').update(pg.roleFingerprint(plan)).digest('hex');
+    const previous = await readFile(stamp, 'utf8').catch(() => '');
+    if (previous.trim() !== fingerprint) {
+      await pg.ensureRoleAndDatabase(plan);
+      await writeFile(stamp, fingerprint + '\n', { mode: 0o600 });
+    }
+  }
+
+  private async startRedis(svc: RedisService): Promise<void> {
+    const plan = this.redisPlans.get(svc.name) ?? (await redis.planRedis(svc, this.paths));
+    const daemon = await redis.startRedis(plan);
+    await this.record(svc, daemon, plan.binary);
+  }
+
+  private async record(svc: Service, daemon: Daemon, command: string): Promise<void> {
+    await writePidFile(this.paths.pidFile(svc.name), {
+      pid: daemon.pid,
+      startTicks: await processStartTicks(daemon.pid),
+      startedAt: new Date().toISOString(),
+      port: svc.port,
+      command,
+    });
+    this.daemons.set(svc.name, daemon);
+  }
+
+  /** Wraps a readiness probe so a server that exited during start fails at once, with its log. */
+  guard(svc: Service, probe: Probe): Probe {
+    const d = this.daemons.get(svc.name);
+    if (!d) return probe;
+    return {
+      ...probe,
+      check: async (timeoutMs) => {
+        if (d.exit) {
+          const how = d.exit.signal ? `signal ${d.exit.signal}` : `code ${d.exit.code}`;
+          throw new TmError('TM_SERVICE_EXITED', `${svc.name} exited during start (${how})`, {
+            exit: EXIT.runtime,
+            details: await tailLines(this.logFile(svc), 10),
+            hint: `tm logs ${svc.name}`,
+          });
+        }
+        return probe.check(timeoutMs);
+      },
+    };
+  }
+
+  async stop(svc: Service): Promise<StopResult> {
+    const file = this.paths.pidFile(svc.name);
+    const pid = await checkPidFile(file);
+    if (pid.state !== 'running') {
+      await removePidFile(file);
+      return { name: svc.name, result: 'not running' };
+    }
+    // SIGINT is Postgres' "fast" shutdown (SIGTERM waits for clients); Redis saves on SIGTERM.
+    const how = await terminate(pid.record.pid, svc.kind === 'postgres' ? 'SIGINT' : 'SIGTERM', STOP_GRACE_MS);
+    await removePidFile(file);
+    return { name: svc.name, result: how === 'killed' ? 'killed' : 'stopped' };
+  }
+
+  async removeData(svc: Service): Promise<void> {
+    await rm(this.paths.dataDir(svc.name), { recursive: true, force: true });
+    if (svc.kind === 'postgres') {
+      await rm(this.paths.externalDataDir(svc.name), { recursive: true, force: true });
+      await rm(this.paths.pidFile(svc.name).replace(/\.pid$/, '.roles'), { force: true });
+    }
+  }
+
+  logFile(svc: Service): string {
+    return this.paths.logFile(svc.name);
+  }
+}

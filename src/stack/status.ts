@@ -1,0 +1,37 @@
+import type { Service } from '../config/schema.js';
+import { errorText } from '../errors.js';
+import { probeFor } from '../health/probes.js';
+import type { Runtime, ServiceState } from '../runtime/types.js';
+import { serviceUrl } from './services.js';
+
+export interface StatusRow extends ServiceState {
+  health: 'ok' | 'error' | 'unknown';
+  health_error?: string;
+  latency_ms?: number;
+  uptime_s?: number;
+  url?: string;
+}
+
+/** State from the real processes, plus one probe per running service. */
+export async function status(runtime: Runtime, services: Service[], now = Date.now()): Promise<StatusRow[]> {
+  const states = await runtime.status(services);
+  return Promise.all(
+    states.map(async (st, i): Promise<StatusRow> => {
+      const svc = services[i]!;
+      const row: StatusRow = { ...st, url: serviceUrl(svc), health: 'unknown' };
+      if (st.startedAt && st.state === 'running') row.uptime_s = Math.max(0, Math.round((now - Date.parse(st.startedAt)) / 1000));
+      const probe = probeFor(svc);
+      if (!probe || st.state === 'stopped') return row;
+      const t = performance.now();
+      try {
+        await probe.check(2000);
+        row.health = 'ok';
+      } catch (err) {
+        row.health = 'error';
+        row.health_error = errorText(err);
+      }
+      row.latency_ms = Math.round((performance.now() - t) * 10) / 10;
+      return row;
+    }),
+  );
+}

@@ -1,0 +1,117 @@
+import type { Config } from '../config/load.js';
+import type { Service } from '../config/schema.js';
+import { EXIT, TmError } from '../errors.js';
+import { probeFor } from '../health/probes.js';
+import { waitFor } from '../health/wait-for.js';
+import { tailLines } from '../runtime/native/daemon.js';
+import { isPortFree, nextFreePort, portHolder } from '../runtime/ports.js';
+import type { Runtime } from '../runtime/types.js';
+import { serviceUrl } from './services.js';
+import { recordRuntime } from './select.js';
+
+export interface UpOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  onProgress?: (message: string) => void;
+}
+
+export interface UpService {
+  name: string;
+  kind: Service['kind'];
+  state: 'started' | 'already running' | 'unmanaged';
+  pid?: number;
+  port?: number;
+  url?: string;
+  /** From the start of `tm up` until its probe passed. */
+  ready_ms?: number;
+}
+
+export interface UpResult {
+  project: string;
+  runtime: string;
+  services: UpService[];
+}
+
+/**
+ * Starts what is not running, then waits until every service passes its probe. If the wait
+ * is interrupted (Ctrl-C), what this run started is stopped again before the error is thrown.
+ */
+export async function up(config: Config, runtime: Runtime, services: Service[], opts: UpOptions): Promise<UpResult> {
+  const t0 = performance.now();
+  const states = await runtime.status(services);
+  const managed = services.filter((s) => s.kind !== 'app');
+  const toStart = managed.filter((s) => states.find((x) => x.name === s.name)?.state !== 'running');
+
+  await checkPorts(toStart);
+  await runtime.preflight(toStart);
+  await recordRuntime(config, runtime.name);
+
+  const ready = new Map<string, number>();
+  try {
+    await Promise.all(
+      toStart.map(async (svc) => {
+        opts.onProgress?.(`starting ${svc.name} on port ${svc.port}`);
+        await runtime.start(svc, { timeoutMs: opts.timeoutMs, signal: opts.signal, onProgress: opts.onProgress });
+      }),
+    );
+    await Promise.all(
+      managed.map(async (svc) => {
+        const guarded = runtime.guard(svc, probeFor(svc)!);
+        const remaining = Math.max(1, opts.timeoutMs - (performance.now() - t0));
+        try {
+          await waitFor(guarded, { timeoutMs: remaining, signal: opts.signal });
+        } catch (err) {
+          if (err instanceof TmError && err.code === 'TM_HEALTH_TIMEOUT') {
+            throw new TmError(err.code, err.message, { exit: EXIT.timeout, hint: err.hint, cause: err, details: await tailLines(runtime.logFile(svc), 10) });
+          }
+          throw err;
+        }
+        ready.set(svc.name, performance.now() - t0);
+      }),
+    );
+  } catch (err) {
+    if (opts.signal?.aborted) {
+      // Stop only what this run started; services that were already running stay up.
+      await Promise.all(toStart.map((s) => runtime.stop(s).catch(() => undefined)));
+      throw new TmError('TM_INTERRUPTED', 'interrupted: stopped the services this run had started', { exit: EXIT.interrupted, cause: err });
+    }
+    throw err;
+  }
+
+  const after = await runtime.status(services);
+  return {
+    project: config.name,
+    runtime: runtime.name,
+    services: services.map((svc) => {
+      const st = after.find((s) => s.name === svc.name)!;
+      const state: UpService['state'] = svc.kind === 'app' ? 'unmanaged' : toStart.includes(svc) ? 'started' : 'already running';
+      const ms = ready.get(svc.name);
+      return { name: svc.name, kind: svc.kind, state, pid: st.pid, port: svc.port, url: serviceUrl(svc), ready_ms: ms === undefined ? undefined : Math.round(ms) };
+    }),
+  };
+}
+
+/** Every port is checked before anything starts; a taken port names its holder and a free one. */
+async function checkPorts(services: Service[]): Promise<void> {
+  const taken = [];
+  for (const svc of services) {
+    if (svc.port !== undefined && !(await isPortFree(svc.port, svc.host === 'localhost' ? '127.0.0.1' : svc.host))) taken.push(svc);
+  }
+  if (taken.length === 0) return;
+  const details: string[] = [];
+  const hints: string[] = [];
+  const avoid = services.map((s) => s.port!).filter(Boolean);
+  for (const svc of taken) {
+    const holder = await portHolder(svc.port!).catch(() => undefined);
+    const who = holder?.pid ? `pid ${holder.pid}${holder.command ? ` (${holder.command.slice(0, 80)})` : ''}` : 'another program';
+    const next = await nextFreePort(svc.port!, '127.0.0.1', avoid);
+    details.push(`${svc.name}: port ${svc.port} is taken by ${who}`);
+    if (next) hints.push(`services.${svc.name}.port: ${next}`);
+  }
+  throw new TmError('TM_PORT_TAKEN', `${taken.map((s) => `port ${s.port} (${s.name})`).join(', ')} already in use; nothing was started`, {
+    exit: EXIT.runtime,
+    details,
+    hint: `stop what holds it${hints.length ? `, or set ${hints.join(', ')} in taskmaster.yml` : ''}`,
+  });
+}
+
