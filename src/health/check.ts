@@ -1,7 +1,7 @@
 import type { Config } from '../config/load.js';
 import { errorText } from '../errors.js';
 import type { Clock } from '../util/clock.js';
-import { probeFor } from './probes.js';
+import { loadProbeLibraries, probeFor } from './probes.js';
 import { waitFor, type Probe } from './wait-for.js';
 
 export interface CheckResult {
@@ -29,8 +29,9 @@ export interface HealthOptions {
 
 /** Probes every service of the config concurrently. Never throws for a failing service. */
 export async function checkHealth(config: Config, opts: HealthOptions = {}): Promise<HealthReport> {
-  const probes = config.services
-    .filter((s) => !opts.services || opts.services.includes(s.name))
+  const services = config.services.filter((s) => !opts.services || opts.services.includes(s.name));
+  await loadProbeLibraries(services);
+  const probes = services
     .map(probeFor)
     .filter((p): p is Probe => p !== undefined);
   const results = await Promise.all(probes.map((p) => runProbe(p, opts)));

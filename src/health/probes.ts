@@ -67,10 +67,15 @@ export function redisProbe(name: string, t: RedisTarget): Probe {
         enableOfflineQueue: false,
         enableReadyCheck: false,
       });
-      client.on('error', () => {}); // errors surface through the awaited calls below
+      // ioredis reports the socket error as an event and rejects with "Connection is closed";
+      // the event's error (ECONNREFUSED...) is the one worth showing.
+      let socketError: Error | undefined;
+      client.on('error', (err: Error) => (socketError ??= err));
       await withTimeout(
         (async () => {
-          await client.connect();
+          await client.connect().catch((err: unknown) => {
+            throw socketError ?? err;
+          });
           const pong = await client.ping();
           if (pong !== 'PONG') throw new Error(`unexpected PING reply ${JSON.stringify(pong)}`);
           const info = await client.info('persistence');
@@ -119,6 +124,17 @@ export function tcpProbe(name: string, host: string, port: number): Probe {
       });
     },
   };
+}
+
+/**
+ * Loads the client libraries the probes of `services` need, so that a measured latency is
+ * the server's answer and not the first import of pg or ioredis.
+ */
+export async function loadProbeLibraries(services: Service[]): Promise<void> {
+  await Promise.all([
+    services.some((s) => s.kind === 'postgres') ? import('pg') : undefined,
+    services.some((s) => s.kind === 'redis') ? import('ioredis') : undefined,
+  ]);
 }
 
 /** The probe that tells whether a configured service is usable. */

@@ -1,6 +1,6 @@
 import type { Service } from '../config/schema.js';
 import { errorText } from '../errors.js';
-import { probeFor } from '../health/probes.js';
+import { loadProbeLibraries, probeFor } from '../health/probes.js';
 import type { Runtime, ServiceState } from '../runtime/types.js';
 import { serviceUrl } from './services.js';
 
@@ -14,7 +14,7 @@ export interface StatusRow extends ServiceState {
 
 /** State from the real processes, plus one probe per running service. */
 export async function status(runtime: Runtime, services: Service[], now = Date.now()): Promise<StatusRow[]> {
-  const states = await runtime.status(services);
+  const [states] = await Promise.all([runtime.status(services), loadProbeLibraries(services)]);
   return Promise.all(
     states.map(async (st, i): Promise<StatusRow> => {
       const svc = services[i]!;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Config } from '../../config/load.js';
 import type { PostgresService, RedisService, Service } from '../../config/schema.js';
 import { EXIT, TmError } from '../../errors.js';
@@ -124,13 +125,17 @@ export class NativeRuntime implements Runtime {
     // SIGINT is Postgres' "fast" shutdown (SIGTERM waits for clients); Redis saves on SIGTERM.
     const how = await terminate(pid.record.pid, svc.kind === 'postgres' ? 'SIGINT' : 'SIGTERM', STOP_GRACE_MS);
     await removePidFile(file);
+    // Postgres removes its socket file on exit; the short directory it lived in goes too (if empty).
+    if (svc.kind === 'postgres') await rmdir(this.paths.socketDir).catch(() => undefined);
     return { name: svc.name, result: how === 'killed' ? 'killed' : 'stopped' };
   }
 
   async removeData(svc: Service): Promise<void> {
     await rm(this.paths.dataDir(svc.name), { recursive: true, force: true });
     if (svc.kind === 'postgres') {
-      await rm(this.paths.externalDataDir(svc.name), { recursive: true, force: true });
+      const external = this.paths.externalDataDir(svc.name);
+      await rm(external, { recursive: true, force: true });
+      await rmdir(dirname(external)).catch(() => undefined);
       await rm(this.paths.pidFile(svc.name).replace(/\.pid$/, '.roles'), { force: true });
     }
   }

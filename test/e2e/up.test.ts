@@ -1,0 +1,157 @@
+import { execa } from 'execa';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, writeFile, mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isPortFree } from '../../src/runtime/ports.js';
+import { processesMentioning, tempProject, TM, type TempProject } from '../helpers/project.js';
+
+// The real `tm` against real local binaries, the way a user runs it.
+const PSQL = '/usr/lib/postgresql/15/bin/psql';
+const projects: TempProject[] = [];
+async function project(opts?: Parameters<typeof tempProject>[0]) {
+  const p = await tempProject(opts);
+  projects.push(p);
+  return p;
+}
+afterEach(async () => {
+  await Promise.all(projects.splice(0).map((p) => p.cleanup()));
+});
+
+async function psql(p: TempProject, sql: string, password = 'pw-demo-secret') {
+  return execa(PSQL, ['-h', '127.0.0.1', '-p', String(p.pgPort), '-U', 'demo_user', '-d', 'demo_db', '-tAc', sql], {
+    env: { PGPASSWORD: password },
+    reject: false,
+  });
+}
+const redisCli = (p: TempProject, ...args: string[]) => execa('redis-cli', ['-p', String(p.redisPort), ...args], { reject: false });
+const serverProcesses = (p: TempProject) =>
+  Promise.all([processesMentioning(` -p ${p.pgPort} `), processesMentioning(`:${p.redisPort}`)]).then((a) => a.flat());
+
+describe('tm up / down on local binaries', () => {
+  it('starts usable services, keeps data across down/up, and --volumes deletes it', async () => {
+    const p = await project();
+    const first = await p.tm(['up', '--json']);
+    expect(first.exitCode, first.stderr).toBe(0);
+    const result = JSON.parse(first.stdout);
+    expect(result.services.map((s: { name: string; state: string }) => [s.name, s.state])).toEqual([
+      ['postgres', 'started'],
+      ['redis', 'started'],
+    ]);
+    // The password never reaches output.
+    expect(first.stdout + first.stderr).not.toContain('pw-demo-secret');
+    expect(result.services[0].url).toBe(`postgres://demo_user:****@127.0.0.1:${p.pgPort}/demo_db`);
+
+    expect((await psql(p, 'SELECT current_user')).stdout.trim()).toBe('demo_user');
+    expect((await psql(p, 'SELECT 1', 'wrong')).exitCode).not.toBe(0);
+    expect((await redisCli(p, 'ping')).stdout.trim()).toBe('PONG');
+
+    const health = await p.tm(['health', '--json']);
+    expect(health.exitCode).toBe(0);
+    expect(JSON.parse(health.stdout).status).toBe('ok');
+
+    const again = await p.tm(['up']);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toMatch(/postgres\s+already running/);
+
+    await psql(p, 'CREATE TABLE kept (v text); INSERT INTO kept VALUES ($$still here$$)');
+    await redisCli(p, 'set', 'kept', 'yes');
+    expect((await p.tm(['down'])).exitCode).toBe(0);
+    expect(await serverProcesses(p)).toEqual([]);
+    expect(await isPortFree(p.pgPort)).toBe(true);
+    expect(await isPortFree(p.redisPort)).toBe(true);
+
+    expect((await p.tm(['up'])).exitCode).toBe(0);
+    expect((await psql(p, 'SELECT v FROM kept')).stdout.trim()).toBe('still here');
+    expect((await redisCli(p, 'get', 'kept')).stdout.trim()).toBe('yes');
+
+    const status = await p.tm(['status', '--json']);
+    const rows = JSON.parse(status.stdout).services;
+    expect(rows.map((r: { state: string; health: string }) => [r.state, r.health])).toEqual([
+      ['running', 'ok'],
+      ['running', 'ok'],
+    ]);
+    expect(rows[0].pid).toBeGreaterThan(0);
+
+    const logs = await p.tm(['logs', 'postgres', '--tail', '5']);
+    expect(logs.stdout).toMatch(/ready to accept connections/);
+
+    expect((await p.tm(['down', '--volumes'])).exitCode).toBe(0);
+    expect(await serverProcesses(p)).toEqual([]);
+    expect(await readdir(join(p.dir, '.taskmaster', 'data')).catch(() => [])).toEqual([]);
+    expect((await p.tm(['up'])).exitCode).toBe(0);
+    expect((await psql(p, 'SELECT count(*) FROM kept')).exitCode).not.toBe(0); // the table is gone
+  });
+
+  it('reports a taken port with its holder before starting anything', async () => {
+    const p = await project();
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(p.redisPort, '127.0.0.1', r));
+    try {
+      const r = await p.tm(['up']);
+      expect(r.exitCode).toBe(4);
+      expect(r.stderr).toContain(`error TM_PORT_TAKEN port ${p.redisPort} (redis) already in use`);
+      expect(r.stderr).toContain(`pid ${process.pid}`);
+      expect(r.stderr).toMatch(/set services\.redis\.port: \d+ in taskmaster.yml/);
+      expect(existsSync(join(p.dir, '.taskmaster', 'run', 'postgres.pid'))).toBe(false);
+      expect(await serverProcesses(p)).toEqual([]);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('exits 4 with an install hint when redis-server is not on PATH', async () => {
+    const p = await project();
+    const r = await p.tm(['up'], { env: { PATH: '/usr/lib/postgresql/15/bin' } });
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toContain('error TM_BINARY_MISSING');
+    expect(r.stderr).toContain('hint: apt-get install -y redis-server');
+    expect(await serverProcesses(p)).toEqual([]);
+  });
+
+  it('stops what it started when interrupted before services are ready', async () => {
+    const p = await project();
+    const child = spawn(process.execPath, [TM, 'up'], { cwd: p.dir, env: { ...process.env, NO_COLOR: '1' } });
+    let stderr = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        // initdb is running: the servers are not ready yet.
+        if (stderr.includes('initializing postgres') && !child.killed) child.kill('SIGINT');
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain('TM_INTERRUPTED');
+    expect(await serverProcesses(p)).toEqual([]);
+    expect(existsSync(join(p.dir, '.taskmaster', 'run', 'redis.pid'))).toBe(false);
+  });
+
+  it('treats a stale PID file as stopped and cleans it up', async () => {
+    const p = await project();
+    await mkdir(join(p.dir, '.taskmaster', 'run'), { recursive: true });
+    const dead = spawn('true');
+    await new Promise((r) => dead.on('exit', r));
+    await writeFile(join(p.dir, '.taskmaster', 'run', 'redis.pid'), JSON.stringify({ pid: dead.pid, startedAt: new Date().toISOString(), command: 'redis-server' }));
+    // A PID reused by another program (this test process) with another start time:
+    await writeFile(join(p.dir, '.taskmaster', 'run', 'postgres.pid'), JSON.stringify({ pid: process.pid, startTicks: '1', startedAt: new Date().toISOString(), command: 'postgres' }));
+    const status = JSON.parse((await p.tm(['status', '--json'])).stdout);
+    expect(status.services.map((s: { state: string }) => s.state)).toEqual(['stopped', 'stopped']);
+    expect(existsSync(join(p.dir, '.taskmaster', 'run', 'redis.pid'))).toBe(false);
+    expect((await p.tm(['up'])).exitCode).toBe(0);
+    expect((await p.tm(['down'])).exitCode).toBe(0);
+  });
+
+  it('runs two projects with the same name in different directories side by side', async () => {
+    const a = await project({ name: 'twin' });
+    const b = await project({ name: 'twin' });
+    expect((await a.tm(['up'])).exitCode).toBe(0);
+    expect((await b.tm(['up'])).exitCode).toBe(0);
+    expect((await a.tm(['down'])).exitCode).toBe(0);
+    const bStatus = JSON.parse((await b.tm(['status', '--json'])).stdout);
+    expect(bStatus.services.map((s: { state: string }) => s.state)).toEqual(['running', 'running']);
+    expect((await redisCli(b, 'ping')).stdout.trim()).toBe('PONG');
+  });
+});

@@ -1,0 +1,79 @@
+import { execa } from 'execa';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const TM = resolve(import.meta.dirname, '../../bin/tm.js');
+
+/** A port nobody listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => res(port));
+    });
+  });
+}
+
+export interface TempProject {
+  dir: string;
+  pgPort: number;
+  redisPort: number;
+  /** Runs the built CLI in this project. */
+  tm(args: string[], opts?: { env?: NodeJS.ProcessEnv; timeout?: number }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  /** Stops whatever tm started here and deletes the directory. */
+  cleanup(): Promise<void>;
+}
+
+/** A project in a fresh temporary directory with Postgres and Redis on free ports. */
+export async function tempProject(opts: { name?: string; extra?: string; password?: string } = {}): Promise<TempProject> {
+  const dir = await mkdtemp(join(tmpdir(), 'tm-test-'));
+  const pgPort = await freePort();
+  let redisPort = await freePort();
+  while (redisPort === pgPort) redisPort = await freePort();
+  const name = opts.name ?? 'demo';
+  await writeFile(
+    join(dir, 'taskmaster.yml'),
+    `name: ${name}
+services:
+  postgres: { port: ${pgPort}, database: ${name}_db, user: ${name}_user, password: "${opts.password ?? `pw-${name}-secret`}" }
+  redis: { port: ${redisPort} }
+${opts.extra ?? ''}`,
+  );
+  const tm: TempProject['tm'] = async (args, o = {}) => {
+    const r = await execa(process.execPath, [TM, ...args], {
+      cwd: dir,
+      reject: false,
+      env: { NO_COLOR: '1', ...o.env },
+      timeout: o.timeout ?? 60_000,
+    });
+    return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+  };
+  return {
+    dir,
+    pgPort,
+    redisPort,
+    tm,
+    async cleanup() {
+      await tm(['down', '--volumes']);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Processes (not zombies) whose command line mentions `text`. */
+export async function processesMentioning(text: string): Promise<string[]> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const found: string[] = [];
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (cmd.includes(text) && state !== 'Z') found.push(`${pid} ${cmd.replaceAll('\0', ' ')}`);
+  }
+  return found;
+}
