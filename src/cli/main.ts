@@ -47,6 +47,7 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
     .description('start the services, wait until they are usable, print their URLs')
     .argument('[service...]', 'only these services')
     .option('--timeout <duration>', 'how long to wait for readiness (exit 5 after)', '60s')
+    .option('--no-migrate', 'do not apply pending migrations once Postgres is ready')
     .addOption(runtimeOption())
     .action(lazy(() => import('./commands/up.js')));
   program
@@ -77,6 +78,35 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
     .option('-n, --tail <lines>', 'how many lines from the end', '100')
     .addOption(runtimeOption())
     .action(lazy(() => import('./commands/logs.js')));
+
+  const db = program.command('db').description('migrations: migrate, rollback, status, new, redo, wait, repair');
+  const dbCommand = (name: string, description: string, loader: Loader) =>
+    db
+      .command(name)
+      .description(description)
+      .option('--database-url <url>', 'talk to this database (default: DIRECT_URL, DATABASE_URL, then services.postgres)')
+      .action(lazy(loader));
+  dbCommand('migrate', 'apply pending migrations, each in its own transaction, under a lock', () => import('./commands/db-migrate.js'))
+    .option('--to <version>', 'apply up to and including this version')
+    .option('--dry-run', 'print the SQL that would run; change nothing')
+    .option('--allow-out-of-order', 'apply files older than the newest applied one')
+    .option('--lock-timeout <duration>', 'how long to wait for another runner (exit 5 after)', '10s');
+  dbCommand('rollback', 'run the down section of the newest applied migration(s)', () => import('./commands/db-rollback.js'))
+    .option('--steps <n>', 'how many to roll back (default 1)')
+    .option('--to <version>', 'roll back everything newer than this version')
+    .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s');
+  dbCommand('status', 'applied, pending, edited and missing migrations', () => import('./commands/db-status.js')).option(
+    '--exit-code',
+    'exit 1 when migrations are pending (or the history has problems)',
+  );
+  dbCommand('new', 'write db/migrations/YYYYMMDDHHMMSS_<name>.sql with up and down markers', () => import('./commands/db-new.js')).argument('<name...>', 'what the migration does, e.g. create_users');
+  dbCommand('redo', 'roll back the newest migration and apply it again', () => import('./commands/db-redo.js')).option('--lock-timeout <duration>', 'how long to wait for another runner', '10s');
+  dbCommand('wait', 'wait until the database server accepts connections', () => import('./commands/db-wait.js')).option('--timeout <duration>', 'exit 5 after', '30s');
+  dbCommand('repair', 'accept edited files (re-record checksums) and forget applied files that are gone', () => import('./commands/db-repair.js')).option(
+    '--lock-timeout <duration>',
+    'how long to wait for another runner',
+    '10s',
+  );
 
   try {
     await program.parseAsync(argv);

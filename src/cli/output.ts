@@ -64,6 +64,12 @@ export class Reporter {
     }
   }
 
+  /** One more line of a streamed result on stdout (`tm logs -f`). */
+  stream(line: string): void {
+    this.emitted = true;
+    this.stdout.write(this.redact(line) + '\n');
+  }
+
   /** A progress or info line on stderr (silent with --json). */
   info(message: string): void {
     if (!this.json) this.line(message);

@@ -19,6 +19,6 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
     ctx.out.result({ lines }, () => lines.join('\n'));
     return;
   }
-  ctx.out.result(null, () => lines.join('\n'));
-  await followLogs(sources, (line) => process.stdout.write(ctx.out.redact(line) + '\n'), ctx.signal);
+  for (const line of lines) ctx.out.stream(line);
+  await followLogs(sources, (line) => ctx.out.stream(line), ctx.signal);
 }

@@ -1,6 +1,7 @@
 import { pickServices } from '../../stack/services.js';
 import { selectRuntime } from '../../stack/select.js';
-import { status } from '../../stack/status.js';
+import { serviceDatabase } from '../../stack/migrations.js';
+import { status, type StatusRow } from '../../stack/status.js';
 import type { Context } from '../context.js';
 import { renderTable } from '../table.js';
 
@@ -8,7 +9,8 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   const config = await ctx.config();
   const { runtime } = await selectRuntime(config, opts.runtime as string | undefined);
   const rows = await status(runtime, pickServices(config, args));
-  ctx.out.result({ project: config.name, runtime: runtime.name, services: rows }, () => {
+  const migrations = await pendingMigrations(ctx, rows);
+  ctx.out.result({ project: config.name, runtime: runtime.name, services: rows, migrations }, () => {
     const { c } = ctx.out;
     return renderTable(
       ['service', 'state', 'pid', 'port', 'health', 'uptime', 'url'],
@@ -21,9 +23,21 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
         r.uptime_s !== undefined ? uptime(r.uptime_s) : '',
         r.url ?? '',
       ]),
-    );
+    ) + (migrations ? `\n\nmigrations: ${migrations.applied} applied, ${migrations.pending} pending` : '');
   });
   for (const r of rows) if (r.detail && r.state === 'stopped') ctx.out.debug(`${r.name}: ${r.detail}`);
+}
+
+/** Counts of applied and pending migrations, when there are migrations and Postgres answers. */
+async function pendingMigrations(ctx: Context, rows: StatusRow[]): Promise<{ applied: number; pending: number } | undefined> {
+  const config = await ctx.config();
+  const pg = rows.find((r) => r.kind === 'postgres' && r.health === 'ok');
+  const target = pg && serviceDatabase(config, [pg.name]);
+  if (!target) return undefined;
+  const { migrationStatus } = await import('../../db/migrate.js');
+  const list = await migrationStatus(config, target).catch(() => undefined);
+  if (!list || list.length === 0) return undefined;
+  return { applied: list.filter((m) => m.state === 'applied').length, pending: list.filter((m) => m.state === 'pending' || m.state === 'out-of-order').length };
 }
 
 function uptime(s: number): string {

@@ -1,3 +1,4 @@
+import { serviceDatabase } from '../../stack/migrations.js';
 import { pickServices } from '../../stack/services.js';
 import { selectRuntime } from '../../stack/select.js';
 import { up, type UpResult } from '../../stack/up.js';
@@ -16,7 +17,17 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
     () => up(config, runtime, services, { timeoutMs, signal: ctx.signal, onProgress: (m) => ctx.out.info(m) }),
     (r) => `${config.name} is up`,
   );
-  ctx.out.result(result, () => renderUp(ctx, result));
+  const migrations = opts.migrate === false ? undefined : await migrateAfterUp(ctx, args);
+  ctx.out.result({ ...result, migrations }, () => renderUp(ctx, result) + (migrations?.applied.length ? `\n\napplied ${migrations.applied.length} migration(s)` : ''));
+}
+
+/** Pending migrations are applied once Postgres is ready (skipped with --no-migrate). */
+async function migrateAfterUp(ctx: Context, only: string[]) {
+  const config = await ctx.config();
+  const target = serviceDatabase(config, only.length ? only : undefined);
+  if (!target) return undefined;
+  const { migrate } = await import('../../db/migrate.js');
+  return ctx.out.step('applying migrations', () => migrate(config, target, { signal: ctx.signal }), (r) => `migrations: ${r.applied.length} applied`);
 }
 
 export function renderUp(ctx: Context, result: UpResult): string {

@@ -1,0 +1,19 @@
+import { resolveDatabase, type DatabaseTarget } from '../../db/connect.js';
+import { parseDuration } from '../../util/duration.js';
+import type { Context } from '../context.js';
+
+/** The database a `tm db` command talks to, with its password registered as a secret. */
+export async function dbTarget(ctx: Context, opts: Record<string, unknown>): Promise<DatabaseTarget> {
+  const target = await resolveDatabase(await ctx.config(), opts.databaseUrl as string | undefined);
+  try {
+    ctx.out.addSecret(decodeURIComponent(new URL(target.url).password));
+  } catch {
+    // not a URL pg can parse either; pg will say so
+  }
+  ctx.out.debug(`database: ${target.source}`);
+  return target;
+}
+
+export function lockTimeout(opts: Record<string, unknown>): number {
+  return parseDuration(String(opts.lockTimeout ?? '10s'), '--lock-timeout');
+}

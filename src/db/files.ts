@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { EXIT, TmError } from '../errors.js';
+
+/** One section (`up` or `down`) of a migration file. */
+export interface Section {
+  sql: string;
+  /** Offset of the section's SQL within the file, to turn server positions into lines. */
+  offset: number;
+  /** `transaction:false`: statements run one at a time, outside a transaction. */
+  transaction: boolean;
+}
+
+export interface MigrationFile {
+  /** Leading digits of the file name, compared numerically. */
+  version: string;
+  /** The rest of the name, e.g. `create_users`. */
+  name: string;
+  /** Path relative to the project root, for messages. */
+  path: string;
+  text: string;
+  /** sha256 of the file with CRLF normalised to LF. */
+  checksum: string;
+  up: Section;
+  down?: Section;
+}
+
+const FILE = /^(\d+)_?(.*)\.sql$/;
+const MARKER = /^--\s*migrate:(up|down)\b(.*)$/gm;
+
+/** Reads `<dir>/<version>_<name>.sql` in version order; a missing folder has no migrations. */
+export async function readMigrations(dir: string, root: string): Promise<MigrationFile[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const files = names.filter((n) => FILE.test(n));
+  const parsed = await Promise.all(
+    files.map(async (n) => {
+      const path = join(dir, n);
+      return parseMigration(n, relative(root, path) || n, await readFile(path, 'utf8'));
+    }),
+  );
+  parsed.sort((a, b) => compareVersions(a.version, b.version));
+  for (let i = 1; i < parsed.length; i++) {
+    if (compareVersions(parsed[i - 1]!.version, parsed[i]!.version) === 0) {
+      throw new TmError('TM_MIGRATION_DUPLICATE', `two migrations have version ${parsed[i]!.version}: ${parsed[i - 1]!.path} and ${parsed[i]!.path}`, {
+        exit: EXIT.migration,
+        hint: 'rename one of them (tm db new NAME writes a fresh timestamp)',
+      });
+    }
+  }
+  return parsed;
+}
+
+export function parseMigration(fileName: string, path: string, text: string): MigrationFile {
+  const m = FILE.exec(fileName)!;
+  const checksum = createHash('sha256').update(text.replace(/\r\n/g, '\n')).digest('hex');
+  const markers = [...text.matchAll(MARKER)];
+  const base = { version: normalizeVersion(m[1]!), name: m[2] ?? '', path, text, checksum };
+  if (markers.length === 0) return { ...base, up: { sql: text, offset: 0, transaction: true } };
+  const sections: Partial<Record<'up' | 'down', Section>> = {};
+  markers.forEach((mk, i) => {
+    const kind = mk[1] as 'up' | 'down';
+    const start = mk.index! + mk[0].length;
+    const end = markers[i + 1]?.index ?? text.length;
+    if (sections[kind]) {
+      throw new TmError('TM_MIGRATION_INVALID', `${path}: more than one "-- migrate:${kind}" marker`, { exit: EXIT.migration });
+    }
+    sections[kind] = { sql: text.slice(start, end), offset: start, transaction: !/\btransaction:\s*false\b/.test(mk[2] ?? '') };
+  });
+  if (!sections.up) {
+    throw new TmError('TM_MIGRATION_INVALID', `${path}: has "-- migrate:down" but no "-- migrate:up"`, {
+      exit: EXIT.migration,
+      hint: 'put the forward SQL under a "-- migrate:up" line',
+    });
+  }
+  return { ...base, up: sections.up, down: sections.down && hasSql(sections.down.sql) ? sections.down : undefined };
+}
+
+/** Numeric comparison of digit strings of any length. */
+export function compareVersions(a: string, b: string): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function normalizeVersion(v: string): string {
+  return BigInt(v).toString();
+}
+
+function hasSql(sql: string): boolean {
+  return sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '').trim() !== '';
+}

@@ -1,0 +1,44 @@
+import type { Client } from 'pg';
+import { EXIT, TmError } from '../errors.js';
+import { formatDuration } from '../util/duration.js';
+
+/** Advisory lock key of tm's SQL migrations ("tm_migra" in ASCII). */
+export const MIGRATION_LOCK_KEY = 8389466604385563233n;
+
+/**
+ * Takes a session advisory lock, polling until `timeoutMs`; then fails with exit 5 naming
+ * the holder from its application_name (pg_locks has no grant time, so the runner puts its
+ * pid, host and start time there).
+ */
+export async function acquireLock(client: Client, key: bigint, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key.toString()]);
+    if (rows[0]!.ok) return;
+    if (performance.now() >= deadline) break;
+    signal?.throwIfAborted();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const holder = await lockHolder(client, key);
+  throw new TmError('TM_LOCK_TIMEOUT', `another migration run holds the lock after waiting ${formatDuration(timeoutMs)}${holder ? `: ${holder}` : ''}`, {
+    exit: EXIT.timeout,
+    hint: 'wait for it to finish, or raise --lock-timeout; a killed runner frees the lock within seconds',
+  });
+}
+
+export async function releaseLock(client: Client, key: bigint): Promise<void> {
+  await client.query('SELECT pg_advisory_unlock($1)', [key.toString()]);
+}
+
+async function lockHolder(client: Client, key: bigint): Promise<string | undefined> {
+  const { rows } = await client.query<{ pid: number; app: string; addr: string | null; backend_start: Date }>(
+    `SELECT a.pid, a.application_name AS app, a.client_addr::text AS addr, a.backend_start
+       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+        AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint`,
+    [key.toString()],
+  );
+  const h = rows[0];
+  if (!h) return undefined;
+  return `${h.app || 'an unnamed client'} (server pid ${h.pid}${h.addr ? ` from ${h.addr}` : ''}, connected since ${h.backend_start.toISOString()})`;
+}

@@ -1,0 +1,84 @@
+/** One SQL statement of a script, with where it starts in that script. */
+export interface Statement {
+  sql: string;
+  /** Offset (UTF-16 index) of the statement's first character in the script. */
+  offset: number;
+}
+
+/**
+ * Splits a script at top-level semicolons, respecting quotes ('', "", E'' escapes), dollar
+ * quotes ($$ and $tag$), line comments and nested block comments. Used only where statements
+ * must run one at a time (`transaction:false`) or to locate a failing statement; otherwise
+ * a whole file is sent to the server as one query.
+ */
+export function splitStatements(script: string): Statement[] {
+  const out: Statement[] = [];
+  let start = 0;
+  let i = 0;
+  const n = script.length;
+  const push = (end: number) => {
+    const raw = script.slice(start, end);
+    const lead = raw.length - raw.trimStart().length;
+    const sql = raw.trim();
+    if (sql && !isOnlyComments(sql)) out.push({ sql, offset: start + lead });
+  };
+  while (i < n) {
+    const c = script[i]!;
+    const next = script[i + 1];
+    if (c === '-' && next === '-') {
+      const nl = script.indexOf('\n', i);
+      i = nl === -1 ? n : nl + 1;
+    } else if (c === '/' && next === '*') {
+      let depth = 1;
+      i += 2;
+      while (i < n && depth > 0) {
+        if (script[i] === '/' && script[i + 1] === '*') (depth++, (i += 2));
+        else if (script[i] === '*' && script[i + 1] === '/') (depth--, (i += 2));
+        else i++;
+      }
+    } else if (c === "'") {
+      const escapes = i > 0 && /[eE]/.test(script[i - 1]!) && !/[A-Za-z0-9_]/.test(script[i - 2] ?? ' ');
+      i++;
+      while (i < n) {
+        if (escapes && script[i] === '\\') i += 2;
+        else if (script[i] === "'" && script[i + 1] === "'") i += 2;
+        else if (script[i] === "'") break;
+        else i++;
+      }
+      i++;
+    } else if (c === '"') {
+      i++;
+      while (i < n && !(script[i] === '"' && script[i + 1] !== '"')) i += script[i] === '"' ? 2 : 1;
+      i++;
+    } else if (c === '$' && !/[A-Za-z0-9_]/.test(script[i - 1] ?? ' ')) {
+      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(script.slice(i, i + 64))?.[0];
+      if (tag) {
+        const end = script.indexOf(tag, i + tag.length);
+        i = end === -1 ? n : end + tag.length;
+      } else i++;
+    } else if (c === ';') {
+      push(i);
+      start = i + 1;
+      i++;
+    } else i++;
+  }
+  push(n);
+  return out;
+}
+
+function isOnlyComments(sql: string): boolean {
+  return sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '').trim() === '';
+}
+
+/** 1-based line and column of a UTF-16 offset in `text`. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let last = -1;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      last = i;
+    }
+  }
+  return { line, column: offset - last };
+}
