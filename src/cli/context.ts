@@ -21,6 +21,8 @@ export interface Context {
   signal: AbortSignal;
   cwd: string;
   config(): Promise<Config>;
+  /** Loads the config again (after `.env` changed, since it interpolates from it). */
+  reloadConfig(): Promise<Config>;
 }
 
 export function createContext(out: Reporter, globals: GlobalOptions, signal: AbortSignal): Context {
@@ -36,10 +38,17 @@ export function createContext(out: Reporter, globals: GlobalOptions, signal: Abo
         const { loadConfig } = await import('../config/load.js');
         const config = await loadConfig({ cwd, configPath: globals.config });
         for (const svc of config.services) if ('password' in svc) out.addSecret(svc.password);
+        const { resolveEnv } = await import('../env/resolve.js');
+        const { secretValues } = await import('../env/contract.js');
+        for (const s of secretValues(config.env, await resolveEnv(config.root, config.env))) out.addSecret(s);
         for (const w of config.warnings) out.warn(formatProblem(w));
         return config;
       })();
       return loaded;
+    },
+    reloadConfig() {
+      loaded = undefined;
+      return this.config();
     },
   };
 }

@@ -108,6 +108,21 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
     '10s',
   );
 
+  const env = program.command('env').description('the env contract: check, init, diff, show');
+  env.command('check').description('check the environment against the contract in taskmaster.yml (exit 3 when invalid)').action(lazy(() => import('./commands/env-check.js')));
+  env
+    .command('init')
+    .description('create .env from the contract and .env.example, generating secrets')
+    .option('--merge', 'append missing keys to an existing .env (existing values untouched)')
+    .option('--force', 'rewrite an existing .env (a backup is kept)')
+    .action(lazy(() => import('./commands/env-init.js')));
+  env.command('diff').description('keys of the contract, .env.example and .env side by side (exit 1 on drift)').action(lazy(() => import('./commands/env-diff.js')));
+  env
+    .command('show')
+    .description('the resolved environment and where each value comes from; secrets masked')
+    .option('--reveal', 'print secret values')
+    .action(lazy(() => import('./commands/env-show.js')));
+
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -1,5 +1,6 @@
 import { Chalk, supportsColor, supportsColorStderr, type ChalkInstance } from 'chalk';
 import { EXIT, formatProblem, isTmError, type ExitCode } from '../errors.js';
+import { maskText } from '../env/mask.js';
 import { formatDuration } from '../util/duration.js';
 
 export interface OutputOptions {
@@ -47,20 +48,20 @@ export class Reporter {
     if (value && value.length >= 3) this.secrets.add(value);
   }
 
+  /** Secrets and URL passwords (even ones we were not told about) become `****`. */
   redact(text: string): string {
-    let out = text;
-    for (const s of this.secrets) out = out.split(s).join('****');
-    // Passwords in URLs are masked even when we were not told about them.
-    return out.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s/]+)@/gi, '$1****@');
+    return maskText(text, this.secrets);
   }
 
   /** The command's result: `human()` text, or `data` as one JSON document with --json. */
-  result(data: unknown, human: () => string): void {
+  result(data: unknown, human: () => string, opts: { reveal?: boolean } = {}): void {
     this.emitted = true;
-    if (this.json) this.stdout.write(this.redact(JSON.stringify(data, null, 2)) + '\n');
+    // Only `--reveal` (tm env show) lets secrets through, and only in the result itself.
+    const mask = opts.reveal ? (t: string) => t : (t: string) => this.redact(t);
+    if (this.json) this.stdout.write(mask(JSON.stringify(data, null, 2)) + '\n');
     else {
       const text = human();
-      if (text) this.stdout.write(this.redact(text.endsWith('\n') ? text : text + '\n'));
+      if (text) this.stdout.write(mask(text.endsWith('\n') ? text : text + '\n'));
     }
   }
 

@@ -1,3 +1,4 @@
+import { assertEnvValid, createEnvIfMissing } from '../../env/ensure.js';
 import { serviceDatabase } from '../../stack/migrations.js';
 import { pickServices } from '../../stack/services.js';
 import { selectRuntime } from '../../stack/select.js';
@@ -7,7 +8,14 @@ import type { Context } from '../context.js';
 import { renderTable } from '../table.js';
 
 export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
-  const config = await ctx.config();
+  let config = await ctx.config();
+  const created = await createEnvIfMissing(config);
+  if (created) {
+    ctx.out.info(`created .env from the env contract (${created.written.length} keys; secrets generated)`);
+    for (const w of created.warnings) ctx.out.warn(`.env ${w.path}: ${w.message}`);
+    config = await ctx.reloadConfig();
+  }
+  await assertEnvValid(config);
   const services = pickServices(config, args);
   const timeoutMs = parseDuration(String(opts.timeout), '--timeout');
   const { runtime, reason } = await selectRuntime(config, opts.runtime as string | undefined);
@@ -26,7 +34,9 @@ async function migrateAfterUp(ctx: Context, only: string[]) {
   const config = await ctx.config();
   const target = serviceDatabase(config, only.length ? only : undefined);
   if (!target) return undefined;
-  const { migrate } = await import('../../db/migrate.js');
+  const { migrate, migrationsDir } = await import('../../db/migrate.js');
+  const { readMigrations } = await import('../../db/files.js');
+  if ((await readMigrations(migrationsDir(config), config.root)).length === 0) return undefined;
   return ctx.out.step('applying migrations', () => migrate(config, target, { signal: ctx.signal }), (r) => `migrations: ${r.applied.length} applied`);
 }
 

@@ -1,0 +1,17 @@
+import { initEnv } from '../../env/init.js';
+import type { Context } from '../context.js';
+
+export async function run(ctx: Context, opts: Record<string, unknown>): Promise<void> {
+  const result = await initEnv(await ctx.config(), { merge: Boolean(opts.merge), force: Boolean(opts.force) });
+  for (const w of result.warnings) ctx.out.warn(`.env ${w.path}: ${w.message}`);
+  ctx.out.result(result, () => {
+    const generated = result.written.filter((w) => w.from === 'generated').map((w) => w.key);
+    return [
+      `${result.action} .env (${result.written.length} key${result.written.length === 1 ? '' : 's'} written, mode 0600)`,
+      generated.length ? `generated secrets: ${generated.join(', ')}` : '',
+      result.backup ? `backup of the previous .env: ${result.backup}` : '',
+    ]
+      .filter(Boolean)
+      .join('\n');
+  });
+}

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../config/load.js';
+import type { EnvVarSpec } from '../config/schema.js';
+import { EXIT, TmError, type Problem } from '../errors.js';
+import { serviceUrl } from '../stack/services.js';
+import { DEFAULT_SECRET_MIN } from './contract.js';
+import { parseEnvFile } from './parse.js';
+import { backupFile, writeSecretFile } from './write.js';
+
+export interface InitResult {
+  file: string;
+  action: 'created' | 'merged' | 'rewritten' | 'unchanged';
+  /** Keys written, with where their value came from (values are never returned). */
+  written: { key: string; from: 'existing' | 'default' | 'devDefault' | 'generated' | 'service' | 'example' | 'empty' }[];
+  backup?: string;
+  /** Keys that could not be resolved and were written empty. */
+  warnings: Problem[];
+}
+
+export interface InitOptions {
+  merge?: boolean;
+  force?: boolean;
+}
+
+/**
+ * Creates `.env` from the contract and `.env.example`: defaults, URLs of the project's own
+ * services, generated secrets (crypto.randomBytes). An existing `.env` is left alone unless
+ * `merge` (append missing keys; existing bytes untouched) or `force` (rewrite after a backup).
+ */
+export async function initEnv(config: Config, opts: InitOptions = {}): Promise<InitResult> {
+  const file = join(config.root, '.env');
+  const existingText = await readFile(file, 'utf8').catch(() => undefined);
+  if (existingText !== undefined && !opts.merge && !opts.force) {
+    throw new TmError('TM_ENV_EXISTS', '.env already exists; nothing was changed', {
+      exit: EXIT.usage,
+      hint: 'tm env init --merge appends missing keys; --force rewrites it (keeping a backup)',
+    });
+  }
+  const exampleText = await readFile(join(config.root, '.env.example'), 'utf8').catch(() => '');
+  const example = parseEnvFile(exampleText, '.env.example').entries;
+  const existing = existingText !== undefined ? parseEnvFile(existingText, '.env').entries : new Map();
+
+  const keys = [...new Set([...Object.keys(config.env), ...example.keys()])];
+  // Service URLs must carry values generated here (a password `${POSTGRES_PASSWORD}`), so the
+  // config is read again with them before deriving URLs.
+  const fresh: Record<string, string> = {};
+  for (const key of keys) {
+    const spec = config.env[key];
+    if (opts.merge && existing.has(key)) continue;
+    if (spec?.type === 'secret' && spec.generate && !(opts.force && existing.has(key))) fresh[key] = generateSecret(spec.min ?? 32);
+  }
+  const model = Object.keys(fresh).length > 0 ? await loadConfig({ configPath: config.file, env: { ...process.env, ...fresh } }) : config;
+  const written: InitResult['written'] = [];
+  const warnings: Problem[] = [];
+  const lines: string[] = [];
+  for (const key of keys) {
+    if (opts.merge && existing.has(key)) continue;
+    const spec = config.env[key];
+    const keep = opts.force ? existing.get(key)?.value : undefined;
+    const [value, from]: [string, From] =
+      keep !== undefined ? [keep, 'existing'] : fresh[key] !== undefined ? [fresh[key], 'generated'] : valueFor(model, key, spec, example.get(key)?.value);
+    if (from === 'empty') warnings.push({ file: '.env', path: key, message: 'no default, example or generator: written empty; set it by hand' });
+    if (spec?.description) lines.push(`# ${spec.description.replace(/\n/g, ' ')}`);
+    lines.push(`${key}=${quote(value)}`);
+    written.push({ key, from });
+  }
+
+  if (existingText !== undefined && opts.merge) {
+    if (lines.length === 0) return { file, action: 'unchanged', written, warnings };
+    const sep = existingText === '' || existingText.endsWith('\n') ? '' : '\n';
+    await writeSecretFile(file, `${existingText}${sep}${lines.join('\n')}\n`);
+    return { file, action: 'merged', written, warnings };
+  }
+  const backup = existingText !== undefined ? await backupFile(file) : undefined;
+  await writeSecretFile(file, `# Written by tm env init from taskmaster.yml${exampleText ? ' and .env.example' : ''}. Keep it out of git.\n${lines.join('\n')}\n`);
+  return { file, action: backup ? 'rewritten' : 'created', written, backup, warnings };
+}
+
+type From = InitResult['written'][number]['from'];
+
+function valueFor(config: Config, key: string, spec: EnvVarSpec | undefined, exampleValue: string | undefined): [string, From] {
+  if (spec?.default !== undefined) return [spec.default, 'default'];
+  if (spec?.devDefault !== undefined) return [spec.devDefault, 'devDefault'];
+  const kind = spec?.type === 'postgres-url' ? 'postgres' : spec?.type === 'redis-url' ? 'redis' : undefined;
+  const svc = kind && config.services.find((s) => s.kind === kind);
+  if (svc) return [serviceUrl(svc, true)!, 'service'];
+  if (exampleValue && spec?.type !== 'secret') return [exampleValue, 'example'];
+  return ['', 'empty'];
+}
+
+/** URL-safe random text of at least `length` characters. */
+export function generateSecret(length = DEFAULT_SECRET_MIN): string {
+  return randomBytes(Math.ceil((Math.max(length, 16) * 3) / 4)).toString('base64url').slice(0, Math.max(length, 16));
+}
+
+/** Quotes a value so that dotenv.parse reads it back unchanged. */
+export function quote(value: string): string {
+  if (value === '' || /^[A-Za-z0-9_./:@%+=,-]+$/.test(value)) return value;
+  if (!value.includes("'") && !value.includes('\n')) return `'${value}'`;
+  if (!value.includes('`') && !value.includes('\n')) return `\`${value}\``;
+  if (!value.includes('"') && !/\\[nr]/.test(value)) return `"${value.replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`;
+  throw new TmError('TM_ENV_UNQUOTABLE', 'a value mixes quotes and newlines in a way .env cannot hold', { exit: EXIT.config });
+}

@@ -1,0 +1,25 @@
+/** What a hidden value looks like in every output. */
+export const MASK = '****';
+
+/** Masks the password of every URL in `text` (`postgres://user:****@host`). */
+export function maskUrlPasswords(text: string): string {
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s/]+)@/gi, `$1${MASK}@`);
+}
+
+/** Replaces every occurrence of each secret, then URL passwords. */
+export function maskText(text: string, secrets: Iterable<string>): string {
+  let out = text;
+  // Longest first, so a secret containing another is masked whole.
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join(MASK);
+  return maskUrlPasswords(out);
+}
+
+/** The password inside a URL, if any (to register it as a secret). */
+export function urlPassword(value: string): string | undefined {
+  try {
+    const pw = new URL(value).password;
+    return pw ? decodeURIComponent(pw) : undefined;
+  } catch {
+    return undefined;
+  }
+}
