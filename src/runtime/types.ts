@@ -10,6 +10,8 @@ export interface ServiceState {
   port?: number;
   /** ISO time the process was started by tm. */
   startedAt?: string;
+  /** Docker only: what the engine reports of the container. */
+  container?: { id: string; state: string; health?: string; exit_code?: number; restarts: number };
   /** Why it is not running, e.g. "stale PID file removed: process 123 is gone". */
   detail?: string;
 }
@@ -30,18 +32,21 @@ export interface StopResult {
 export interface Runtime {
   readonly name: 'native' | 'docker';
   status(services: Service[]): Promise<ServiceState[]>;
-  /** Checks everything that can be known before starting (binaries, data version); throws TmError. */
+  /** Checks everything that can be known before starting (binaries, engine, images); throws TmError. */
   preflight(services: Service[]): Promise<void>;
   /**
-   * Starts one service and returns once its process is up and set up (roles, databases).
-   * Readiness as the app sees it is checked by the caller with the health probes.
+   * Starts the given services (none of them running) and returns once their processes are up
+   * and set up. Readiness as the app sees it is checked by the caller with the health probes.
    */
-  start(service: Service, opts: StartOptions): Promise<void>;
-  stop(service: Service): Promise<StopResult>;
-  /** Deletes the service's data; only called after it is stopped. */
-  removeData(service: Service): Promise<void>;
+  start(services: Service[], opts: StartOptions): Promise<void>;
+  /** Stops services, last declared first. */
+  stop(services: Service[]): Promise<StopResult[]>;
+  /** Deletes the services' data; only called after they are stopped. */
+  removeData(services: Service[]): Promise<void>;
   /** Wraps a readiness probe so a service that died during start fails at once. */
   guard(service: Service, probe: Probe): Probe;
-  /** The file holding the service's output. */
-  logFile(service: Service): string;
+  /** The last `n` lines of a service's output. */
+  tailLogs(service: Service, n: number): Promise<string[]>;
+  /** New output lines of the services until `signal` aborts. */
+  followLogs(services: Service[], onLine: (service: string, line: string) => void, signal: AbortSignal): Promise<void>;
 }

@@ -10,14 +10,7 @@ export interface DownResult {
 /** Stops services in reverse order; with `volumes`, deletes data only after every process is gone. */
 export async function down(runtime: Runtime, services: Service[], opts: { volumes?: boolean } = {}): Promise<DownResult> {
   const managed = services.filter((s) => s.kind !== 'app');
-  const results: StopResult[] = [];
-  for (const svc of [...managed].reverse()) results.unshift(await runtime.stop(svc));
-  const removed: string[] = [];
-  if (opts.volumes) {
-    for (const svc of managed) {
-      await runtime.removeData(svc);
-      removed.push(svc.name);
-    }
-  }
-  return { services: results, removed };
+  const results = await runtime.stop(managed);
+  if (opts.volumes) await runtime.removeData(managed);
+  return { services: results, removed: opts.volumes ? managed.map((s) => s.name) : [] };
 }

@@ -1,36 +1,71 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/load.js';
 import { EXIT, TmError } from '../errors.js';
+import type { Rejection } from '../runtime/native/binaries.js';
 import type { Runtime } from '../runtime/types.js';
 
 export type RuntimeName = 'auto' | 'docker' | 'native';
 
 export interface Selection {
   runtime: Runtime;
-  /** Why this runtime: "--runtime flag", "config", "auto: ...". */
+  /** Why this runtime: "--runtime flag", "auto: docker engine at /var/run/docker.sock"... */
   reason: string;
+  /** Docker engine candidates that did not answer (for `tm doctor`). */
+  rejected: Rejection[];
 }
 
-/** `--runtime`, then TM_RUNTIME, then config, then auto-detection. */
+/** `--runtime`, then TM_RUNTIME, then config, then auto-detection (docker if an engine answers). */
 export async function selectRuntime(config: Config, flag?: string, env: NodeJS.ProcessEnv = process.env): Promise<Selection> {
   const [choice, source] = flag
     ? [flag, '--runtime flag']
     : env.TM_RUNTIME
       ? [env.TM_RUNTIME, 'TM_RUNTIME']
-      : [config.runtime, config.runtime === 'auto' ? 'auto' : 'taskmaster.yml'];
+      : [config.runtime, 'taskmaster.yml'];
   if (choice !== 'auto' && choice !== 'native' && choice !== 'docker') {
     throw new TmError('TM_USAGE', `unknown runtime "${choice}" (from ${source})`, { exit: EXIT.usage, hint: 'use auto, docker or native' });
   }
+  const native = async (reason: string, rejected: Rejection[] = []): Promise<Selection> => {
+    const { NativeRuntime } = await import('../runtime/native/runtime.js');
+    return { runtime: new NativeRuntime(config), reason, rejected };
+  };
+  if (choice === 'native') return native(source);
+
+  const { detectEngine } = await import('../runtime/docker/detect.js');
+  const { engine, rejected } = await detectEngine(env);
+  const docker = async (reason: string): Promise<Selection> => {
+    const { DockerRuntime } = await import('../runtime/docker/runtime.js');
+    return { runtime: new DockerRuntime(config, engine!), reason, rejected };
+  };
   if (choice === 'docker') {
-    throw new TmError('TM_RUNTIME_UNAVAILABLE', `the docker runtime was requested (${source}) but this version of tm runs services natively only`, {
+    if (engine) return docker(`${source} (engine at ${engine.host})`);
+    throw new TmError('TM_RUNTIME_UNAVAILABLE', `the docker runtime was requested (${source}) but no Docker engine answers`, {
       exit: EXIT.runtime,
-      hint: 'set runtime: native (or auto) in taskmaster.yml, or pass --runtime native',
+      details: rejected.map((r) => `${r.source}: ${r.reason}`),
+      hint: rejected.some((r) => r.reason.includes('permission denied'))
+        ? 'add your user to the docker group (usermod -aG docker $USER) and log in again'
+        : 'start Docker (or Colima / podman), set DOCKER_HOST, or use --runtime native',
     });
   }
-  const { NativeRuntime } = await import('../runtime/native/runtime.js');
-  const reason = choice === 'auto' ? 'auto: local binaries (the docker runtime is not available in this version)' : source;
-  return { runtime: new NativeRuntime(config), reason };
+
+  // auto: a project keeps the runtime that holds its data.
+  const last = await lastRuntime(config);
+  if (last === 'native' && hasNativeData(config)) return native('auto: this project has data in the native runtime (pass --runtime docker to switch)', rejected);
+  if (last === 'docker' && !engine) {
+    throw new TmError('TM_RUNTIME_UNAVAILABLE', 'this project runs on Docker (its data is in Docker volumes), but no Docker engine answers', {
+      exit: EXIT.runtime,
+      details: rejected.map((r) => `${r.source}: ${r.reason}`),
+      hint: 'start Docker, or pass --runtime native to start from empty local data',
+    });
+  }
+  if (engine) return docker(`auto: Docker engine ${engine.version ?? ''} at ${engine.host} (${engine.source})`.replace('  ', ' '));
+  return native(`auto: no Docker engine answers (${rejected.map((r) => r.source).join(', ')})`, rejected);
+}
+
+function hasNativeData(config: Config): boolean {
+  const data = join(config.root, '.taskmaster', 'data');
+  return config.services.some((s) => existsSync(join(data, s.name)) || existsSync(join('/var/lib/taskmaster', config.projectId, s.name)));
 }
 
 /** Remembers which runtime a project last used (`.taskmaster/runtime.json`). */

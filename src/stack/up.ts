@@ -3,7 +3,6 @@ import type { Service } from '../config/schema.js';
 import { EXIT, TmError } from '../errors.js';
 import { probeFor } from '../health/probes.js';
 import { waitFor } from '../health/wait-for.js';
-import { tailLines } from '../runtime/native/daemon.js';
 import { isPortFree, nextFreePort, portHolder } from '../runtime/ports.js';
 import type { Runtime } from '../runtime/types.js';
 import { serviceUrl } from './services.js';
@@ -48,21 +47,17 @@ export async function up(config: Config, runtime: Runtime, services: Service[], 
 
   const ready = new Map<string, number>();
   try {
-    await Promise.all(
-      toStart.map(async (svc) => {
-        opts.onProgress?.(`starting ${svc.name} on port ${svc.port}`);
-        await runtime.start(svc, { timeoutMs: opts.timeoutMs, signal: opts.signal, onProgress: opts.onProgress });
-      }),
-    );
+    if (toStart.length > 0) await runtime.start(toStart, { timeoutMs: opts.timeoutMs, signal: opts.signal, onProgress: opts.onProgress });
     await Promise.all(
       managed.map(async (svc) => {
         const guarded = runtime.guard(svc, probeFor(svc)!);
         const remaining = Math.max(1, opts.timeoutMs - (performance.now() - t0));
         try {
-          await waitFor(guarded, { timeoutMs: remaining, signal: opts.signal });
+          // Through Docker's port proxy a stalled attempt is common: keep attempts short.
+          await waitFor(guarded, { timeoutMs: remaining, signal: opts.signal, attemptTimeoutMs: runtime.name === 'docker' ? 200 : 2000 });
         } catch (err) {
           if (err instanceof TmError && err.code === 'TM_HEALTH_TIMEOUT') {
-            throw new TmError(err.code, err.message, { exit: EXIT.timeout, hint: err.hint, cause: err, details: await tailLines(runtime.logFile(svc), 10) });
+            throw new TmError(err.code, err.message, { exit: EXIT.timeout, hint: err.hint, cause: err, details: await runtime.tailLogs(svc, 10).catch(() => []) });
           }
           throw err;
         }
@@ -72,7 +67,7 @@ export async function up(config: Config, runtime: Runtime, services: Service[], 
   } catch (err) {
     if (opts.signal?.aborted) {
       // Stop only what this run started; services that were already running stay up.
-      await Promise.all(toStart.map((s) => runtime.stop(s).catch(() => undefined)));
+      await runtime.stop(toStart).catch(() => undefined);
       throw new TmError('TM_INTERRUPTED', 'interrupted: stopped the services this run had started', { exit: EXIT.interrupted, cause: err });
     }
     throw err;
@@ -103,7 +98,11 @@ async function checkPorts(services: Service[]): Promise<void> {
   const avoid = services.map((s) => s.port!).filter(Boolean);
   for (const svc of taken) {
     const holder = await portHolder(svc.port!).catch(() => undefined);
-    const who = holder?.pid ? `pid ${holder.pid}${holder.command ? ` (${holder.command.slice(0, 80)})` : ''}` : 'another program';
+    let who = holder?.pid ? `pid ${holder.pid}${holder.command ? ` (${holder.command.slice(0, 80)})` : ''}` : 'another program';
+    if (!holder?.pid || /docker-proxy|rootlessport|gvproxy|vpnkit/.test(holder.command ?? '')) {
+      const { containerPublishing } = await import('../runtime/docker/port-owner.js');
+      who = (await containerPublishing(svc.port!).catch(() => undefined)) ?? who;
+    }
     const next = await nextFreePort(svc.port!, '127.0.0.1', avoid);
     details.push(`${svc.name}: port ${svc.port} is taken by ${who}`);
     if (next) hints.push(`services.${svc.name}.port: ${next}`);

@@ -29,7 +29,7 @@ export interface TempProject {
 }
 
 /** A project in a fresh temporary directory with Postgres and Redis on free ports. */
-export async function tempProject(opts: { name?: string; extra?: string; password?: string } = {}): Promise<TempProject> {
+export async function tempProject(opts: { name?: string; extra?: string; password?: string; runtime?: string } = {}): Promise<TempProject> {
   const dir = await mkdtemp(join(tmpdir(), 'tm-test-'));
   const pgPort = await freePort();
   let redisPort = await freePort();
@@ -38,6 +38,7 @@ export async function tempProject(opts: { name?: string; extra?: string; passwor
   await writeFile(
     join(dir, 'taskmaster.yml'),
     `name: ${name}
+runtime: ${opts.runtime ?? 'native'}
 services:
   postgres: { port: ${pgPort}, database: ${name}_db, user: ${name}_user, password: "${opts.password ?? `pw-${name}-secret`}" }
   redis: { port: ${redisPort} }

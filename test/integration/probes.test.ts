@@ -111,7 +111,7 @@ describe('checkHealth and waitFor against real servers', () => {
 
   it('reports redis as error (degraded overall) once it is stopped', async () => {
     const redis = config.services.find((s) => s.kind === 'redis')!;
-    await runtime.stop(redis);
+    await runtime.stop([redis]);
     const report = await checkHealth(config);
     expect(report.status).toBe('degraded');
     expect(report.checks.redis!.status).toBe('error');

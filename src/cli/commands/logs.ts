@@ -1,5 +1,4 @@
 import { EXIT, TmError } from '../../errors.js';
-import { followLogs, readLogs } from '../../stack/logs.js';
 import { pickServices } from '../../stack/services.js';
 import { selectRuntime } from '../../stack/select.js';
 import type { Context } from '../context.js';
@@ -11,14 +10,14 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   if (!Number.isInteger(tail) || tail < 0) {
     throw new TmError('TM_USAGE', `--tail: "${String(opts.tail)}" is not a number of lines`, { exit: EXIT.usage, hint: 'e.g. --tail 50' });
   }
-  const sources = pickServices(config, args)
-    .filter((s) => s.kind !== 'app')
-    .map((s) => ({ name: s.name, file: runtime.logFile(s) }));
-  const lines = await readLogs(sources, tail);
+  const services = pickServices(config, args).filter((s) => s.kind !== 'app');
+  const prefix = (name: string, line: string) => (services.length > 1 ? `${name} | ${line}` : line);
+  const lines: string[] = [];
+  for (const svc of services) for (const line of await runtime.tailLogs(svc, tail)) lines.push(prefix(svc.name, line));
   if (!opts.follow || ctx.out.json) {
     ctx.out.result({ lines }, () => lines.join('\n'));
     return;
   }
   for (const line of lines) ctx.out.stream(line);
-  await followLogs(sources, (line) => ctx.out.stream(line), ctx.signal);
+  await runtime.followLogs(services, (name, line) => ctx.out.stream(prefix(name, line)), ctx.signal);
 }

@@ -19,7 +19,7 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
         r.state === 'running' ? c.green(r.state) : r.state === 'stopped' ? c.dim(r.state) : c.yellow(r.state),
         r.pid ? String(r.pid) : '',
         r.port ? String(r.port) : '',
-        r.health === 'ok' ? c.green(`ok ${r.latency_ms} ms`) : r.health === 'error' ? c.red(`error: ${r.health_error}`) : '',
+        r.health === 'ok' ? c.green(`ok ${r.latency_ms} ms`) : r.health === 'error' ? c.red(`error: ${r.health_error}`) : c.dim(r.detail ?? ''),
         r.uptime_s !== undefined ? uptime(r.uptime_s) : '',
         r.url ?? '',
       ]),

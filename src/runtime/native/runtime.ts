@@ -8,6 +8,7 @@ import { waitFor, type Probe } from '../../health/wait-for.js';
 import type { Runtime, ServiceState, StartOptions, StopResult } from '../types.js';
 import type { Daemon } from './daemon.js';
 import { tailLines } from './daemon.js';
+import { followFiles } from './follow.js';
 import { nativePaths, type NativePaths } from './paths.js';
 import { checkPidFile, removePidFile, writePidFile } from './pidfile.js';
 import * as pg from './postgres.js';
@@ -54,9 +55,14 @@ export class NativeRuntime implements Runtime {
     }
   }
 
-  async start(svc: Service, opts: StartOptions): Promise<void> {
-    if (svc.kind === 'postgres') return this.startPostgres(svc, opts);
-    if (svc.kind === 'redis') return this.startRedis(svc);
+  async start(services: Service[], opts: StartOptions): Promise<void> {
+    await Promise.all(
+      services.map((svc) => {
+        opts.onProgress?.(`starting ${svc.name} on port ${svc.port}`);
+        if (svc.kind === 'postgres') return this.startPostgres(svc, opts);
+        if (svc.kind === 'redis') return this.startRedis(svc);
+      }),
+    );
   }
 
   private async startPostgres(svc: PostgresService, opts: StartOptions): Promise<void> {
@@ -115,7 +121,13 @@ export class NativeRuntime implements Runtime {
     };
   }
 
-  async stop(svc: Service): Promise<StopResult> {
+  async stop(services: Service[]): Promise<StopResult[]> {
+    const results: StopResult[] = [];
+    for (const svc of [...services].reverse()) results.unshift(await this.stopOne(svc));
+    return results;
+  }
+
+  private async stopOne(svc: Service): Promise<StopResult> {
     const file = this.paths.pidFile(svc.name);
     const pid = await checkPidFile(file);
     if (pid.state !== 'running') {
@@ -130,9 +142,10 @@ export class NativeRuntime implements Runtime {
     return { name: svc.name, result: how === 'killed' ? 'killed' : 'stopped' };
   }
 
-  async removeData(svc: Service): Promise<void> {
-    await rm(this.paths.dataDir(svc.name), { recursive: true, force: true });
-    if (svc.kind === 'postgres') {
+  async removeData(services: Service[]): Promise<void> {
+    for (const svc of services) {
+      await rm(this.paths.dataDir(svc.name), { recursive: true, force: true });
+      if (svc.kind !== 'postgres') continue;
       const external = this.paths.externalDataDir(svc.name);
       await rm(external, { recursive: true, force: true });
       await rmdir(dirname(external)).catch(() => undefined);
@@ -142,5 +155,13 @@ export class NativeRuntime implements Runtime {
 
   logFile(svc: Service): string {
     return this.paths.logFile(svc.name);
+  }
+
+  tailLogs(svc: Service, n: number): Promise<string[]> {
+    return tailLines(this.logFile(svc), n);
+  }
+
+  followLogs(services: Service[], onLine: (service: string, line: string) => void, signal: AbortSignal): Promise<void> {
+    return followFiles(services.map((s) => ({ name: s.name, file: this.logFile(s) })), onLine, signal);
   }
 }

@@ -1,0 +1,61 @@
+import { EXIT, TmError } from '../../errors.js';
+import type { Engine } from './detect.js';
+
+/** `docker compose` v2 answers; the standalone v1 `docker-compose` is refused (its `up --wait` does nothing). */
+export async function composeVersion(env: NodeJS.ProcessEnv): Promise<string> {
+  const { execa } = await import('execa');
+  const v2 = await execa('docker', ['compose', 'version', '--short'], { env, reject: false });
+  if (v2.exitCode === 0) return String(v2.stdout).trim();
+  const v1 = await execa('docker-compose', ['version', '--short'], { env, reject: false });
+  if (v1.exitCode === 0) {
+    throw new TmError('TM_COMPOSE_V1', `only the old standalone docker-compose ${String(v1.stdout).trim()} was found; tm needs Compose v2 (docker compose)`, {
+      exit: EXIT.runtime,
+      hint: 'install the Compose v2 plugin (apt-get install docker-compose-plugin, or Docker Desktop)',
+    });
+  }
+  throw new TmError('TM_COMPOSE_MISSING', 'docker compose (Compose v2) is not installed', {
+    exit: EXIT.runtime,
+    hint: 'install the Compose v2 plugin (apt-get install docker-compose-plugin, or Docker Desktop), or use --runtime native',
+  });
+}
+
+export interface ComposeTarget {
+  engine: Engine;
+  project: string;
+  file: string;
+  /** Passwords the compose file refers to by variable. */
+  secrets: Record<string, string>;
+}
+
+/** Runs `docker compose -p <project> -f <file> ...args` with an argument array. */
+export async function compose(target: ComposeTarget, args: string[], signal?: AbortSignal): Promise<string> {
+  const { execa } = await import('execa');
+  const r = await execa('docker', ['compose', '-p', target.project, '-f', target.file, ...args], {
+    env: { ...process.env, DOCKER_HOST: target.engine.host, ...target.secrets },
+    reject: false,
+    cancelSignal: signal,
+  });
+  if (r.exitCode !== 0) {
+    const text = `${String(r.stderr)}\n${String(r.stdout)}`.trim();
+    throw composeError(args[0] ?? 'compose', text);
+  }
+  return String(r.stdout);
+}
+
+function composeError(verb: string, output: string): TmError {
+  const lines = output.split('\n').filter(Boolean);
+  const pull = /pull access denied|failed to resolve reference|manifest unknown|not found: manifest|Error response from daemon: (?:Get|Head) "https?:|no such host|dial tcp|i\/o timeout/i.test(output);
+  const image = /(?:image|reference) "?([\w./:@-]+)"?/.exec(output)?.[1] ?? /pull access denied for ([\w./-]+)/.exec(output)?.[1];
+  if (pull) {
+    return new TmError('TM_IMAGE_UNAVAILABLE', `image ${image ?? '(see below)'} is not on this machine and cannot be pulled`, {
+      exit: EXIT.runtime,
+      details: lines.slice(-5),
+      hint: `docker pull ${image ?? 'IMAGE'} where a registry is reachable (or docker load it), or set services.<svc>.image to an image you have (docker images)`,
+    });
+  }
+  const bind = /Bind for [\d.]+:(\d+) failed: port is already allocated|address already in use/.exec(output);
+  if (bind) {
+    return new TmError('TM_PORT_TAKEN', `a port is already in use${bind[1] ? `: ${bind[1]}` : ''}`, { exit: EXIT.runtime, details: lines.slice(-3), hint: 'tm status shows what runs; change the port in taskmaster.yml' });
+  }
+  return new TmError('TM_COMPOSE_FAILED', `docker compose ${verb} failed`, { exit: EXIT.runtime, details: lines.slice(-8), hint: 'tm logs shows the containers\' output' });
+}

@@ -1,0 +1,212 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type Dockerode from 'dockerode';
+import type { Config } from '../../config/load.js';
+import type { Service } from '../../config/schema.js';
+import { EXIT, TmError } from '../../errors.js';
+import type { Probe } from '../../health/wait-for.js';
+import { composeProject, composeSecrets, renderCompose } from '../../render/compose.js';
+import type { Runtime, ServiceState, StartOptions, StopResult } from '../types.js';
+import { compose, composeVersion, type ComposeTarget } from './compose.js';
+import type { Engine } from './detect.js';
+
+/** One container of the project, as the engine reports it. */
+interface ContainerFacts {
+  id: string;
+  service: string;
+  state: string;
+  health?: string;
+  exitCode?: number;
+  restarts: number;
+  pid?: number;
+  startedAt?: string;
+}
+
+/**
+ * Services in containers: `docker compose` (the real CLI) creates and removes them from a
+ * rendered compose file; dockerode reads their state and logs.
+ */
+export class DockerRuntime implements Runtime {
+  readonly name = 'docker' as const;
+  readonly project: string;
+  readonly composeFile: string;
+  private client?: Dockerode;
+
+  constructor(
+    private readonly config: Config,
+    readonly engine: Engine,
+  ) {
+    this.project = composeProject(config);
+    this.composeFile = join(config.root, '.taskmaster', 'compose.yml');
+  }
+
+  private async docker(): Promise<Dockerode> {
+    if (!this.client) {
+      const { default: Docker } = await import('dockerode');
+      this.client = new Docker(this.engine.socketPath ? { socketPath: this.engine.socketPath } : { host: this.engine.hostname, port: this.engine.port });
+    }
+    return this.client;
+  }
+
+  private target(): ComposeTarget {
+    return { engine: this.engine, project: this.project, file: this.composeFile, secrets: composeSecrets(this.config.services) };
+  }
+
+  /** Containers of this compose project, by service name (inspect gives health and restarts). */
+  private async containers(): Promise<Map<string, ContainerFacts>> {
+    const docker = await this.docker();
+    const list = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${this.project}`] } });
+    const out = new Map<string, ContainerFacts>();
+    await Promise.all(
+      list.map(async (c) => {
+        const service = c.Labels['com.docker.compose.service'];
+        if (!service) return;
+        const info = await docker.getContainer(c.Id).inspect();
+        out.set(service, {
+          id: c.Id,
+          service,
+          state: info.State.Status,
+          health: info.State.Health?.Status,
+          exitCode: info.State.Status === 'exited' ? info.State.ExitCode : undefined,
+          restarts: info.RestartCount ?? 0,
+          pid: info.State.Pid || undefined,
+          startedAt: info.State.StartedAt,
+        });
+      }),
+    );
+    return out;
+  }
+
+  async status(services: Service[]): Promise<ServiceState[]> {
+    const containers = await this.containers();
+    return services.map((svc): ServiceState => {
+      if (svc.kind === 'app') return { name: svc.name, kind: svc.kind, state: 'unmanaged', port: svc.port, detail: 'app services are not started by tm yet' };
+      const c = containers.get(svc.name);
+      if (!c) return { name: svc.name, kind: svc.kind, state: 'stopped', port: svc.port, detail: 'no container' };
+      const running = c.state === 'running';
+      return {
+        name: svc.name,
+        kind: svc.kind,
+        state: running ? 'running' : 'stopped',
+        pid: c.pid,
+        port: svc.port,
+        startedAt: running ? c.startedAt : undefined,
+        container: { id: c.id.slice(0, 12), state: c.state, health: c.health, exit_code: c.exitCode, restarts: c.restarts },
+        detail: running ? undefined : `container ${c.state}${c.exitCode !== undefined ? ` (exit code ${c.exitCode})` : ''}`,
+      };
+    });
+  }
+
+  async preflight(services: Service[]): Promise<void> {
+    await composeVersion({ ...process.env, DOCKER_HOST: this.engine.host });
+    const docker = await this.docker();
+    for (const svc of services) {
+      if (svc.kind === 'app' || !svc.image) continue;
+      const present = await docker.getImage(svc.image).inspect().then(() => true, () => false);
+      if (present) continue;
+      // Not here: compose would pull it. Try now, so the error names the image and the fix.
+      await compose({ ...this.target(), file: await this.writeComposeFile() }, ['pull', '--quiet', svc.name]);
+    }
+  }
+
+  private async writeComposeFile(): Promise<string> {
+    await mkdir(join(this.config.root, '.taskmaster'), { recursive: true });
+    await writeFile(this.composeFile, renderCompose(this.config));
+    return this.composeFile;
+  }
+
+  async start(services: Service[], opts: StartOptions): Promise<void> {
+    await this.writeComposeFile();
+    opts.onProgress?.(`docker compose up -d ${services.map((s) => s.name).join(' ')}`);
+    await compose(this.target(), ['up', '-d', '--remove-orphans', ...services.map((s) => s.name)], opts.signal);
+  }
+
+  async stop(services: Service[]): Promise<StopResult[]> {
+    const before = await this.containers();
+    const names = services.map((s) => s.name);
+    const all = this.config.services.filter((s) => s.kind !== 'app').every((s) => names.includes(s.name));
+    if (before.size > 0) {
+      if (all) await compose({ ...this.target(), file: await this.writeComposeFile() }, ['down']);
+      else await compose({ ...this.target(), file: await this.writeComposeFile() }, ['rm', '--stop', '--force', ...names]);
+    }
+    return services.map((s) => ({ name: s.name, result: before.get(s.name)?.state === 'running' ? 'stopped' : 'not running' }));
+  }
+
+  async removeData(services: Service[]): Promise<void> {
+    // `down --volumes` removes the project's named volumes and its network.
+    await compose({ ...this.target(), file: await this.writeComposeFile() }, ['down', '--volumes', '--remove-orphans']);
+    void services;
+  }
+
+  guard(svc: Service, probe: Probe): Probe {
+    return {
+      ...probe,
+      check: async (timeoutMs) => {
+        try {
+          await probe.check(timeoutMs);
+        } catch (err) {
+          const c = (await this.containers()).get(svc.name);
+          if (c && (c.state === 'exited' || c.state === 'dead')) {
+            throw new TmError('TM_SERVICE_EXITED', `${svc.name} container exited during start (exit code ${c.exitCode})`, {
+              exit: EXIT.runtime,
+              details: await this.tailLogs(svc, 10),
+              hint: `tm logs ${svc.name}`,
+            });
+          }
+          throw err;
+        }
+      },
+    };
+  }
+
+  async tailLogs(svc: Service, n: number): Promise<string[]> {
+    const c = (await this.containers()).get(svc.name);
+    if (!c) return [];
+    const docker = await this.docker();
+    const buf = (await docker.getContainer(c.id).logs({ stdout: true, stderr: true, tail: n, follow: false })) as unknown as Buffer;
+    return splitLines(demux(buf));
+  }
+
+  async followLogs(services: Service[], onLine: (service: string, line: string) => void, signal: AbortSignal): Promise<void> {
+    const containers = await this.containers();
+    const docker = await this.docker();
+    await Promise.all(
+      services.map(async (svc) => {
+        const c = containers.get(svc.name);
+        if (!c) return;
+        const stream = (await docker.getContainer(c.id).logs({ stdout: true, stderr: true, follow: true, since: Math.floor(Date.now() / 1000) })) as NodeJS.ReadableStream & { destroy(): void };
+        const out = new PassThrough();
+        docker.modem.demuxStream(stream, out, out);
+        let partial = '';
+        out.on('data', (d: Buffer) => {
+          const lines = (partial + d.toString('utf8')).split('\n');
+          partial = lines.pop()!;
+          for (const line of lines) onLine(svc.name, line);
+        });
+        await new Promise<void>((resolve) => {
+          signal.addEventListener('abort', () => (stream.destroy(), resolve()), { once: true });
+          stream.on('end', () => resolve());
+        });
+      }),
+    );
+  }
+}
+
+/** Docker's multiplexed log format: 8-byte frame headers (stream, 0, 0, 0, size). */
+function demux(buf: Buffer): string {
+  let out = '';
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const size = buf.readUInt32BE(i + 4);
+    out += buf.subarray(i + 8, i + 8 + size).toString('utf8');
+    i += 8 + size;
+  }
+  return i === 0 && buf.length > 0 ? buf.toString('utf8') : out;
+}
+
+function splitLines(text: string): string[] {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
