@@ -29,7 +29,16 @@ export interface TempProject {
 }
 
 /** A project in a fresh temporary directory with Postgres and Redis on free ports. */
-export async function tempProject(opts: { name?: string; extra?: string; password?: string; runtime?: string } = {}): Promise<TempProject> {
+export interface ProjectOptions {
+  name?: string;
+  extra?: string;
+  password?: string;
+  runtime?: string;
+  /** Image names for the docker runtime (tests use the stand-in images). */
+  images?: { postgres: string; redis: string };
+}
+
+export async function tempProject(opts: ProjectOptions = {}): Promise<TempProject> {
   const dir = await mkdtemp(join(tmpdir(), 'tm-test-'));
   const pgPort = await freePort();
   let redisPort = await freePort();
@@ -40,8 +49,8 @@ export async function tempProject(opts: { name?: string; extra?: string; passwor
     `name: ${name}
 runtime: ${opts.runtime ?? 'native'}
 services:
-  postgres: { port: ${pgPort}, database: ${name}_db, user: ${name}_user, password: "${opts.password ?? `pw-${name}-secret`}" }
-  redis: { port: ${redisPort} }
+  postgres: { port: ${pgPort}, database: ${name}_db, user: ${name}_user, password: "${opts.password ?? `pw-${name}-secret`}"${opts.images ? `, image: ${opts.images.postgres}` : ''} }
+  redis: { port: ${redisPort}${opts.images ? `, image: ${opts.images.redis}` : ''} }
 ${opts.extra ?? ''}`,
   );
   const tm: TempProject['tm'] = async (args, o = {}) => {

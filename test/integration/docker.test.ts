@@ -1,0 +1,135 @@
+import { execa } from 'execa';
+import { createServer } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { detectEngine } from '../../src/runtime/docker/detect.js';
+import { tempProject, type TempProject } from '../helpers/project.js';
+
+// Against the real engine of ../shared/tools/docker-engine.sh, with its stand-in images.
+const IMAGES = { postgres: 'standin/postgres:15', redis: 'standin/redis:7' };
+const { engine, rejected } = await detectEngine();
+if (!engine) {
+  const why = rejected.map((r) => `${r.source}: ${r.reason}`).join('; ');
+  if (process.env.TM_REQUIRE_DOCKER) throw new Error(`TM_REQUIRE_DOCKER is set but no Docker engine answers (${why})`);
+  console.warn(`skipping Docker runtime tests: no Docker engine answers (${why})`);
+}
+
+const PSQL = '/usr/lib/postgresql/15/bin/psql';
+const docker = (...args: string[]) => execa('docker', args, { reject: false }).then((r) => String(r.stdout).trim());
+/** Containers, volumes and networks labelled with the project's compose name. */
+async function leftovers(p: TempProject): Promise<string[]> {
+  const prefix = await composeName(p);
+  const out = [
+    await docker('ps', '-a', '--filter', `label=com.docker.compose.project=${prefix}`, '--format', '{{.Names}}'),
+    await docker('volume', 'ls', '--filter', `label=com.docker.compose.project=${prefix}`, '--format', '{{.Name}}'),
+    await docker('network', 'ls', '--filter', `label=com.docker.compose.project=${prefix}`, '--format', '{{.Name}}'),
+  ];
+  return out.join('\n').split('\n').filter(Boolean);
+}
+async function composeName(p: TempProject): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  return /^name: (.+)$/m.exec(await readFile(`${p.dir}/.taskmaster/compose.yml`, 'utf8'))![1]!;
+}
+
+describe.skipIf(!engine)('docker runtime', () => {
+  let p: TempProject;
+  beforeAll(async () => {
+    p = await tempProject({ name: 'dock', runtime: 'docker', images: IMAGES });
+  });
+  afterAll(async () => {
+    await p?.cleanup();
+  });
+
+  it('brings postgres and redis up, reachable on the published ports, data surviving down + up', async () => {
+    const up = await p.tm(['up', '--json']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(JSON.parse(up.stdout).runtime).toBe('docker');
+    const psql = (sql: string) =>
+      execa(PSQL, ['-h', '127.0.0.1', '-p', String(p.pgPort), '-U', 'dock_user', '-d', 'dock_db', '-tAc', sql], { env: { PGPASSWORD: 'pw-dock-secret' }, reject: false });
+    expect((await psql('SELECT current_user')).stdout.trim()).toBe('dock_user');
+    expect((await execa('redis-cli', ['-p', String(p.redisPort), 'ping'])).stdout.trim()).toBe('PONG');
+    // The password is handed to compose through its environment, never written to the file.
+    const { readFile } = await import('node:fs/promises');
+    expect(await readFile(`${p.dir}/.taskmaster/compose.yml`, 'utf8')).not.toContain('pw-dock-secret');
+
+    await psql('CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)');
+    await execa('redis-cli', ['-p', String(p.redisPort), 'set', 'kept', 'yes']);
+    expect((await p.tm(['down'])).exitCode).toBe(0);
+    expect((await p.tm(['up'])).exitCode).toBe(0);
+    expect((await psql('SELECT v FROM kept')).stdout.trim()).toBe('42');
+    expect((await execa('redis-cli', ['-p', String(p.redisPort), 'get', 'kept'])).stdout.trim()).toBe('yes');
+
+    const logs = await p.tm(['logs', 'redis', '--tail', '20']);
+    expect(logs.stdout).toMatch(/Ready to accept connections/);
+  });
+
+  it('reports a container killed with docker kill in status and health', async () => {
+    expect((await p.tm(['up'])).exitCode).toBe(0);
+    const id = await docker('ps', '-q', '--filter', `label=com.docker.compose.project=${await composeName(p)}`, '--filter', 'label=com.docker.compose.service=redis');
+    expect(id).not.toBe('');
+    await docker('kill', id);
+    const status = JSON.parse((await p.tm(['status', '--json'])).stdout);
+    const redis = status.services.find((s: { name: string }) => s.name === 'redis');
+    expect(redis.state).toBe('stopped');
+    expect(redis.container.state).toBe('exited');
+    expect(redis.detail).toMatch(/exit code 137/);
+    const health = await p.tm(['health', '--json']);
+    expect(health.exitCode).toBe(1);
+    expect(JSON.parse(health.stdout).checks.redis.status).toBe('error');
+  });
+
+  it('down --volumes leaves no container, volume or network of the project', async () => {
+    expect((await p.tm(['up'])).exitCode).toBe(0);
+    expect((await leftovers(p)).length).toBeGreaterThan(0);
+    expect((await p.tm(['down', '--volumes'])).exitCode).toBe(0);
+    expect(await leftovers(p)).toEqual([]);
+  });
+});
+
+describe.skipIf(!engine)('docker runtime: before anything starts', () => {
+  const projects: TempProject[] = [];
+  afterEach(async () => {
+    await Promise.all(projects.splice(0).map((p) => p.cleanup()));
+  });
+
+  it('reports a taken port with its holder and creates no container', async () => {
+    const p = await tempProject({ name: 'clash', runtime: 'docker', images: IMAGES });
+    projects.push(p);
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(p.pgPort, '127.0.0.1', r));
+    try {
+      const r = await p.tm(['up']);
+      expect(r.exitCode).toBe(4);
+      expect(r.stderr).toContain(`port ${p.pgPort} (postgres) already in use`);
+      expect(r.stderr).toContain(`pid ${process.pid}`);
+      expect(await docker('ps', '-a', '--filter', 'label=com.docker.compose.service=postgres', '--filter', `publish=${p.pgPort}`, '--format', '{{.Names}}')).toBe('');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('auto picks docker when the engine runs, native when DOCKER_HOST points nowhere', async () => {
+    const p = await tempProject({ name: 'auto', runtime: 'auto', images: IMAGES });
+    projects.push(p);
+    const onDocker = await p.tm(['up', '--json', '--verbose']);
+    expect(onDocker.exitCode, onDocker.stderr).toBe(0);
+    expect(JSON.parse(onDocker.stdout).runtime).toBe('docker');
+    expect((await p.tm(['down', '--volumes'])).exitCode).toBe(0);
+    const { rm } = await import('node:fs/promises');
+    await rm(`${p.dir}/.taskmaster`, { recursive: true, force: true });
+
+    const env = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
+    const native = await p.tm(['up', '--json'], { env });
+    expect(native.exitCode, native.stderr).toBe(0);
+    expect(JSON.parse(native.stdout).runtime).toBe('native');
+    expect((await p.tm(['down', '--volumes'], { env })).exitCode).toBe(0);
+  });
+
+  it('refuses runtime: docker when no engine answers, with the fix (exit 4)', async () => {
+    const p = await tempProject({ name: 'noengine', runtime: 'docker', images: IMAGES });
+    projects.push(p);
+    const r = await p.tm(['up'], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toContain('TM_RUNTIME_UNAVAILABLE');
+    expect(r.stderr).toContain('/nonexistent/docker.sock does not exist');
+  });
+});
