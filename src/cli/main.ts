@@ -163,7 +163,8 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
 /** Help and version exit 0; anything commander rejects is a usage error (exit 2). */
 function commanderExit(err: CommanderError, usage: string[]): ExitCode {
   if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.ok;
-  if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') return EXIT.usage;
+  // `tm help health` exits 0; `tm` alone (help shown because a command is missing) is a usage error.
+  if (err.code === 'commander.help') return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   const text = usage.join('').trim() || err.message;
   const [first, ...rest] = text.split('\n');
   const suggestion = rest.join(' ').match(/\(Did you mean (.+)\?\)/)?.[1];

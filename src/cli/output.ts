@@ -13,6 +13,8 @@ export interface OutputOptions {
   stderr?: NodeJS.WriteStream;
 }
 
+const WELL_KNOWN = new Set(['postgres', 'postgresql', 'password', 'redis', 'secret', 'changeme', 'admin', 'example']);
+
 /**
  * The only thing that writes to the terminal. Results go to stdout (one JSON document with
  * --json), progress and errors to stderr. Spinners only on a TTY outside CI; every line
@@ -43,9 +45,13 @@ export class Reporter {
     this.interactive = Boolean(this.stderr.isTTY) && !env.CI && !opts.json;
   }
 
-  /** Values that must never be printed (passwords, secrets), replaced by `****`. */
+  /**
+   * Values that must never be printed (passwords, secrets), replaced by `****`. Masking works
+   * by value, so very short values and well-known defaults (a password "postgres" would turn
+   * every service name into `****`) are not registered; they protect nothing anyway.
+   */
   addSecret(value: string | undefined): void {
-    if (value && value.length >= 3) this.secrets.add(value);
+    if (value && value.length >= 6 && !WELL_KNOWN.has(value.toLowerCase())) this.secrets.add(value);
   }
 
   /** Secrets and URL passwords (even ones we were not told about) become `****`. */

@@ -1,0 +1,142 @@
+import { execa } from 'execa';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, TM } from '../helpers/project.js';
+
+// The built CLI as a user runs it: exit codes, JSON, and the text a person reads.
+const ESC = /\u001b\[/;
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tm-cli-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function tm(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; config?: string } = {}) {
+  const cwd = opts.cwd ?? dir;
+  if (opts.config !== undefined) await writeFile(join(cwd, 'taskmaster.yml'), opts.config);
+  const r = await execa(process.execPath, [TM, ...args], { cwd, reject: false, env: opts.env ?? {}, extendEnv: opts.env === undefined });
+  return { code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+describe('version and help', () => {
+  it('prints the package version', async () => {
+    const pkg = JSON.parse(await readFile(resolve(import.meta.dirname, '../../package.json'), 'utf8'));
+    const r = await tm(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('lists the commands and explains one with tm help COMMAND', async () => {
+    const help = await tm(['--help']);
+    expect(help.code).toBe(0);
+    for (const cmd of ['up', 'down', 'status', 'logs', 'restart', 'health', 'db', 'env']) expect(help.stdout).toMatch(new RegExp(`^  ${cmd}\\b`, 'm'));
+    const health = await tm(['help', 'health']);
+    expect(health.code).toBe(0);
+    expect(health.stdout).toContain('--wait');
+    expect(health.stdout).toContain('--timeout <duration>');
+  });
+});
+
+describe('usage errors exit 2 with a suggestion', () => {
+  it('unknown command', async () => {
+    const r = await tm(['helth']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("error TM_USAGE unknown command 'helth'");
+    expect(r.stderr).toContain('did you mean health?');
+  });
+
+  it('unknown flag', async () => {
+    const r = await tm(['health', '--wiat']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown option '--wiat'");
+    expect(r.stderr).toContain('did you mean --wait?');
+  });
+
+  it('a bad duration', async () => {
+    const r = await tm(['health', '--wait', '--timeout', 'soon'], { config: 'name: x\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--timeout: "soon" is not a duration');
+  });
+});
+
+describe('invalid config exits 3 with file:line:column and no stack', () => {
+  const cases: [string, string, RegExp][] = [
+    ['broken YAML', 'name: x\nservices:\n  postgres: { port: 1\n', /taskmaster\.yml:4:1 /],
+    ['an unknown key', 'name: x\nservices:\n  redis:\n    persistance: aof\n', /taskmaster\.yml:4:5 services\.redis\.persistance: unknown key \(did you mean "persistence"\?\)/],
+    ['a wrong type', 'name: x\nservices:\n  postgres:\n    port: abc\n', /taskmaster\.yml:4:11 services\.postgres\.port: expected a port number \(1-65535\), got "abc"/],
+    ['a wrong enum value', 'runtime: podman\n', /taskmaster\.yml:1:10 runtime: expected auto, docker or native, got "podman"/],
+    ['an unknown top-level key', 'name: x\nservises: {}\n', /taskmaster\.yml:2:1 servises: unknown key \(did you mean "services"\?\)/],
+  ];
+  for (const [what, config, line] of cases) {
+    it(what, async () => {
+      const r = await tm(['health'], { config });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/^error TM_CONFIG_INVALID taskmaster\.yml has \d+ problems?$/m);
+      expect(r.stderr).toMatch(line);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    });
+  }
+
+  it('--json prints one parseable document with the problems, and no escape codes', async () => {
+    const r = await tm(['health', '--json'], { config: 'name: x\nservices:\n  postgres:\n    port: abc\n', env: { FORCE_COLOR: '1', PATH: process.env.PATH } });
+    expect(r.code).toBe(3);
+    expect(r.stdout).not.toMatch(ESC);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.error.code).toBe('TM_CONFIG_INVALID');
+    expect(doc.error.problems[0]).toMatchObject({ file: 'taskmaster.yml', line: 4, column: 11, path: 'services.postgres.port' });
+  });
+
+  it('a missing config says how to create one', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'tm-cli-empty-'));
+    try {
+      const r = await tm(['health'], { cwd: empty });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain('TM_CONFIG_NOT_FOUND');
+      expect(r.stderr).toContain('hint:');
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('health against closed ports', () => {
+  let config: string;
+  beforeAll(async () => {
+    config = `name: closed\nservices:\n  postgres: { port: ${await freePort()} }\n  redis: { port: ${await freePort()} }\n`;
+  });
+
+  it('--json reports every service as error and exits 1', async () => {
+    const r = await tm(['health', '--json'], { config });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.status).toBe('error');
+    expect(doc.checks.postgres).toMatchObject({ status: 'error' });
+    expect(doc.checks.postgres.error).toMatch(/ECONNREFUSED/);
+    expect(typeof doc.checks.redis.latency_ms).toBe('number');
+  });
+
+  it('--wait --timeout 1s exits 5 within about a second, naming the probe and its last error', async () => {
+    const t0 = performance.now();
+    const r = await tm(['health', '--wait', '--timeout', '1s', 'postgres'], { config });
+    const elapsed = performance.now() - t0;
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/error TM_HEALTH_TIMEOUT postgres not ready after 1s: .*ECONNREFUSED/);
+    expect(elapsed).toBeLessThan(2500);
+  });
+
+  it('NO_COLOR output has no escape codes and no spinner frames when stderr is not a TTY', async () => {
+    const r = await tm(['health', '--wait', '--timeout', '300ms'], { config, env: { NO_COLOR: '1', FORCE_COLOR: '1', PATH: process.env.PATH } });
+    expect(r.stdout + r.stderr).not.toMatch(ESC);
+    expect(r.stderr).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
+    expect(r.stderr).toContain('… waiting for all services');
+  });
+
+  it('FORCE_COLOR without NO_COLOR does colour the error', async () => {
+    const r = await tm(['health'], { config, env: { FORCE_COLOR: '1', PATH: process.env.PATH } });
+    expect(r.stderr).toMatch(ESC);
+  });
+});
