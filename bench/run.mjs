@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// Benchmarks tm side by side with what users would otherwise run, in one run, as ratios.
+//
+//   npm run bench                      every case, print the table
+//   npm run bench -- cold-start        only these cases (file names in bench/cases/)
+//   npm run bench -- --runs 5 --write  fewer runs; write bench/RESULTS.md
+//
+// A case module (bench/cases/<name>.mjs) exports default
+//   { name, setup?(), teardown?(), versions?(), comparisons: [{ label, target, tm, alt, runs?, warmup? }] }
+// where `tm` and `alt` are async functions returning the milliseconds they measured (or
+// nothing, and the harness times the call), and `target` is the largest acceptable ratio
+// tm/alt. Runs alternate tm, alt, tm, alt... so drift hits both sides alike.
+import { readdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const argv = process.argv.slice(2);
+const write = argv.includes('--write');
+const runsFlag = argv.includes('--runs') ? Number(argv[argv.indexOf('--runs') + 1]) : undefined;
+const only = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--runs');
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+
+async function time(fn) {
+  const t0 = performance.now();
+  const measured = await fn();
+  return typeof measured === 'number' ? measured : performance.now() - t0;
+}
+
+const files = (await readdir(join(here, 'cases'))).filter((f) => f.endsWith('.mjs')).sort();
+const selected = files.filter((f) => only.length === 0 || only.includes(f.replace(/\.mjs$/, '')));
+if (selected.length === 0) {
+  console.error(`no such case: ${only.join(', ')} (have: ${files.map((f) => f.replace(/\.mjs$/, '')).join(', ')})`);
+  process.exit(2);
+}
+
+const rows = [];
+const versions = { node: process.version };
+let failed = false;
+for (const file of selected) {
+  const { default: bench } = await import(join(here, 'cases', file));
+  process.stderr.write(`[bench] ${bench.name}\n`);
+  try {
+    await bench.setup?.();
+    Object.assign(versions, (await bench.versions?.()) ?? {});
+    for (const c of bench.comparisons) {
+      const runs = runsFlag ?? c.runs ?? 15;
+      const tmTimes = [];
+      const altTimes = [];
+      for (let i = 0; i < (c.warmup ?? 2); i++) {
+        await time(c.tm);
+        await time(c.alt);
+      }
+      for (let i = 0; i < runs; i++) {
+        tmTimes.push(await time(c.tm));
+        altTimes.push(await time(c.alt));
+      }
+      const tm = median(tmTimes);
+      const alt = median(altTimes);
+      const ratio = tm / alt;
+      rows.push({ case: c.label, tm, alt, altName: c.altName, ratio, target: c.target, met: ratio <= c.target, runs });
+      process.stderr.write(`[bench]   ${c.label}: ${fmt(tm)} vs ${fmt(alt)} = ${ratio.toFixed(2)}x\n`);
+    }
+  } catch (err) {
+    failed = true;
+    process.stderr.write(`[bench] ${bench.name} failed: ${err.stack ?? err}\n`);
+  } finally {
+    await bench.teardown?.();
+  }
+}
+
+const table = [
+  '| case | tm (median) | alternative | alternative (median) | ratio | target | met |',
+  '|---|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.case} | ${fmt(r.tm)} | ${r.altName} | ${fmt(r.alt)} | ${r.ratio.toFixed(2)}x | ≤ ${r.target}x | ${r.met ? 'yes' : '**no**'} |`),
+].join('\n');
+console.log(table);
+
+if (write) {
+  const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB`;
+  const text = `# Benchmark results
+
+${table}
+
+Ratios are tm's median over the alternative's median; runs alternate between the two.
+Each row's run count: ${[...new Set(rows.map((r) => r.runs))].join(', ')}.
+
+- Date: ${new Date().toISOString().slice(0, 10)}
+- Machine: ${machine}, ${process.platform} ${process.arch}
+- Versions: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}
+
+Reproduce: \`npm run bench -- --write\` (needs the PostgreSQL and Redis binaries of the README;
+the Docker case needs \`../shared/tools/docker-engine.sh up\` and is skipped without an engine).
+`;
+  await writeFile(join(here, 'RESULTS.md'), text);
+}
+process.exit(failed ? 1 : 0);
