@@ -75,7 +75,7 @@ export function compileVar(spec: EnvVarSpec): z.ZodType<string> {
 export function checkEnv(contract: Record<string, EnvVarSpec>, state: EnvState): Problem[] {
   const problems: Problem[] = [...state.warnings];
   for (const [key, spec] of Object.entries(contract)) {
-    const v = state.vars.get(key)!;
+    const v = state.vars.get(key) ?? { key, source: 'unset' as const };
     if (v.value === undefined || (v.value === '' && spec.required)) {
       if (!spec.required) continue;
       problems.push({ ...where(v), path: key, message: `is required but ${v.value === '' ? 'empty' : 'not set'}; ${fixFor(key, spec)}` });

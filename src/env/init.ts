@@ -86,7 +86,7 @@ function valueFor(config: Config, key: string, spec: EnvVarSpec | undefined, exa
   const kind = spec?.type === 'postgres-url' ? 'postgres' : spec?.type === 'redis-url' ? 'redis' : undefined;
   const svc = kind && config.services.find((s) => s.kind === kind);
   if (svc) return [serviceUrl(svc, true)!, 'service'];
-  if (exampleValue && spec?.type !== 'secret') return [exampleValue, 'example'];
+  if (spec?.type !== 'secret' && (exampleValue || spec?.example)) return [exampleValue || spec!.example!, 'example'];
   return ['', 'empty'];
 }
 
