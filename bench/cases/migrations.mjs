@@ -6,12 +6,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { peerBin, peerVersion } from '../peers.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TM = join(ROOT, 'bin/tm.js');
 const PSQL = '/usr/lib/postgresql/15/bin/psql';
-const DBMATE = join(ROOT, 'node_modules/.bin/dbmate');
-const NPM_PG_MIGRATE = join(ROOT, 'node_modules/.bin/node-pg-migrate');
+let DBMATE;
+let NPM_PG_MIGRATE;
 const N = 500;
 let dir;
 let port;
@@ -44,6 +45,8 @@ INSERT INTO t_${i} (name) VALUES ('row ${i}');`;
 export default {
   name: `${N} migrations`,
   setup() {
+    DBMATE = peerBin('dbmate');
+    NPM_PG_MIGRATE = peerBin('node-pg-migrate');
     dir = mkdtempSync(join(tmpdir(), 'tm-bench-mig-'));
     port = Number(execFileSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"]).toString());
     writeFileSync(join(dir, 'taskmaster.yml'), `name: benchmig\nruntime: native\nservices:\n  postgres: { port: ${port}, user: bench, password: bench-password, database: bench }\n`);
@@ -72,7 +75,7 @@ export default {
     return {
       psql: execFileSync(PSQL, ['--version']).toString().trim().split(' ').pop(),
       dbmate: execFileSync(DBMATE, ['--version']).toString().trim().split(' ').pop(),
-      'node-pg-migrate': JSON.parse(execFileSync(process.execPath, ['-p', `JSON.stringify(require('${ROOT}node_modules/node-pg-migrate/package.json').version)`]).toString()),
+      'node-pg-migrate': peerVersion('node-pg-migrate'),
     };
   },
   comparisons: [

@@ -144,6 +144,28 @@ describe('tm up / down on local binaries', () => {
     expect((await p.tm(['down'])).exitCode).toBe(0);
   });
 
+  it('refuses a data directory of another major version before starting, and explains', async () => {
+    const p = await project();
+    expect((await p.tm(['up'])).exitCode).toBe(0);
+    expect((await p.tm(['down'])).exitCode).toBe(0);
+    const status = JSON.parse((await p.tm(['status', '--json'])).stdout);
+    expect(status.services[0].state).toBe('stopped');
+    // Where the data went depends on whether the postgres user can reach the project dir.
+    const { readFile } = await import('node:fs/promises');
+    const { projectId } = await import('../../src/config/load.js');
+    const candidates = [join(p.dir, '.taskmaster/data/postgres/PG_VERSION'), join('/var/lib/taskmaster', projectId('demo', p.dir), 'postgres/PG_VERSION')];
+    let file: string | undefined;
+    for (const c of candidates) if (await readFile(c).then(() => true, () => false)) file = c;
+    expect(file).toBeDefined();
+    await writeFile(file!, '9\n');
+    const r = await p.tm(['up']);
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toMatch(/error TM_PG_VERSION_MISMATCH the data directory .* was created by PostgreSQL 9, but the binaries found are 15/);
+    expect(r.stderr).toContain('dump it');
+    expect(await serverProcesses(p)).toEqual([]);
+    await writeFile(file!, '15\n');
+  });
+
   it('runs two projects with the same name in different directories side by side', async () => {
     const a = await project({ name: 'twin' });
     const b = await project({ name: 'twin' });

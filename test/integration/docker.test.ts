@@ -124,6 +124,15 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
     expect((await p.tm(['down', '--volumes'], { env })).exitCode).toBe(0);
   });
 
+  it('names an image that is not on the machine and cannot be pulled, with how to get it', async () => {
+    const p = await tempProject({ name: 'noimage', runtime: 'docker', images: { postgres: 'tm-test-absent/postgres:99', redis: IMAGES.redis } });
+    projects.push(p);
+    const r = await p.tm(['up']);
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toContain('error TM_IMAGE_UNAVAILABLE image tm-test-absent/postgres:99 (services.postgres.image) is not on this machine');
+    expect(r.stderr).toContain('hint: docker pull tm-test-absent/postgres:99');
+  });
+
   it('refuses runtime: docker when no engine answers, with the fix (exit 4)', async () => {
     const p = await tempProject({ name: 'noengine', runtime: 'docker', images: IMAGES });
     projects.push(p);

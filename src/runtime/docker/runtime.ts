@@ -106,7 +106,14 @@ export class DockerRuntime implements Runtime {
       const present = await docker.getImage(svc.image).inspect().then(() => true, () => false);
       if (present) continue;
       // Not here: compose would pull it. Try now, so the error names the image and the fix.
-      await compose({ ...this.target(), file: await this.writeComposeFile() }, ['pull', '--quiet', svc.name]);
+      await compose({ ...this.target(), file: await this.writeComposeFile() }, ['pull', '--quiet', svc.name]).catch((err: TmError) => {
+        throw new TmError('TM_IMAGE_UNAVAILABLE', `image ${svc.image} (services.${svc.name}.image) is not on this machine and cannot be pulled`, {
+          exit: EXIT.runtime,
+          details: err.details,
+          hint: `docker pull ${svc.image} where a registry is reachable (or docker load it), or set services.${svc.name}.image to an image you have (docker images)`,
+          cause: err,
+        });
+      });
     }
   }
 
