@@ -90,15 +90,19 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
     .option('--to <version>', 'apply up to and including this version')
     .option('--dry-run', 'print the SQL that would run; change nothing')
     .option('--allow-out-of-order', 'apply files older than the newest applied one')
+    .option('--strict', 'Prisma: refuse when an applied migration was modified')
     .option('--lock-timeout <duration>', 'how long to wait for another runner (exit 5 after)', '10s');
   dbCommand('rollback', 'run the down section of the newest applied migration(s)', () => import('./commands/db-rollback.js'))
     .option('--steps <n>', 'how many to roll back (default 1)')
     .option('--to <version>', 'roll back everything newer than this version')
     .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s');
-  dbCommand('status', 'applied, pending, edited and missing migrations', () => import('./commands/db-status.js')).option(
-    '--exit-code',
-    'exit 1 when migrations are pending (or the history has problems)',
-  );
+  dbCommand('status', 'applied, pending, edited and missing migrations', () => import('./commands/db-status.js'))
+    .option('--exit-code', 'exit 1 when migrations are pending (or the history has problems)')
+    .option('--strict', 'Prisma: a modified applied migration is an error, not a warning');
+  dbCommand('resolve', 'Prisma: mark a failed migration rolled back, or a migration applied (as prisma migrate resolve)', () => import('./commands/db-resolve.js'))
+    .option('--applied <name>', 'record the migration as applied without running it')
+    .option('--rolled-back <name>', 'record the failed migration as rolled back, so it runs again')
+    .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s');
   dbCommand('new', 'write db/migrations/YYYYMMDDHHMMSS_<name>.sql with up and down markers', () => import('./commands/db-new.js')).argument('<name...>', 'what the migration does, e.g. create_users');
   dbCommand('redo', 'roll back the newest migration and apply it again', () => import('./commands/db-redo.js')).option('--lock-timeout <duration>', 'how long to wait for another runner', '10s');
   dbCommand('wait', 'wait until the database server accepts connections', () => import('./commands/db-wait.js')).option('--timeout <duration>', 'exit 5 after', '30s');

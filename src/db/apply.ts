@@ -31,7 +31,7 @@ async function runSection(client: Client, file: MigrationFile, section: Section,
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     let offset = serverOffset(err, BEGIN.length, section.sql.length);
-    if (offset === undefined) offset = await locateFailingStatement(client, section);
+    if (offset === undefined) offset = await locateFailingStatement(client, section.sql);
     throw migrationError(file, section, err, offset);
   }
 }
@@ -57,8 +57,8 @@ async function runWithoutTransaction(client: Client, file: MigrationFile, sectio
  * Runtime errors (a constraint, a division by zero) carry no position. Re-run the section
  * statement by statement inside a transaction that is rolled back, to find which one fails.
  */
-async function locateFailingStatement(client: Client, section: Section): Promise<number | undefined> {
-  const statements = splitStatements(section.sql);
+export async function locateFailingStatement(client: Client, sql: string): Promise<number | undefined> {
+  const statements = splitStatements(sql);
   if (statements.length < 2) return statements[0]?.offset;
   try {
     await client.query('BEGIN');
@@ -76,7 +76,7 @@ async function locateFailingStatement(client: Client, section: Section): Promise
 }
 
 /** The server's 1-based error position as an offset into our text, if it falls there. */
-function serverOffset(err: unknown, prefix: number, length: number): number | undefined {
+export function serverOffset(err: unknown, prefix: number, length: number): number | undefined {
   const pos = Number((err as { position?: string }).position);
   if (!Number.isFinite(pos) || pos <= 0) return undefined;
   const offset = pos - 1 - prefix;

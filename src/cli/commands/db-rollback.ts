@@ -1,9 +1,10 @@
 import { rollback } from '../../db/migrate.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { Context } from '../context.js';
-import { dbTarget, lockTimeout } from './db-common.js';
+import { dbTarget, lockTimeout, refuseForPrisma } from './db-common.js';
 
 export async function run(ctx: Context, opts: Record<string, unknown>): Promise<void> {
+  await refuseForPrisma(ctx, 'tm db rollback');
   const config = await ctx.config();
   const steps = opts.steps === undefined ? undefined : Number(opts.steps);
   if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) {

@@ -34,8 +34,10 @@ async function pendingMigrations(ctx: Context, rows: StatusRow[]): Promise<{ app
   const pg = rows.find((r) => r.kind === 'postgres' && r.health === 'ok');
   const target = pg && serviceDatabase(config, [pg.name]);
   if (!target) return undefined;
+  const { detectPrisma, prismaStatus } = await import('../../db/prisma.js');
+  const prisma = await detectPrisma(config).catch(() => undefined);
   const { migrationStatus } = await import('../../db/migrate.js');
-  const list = await migrationStatus(config, target).catch(() => undefined);
+  const list = await (prisma ? prismaStatus(config, prisma, target) : migrationStatus(config, target)).catch(() => undefined);
   if (!list || list.length === 0) return undefined;
   return { applied: list.filter((m) => m.state === 'applied').length, pending: list.filter((m) => m.state === 'pending' || m.state === 'out-of-order').length };
 }

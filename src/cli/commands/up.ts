@@ -34,6 +34,9 @@ async function migrateAfterUp(ctx: Context, only: string[]) {
   const config = await ctx.config();
   const target = serviceDatabase(config, only.length ? only : undefined);
   if (!target) return undefined;
+  const { detectPrisma, prismaMigrate } = await import('../../db/prisma.js');
+  const prisma = await detectPrisma(config);
+  if (prisma) return ctx.out.step('applying Prisma migrations', () => prismaMigrate(config, prisma, target), (r) => `migrations: ${r.applied.length} applied`);
   const { migrate, migrationsDir } = await import('../../db/migrate.js');
   const { readMigrations } = await import('../../db/files.js');
   if ((await readMigrations(migrationsDir(config), config.root)).length === 0) return undefined;

@@ -1,0 +1,291 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import type { Client } from 'pg';
+import type { Config } from '../config/load.js';
+import { EXIT, TmError, type Problem } from '../errors.js';
+import { connect, runnerIdentity, type DatabaseTarget } from './connect.js';
+import { acquireLock, releaseLock } from './lock.js';
+import { locateFailingStatement, serverOffset } from './apply.js';
+import { lineColumn } from './sql-split.js';
+
+// Prisma Migrate's own bookkeeping, matched so that `prisma migrate status/deploy` agree with
+// what tm did (see README, "Prisma projects", for how each rule was checked).
+
+/** Prisma's advisory lock key: tm and `prisma migrate deploy` exclude each other. */
+export const PRISMA_LOCK_KEY = 72707369n;
+
+/** The table definition of Prisma's postgres connector, column for column. */
+const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS _prisma_migrations (
+    id                      VARCHAR(36) PRIMARY KEY NOT NULL,
+    checksum                VARCHAR(64) NOT NULL,
+    finished_at             TIMESTAMPTZ,
+    migration_name          VARCHAR(255) NOT NULL,
+    logs                    TEXT,
+    rolled_back_at          TIMESTAMPTZ,
+    started_at              TIMESTAMPTZ NOT NULL DEFAULT now(),
+    applied_steps_count     INTEGER NOT NULL DEFAULT 0
+)`;
+
+export interface PrismaProject {
+  /** The prisma/ folder. */
+  dir: string;
+  migrationsDir: string;
+}
+
+export interface PrismaMigration {
+  /** The folder name, e.g. `20240101120000_init`. */
+  name: string;
+  /** Path of migration.sql relative to the project root. */
+  path: string;
+  text: string;
+  /** sha256 hex of the raw bytes, as Prisma records it. */
+  checksum: string;
+  /** Checksums that also count as unchanged: the same script with other line endings. */
+  equivalent: string[];
+}
+
+interface Row {
+  id: string;
+  checksum: string;
+  finished_at: Date | null;
+  migration_name: string;
+  logs: string | null;
+  rolled_back_at: Date | null;
+  started_at: Date;
+  applied_steps_count: number;
+}
+
+/**
+ * A Prisma project: `db.prisma` in the config, or `prisma/migrations/migration_lock.toml`.
+ * Only the postgresql provider is supported.
+ */
+export async function detectPrisma(config: Config): Promise<PrismaProject | undefined> {
+  const dir = resolve(config.root, config.db.prisma ?? 'prisma');
+  const migrationsDir = join(dir, 'migrations');
+  const lockFile = join(migrationsDir, 'migration_lock.toml');
+  const lock = await readFile(lockFile, 'utf8').catch(() => undefined);
+  if (lock === undefined) {
+    if (!config.db.prisma) return undefined;
+    const exists = await readdir(migrationsDir).then(() => true, () => false);
+    if (!exists) {
+      throw new TmError('TM_PRISMA_NOT_FOUND', `db.prisma is ${config.db.prisma}, but ${relative(config.root, migrationsDir)} does not exist`, {
+        exit: EXIT.config,
+        hint: 'point db.prisma at the folder holding schema.prisma and migrations/',
+      });
+    }
+    return { dir, migrationsDir };
+  }
+  const provider = /^\s*provider\s*=\s*"([^"]*)"/m.exec(lock)?.[1];
+  if (provider && provider !== 'postgresql') {
+    throw new TmError('TM_PRISMA_PROVIDER', `${relative(config.root, lockFile)} says provider = "${provider}"; tm applies Prisma migrations for postgresql only`, {
+      exit: EXIT.config,
+      hint: 'use prisma migrate deploy for other databases',
+    });
+  }
+  return { dir, migrationsDir };
+}
+
+/** `migrations/<name>/migration.sql` in folder-name order (Prisma's order). */
+export async function readPrismaMigrations(project: PrismaProject, root: string): Promise<PrismaMigration[]> {
+  const entries = await readdir(project.migrationsDir, { withFileTypes: true });
+  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const out: PrismaMigration[] = [];
+  for (const name of names) {
+    const file = join(project.migrationsDir, name, 'migration.sql');
+    const bytes = await readFile(file).catch(() => undefined);
+    if (!bytes) continue; // Prisma skips folders without a migration.sql as well
+    const text = bytes.toString('utf8');
+    const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
+    out.push({ name, path: relative(root, file), text, checksum: sha(bytes), equivalent: [sha(text.replace(/\r\n/g, '\n')), sha(text.replace(/\r?\n/g, '\r\n'))] });
+  }
+  return out;
+}
+
+export type PrismaState = 'applied' | 'pending' | 'failed';
+
+export interface PrismaStatus {
+  name: string;
+  state: PrismaState;
+  path?: string;
+  started_at?: string;
+  finished_at?: string;
+  /** Applied, but the file changed since (Prisma's deploy warns, tm's --strict refuses). */
+  modified?: boolean;
+  /** A row for a folder that is not here (applied elsewhere, or deleted). */
+  missing_locally?: boolean;
+  logs?: string;
+}
+
+/** Rows as Prisma reads them: a row with rolled_back_at set is ignored. */
+function classify(migrations: PrismaMigration[], rows: Row[]): PrismaStatus[] {
+  const live = rows.filter((r) => r.rolled_back_at === null);
+  const out: PrismaStatus[] = [];
+  for (const m of migrations) {
+    const applied = live.find((r) => r.migration_name === m.name && r.finished_at !== null);
+    const failed = live.find((r) => r.migration_name === m.name && r.finished_at === null);
+    if (applied) {
+      const same = applied.checksum === m.checksum || m.equivalent.includes(applied.checksum);
+      out.push({ name: m.name, state: 'applied', path: m.path, started_at: applied.started_at.toISOString(), finished_at: applied.finished_at!.toISOString(), modified: !same });
+    } else if (failed) {
+      out.push({ name: m.name, state: 'failed', path: m.path, started_at: failed.started_at.toISOString(), logs: failed.logs ?? undefined });
+    } else out.push({ name: m.name, state: 'pending', path: m.path });
+  }
+  for (const r of live) {
+    if (migrations.some((m) => m.name === r.migration_name)) continue;
+    out.push({ name: r.migration_name, state: r.finished_at ? 'applied' : 'failed', missing_locally: true, started_at: r.started_at.toISOString() });
+  }
+  return out;
+}
+
+async function readRows(client: Client): Promise<Row[] | undefined> {
+  const exists = await client.query<{ t: string | null }>(`SELECT to_regclass('_prisma_migrations')::text AS t`);
+  if (!exists.rows[0]?.t) return undefined;
+  return (await client.query<Row>('SELECT * FROM _prisma_migrations ORDER BY started_at')).rows;
+}
+
+async function withPrismaLock<T>(target: DatabaseTarget, role: string, lockTimeoutMs: number, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connect(target, runnerIdentity(role));
+  try {
+    await client.query('SET client_connection_check_interval = 1000').catch(() => undefined);
+    await acquireLock(client, PRISMA_LOCK_KEY, lockTimeoutMs);
+    try {
+      return await work(client);
+    } finally {
+      await releaseLock(client, PRISMA_LOCK_KEY).catch(() => undefined);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function prismaStatus(config: Config, project: PrismaProject, target: DatabaseTarget): Promise<PrismaStatus[]> {
+  const migrations = await readPrismaMigrations(project, config.root);
+  const client = await connect(target, runnerIdentity('status'));
+  try {
+    return classify(migrations, (await readRows(client)) ?? []);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export interface PrismaMigrateResult {
+  applied: { name: string; path: string; duration_ms: number }[];
+  /** Applied migrations whose file changed since. */
+  modified: string[];
+}
+
+/**
+ * `prisma migrate deploy` without Prisma's engine: refuses while a failed migration is
+ * recorded (Prisma's P3009), then for each pending folder records the start, runs the
+ * script as one query (one implicit transaction, as Prisma's postgres connector does), and
+ * marks it finished; a failure keeps its row with finished_at null and the error in logs.
+ */
+export async function prismaMigrate(
+  config: Config,
+  project: PrismaProject,
+  target: DatabaseTarget,
+  opts: { lockTimeoutMs?: number; strict?: boolean; dryRun?: boolean; onFile?: (name: string, ms: number) => void } = {},
+): Promise<PrismaMigrateResult & { dry_run?: { name: string; path: string; sql: string }[] }> {
+  const migrations = await readPrismaMigrations(project, config.root);
+  if (opts.dryRun) {
+    const statuses = await prismaStatus(config, project, target);
+    refuseFailed(statuses);
+    const pending = migrations.filter((m) => statuses.find((s) => s.name === m.name)?.state === 'pending');
+    return { applied: [], modified: [], dry_run: pending.map((m) => ({ name: m.name, path: m.path, sql: m.text.trim() })) };
+  }
+  return withPrismaLock(target, 'migrate', opts.lockTimeoutMs ?? 10_000, async (client) => {
+    let rows = await readRows(client);
+    if (!rows) {
+      await refuseNonEmptySchema(client);
+      await client.query(CREATE_TABLE);
+      rows = [];
+    }
+    const statuses = classify(migrations, rows);
+    refuseFailed(statuses);
+    const modified = statuses.filter((s) => s.modified).map((s) => s.name);
+    if (modified.length > 0 && opts.strict) {
+      throw new TmError('TM_PRISMA_MODIFIED', `applied migration${modified.length > 1 ? 's were' : ' was'} modified after being applied: ${modified.join(', ')}`, {
+        exit: EXIT.migration,
+        hint: 'restore the files as they were applied (git checkout), or drop --strict to only warn as prisma migrate deploy does',
+      });
+    }
+    const applied: PrismaMigrateResult['applied'] = [];
+    for (const m of migrations.filter((m) => statuses.find((s) => s.name === m.name)?.state === 'pending')) {
+      const id = randomUUID();
+      const t = performance.now();
+      await client.query('INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name) VALUES ($1, $2, now(), $3)', [id, m.checksum, m.name]);
+      try {
+        // The script and its "finished" mark in one implicit transaction.
+        await client.query(`${m.text}\n;\nUPDATE _prisma_migrations SET applied_steps_count = applied_steps_count + 1, finished_at = now() WHERE id = ${client.escapeLiteral(id)}`);
+      } catch (err) {
+        const e = err as { message?: string; position?: string; code?: string };
+        await client.query('UPDATE _prisma_migrations SET logs = $1 WHERE id = $2', [`${e.message ?? String(err)}${e.code ? ` (SQLSTATE ${e.code})` : ''}`, id]).catch(() => undefined);
+        const offset = serverOffset(err, 0, m.text.length) ?? (await locateFailingStatement(client, m.text).catch(() => undefined));
+        const where = offset === undefined ? undefined : lineColumn(m.text, offset);
+        throw new TmError('TM_MIGRATION_FAILED', `Prisma migration ${m.name} failed; it is recorded as failed, and later migrations will not run until it is resolved`, {
+          exit: EXIT.migration,
+          problems: [{ file: m.path, line: where?.line, column: where?.column, message: `${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ''}` }],
+          hint: `fix the database by hand if needed, then tm db resolve --rolled-back ${m.name} (to retry it) or --applied ${m.name}`,
+          cause: err,
+        });
+      }
+      const ms = performance.now() - t;
+      opts.onFile?.(m.name, ms);
+      applied.push({ name: m.name, path: m.path, duration_ms: Math.round(ms) });
+    }
+    return { applied, modified };
+  });
+}
+
+/** Prisma refuses (P3009) while any migration is recorded as failed. */
+function refuseFailed(statuses: PrismaStatus[]): void {
+  const failed = statuses.filter((s) => s.state === 'failed');
+  if (failed.length === 0) return;
+  throw new TmError('TM_PRISMA_FAILED_MIGRATION', `found failed migrations in the database; new migrations will not be applied (as Prisma's P3009)`, {
+    exit: EXIT.migration,
+    problems: failed.map((f): Problem => ({ file: f.path, message: `${f.name} started at ${f.started_at} and failed${f.logs ? `: ${f.logs.split('\n')[0]}` : ''}` })),
+    hint: `tm db resolve --rolled-back ${failed[0]!.name} once its changes are undone (it runs again), or --applied ${failed[0]!.name} if they were completed by hand`,
+  });
+}
+
+/** Prisma will not start recording history in a database that already has tables (P3005). */
+async function refuseNonEmptySchema(client: Client): Promise<void> {
+  const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = current_schema()`);
+  if (rows[0]!.n === 0) return;
+  throw new TmError('TM_PRISMA_SCHEMA_NOT_EMPTY', 'the database schema is not empty but has no _prisma_migrations table (as Prisma\'s P3005)', {
+    exit: EXIT.migration,
+    hint: 'baseline it: tm db resolve --applied <the migration that matches what is there>',
+  });
+}
+
+export type ResolveAction = { applied: string } | { rolledBack: string };
+
+/** `prisma migrate resolve`: mark a migration applied, or a failed one rolled back. */
+export async function prismaResolve(config: Config, project: PrismaProject, target: DatabaseTarget, action: ResolveAction, lockTimeoutMs = 10_000): Promise<string> {
+  const migrations = await readPrismaMigrations(project, config.root);
+  const name = 'applied' in action ? action.applied : action.rolledBack;
+  return withPrismaLock(target, 'resolve', lockTimeoutMs, async (client) => {
+    await client.query(CREATE_TABLE);
+    const rows = ((await readRows(client)) ?? []).filter((r) => r.migration_name === name && r.rolled_back_at === null);
+    const failedRows = rows.filter((r) => r.finished_at === null);
+    if ('applied' in action) {
+      const m = migrations.find((x) => x.name === name);
+      if (!m) throw new TmError('TM_PRISMA_UNKNOWN_MIGRATION', `there is no migration folder named ${name}`, { exit: EXIT.usage, hint: `ls ${relative(config.root, project.migrationsDir)}` });
+      if (rows.some((r) => r.finished_at !== null)) {
+        throw new TmError('TM_PRISMA_ALREADY_APPLIED', `migration ${name} is already recorded as applied (as Prisma's P3008)`, { exit: EXIT.migration });
+      }
+      for (const r of failedRows) await client.query('UPDATE _prisma_migrations SET rolled_back_at = now() WHERE id = $1', [r.id]);
+      await client.query(`INSERT INTO _prisma_migrations (id, checksum, logs, started_at, finished_at, migration_name) VALUES ($1, $2, '', now(), now(), $3)`, [randomUUID(), m.checksum, name]);
+      return `${name} marked as applied`;
+    }
+    if (rows.length === 0) {
+      throw new TmError('TM_PRISMA_NOT_RECORDED', `migration ${name} cannot be rolled back: it was never applied (as Prisma's P3011)`, { exit: EXIT.migration });
+    }
+    if (failedRows.length === 0) {
+      throw new TmError('TM_PRISMA_NOT_FAILED', `migration ${name} cannot be marked rolled back: it is not in a failed state (as Prisma's P3012)`, { exit: EXIT.migration });
+    }
+    for (const r of failedRows) await client.query('UPDATE _prisma_migrations SET rolled_back_at = now() WHERE id = $1', [r.id]);
+    return `${name} marked as rolled back; tm db migrate will apply it again`;
+  });
+}
