@@ -48,6 +48,7 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
     .argument('[service...]', 'only these services')
     .option('--timeout <duration>', 'how long to wait for readiness (exit 5 after)', '60s')
     .option('--no-migrate', 'do not apply pending migrations once Postgres is ready')
+    .option('--no-seed', 'do not run new or changed seeds after migrating')
     .addOption(runtimeOption())
     .action(lazy(() => import('./commands/up.js')));
   program
@@ -79,7 +80,7 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
     .addOption(runtimeOption())
     .action(lazy(() => import('./commands/logs.js')));
 
-  const db = program.command('db').description('migrations: migrate, rollback, status, new, redo, wait, repair');
+  const db = program.command('db').description('migrations, seeds, reset and snapshots of the database');
   const dbCommand = (name: string, description: string, loader: Loader) =>
     db
       .command(name)
@@ -103,7 +104,20 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
     .option('--applied <name>', 'record the migration as applied without running it')
     .option('--rolled-back <name>', 'record the failed migration as rolled back, so it runs again')
     .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s');
-  dbCommand('new', 'write db/migrations/YYYYMMDDHHMMSS_<name>.sql with up and down markers', () => import('./commands/db-new.js')).argument('<name...>', 'what the migration does, e.g. create_users');
+  dbCommand('new', 'write db/migrations/YYYYMMDDHHMMSS_<name>.sql with up and down markers', () => import('./commands/db-new.js'))
+    .argument('<name...>', 'what the migration does, e.g. create_users')
+    .option('--seed', 'write db/seeds/<name>.sql (an idempotent upsert example) instead');
+  dbCommand('seed', 'run db/seeds/* then db/seeds/<env>/* that are new or changed, each in a transaction', () => import('./commands/db-seed.js'))
+    .option('--env <name>', 'which db/seeds/<env>/ folder (default: TM_ENV, then development)')
+    .option('--reset', 'forget which seeds ran, and run them all');
+  dbCommand('reset', 'drop, create, migrate and seed the database (from a cached template when files are unchanged)', () => import('./commands/db-reset.js'))
+    .option('--env <name>', 'seed environment (default: TM_ENV, then development)')
+    .option('--force', 'allow a database that is not on this machine');
+  dbCommand('snapshot', 'copy the database under NAME (CREATE DATABASE ... TEMPLATE)', () => import('./commands/db-snapshot.js'))
+    .argument('[name]', 'lowercase letters, digits and _ (default: a timestamp)')
+    .option('--delete <name>', 'delete that snapshot instead');
+  dbCommand('restore', 'replace the database with a copy of snapshot NAME', () => import('./commands/db-restore.js')).argument('<name>', 'the snapshot');
+  dbCommand('snapshots', 'list the snapshots of the database', () => import('./commands/db-snapshots.js'));
   dbCommand('redo', 'roll back the newest migration and apply it again', () => import('./commands/db-redo.js')).option('--lock-timeout <duration>', 'how long to wait for another runner', '10s');
   dbCommand('wait', 'wait until the database server accepts connections', () => import('./commands/db-wait.js')).option('--timeout <duration>', 'exit 5 after', '30s');
   dbCommand('repair', 'accept edited files (re-record checksums) and forget applied files that are gone', () => import('./commands/db-repair.js')).option(

@@ -142,19 +142,37 @@ export async function repair(config: Config, target: DatabaseTarget, opts: RunOp
 
 /** Writes `<dir>/YYYYMMDDHHMMSS_<name>.sql` with both markers. */
 export async function newMigration(config: Config, name: string, now = new Date()): Promise<string> {
-  const slug = name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
-  if (!slug) {
-    throw new TmError('TM_USAGE', `"${name}" is not a usable migration name`, { exit: EXIT.usage, hint: 'e.g. tm db new create_users' });
-  }
   const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  const dir = migrationsDir(config);
-  const file = join(dir, `${stamp}_${slug}.sql`);
+  return writeNew(config, migrationsDir(config), `${stamp}_${slugOf(name)}.sql`, `-- migrate:up\n\n\n-- migrate:down\n\n`);
+}
+
+/** Writes `db/seeds/<name>.sql` with an idempotent upsert to start from. */
+export async function newSeed(config: Config, name: string): Promise<string> {
+  const template = `-- Seeds run again whenever this file changes, so write them to be idempotent:
+-- insert what is missing and update what is there (ON CONFLICT ... DO UPDATE).
+INSERT INTO users (email, name)
+VALUES
+  ('ada@example.com', 'Ada Lovelace'),
+  ('grace@example.com', 'Grace Hopper')
+ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name;
+`;
+  return writeNew(config, resolve(config.root, config.db.seeds), `${slugOf(name)}.sql`, template);
+}
+
+function slugOf(name: string): string {
+  const slug = name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  if (!slug) throw new TmError('TM_USAGE', `"${name}" is not a usable file name`, { exit: EXIT.usage, hint: 'e.g. tm db new create_users' });
+  return slug;
+}
+
+async function writeNew(config: Config, dir: string, name: string, text: string): Promise<string> {
+  const file = join(dir, name);
   await mkdir(dir, { recursive: true });
   try {
-    await writeFile(file, `-- migrate:up\n\n\n-- migrate:down\n\n`, { flag: 'wx' });
+    await writeFile(file, text, { flag: 'wx' });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new TmError('TM_MIGRATION_EXISTS', `${relative(config.root, file)} already exists`, { exit: EXIT.usage, hint: 'wait a second or pick another name' });
+      throw new TmError('TM_FILE_EXISTS', `${relative(config.root, file)} already exists`, { exit: EXIT.usage, hint: 'pick another name' });
     }
     throw err;
   }

@@ -1,7 +1,8 @@
-import { newMigration } from '../../db/migrate.js';
+import { newMigration, newSeed } from '../../db/migrate.js';
 import type { Context } from '../context.js';
 
-export async function run(ctx: Context, _opts: Record<string, unknown>, args: string[]): Promise<void> {
-  const path = await newMigration(await ctx.config(), args.join('_'));
+export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
+  const config = await ctx.config();
+  const path = opts.seed ? await newSeed(config, args.join('_')) : await newMigration(config, args.join('_'));
   ctx.out.result({ path }, () => `created ${path}`);
 }

@@ -26,7 +26,23 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
     (r) => `${config.name} is up`,
   );
   const migrations = opts.migrate === false ? undefined : await migrateAfterUp(ctx, args);
-  ctx.out.result({ ...result, migrations }, () => renderUp(ctx, result) + (migrations?.applied.length ? `\n\napplied ${migrations.applied.length} migration(s)` : ''));
+  const seeds = opts.seed === false || opts.migrate === false ? undefined : await seedAfterUp(ctx, args);
+  ctx.out.result({ ...result, migrations, seeds }, () =>
+    renderUp(ctx, result) +
+      (migrations?.applied.length ? `\n\napplied ${migrations.applied.length} migration(s)` : '') +
+      (seeds?.ran.length ? `\nran ${seeds.ran.length} seed file(s)` : ''),
+  );
+}
+
+/** New or changed seeds run after migrating (each seed runs once per content). */
+async function seedAfterUp(ctx: Context, only: string[]) {
+  const config = await ctx.config();
+  const target = serviceDatabase(config, only.length ? only : undefined);
+  if (!target) return undefined;
+  const { readSeeds, seed, seedEnv } = await import('../../db/seeds.js');
+  const env = seedEnv();
+  if ((await readSeeds(config, env)).length === 0) return undefined;
+  return ctx.out.step('seeding', () => seed(config, target, { env }), (r) => `seeds: ${r.ran.length} ran, ${r.skipped.length} unchanged`);
 }
 
 /** Pending migrations are applied once Postgres is ready (skipped with --no-migrate). */

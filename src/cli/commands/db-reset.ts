@@ -1,0 +1,25 @@
+import { databaseName } from '../../db/databases.js';
+import { resetDatabase } from '../../db/reset.js';
+import { seedEnv } from '../../db/seeds.js';
+import { EXIT, TmError } from '../../errors.js';
+import type { Context } from '../context.js';
+import { confirm } from '../prompt.js';
+import { dbTarget } from './db-common.js';
+
+export async function run(ctx: Context, opts: Record<string, unknown>): Promise<void> {
+  const config = await ctx.config();
+  const target = await dbTarget(ctx, opts);
+  const db = databaseName(target);
+  if (!(await confirm(ctx, `Drop database ${db} and build it again from migrations and seeds?`))) {
+    throw new TmError('TM_ABORTED', 'reset cancelled; nothing was changed', { exit: EXIT.usage });
+  }
+  const result = await ctx.out.step(`resetting ${db}`, () =>
+    resetDatabase(config, target, { env: seedEnv(opts.env as string | undefined), force: Boolean(opts.force), onStep: (m) => ctx.out.info(m) }),
+  );
+  if (result.terminated > 0) ctx.out.warn(`ended ${result.terminated} other connection(s) to ${db}`);
+  ctx.out.result(result, () =>
+    result.path === 'template'
+      ? `${db} reset from the cached template (migration and seed files unchanged)`
+      : `${db} reset by replaying ${result.migrations} migration(s) and ${result.seeds} seed(s); cached as a template for next time`,
+  );
+}

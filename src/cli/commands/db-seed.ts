@@ -1,0 +1,14 @@
+import { seed, seedEnv } from '../../db/seeds.js';
+import { formatDuration } from '../../util/duration.js';
+import type { Context } from '../context.js';
+import { dbTarget } from './db-common.js';
+
+export async function run(ctx: Context, opts: Record<string, unknown>): Promise<void> {
+  const env = seedEnv(opts.env as string | undefined);
+  const result = await seed(await ctx.config(), await dbTarget(ctx, opts), {
+    env,
+    reset: Boolean(opts.reset),
+    onFile: (path, ms) => ctx.out.info(`${ctx.out.ce.green('✓')} ${path} ${ctx.out.ce.dim(`(${formatDuration(ms)})`)}`),
+  });
+  ctx.out.result(result, () => `seeds (${env}): ${result.ran.length} ran, ${result.skipped.length} unchanged`);
+}

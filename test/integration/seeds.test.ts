@@ -1,0 +1,177 @@
+import { execa } from 'execa';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { tempProject, TM, type TempProject } from '../helpers/project.js';
+
+// Seeds, reset and snapshots through the CLI, against real Postgres.
+let project: TempProject;
+let admin: pg.Client;
+let n = 0;
+let db: string;
+const url = (name: string) => `postgres://seed_user:pw-seed-secret@127.0.0.1:${project.pgPort}/${name}`;
+const seeds = () => join(project.dir, 'db', 'seeds');
+const tm = (...args: string[]) =>
+  execa(process.execPath, [TM, ...args, '--database-url', url(db)], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } }).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
+async function q<T = Record<string, unknown>>(sql: string, database = db): Promise<T[]> {
+  const c = new pg.Client(url(database));
+  await c.connect();
+  try {
+    return (await c.query(sql)).rows as T[];
+  } finally {
+    await c.end();
+  }
+}
+
+beforeAll(async () => {
+  project = await tempProject({ name: 'seed' });
+  expect((await project.tm(['up'])).exitCode).toBe(0);
+  admin = new pg.Client(url('seed_db'));
+  await admin.connect();
+});
+afterAll(async () => {
+  await admin?.end();
+  await project?.cleanup();
+});
+beforeEach(async () => {
+  db = `s${n++}`;
+  await admin.query(`CREATE DATABASE ${db}`);
+  await rm(join(project.dir, 'db'), { recursive: true, force: true });
+  await mkdir(join(project.dir, 'db', 'migrations'), { recursive: true });
+  await mkdir(seeds(), { recursive: true });
+  await writeFile(join(project.dir, 'db', 'migrations', '001_schema.sql'), 'CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE NOT NULL, name text);\nCREATE TABLE log (what text, at timestamptz DEFAULT now());\n');
+  expect((await tm('db', 'migrate')).code).toBe(0);
+});
+
+describe('tm db seed', () => {
+  it('runs seeds in name order once, again when changed, and per environment', async () => {
+    await writeFile(join(seeds(), '02_second.sql'), "INSERT INTO log (what) VALUES ('second');");
+    await writeFile(join(seeds(), '01_first.sql'), "INSERT INTO log (what) VALUES ('first');");
+    await mkdir(join(seeds(), 'test'));
+    await writeFile(join(seeds(), 'test', '01_only_test.sql'), "INSERT INTO log (what) VALUES ('test only');");
+    await mkdir(join(seeds(), 'development'));
+    await writeFile(join(seeds(), 'development', '01_only_dev.sql'), "INSERT INTO log (what) VALUES ('dev only');");
+
+    const first = await tm('db', 'seed', '--json');
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout).ran.map((r: { path: string }) => r.path)).toEqual(['db/seeds/01_first.sql', 'db/seeds/02_second.sql', 'db/seeds/development/01_only_dev.sql']);
+    expect((await q<{ what: string }>('SELECT what FROM log ORDER BY at, what')).map((r) => r.what)).toEqual(['first', 'second', 'dev only']);
+
+    expect(JSON.parse((await tm('db', 'seed', '--json')).stdout).ran).toEqual([]);
+    await writeFile(join(seeds(), '02_second.sql'), "INSERT INTO log (what) VALUES ('second, changed');");
+    expect(JSON.parse((await tm('db', 'seed', '--json')).stdout).ran.map((r: { path: string }) => r.path)).toEqual(['db/seeds/02_second.sql']);
+    expect(JSON.parse((await tm('db', 'seed', '--env', 'test', '--json')).stdout).ran.map((r: { path: string }) => r.path)).toEqual(['db/seeds/test/01_only_test.sql']);
+    expect(JSON.parse((await tm('db', 'seed', '--reset', '--json')).stdout).ran).toHaveLength(3);
+  });
+
+  it('a failing seed rolls back, exits 6 and names the file and line', async () => {
+    await writeFile(join(seeds(), '01_ok.sql'), "INSERT INTO log (what) VALUES ('ok');");
+    await writeFile(join(seeds(), '02_bad.sql'), "INSERT INTO log (what) VALUES ('half');\nINSERT INTO users (email) VALUES ('a@x'), ('a@x');\n");
+    const r = await tm('db', 'seed');
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain('error TM_SEED_FAILED seed db/seeds/02_bad.sql failed and was rolled back');
+    expect(r.stderr).toMatch(/db\/seeds\/02_bad\.sql:2:1 duplicate key value/);
+    expect((await q<{ what: string }>('SELECT what FROM log')).map((x) => x.what)).toEqual(['ok']);
+  });
+
+  it('loads a 100,000-row CSV with COPY, columns from the header', async () => {
+    const lines = ['email,name'];
+    for (let i = 0; i < 100_000; i++) lines.push(`user${i}@example.com,"Name, ${i}"`);
+    await writeFile(join(seeds(), '10_users.csv'), lines.join('\n') + '\n');
+    const r = await tm('db', 'seed', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).ran[0]).toMatchObject({ path: 'db/seeds/10_users.csv', rows: 100_000 });
+    expect(await q('SELECT count(*)::int AS n, max(name) AS m FROM users WHERE name LIKE $$Name, %$$')).toEqual([{ n: 100_000, m: 'Name, 99999' }]);
+  });
+
+  it('gives a .mjs seed a working client inside its transaction', async () => {
+    await writeFile(
+      join(seeds(), '01_users.mjs'),
+      `export default async function (client) {
+  const { rows } = await client.query('SELECT current_database() AS db');
+  await client.query('INSERT INTO users (email, name) VALUES ($1, $2)', ['js@example.com', rows[0].db]);
+}
+`,
+    );
+    expect((await tm('db', 'seed')).code).toBe(0);
+    expect(await q('SELECT email, name FROM users')).toEqual([{ email: 'js@example.com', name: db }]);
+    await writeFile(join(seeds(), '02_throws.mjs'), `export default async function (client) { await client.query("INSERT INTO log (what) VALUES ('x')"); throw new Error('boom'); }\n`);
+    const r = await tm('db', 'seed');
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain('db/seeds/02_throws.mjs boom');
+    expect(await q('SELECT * FROM log')).toEqual([]);
+  });
+
+  it('names tsx when a .ts seed cannot run', async () => {
+    await writeFile(join(seeds(), '01_x.ts'), 'export default async function () {}\n');
+    const r = await tm('db', 'seed');
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain('npm install --save-dev tsx');
+  });
+});
+
+describe('tm db reset', () => {
+  const schemaOf = async () =>
+    (await execa('/usr/lib/postgresql/15/bin/pg_dump', ['--schema-only', '--no-owner', '-d', url(db)])).stdout.replace(/^\\(un)?restrict .*$/gm, '');
+  it('gives the same schema and data replayed and from the template cache, and says which path it took', async () => {
+    await writeFile(join(seeds(), '01_users.sql'), "INSERT INTO users (email) VALUES ('a@x'), ('b@x') ON CONFLICT DO NOTHING;");
+    expect((await tm('db', 'reset')).code).toBe(2); // no TTY, no --yes
+    const replay = await tm('db', 'reset', '--yes', '--json');
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(JSON.parse(replay.stdout)).toMatchObject({ path: 'replay', migrations: 1, seeds: 1 });
+    const schemaA = await schemaOf();
+    const countA = await q('SELECT count(*)::int AS n FROM users');
+    await q("INSERT INTO users (email) VALUES ('junk@x')");
+
+    const cached = await tm('db', 'reset', '--yes', '--json');
+    expect(JSON.parse(cached.stdout)).toMatchObject({ path: 'template' });
+    expect(await schemaOf()).toBe(schemaA);
+    expect(await q('SELECT count(*)::int AS n FROM users')).toEqual(countA);
+
+    await writeFile(join(seeds(), '01_users.sql'), "INSERT INTO users (email) VALUES ('c@x') ON CONFLICT DO NOTHING;");
+    expect(JSON.parse((await tm('db', 'reset', '--yes', '--json')).stdout)).toMatchObject({ path: 'replay' });
+    expect(await q('SELECT email FROM users')).toEqual([{ email: 'c@x' }]);
+  });
+
+  it('refuses a database that is not on this machine without --force', async () => {
+    const r = await execa(process.execPath, [TM, 'db', 'reset', '--yes', '--database-url', 'postgres://u:p@db.example.com:5432/prod'], { cwd: project.dir, reject: false });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('refusing to reset a database that is not on this machine');
+  });
+});
+
+describe('snapshots', () => {
+  it('round-trips data, lists snapshots, deletes them', async () => {
+    await q("INSERT INTO users (email) VALUES ('kept@x')");
+    const snap = await tm('db', 'snapshot', 'before_change');
+    expect(snap.code, snap.stderr).toBe(0);
+    await q("DELETE FROM users; INSERT INTO users (email) VALUES ('later@x')");
+    expect((await tm('db', 'restore', 'before_change')).code).toBe(0);
+    expect(await q('SELECT email FROM users')).toEqual([{ email: 'kept@x' }]);
+    const list = JSON.parse((await tm('db', 'snapshots', '--json')).stdout).snapshots;
+    expect(list.map((s: { name: string }) => s.name)).toEqual(['before_change']);
+    expect((await tm('db', 'snapshot', 'before_change')).code).toBe(2); // exists
+    expect((await tm('db', 'snapshot', '--delete', 'before_change')).code).toBe(0);
+    expect(JSON.parse((await tm('db', 'snapshots', '--json')).stdout).snapshots).toEqual([]);
+  });
+
+  it('ends other sessions on the database first, and says so', async () => {
+    const other = new pg.Client(url(db));
+    await other.connect();
+    other.on('error', () => {});
+    const r = await tm('db', 'snapshot', 'busy');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('ended 1 other connection(s)');
+    await other.end().catch(() => {});
+  });
+
+  it('rejects a malicious snapshot name before any SQL', async () => {
+    for (const name of ['x"; DROP DATABASE postgres; --', "a' OR '1'='1", 'UPPER', '../etc', 'x'.repeat(41)]) {
+      const r = await tm('db', 'snapshot', name);
+      expect(r.code, name).toBe(2);
+      expect(r.stderr).toContain('TM_SNAPSHOT_NAME');
+    }
+    expect(await q('SELECT 1 AS ok', 'postgres')).toEqual([{ ok: 1 }]);
+  });
+});
