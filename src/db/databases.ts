@@ -45,11 +45,12 @@ export async function databaseExists(client: Client, db: string): Promise<boolea
   return (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [db])).rowCount! > 0;
 }
 
-/** CREATE DATABASE ... TEMPLATE, with FILE_COPY on PostgreSQL 15+ (faster for small databases). */
+/**
+ * CREATE DATABASE ... TEMPLATE with the server's default strategy: WAL_LOG (15+) measured
+ * faster here than FILE_COPY, whose forced checkpoints dominate for many small tables.
+ */
 export async function cloneDatabase(client: Client, name: string, template: string): Promise<void> {
-  const version = Number((await client.query<{ v: string }>('SHOW server_version_num')).rows[0]!.v);
-  const strategy = version >= 150000 ? ' STRATEGY FILE_COPY' : '';
-  await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)} TEMPLATE ${client.escapeIdentifier(template)}${strategy}`);
+  await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)} TEMPLATE ${client.escapeIdentifier(template)}`);
 }
 
 export async function dropDatabase(client: Client, name: string): Promise<void> {
