@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { EXIT, TmError, type Problem } from '../errors.js';
 import { projectVariables } from '../env/files.js';
 import { suggest } from '../util/suggest.js';
+import { findCycle } from './graph.js';
 import { interpolate, type Unresolved } from './interpolate.js';
 import {
   configSchema,
@@ -160,6 +161,8 @@ export function parseConfig(source: string, opts: ParseOptions): Config {
     }
   }
   problems.push(...portClashes(services, locate));
+  const cycle = findCycle(services);
+  if (cycle) problems.push({ ...locate(['services', cycle[0]!, 'depends_on']), message: `dependency cycle: ${cycle.join(' -> ')}` });
 
   if (problems.length > 0) {
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));

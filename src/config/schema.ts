@@ -52,7 +52,7 @@ const redisService = z.strictObject({
 
 const appService = z.strictObject({
   kind: z.literal('app').optional(),
-  command: text().optional(),
+  command: z.union([text('a command line or a list of arguments'), z.array(text())]).optional(),
   cwd: text().optional(),
   image: text().optional(),
   build: text().optional(),

@@ -9,6 +9,7 @@ import type { Config } from '../config/load.js';
 import { EXIT, TmError, errorText } from '../errors.js';
 import { locateFailingStatement, serverOffset } from './apply.js';
 import { connect, runnerIdentity, type DatabaseTarget } from './connect.js';
+import { builtSibling } from '../util/built-path.js';
 import { lineColumn } from './sql-split.js';
 
 export const SEEDS_TABLE = 'tm_seeds';
@@ -148,8 +149,7 @@ async function runTsSeed(config: Config, target: DatabaseTarget, s: SeedFile): P
     });
   }
   const { execa } = await import('execa');
-  const runner = new URL('./seed-runner.js', import.meta.url);
-  const r = await execa(tsx, [runner.pathname], {
+  const r = await execa(tsx, [builtSibling(import.meta.url, 'seed-runner.js')], {
     cwd: config.root,
     reject: false,
     env: { TM_SEED_URL: target.url, TM_SEED_FILE: s.file, TM_SEED_TRACK: JSON.stringify([s.path, s.checksum, seedEnvOf(config, s)]), TM_SEED_SQL: TRACK },

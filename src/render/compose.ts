@@ -1,6 +1,7 @@
+import { join } from 'node:path/posix';
 import { parse, stringify } from 'yaml';
 import type { Config } from '../config/load.js';
-import type { PostgresService, RedisService, Service } from '../config/schema.js';
+import type { AppService, PostgresService, RedisService, Service } from '../config/schema.js';
 import { fillYamlTemplate } from './template.js';
 
 /** Compose project names allow only [a-z0-9_-]. */
@@ -50,17 +51,45 @@ function redis(svc: RedisService): unknown {
   );
 }
 
+/** The variable compose reads an app's environment value from (values may hold secrets). */
+export function appVariable(svc: Service, key: string): string {
+  return `TM_${svc.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_ENV_${key}`;
+}
+
 /**
- * The compose file of the model: Postgres and Redis services with named volumes,
- * healthchecks and ports bound to the configured host. Pure: the same model gives the
- * same bytes.
+ * An app service: built from the project (`build`) or an image, started once what it
+ * depends on is healthy, its environment passed by variable so no value lands in the file.
  */
-export function renderCompose(config: Config, services: Service[] = config.services): string {
+function app(svc: AppService, envKeys: string[], buildBase: string): unknown {
+  const out: Record<string, unknown> = {};
+  if (svc.build) out.build = { context: join(buildBase, svc.build) };
+  else if (svc.image) out.image = svc.image;
+  if (svc.port !== undefined) out.ports = [`${hostIp(svc.host)}:${svc.port}:${svc.port}`];
+  if (envKeys.length > 0) out.environment = Object.fromEntries(envKeys.map((k) => [k, `\${${appVariable(svc, k)}}`]));
+  if (svc.depends_on.length > 0) out.depends_on = Object.fromEntries(svc.depends_on.map((d) => [d, { condition: 'service_healthy' }]));
+  return out;
+}
+
+export interface ComposeOptions {
+  /** Per app service, the names of its environment variables (values go by variable). */
+  appEnvKeys?: Record<string, string[]>;
+  /** Where build contexts are relative to: the compose file's folder seen from the project. */
+  buildBase?: string;
+}
+
+/**
+ * The compose file of the model: Postgres and Redis services with named volumes and
+ * healthchecks, app services, ports bound to the configured host. Pure: the same model
+ * gives the same bytes.
+ */
+export function renderCompose(config: Config, services: Service[] = config.services, opts: ComposeOptions = {}): string {
   const out: { name: string; services: Record<string, unknown>; volumes: Record<string, Record<string, never>> } = { name: composeProject(config), services: {}, volumes: {} };
   for (const svc of services) {
-    if (svc.kind === 'postgres') out.services[svc.name] = postgres(svc);
-    else if (svc.kind === 'redis') out.services[svc.name] = redis(svc);
-    else continue;
+    if (svc.kind === 'app') {
+      if (svc.build || svc.image) out.services[svc.name] = app(svc, opts.appEnvKeys?.[svc.name] ?? [], opts.buildBase ?? '.');
+      continue;
+    }
+    out.services[svc.name] = svc.kind === 'postgres' ? postgres(svc) : redis(svc);
     out.volumes[`${svc.name}-data`] = {};
   }
   // YAML 1.1 rules quote yes/no/on/off, which some compose parsers read as booleans.

@@ -10,6 +10,8 @@ export interface ServiceState {
   port?: number;
   /** ISO time the process was started by tm. */
   startedAt?: string;
+  /** How a service that stopped by itself exited (app services, containers). */
+  exit_code?: number;
   /** Docker only: what the engine reports of the container. */
   container?: { id: string; state: string; health?: string; exit_code?: number; restarts: number };
   /** Why it is not running, e.g. "stale PID file removed: process 123 is gone". */

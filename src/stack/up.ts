@@ -5,6 +5,7 @@ import { probeFor } from '../health/probes.js';
 import { waitFor } from '../health/wait-for.js';
 import { isPortFree, nextFreePort, portHolder } from '../runtime/ports.js';
 import type { Runtime } from '../runtime/types.js';
+import { startLevels, withDependencies } from '../config/graph.js';
 import { serviceUrl } from './services.js';
 import { recordRuntime } from './select.js';
 
@@ -35,35 +36,42 @@ export interface UpResult {
  * Starts what is not running, then waits until every service passes its probe. If the wait
  * is interrupted (Ctrl-C), what this run started is stopped again before the error is thrown.
  */
-export async function up(config: Config, runtime: Runtime, services: Service[], opts: UpOptions): Promise<UpResult> {
+export async function up(config: Config, runtime: Runtime, requested: Service[], opts: UpOptions): Promise<UpResult> {
   const t0 = performance.now();
+  // `tm up app` brings up what app depends on as well.
+  const services = withDependencies(config.services, requested);
   const states = await runtime.status(services);
-  const managed = services.filter((s) => s.kind !== 'app');
-  const toStart = managed.filter((s) => states.find((x) => x.name === s.name)?.state !== 'running');
+  const stateOf = (s: Service) => states.find((x) => x.name === s.name)?.state;
+  const managed = services.filter((s) => stateOf(s) !== 'unmanaged');
+  const toStart = managed.filter((s) => stateOf(s) !== 'running');
 
   await checkPorts(toStart);
   await runtime.preflight(toStart);
   await recordRuntime(config, runtime.name);
 
   const ready = new Map<string, number>();
+  const waitReady = async (svc: Service) => {
+    const probe = probeFor(svc);
+    if (!probe) return;
+    const remaining = Math.max(1, opts.timeoutMs - (performance.now() - t0));
+    try {
+      // Through Docker's port proxy a stalled attempt is common: keep attempts short.
+      await waitFor(runtime.guard(svc, probe), { timeoutMs: remaining, signal: opts.signal, attemptTimeoutMs: runtime.name === 'docker' ? 200 : 2000 });
+    } catch (err) {
+      if (err instanceof TmError && err.code === 'TM_HEALTH_TIMEOUT') {
+        throw new TmError(err.code, err.message, { exit: EXIT.timeout, hint: err.hint, cause: err, details: await runtime.tailLogs(svc, 10).catch(() => []) });
+      }
+      throw err;
+    }
+    ready.set(svc.name, performance.now() - t0);
+  };
   try {
-    if (toStart.length > 0) await runtime.start(toStart, { timeoutMs: opts.timeoutMs, signal: opts.signal, onProgress: opts.onProgress });
-    await Promise.all(
-      managed.map(async (svc) => {
-        const guarded = runtime.guard(svc, probeFor(svc)!);
-        const remaining = Math.max(1, opts.timeoutMs - (performance.now() - t0));
-        try {
-          // Through Docker's port proxy a stalled attempt is common: keep attempts short.
-          await waitFor(guarded, { timeoutMs: remaining, signal: opts.signal, attemptTimeoutMs: runtime.name === 'docker' ? 200 : 2000 });
-        } catch (err) {
-          if (err instanceof TmError && err.code === 'TM_HEALTH_TIMEOUT') {
-            throw new TmError(err.code, err.message, { exit: EXIT.timeout, hint: err.hint, cause: err, details: await runtime.tailLogs(svc, 10).catch(() => []) });
-          }
-          throw err;
-        }
-        ready.set(svc.name, performance.now() - t0);
-      }),
-    );
+    // Level by level: a service starts once everything it depends on answers its probe.
+    for (const level of startLevels(managed)) {
+      const starting = level.filter((s) => toStart.includes(s));
+      if (starting.length > 0) await runtime.start(starting, { timeoutMs: opts.timeoutMs, signal: opts.signal, onProgress: opts.onProgress });
+      await Promise.all(level.map(waitReady));
+    }
   } catch (err) {
     if (opts.signal?.aborted) {
       // Stop only what this run started; services that were already running stay up.
@@ -79,7 +87,7 @@ export async function up(config: Config, runtime: Runtime, services: Service[], 
     runtime: runtime.name,
     services: services.map((svc) => {
       const st = after.find((s) => s.name === svc.name)!;
-      const state: UpService['state'] = svc.kind === 'app' ? 'unmanaged' : toStart.includes(svc) ? 'started' : 'already running';
+      const state: UpService['state'] = !managed.includes(svc) ? 'unmanaged' : toStart.includes(svc) ? 'started' : 'already running';
       const ms = ready.get(svc.name);
       return { name: svc.name, kind: svc.kind, state, pid: st.pid, port: svc.port, url: serviceUrl(svc), ready_ms: ms === undefined ? undefined : Math.round(ms) };
     }),

@@ -58,7 +58,7 @@ ${opts.extra ?? ''}`,
       cwd: dir,
       reject: false,
       env: { NO_COLOR: '1', ...o.env },
-      timeout: o.timeout ?? 60_000,
+      timeout: o.timeout ?? 120_000,
     });
     return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
   };

@@ -85,6 +85,48 @@ describe.skipIf(!engine)('docker runtime', () => {
   });
 });
 
+describe.skipIf(!engine)('docker runtime: an app service', () => {
+  let p: TempProject;
+  afterAll(async () => {
+    await p?.cleanup();
+  });
+
+  it('builds the app from the project, starts it after its dependencies are healthy, probes its health URL', async () => {
+    const { cp, mkdir, writeFile, realpath } = await import('node:fs/promises');
+    const { freePort } = await import('../helpers/project.js');
+    const port = await freePort();
+    p = await tempProject({
+      name: 'dockapp',
+      runtime: 'docker',
+      images: IMAGES,
+      extra: `  app:\n    build: app\n    port: ${port}\n    health: http://127.0.0.1:${port}/health/ready\n    depends_on: [postgres, redis]\n`,
+    });
+    // The app image: the stand-in Debian base with this machine's node copied in.
+    await mkdir(`${p.dir}/app`);
+    await cp(await realpath(process.execPath), `${p.dir}/app/node`);
+    await cp(new URL('../fixtures/app/server.mjs', import.meta.url), `${p.dir}/app/server.mjs`);
+    await writeFile(`${p.dir}/app/Dockerfile`, 'FROM standin/debian:bookworm\nCOPY node /usr/local/bin/node\nCOPY server.mjs /app/server.mjs\nUSER nobody\nCMD ["node", "/app/server.mjs"]\n');
+    const r = await p.tm(['up', '--json'], { timeout: 180_000 });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const services = JSON.parse(r.stdout).services;
+    expect(services.map((s: { name: string; state: string }) => [s.name, s.state])).toEqual([
+      ['postgres', 'started'],
+      ['redis', 'started'],
+      ['app', 'started'],
+    ]);
+    const byName = Object.fromEntries(services.map((s: { name: string; ready_ms: number }) => [s.name, s.ready_ms]));
+    expect(byName.app).toBeGreaterThan(Math.max(byName.postgres, byName.redis));
+    // Inside the network the app reaches its databases by service name.
+    const ready = await (await fetch(`http://127.0.0.1:${port}/health/ready`)).json();
+    expect(ready.checks.map((c: { status: string }) => c.status)).toEqual(['ok', 'ok']);
+    const { readFile } = await import('node:fs/promises');
+    const compose = await readFile(`${p.dir}/.taskmaster/compose.yml`, 'utf8');
+    expect(compose).toMatch(/depends_on:\n\s+postgres:\n\s+condition: service_healthy/);
+    expect(compose).not.toContain('pw-dockapp-secret');
+    expect((await p.tm(['logs', 'app'])).stdout).toContain(`app listening on ${port}`);
+  }, 240_000);
+});
+
 describe.skipIf(!engine)('docker runtime: before anything starts', () => {
   const projects: TempProject[] = [];
   afterEach(async () => {

@@ -10,7 +10,7 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   if (!Number.isInteger(tail) || tail < 0) {
     throw new TmError('TM_USAGE', `--tail: "${String(opts.tail)}" is not a number of lines`, { exit: EXIT.usage, hint: 'e.g. --tail 50' });
   }
-  const services = pickServices(config, args).filter((s) => s.kind !== 'app');
+  const services = pickServices(config, args);
   const prefix = (name: string, line: string) => (services.length > 1 ? `${name} | ${line}` : line);
   const lines: string[] = [];
   for (const svc of services) for (const line of await runtime.tailLogs(svc, tail)) lines.push(prefix(svc.name, line));

@@ -6,7 +6,8 @@ import type { Config } from '../../config/load.js';
 import type { Service } from '../../config/schema.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { Probe } from '../../health/wait-for.js';
-import { composeProject, composeSecrets, renderCompose } from '../../render/compose.js';
+import { appVariable, composeProject, composeSecrets, renderCompose } from '../../render/compose.js';
+import { appEnvironment } from '../../stack/app-env.js';
 import type { Runtime, ServiceState, StartOptions, StopResult } from '../types.js';
 import { compose, composeVersion, type ComposeTarget } from './compose.js';
 import type { Engine } from './detect.js';
@@ -50,7 +51,20 @@ export class DockerRuntime implements Runtime {
   }
 
   private target(): ComposeTarget {
-    return { engine: this.engine, project: this.project, file: this.composeFile, secrets: composeSecrets(this.config.services) };
+    return { engine: this.engine, project: this.project, file: this.composeFile, secrets: { ...composeSecrets(this.config.services), ...this.appSecrets } };
+  }
+
+  /** App environments, handed to compose by variable (values may hold secrets). */
+  private appSecrets: Record<string, string> = {};
+  private appEnvKeys: Record<string, string[]> = {};
+
+  private async loadAppEnvironments(): Promise<void> {
+    for (const svc of this.config.services) {
+      if (svc.kind !== 'app' || !(svc.build || svc.image)) continue;
+      const env = await appEnvironment(this.config, svc, { inContainer: true });
+      this.appEnvKeys[svc.name] = Object.keys(env).sort();
+      for (const [k, v] of Object.entries(env)) this.appSecrets[appVariable(svc, k)] = v;
+    }
   }
 
   /** Containers of this compose project, by service name (inspect gives health and restarts). */
@@ -81,7 +95,7 @@ export class DockerRuntime implements Runtime {
   async status(services: Service[]): Promise<ServiceState[]> {
     const containers = await this.containers();
     return services.map((svc): ServiceState => {
-      if (svc.kind === 'app') return { name: svc.name, kind: svc.kind, state: 'unmanaged', port: svc.port, detail: 'app services are not started by tm yet' };
+      if (svc.kind === 'app' && !svc.build && !svc.image) return { name: svc.name, kind: svc.kind, state: 'unmanaged', port: svc.port, detail: 'no build: or image: for the docker runtime' };
       const c = containers.get(svc.name);
       if (!c) return { name: svc.name, kind: svc.kind, state: 'stopped', port: svc.port, detail: 'no container' };
       const running = c.state === 'running';
@@ -93,6 +107,7 @@ export class DockerRuntime implements Runtime {
         port: svc.port,
         startedAt: running ? c.startedAt : undefined,
         container: { id: c.id.slice(0, 12), state: c.state, health: c.health, exit_code: c.exitCode, restarts: c.restarts },
+        exit_code: c.exitCode,
         detail: running ? undefined : `container ${c.state}${c.exitCode !== undefined ? ` (exit code ${c.exitCode})` : ''}`,
       };
     });
@@ -102,7 +117,7 @@ export class DockerRuntime implements Runtime {
     await composeVersion({ ...process.env, DOCKER_HOST: this.engine.host });
     const docker = await this.docker();
     for (const svc of services) {
-      if (svc.kind === 'app' || !svc.image) continue;
+      if (!svc.image || (svc.kind === 'app' && svc.build)) continue;
       const present = await docker.getImage(svc.image).inspect().then(() => true, () => false);
       if (present) continue;
       // Not here: compose would pull it. Try now, so the error names the image and the fix.
@@ -119,20 +134,23 @@ export class DockerRuntime implements Runtime {
 
   private async writeComposeFile(): Promise<string> {
     await mkdir(join(this.config.root, '.taskmaster'), { recursive: true });
-    await writeFile(this.composeFile, renderCompose(this.config));
+    await this.loadAppEnvironments();
+    // The file lives in .taskmaster/, so build contexts are one level up.
+    await writeFile(this.composeFile, renderCompose(this.config, this.config.services, { appEnvKeys: this.appEnvKeys, buildBase: '..' }));
     return this.composeFile;
   }
 
   async start(services: Service[], opts: StartOptions): Promise<void> {
     await this.writeComposeFile();
-    opts.onProgress?.(`docker compose up -d ${services.map((s) => s.name).join(' ')}`);
-    await compose(this.target(), ['up', '-d', '--remove-orphans', ...services.map((s) => s.name)], opts.signal);
+    const build = services.some((s) => s.kind === 'app' && s.build) ? ['--build'] : [];
+    opts.onProgress?.(`docker compose up -d ${build.join(' ')} ${services.map((s) => s.name).join(' ')}`.replace('  ', ' '));
+    await compose(this.target(), ['up', '-d', '--remove-orphans', ...build, ...services.map((s) => s.name)], opts.signal);
   }
 
   async stop(services: Service[]): Promise<StopResult[]> {
     const before = await this.containers();
     const names = services.map((s) => s.name);
-    const all = this.config.services.filter((s) => s.kind !== 'app').every((s) => names.includes(s.name));
+    const all = this.config.services.filter((s) => s.kind !== 'app' || s.build || s.image).every((s) => names.includes(s.name));
     if (before.size > 0) {
       if (all) await compose({ ...this.target(), file: await this.writeComposeFile() }, ['down']);
       else await compose({ ...this.target(), file: await this.writeComposeFile() }, ['rm', '--stop', '--force', ...names]);
@@ -141,8 +159,8 @@ export class DockerRuntime implements Runtime {
   }
 
   async removeData(services: Service[]): Promise<void> {
-    // `down --volumes` removes the project's named volumes and its network.
-    await compose({ ...this.target(), file: await this.writeComposeFile() }, ['down', '--volumes', '--remove-orphans']);
+    // `down --volumes` removes the project's named volumes, its network and the images it built.
+    await compose({ ...this.target(), file: await this.writeComposeFile() }, ['down', '--volumes', '--remove-orphans', '--rmi', 'local']);
     void services;
   }
 

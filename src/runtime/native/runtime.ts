@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFile, rm, rmdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Config } from '../../config/load.js';
-import type { PostgresService, RedisService, Service } from '../../config/schema.js';
+import type { AppService, PostgresService, RedisService, Service } from '../../config/schema.js';
 import { EXIT, TmError } from '../../errors.js';
 import { waitFor, type Probe } from '../../health/wait-for.js';
 import type { Runtime, ServiceState, StartOptions, StopResult } from '../types.js';
+import { appEnvironment } from '../../stack/app-env.js';
+import { readAppExit, startApp } from './app.js';
 import type { Daemon } from './daemon.js';
 import { tailLines } from './daemon.js';
 import { followFiles } from './follow.js';
@@ -16,6 +18,10 @@ import { processStartTicks, terminate } from './proc.js';
 import * as redis from './redis.js';
 
 const STOP_GRACE_MS = 10_000;
+
+function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
 
 /** Local binaries, no containers: processes outlive the CLI and are found again by PID file. */
 export class NativeRuntime implements Runtime {
@@ -33,17 +39,19 @@ export class NativeRuntime implements Runtime {
   async status(services: Service[]): Promise<ServiceState[]> {
     return Promise.all(
       services.map(async (svc): Promise<ServiceState> => {
-        if (svc.kind === 'app') return { name: svc.name, kind: svc.kind, state: 'unmanaged', port: svc.port, detail: 'app services are not started by the native runtime yet' };
+        if (svc.kind === 'app' && !svc.command) return { name: svc.name, kind: svc.kind, state: 'unmanaged', port: svc.port, detail: 'no command: not started by the native runtime' };
         const file = this.paths.pidFile(svc.name);
         const pid = await checkPidFile(file);
         if (pid.state === 'running') {
           return { name: svc.name, kind: svc.kind, state: 'running', pid: pid.record.pid, port: pid.record.port, startedAt: pid.record.startedAt };
         }
+        const exit = svc.kind === 'app' ? await readAppExit(this.exitFile(svc)) : undefined;
+        const exited = exit && !exit.stopped ? `exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`} at ${exit.at}` : undefined;
         if (pid.state === 'stale') {
           await removePidFile(file);
-          return { name: svc.name, kind: svc.kind, state: 'stopped', port: svc.port, detail: `stale PID file removed: ${pid.reason}` };
+          return { name: svc.name, kind: svc.kind, state: 'stopped', port: svc.port, exit_code: exit?.code ?? undefined, detail: exited ?? `stale PID file removed: ${pid.reason}` };
         }
-        return { name: svc.name, kind: svc.kind, state: 'stopped', port: svc.port };
+        return { name: svc.name, kind: svc.kind, state: 'stopped', port: svc.port, exit_code: exited ? (exit?.code ?? undefined) : undefined, detail: exited };
       }),
     );
   }
@@ -61,6 +69,7 @@ export class NativeRuntime implements Runtime {
         opts.onProgress?.(`starting ${svc.name} on port ${svc.port}`);
         if (svc.kind === 'postgres') return this.startPostgres(svc, opts);
         if (svc.kind === 'redis') return this.startRedis(svc);
+        return this.startApp(svc);
       }),
     );
   }
@@ -90,6 +99,21 @@ export class NativeRuntime implements Runtime {
     await this.record(svc, daemon, plan.binary);
   }
 
+  private async startApp(svc: AppService): Promise<void> {
+    const daemon = await startApp(svc, {
+      cwd: resolve(this.config.root, svc.cwd ?? '.'),
+      env: { ...stringEnv(process.env), ...(await appEnvironment(this.config, svc)) },
+      logFile: this.logFile(svc),
+      exitFile: this.exitFile(svc),
+      graceMs: STOP_GRACE_MS,
+    });
+    await this.record(svc, daemon, Array.isArray(svc.command) ? svc.command.join(' ') : svc.command!);
+  }
+
+  private exitFile(svc: Service): string {
+    return this.paths.pidFile(svc.name).replace(/\.pid$/, '.exit');
+  }
+
   private async record(svc: Service, daemon: Daemon, command: string): Promise<void> {
     await writePidFile(this.paths.pidFile(svc.name), {
       pid: daemon.pid,
@@ -108,6 +132,15 @@ export class NativeRuntime implements Runtime {
     return {
       ...probe,
       check: async (timeoutMs) => {
+        const appExit = svc.kind === 'app' ? await readAppExit(this.exitFile(svc)) : undefined;
+        if (appExit) {
+          const how = appExit.signal ? `signal ${appExit.signal}` : `code ${appExit.code}`;
+          throw new TmError('TM_SERVICE_EXITED', `${svc.name} exited during start (${how})`, {
+            exit: EXIT.timeout,
+            details: await tailLines(this.logFile(svc), 10),
+            hint: `tm logs ${svc.name}`,
+          });
+        }
         if (d.exit) {
           const how = d.exit.signal ? `signal ${d.exit.signal}` : `code ${d.exit.code}`;
           throw new TmError('TM_SERVICE_EXITED', `${svc.name} exited during start (${how})`, {
@@ -134,8 +167,9 @@ export class NativeRuntime implements Runtime {
       await removePidFile(file);
       return { name: svc.name, result: 'not running' };
     }
-    // SIGINT is Postgres' "fast" shutdown (SIGTERM waits for clients); Redis saves on SIGTERM.
-    const how = await terminate(pid.record.pid, svc.kind === 'postgres' ? 'SIGINT' : 'SIGTERM', STOP_GRACE_MS);
+    // SIGINT is Postgres' "fast" shutdown (SIGTERM waits for clients); Redis saves on SIGTERM;
+    // an app's supervisor stops the app's process group (SIGKILL after the grace period).
+    const how = await terminate(pid.record.pid, svc.kind === 'postgres' ? 'SIGINT' : 'SIGTERM', STOP_GRACE_MS + 2000);
     await removePidFile(file);
     // Postgres removes its socket file on exit; the short directory it lived in goes too (if empty).
     if (svc.kind === 'postgres') await rmdir(this.paths.socketDir).catch(() => undefined);

@@ -1,0 +1,72 @@
+import { readFile, rm } from 'node:fs/promises';
+import type { AppService } from '../../config/schema.js';
+import { EXIT, TmError } from '../../errors.js';
+import { builtSibling } from '../../util/built-path.js';
+import { spawnDaemon, type Daemon } from './daemon.js';
+
+/** How an app service last exited, as its supervisor recorded it. */
+export interface AppExit {
+  code: number | null;
+  signal: string | null;
+  /** True when tm stopped it (tm down), false when it ended by itself. */
+  stopped: boolean;
+  at: string;
+}
+
+/**
+ * Splits a command line into arguments (quotes and backslashes, no shell): app commands run
+ * without a shell, so a pipeline or `&&` belongs in an npm script.
+ */
+export function splitCommand(command: string | string[], service: string): string[] {
+  if (Array.isArray(command)) return command;
+  if (/[|&;<>`$()]/.test(command.replace(/'[^']*'|"[^"]*"/g, ''))) {
+    throw new TmError('TM_APP_COMMAND', `services.${service}.command uses shell syntax (${command}); tm runs commands without a shell`, {
+      exit: EXIT.config,
+      hint: 'put it in a package.json script and use `npm run <script>`, or give the command as a list',
+    });
+  }
+  const out: string[] = [];
+  let cur = '';
+  let quote: string | undefined;
+  let has = false;
+  for (let i = 0; i < command.length; i++) {
+    const c = command[i]!;
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else if (c === '\\' && quote === '"' && i + 1 < command.length) cur += command[++i];
+      else cur += c;
+    } else if (c === '"' || c === "'") (quote = c), (has = true);
+    else if (c === '\\' && i + 1 < command.length) (cur += command[++i]), (has = true);
+    else if (/\s/.test(c)) {
+      if (cur || has) out.push(cur);
+      cur = '';
+      has = false;
+    } else cur += c;
+  }
+  if (cur || has) out.push(cur);
+  return out;
+}
+
+export async function startApp(svc: AppService, opts: { cwd: string; env: Record<string, string>; logFile: string; exitFile: string; graceMs: number }): Promise<Daemon> {
+  if (!svc.command) {
+    throw new TmError('TM_APP_NO_COMMAND', `services.${svc.name} has no command for the native runtime`, {
+      exit: EXIT.config,
+      hint: `add command: (e.g. npm run dev) to services.${svc.name}, or use the docker runtime with build: or image:`,
+    });
+  }
+  const argv = splitCommand(svc.command, svc.name);
+  await rm(opts.exitFile, { force: true });
+  const supervisor = builtSibling(import.meta.url, 'supervisor.js');
+  return spawnDaemon(process.execPath, [supervisor], {
+    logFile: opts.logFile,
+    env: { ...process.env, TM_SUPERVISE: JSON.stringify({ argv, cwd: opts.cwd, env: opts.env, logFile: opts.logFile, exitFile: opts.exitFile, graceMs: opts.graceMs }) },
+  });
+}
+
+export async function readAppExit(file: string): Promise<AppExit | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as AppExit;
+  } catch {
+    return undefined;
+  }
+}

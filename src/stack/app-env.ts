@@ -1,0 +1,47 @@
+import type { Config } from '../config/load.js';
+import type { AppService } from '../config/schema.js';
+import { resolveEnv } from '../env/resolve.js';
+import { serviceUrl } from './services.js';
+
+/**
+ * The environment an app service gets: the env contract's values (files and defaults),
+ * DATABASE_URL / REDIS_URL of the project's services when not set, PORT, then the
+ * service's own `env:`. In containers, URLs that point at a published port on this machine
+ * are rewritten to the service's name and container port inside the compose network.
+ */
+export async function appEnvironment(config: Config, svc: AppService, opts: { inContainer?: boolean } = {}): Promise<Record<string, string>> {
+  const state = await resolveEnv(config.root, config.env);
+  const env: Record<string, string> = {};
+  for (const v of state.vars.values()) if (v.value !== undefined) env[v.key] = v.value;
+  const pg = config.services.find((s) => s.kind === 'postgres');
+  const redis = config.services.find((s) => s.kind === 'redis');
+  if (pg && !env.DATABASE_URL) env.DATABASE_URL = serviceUrl(pg, true)!;
+  if (redis && !env.REDIS_URL) env.REDIS_URL = serviceUrl(redis, true)!;
+  if (svc.port !== undefined && !env.PORT) env.PORT = String(svc.port);
+  Object.assign(env, svc.env);
+  if (opts.inContainer) {
+    for (const [key, value] of Object.entries(env)) env[key] = toNetwork(config, value);
+    if (svc.port !== undefined) env.PORT = String(svc.port);
+  }
+  return env;
+}
+
+/** `postgres://u:p@127.0.0.1:55432/db` -> `postgres://u:p@postgres:5432/db` inside compose. */
+function toNetwork(config: Config, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return value;
+  }
+  if (!['127.0.0.1', 'localhost', '0.0.0.0', '[::1]'].includes(url.hostname)) return value;
+  const target = config.services.find((s) => s.port !== undefined && String(s.port) === (url.port || defaultPort(url.protocol)));
+  if (!target) return value;
+  url.hostname = target.name;
+  url.port = target.kind === 'postgres' ? '5432' : target.kind === 'redis' ? '6379' : String(target.port);
+  return url.toString();
+}
+
+function defaultPort(protocol: string): string {
+  return protocol.startsWith('postgres') ? '5432' : protocol.startsWith('redis') ? '6379' : protocol === 'https:' ? '443' : '80';
+}
