@@ -10,12 +10,13 @@
 // where `tm` and `alt` are async functions returning the milliseconds they measured (or
 // nothing, and the harness times the call), and `target` is the largest acceptable ratio
 // tm/alt. Runs alternate tm, alt, tm, alt... so drift hits both sides alike.
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const NOTES = '<!-- notes: kept across runs -->';
 const argv = process.argv.slice(2);
 const write = argv.includes('--write');
 const runsFlag = argv.includes('--runs') ? Number(argv[argv.indexOf('--runs') + 1]) : undefined;
@@ -84,6 +85,9 @@ const table = [
 console.log(table);
 
 if (write) {
+  // Hand-written analysis below the marker survives a rewrite of the table.
+  const previous = await readFile(join(here, 'RESULTS.md'), 'utf8').catch(() => '');
+  const notes = previous.includes(NOTES) ? previous.slice(previous.indexOf(NOTES)) : `${NOTES}\n`;
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB`;
   const text = `# Benchmark results
 
@@ -98,7 +102,8 @@ Each row's run count: ${[...new Set(rows.map((r) => r.runs))].join(', ')}.
 
 Reproduce: \`npm run bench -- --write\` (needs the PostgreSQL and Redis binaries of the README;
 the Docker case needs \`../shared/tools/docker-engine.sh up\` and is skipped without an engine).
-`;
+
+${notes}`;
   await writeFile(join(here, 'RESULTS.md'), text);
 }
 process.exit(failed ? 1 : 0);

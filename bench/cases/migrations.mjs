@@ -73,7 +73,7 @@ export default {
   },
   versions() {
     return {
-      psql: execFileSync(PSQL, ['--version']).toString().trim().split(' ').pop(),
+      psql: /\d+\.\d+/.exec(execFileSync(PSQL, ['--version']).toString())[0],
       dbmate: execFileSync(DBMATE, ['--version']).toString().trim().split(' ').pop(),
       'node-pg-migrate': peerVersion('node-pg-migrate'),
     };

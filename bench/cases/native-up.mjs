@@ -79,7 +79,7 @@ export default {
     rmSync(scriptDir, { recursive: true, force: true });
   },
   versions() {
-    return { postgres: execFileSync(`${BIN}/postgres`, ['--version']).toString().trim().split(' ').pop(), 'redis-server': execFileSync('redis-server', ['--version']).toString().match(/v=(\S+)/)?.[1] };
+    return { postgres: /\d+\.\d+/.exec(execFileSync(`${BIN}/postgres`, ['--version']).toString())[0], 'redis-server': execFileSync('redis-server', ['--version']).toString().match(/v=(\S+)/)?.[1] };
   },
   comparisons: [
     {
