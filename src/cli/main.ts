@@ -141,6 +141,16 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
     .option('--reveal', 'print secret values')
     .action(lazy(() => import('./commands/env-show.js')));
 
+  program
+    .command('render')
+    .description('write a file from taskmaster.yml: compose, env-example, dockerfile, github-actions, schema')
+    .argument('<target>', 'compose | env-example | dockerfile | github-actions | schema')
+    .option('--out <path>', 'write it here (inside the project) instead of stdout')
+    .option('--check', 'exit 1 with a diff when the file on disk (--out, or the usual path) differs')
+    .option('--test-db', 'compose: add a throwaway test-db Postgres on tmpfs')
+    .option('--service <name>', 'dockerfile: the app service to build')
+    .action(lazy(() => import('./commands/render.js')));
+
   try {
     await program.parseAsync(argv);
   } catch (err) {

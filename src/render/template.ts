@@ -8,7 +8,7 @@ export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.me
  * Fills `{{name}}` placeholders of a YAML template with JSON-quoted values (valid YAML
  * scalars and flow sequences), so a value can never break the document's structure.
  */
-export function fillYamlTemplate(relPath: string, values: Record<string, string | string[]>): string {
+export function fillYamlTemplate(relPath: string, values: Record<string, unknown>): string {
   const text = readFileSync(TEMPLATES_DIR + relPath, 'utf8');
   return text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
     if (!(name in values)) throw new Error(`template ${relPath} uses {{${name}}}, which has no value`);
