@@ -142,6 +142,13 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
     .action(lazy(() => import('./commands/env-show.js')));
 
   program
+    .command('doctor')
+    .description('diagnose the stack: config, env, runtime, binaries, ports, data, services, migrations (exit 1 on problems)')
+    .option('--fix', 'repair the safe subset: .env keys and secrets, stale PID files, clashing ports')
+    .option('--strict', 'warnings fail too')
+    .option('--check-timeout <duration>', 'time limit of each check', '5s')
+    .action(lazy(() => import('./commands/doctor.js')));
+  program
     .command('render')
     .description('write a file from taskmaster.yml: compose, env-example, dockerfile, github-actions, schema')
     .argument('<target>', 'compose | env-example | dockerfile | github-actions | schema')

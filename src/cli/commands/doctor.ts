@@ -1,0 +1,51 @@
+import type { Config } from '../../config/load.js';
+import { checks } from '../../doctor/checks.js';
+import { runChecks, summarize } from '../../doctor/run.js';
+import type { Finding } from '../../doctor/types.js';
+import { EXIT, TmError, isTmError } from '../../errors.js';
+import { parseDuration } from '../../util/duration.js';
+import type { Context } from '../context.js';
+import { confirm } from '../prompt.js';
+
+export async function run(ctx: Context, opts: Record<string, unknown>): Promise<void> {
+  let config: Config | undefined;
+  let configError: TmError | undefined;
+  try {
+    config = await ctx.config();
+  } catch (err) {
+    if (!isTmError(err)) throw err;
+    configError = err;
+  }
+  const fix = Boolean(opts.fix) && (!ctx.out.interactive || (await confirm(ctx, 'Apply the safe fixes (.env keys, stale PID files, clashing ports in taskmaster.yml)?')));
+  const findings = await ctx.out.step('checking', () =>
+    runChecks(checks, { cwd: ctx.cwd, config, configError, env: process.env }, { checkTimeoutMs: parseDuration(String(opts.checkTimeout), '--check-timeout'), fix }),
+  );
+  const summary = summarize(findings);
+  ctx.out.result({ status: summary.problems ? 'fail' : summary.warnings ? 'warn' : 'ok', ...summary, findings }, () => render(ctx, findings, summary, Boolean(opts.verbose)));
+  if (summary.problems > 0 || (opts.strict && summary.warnings > 0)) {
+    throw new TmError('TM_DOCTOR_PROBLEMS', `${summary.problems} problem${summary.problems === 1 ? '' : 's'}, ${summary.warnings} warning${summary.warnings === 1 ? '' : 's'}`, {
+      exit: EXIT.problems,
+      hint: fix ? 'what is left needs a hand: follow the → lines' : 'tm doctor --fix repairs the safe ones',
+    });
+  }
+}
+
+function render(ctx: Context, findings: Finding[], s: ReturnType<typeof summarize>, verbose: boolean): string {
+  const { c } = ctx.out;
+  const mark = { ok: c.green('[✓]'), warn: c.yellow('[!]'), fail: c.red('[✗]') };
+  const lines: string[] = [];
+  for (const f of findings) {
+    if (f.fixed && !f.fixed.startsWith('could not')) {
+      lines.push(`${c.green('[✓]')} ${f.title}: ${c.dim('fixed:')} ${f.fixed}`);
+      continue;
+    }
+    const detail = !verbose && f.status === 'ok' && f.detail.length > 110 ? `${f.detail.slice(0, 107)}...` : f.detail;
+    lines.push(`${mark[f.status]} ${f.title}: ${detail}`);
+    if (f.status !== 'ok' && f.fix) lines.push(`    ${c.cyan('→')} ${f.fix}`);
+    if (f.fixed) lines.push(`    ${c.red(f.fixed)}`);
+  }
+  const parts = [`${s.problems} problem${s.problems === 1 ? '' : 's'}`, `${s.warnings} warning${s.warnings === 1 ? '' : 's'}`];
+  if (s.fixed) parts.push(`${s.fixed} fixed`);
+  lines.push('', s.problems + s.warnings === 0 ? c.green(`No problems found${s.fixed ? ` (${s.fixed} fixed)` : ''}.`) : parts.join(', '));
+  return lines.join('\n');
+}

