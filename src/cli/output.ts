@@ -71,7 +71,17 @@ export class Reporter {
     }
   }
 
-  /** One more line of a streamed result on stdout (`tm logs -f`). */
+  /** The registered secret values (for GitHub's ::add-mask::). */
+  secretValues(): string[] {
+    return [...this.secrets];
+  }
+
+  /** A line on stdout without redaction: only for GitHub's ::add-mask:: command. */
+  raw(line: string): void {
+    this.stdout.write(line + '\n');
+  }
+
+  /** One more line of a streamed result on stdout (`tm logs -f`, `tm ci --json`). */
   stream(line: string): void {
     this.emitted = true;
     this.stdout.write(this.redact(line) + '\n');
