@@ -33,6 +33,7 @@ export interface Config {
   services: Service[];
   env: Record<string, EnvVarSpec>;
   db: RawConfig['db'];
+  docker: RawConfig['docker'];
   /** Non-fatal findings, e.g. `${VAR}` with no value. */
   warnings: Problem[];
 }
@@ -178,6 +179,7 @@ export function parseConfig(source: string, opts: ParseOptions): Config {
     services,
     env: normalizeEnv(data.env),
     db: data.db,
+    docker: data.docker,
     warnings: unresolved.map((u) => ({
       ...locate(u.path),
       message: `\${${u.variable}} is not set in the environment, .env.local or .env (using "")`,
@@ -214,6 +216,7 @@ function portClashes(services: Service[], locate: (path: PropertyKey[]) => Omit<
 function topLevelKeys(path: PropertyKey[]): readonly string[] {
   if (path.length === 0) return Object.keys(configSchema.shape);
   if (path[0] === 'db') return ['migrations', 'seeds', 'prisma'];
+  if (path[0] === 'docker') return ['compose_file'];
   if (path[0] === 'env') return ['type', 'required', 'default', 'devDefault', 'min', 'generate', 'values', 'enum', 'description', 'example'];
   return [];
 }

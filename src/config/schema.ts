@@ -90,6 +90,12 @@ export const configSchema = z.strictObject({
     .default('auto'),
   services: z.record(identifier, z.unknown()).default({}),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a variable name (A-Z, 0-9, _)' }), envVar).default({}),
+  docker: z
+    .strictObject({
+      /** Use the project's own compose file instead of the one tm renders. */
+      compose_file: text().optional(),
+    })
+    .default({}),
   db: z
     .strictObject({
       migrations: text().default('db/migrations'),

@@ -175,6 +175,22 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
     expect(r.stderr).toContain('hint: docker pull tm-test-absent/postgres:99');
   });
 
+  it("uses the project's own compose file when docker.compose_file is set", async () => {
+    const p = await tempProject({ name: 'ownfile', runtime: 'docker', images: IMAGES, password: 'own-file-pw' });
+    projects.push(p);
+    const { readFile, writeFile } = await import('node:fs/promises');
+    expect((await p.tm(['render', 'compose', '--out', 'docker-compose.yml'])).exitCode).toBe(0);
+    await writeFile(`${p.dir}/.env`, 'POSTGRES_PASSWORD=own-file-pw\n');
+    const yml = await readFile(`${p.dir}/taskmaster.yml`, 'utf8');
+    await writeFile(`${p.dir}/taskmaster.yml`, `${yml}docker:\n  compose_file: docker-compose.yml\n`);
+    const r = await p.tm(['up', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).services.map((s: { state: string }) => s.state)).toEqual(['started', 'started']);
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(`${p.dir}/.taskmaster/compose.yml`)).toBe(false); // tm rendered nothing of its own
+    expect((await p.tm(['down', '--volumes'])).exitCode).toBe(0);
+  });
+
   it('refuses runtime: docker when no engine answers, with the fix (exit 4)', async () => {
     const p = await tempProject({ name: 'noengine', runtime: 'docker', images: IMAGES });
     projects.push(p);

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { Config } from '../../config/load.js';
@@ -32,6 +33,8 @@ export class DockerRuntime implements Runtime {
   readonly name = 'docker' as const;
   readonly project: string;
   readonly composeFile: string;
+  /** The project's own compose file (docker.compose_file), used as it is. */
+  private readonly ownFile?: string;
   private client?: Dockerode;
 
   constructor(
@@ -39,7 +42,8 @@ export class DockerRuntime implements Runtime {
     readonly engine: Engine,
   ) {
     this.project = composeProject(config);
-    this.composeFile = join(config.root, '.taskmaster', 'compose.yml');
+    this.ownFile = config.docker.compose_file ? resolve(config.root, config.docker.compose_file) : undefined;
+    this.composeFile = this.ownFile ?? join(config.root, '.taskmaster', 'compose.yml');
   }
 
   private async docker(): Promise<Dockerode> {
@@ -133,6 +137,15 @@ export class DockerRuntime implements Runtime {
   }
 
   private async writeComposeFile(): Promise<string> {
+    if (this.ownFile) {
+      if (!existsSync(this.ownFile)) {
+        throw new TmError('TM_COMPOSE_FILE_MISSING', `docker.compose_file is ${this.config.docker.compose_file}, which does not exist`, {
+          exit: EXIT.config,
+          hint: 'fix the path, or remove docker.compose_file to let tm render one (tm render compose shows it)',
+        });
+      }
+      return this.ownFile;
+    }
     await mkdir(join(this.config.root, '.taskmaster'), { recursive: true });
     await this.loadAppEnvironments();
     // The file lives in .taskmaster/, so build contexts are one level up.
