@@ -259,6 +259,75 @@ export const checks: Check[] = [
     },
   },
   {
+    id: 'orphans',
+    title: 'no orphan server processes',
+    needsConfig: true,
+    async run(ctx) {
+      const c = cfg(ctx);
+      const paths = nativePaths(c);
+      const { readdir } = await import('node:fs/promises');
+      const tracked = new Set<number>();
+      for (const svc of c.services) {
+        const st = await checkPidFile(paths.pidFile(svc.name));
+        if (st.state === 'running') tracked.add(st.record.pid);
+      }
+      const dataDirs = c.services.flatMap((s) => [paths.dataDir(s.name), paths.externalDataDir(s.name)]);
+      const orphans: string[] = [];
+      for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+        if (!/^\d+$/.test(pid) || tracked.has(Number(pid))) continue;
+        const cmd = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+        // A server started on this project's data directory that no PID file knows about.
+        const server = /(^|\/)(postgres|redis-server)$/.test(cmd[0] ?? '');
+        if (server && dataDirs.some((d) => cmd.includes(d))) orphans.push(`${pid} (${cmd.filter(Boolean).join(' ').slice(0, 60)})`);
+      }
+      if (orphans.length === 0) return ok('none');
+      return { status: 'warn', detail: `running on this project's data but not tracked: ${orphans.join(', ')}`, fix: `kill ${orphans.map((o) => o.split(' ')[0]).join(' ')} (then tm up)` };
+    },
+  },
+  {
+    id: 'pg-tools',
+    title: 'Postgres client tools match the server',
+    needsConfig: true,
+    async run(ctx) {
+      const c = cfg(ctx);
+      const { serviceDatabase } = await import('../stack/migrations.js');
+      const target = serviceDatabase(c);
+      if (!target) return ok('no postgres service');
+      const { connect } = await import('../db/connect.js');
+      const client = await connect(target, 'tm doctor', 1500).catch(() => undefined);
+      if (!client) return ok('not checked: the database does not answer');
+      const server = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v").then((r) => Math.floor(Number(r.rows[0]!.v) / 10000)).finally(() => client.end());
+      const { found } = await findPostgres({ path: ctx.env.PATH, projectRoot: c.root, wantMajor: server });
+      if (!found) return ok(`server ${server}; no local client tools`);
+      if (found.major >= server) return ok(`server ${server}, pg_dump ${found.major}`);
+      return { status: 'warn', detail: `server is PostgreSQL ${server}, but pg_dump is ${found.major} (it refuses newer servers)`, fix: `install PostgreSQL ${server} client tools (apt-get install postgresql-client-${server})` };
+    },
+  },
+  {
+    id: 'redis-persistence',
+    title: 'Redis persistence as configured',
+    needsConfig: true,
+    async run(ctx) {
+      const redis = cfg(ctx).services.find((s) => s.kind === 'redis');
+      if (!redis || redis.kind !== 'redis') return ok('no redis service');
+      const { Redis } = await import('ioredis');
+      const client = new Redis({ host: redis.host, port: redis.port, password: redis.password, lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+      client.on('error', () => {});
+      try {
+        await client.connect();
+        const aof = ((await client.config('GET', 'appendonly')) as string[])[1];
+        const save = ((await client.config('GET', 'save')) as string[])[1];
+        const actual = aof === 'yes' ? 'aof' : save ? 'rdb' : 'none';
+        if (actual === redis.persistence) return ok(`${actual}`);
+        return { status: 'warn', detail: `configured ${redis.persistence}, running with ${actual}`, fix: `tm restart ${redis.name}` };
+      } catch {
+        return ok('not checked: redis does not answer');
+      } finally {
+        client.disconnect();
+      }
+    },
+  },
+  {
     id: 'migrations',
     title: 'migrations',
     needsConfig: true,
