@@ -37,6 +37,17 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
 
   const runtimeOption = () => new Option('--runtime <name>', 'auto, native or docker (default: TM_RUNTIME, then taskmaster.yml)');
   program
+    .command('init')
+    .description('start a project from a template: minimal, express-pg, next-prisma')
+    .argument('[dir]', 'where (default: here)')
+    .option('--template <name>', 'minimal | express-pg | next-prisma', 'minimal')
+    .option('--name <name>', 'project name (default: the directory name)')
+    .option('--pg-port <port>', 'Postgres port', '5432')
+    .option('--redis-port <port>', 'Redis port', '6379')
+    .option('--app-port <port>', 'app port (express-pg)', '3000')
+    .option('--runtime <name>', 'auto, native or docker', 'auto')
+    .action(lazy(() => import('./commands/init.js')));
+  program
     .command('up')
     .description('start the services, wait until they are usable, print their URLs')
     .argument('[service...]', 'only these services')

@@ -11,6 +11,8 @@ import { recordRuntime } from './select.js';
 
 export interface UpOptions {
   timeoutMs: number;
+  /** When this `tm up` began (performance.now()), if it runs up() more than once. */
+  startedAt?: number;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
 }
@@ -37,7 +39,7 @@ export interface UpResult {
  * is interrupted (Ctrl-C), what this run started is stopped again before the error is thrown.
  */
 export async function up(config: Config, runtime: Runtime, requested: Service[], opts: UpOptions): Promise<UpResult> {
-  const t0 = performance.now();
+  const t0 = opts.startedAt ?? performance.now();
   // `tm up app` brings up what app depends on as well.
   const services = withDependencies(config.services, requested);
   const states = await runtime.status(services);

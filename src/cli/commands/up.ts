@@ -1,3 +1,4 @@
+import { withDependencies } from '../../config/graph.js';
 import { assertEnvValid, createEnvIfMissing } from '../../env/ensure.js';
 import { serviceDatabase } from '../../stack/migrations.js';
 import { pickServices } from '../../stack/services.js';
@@ -20,13 +21,19 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   const timeoutMs = parseDuration(String(opts.timeout), '--timeout');
   const { runtime, reason } = await selectRuntime(config, opts.runtime as string | undefined);
   ctx.out.debug(`runtime: ${runtime.name} (${reason})`);
-  const result = await ctx.out.step(
-    `starting ${config.name} (${runtime.name})`,
-    () => up(config, runtime, services, { timeoutMs, signal: ctx.signal, onProgress: (m) => ctx.out.info(m) }),
-    (r) => `${config.name} is up`,
-  );
-  const migrations = opts.migrate === false ? undefined : await migrateAfterUp(ctx, args);
-  const seeds = opts.seed === false || opts.migrate === false ? undefined : await seedAfterUp(ctx, args);
+  // Databases first, then migrations and seeds, then the apps, which may need the schema.
+  const closure = withDependencies(config.services, services);
+  const data = closure.filter((s) => s.kind !== 'app');
+  const hasApps = closure.some((s) => s.kind === 'app');
+  const upOpts = { timeoutMs, startedAt: performance.now(), signal: ctx.signal, onProgress: (m: string) => ctx.out.info(m) };
+  const first = await ctx.out.step(`starting ${config.name} (${runtime.name})`, () => up(config, runtime, data, upOpts), () => `${hasApps ? 'databases' : config.name} up`);
+  const withDb = data.some((s) => s.kind === 'postgres');
+  const migrations = opts.migrate === false || !withDb ? undefined : await migrateAfterUp(ctx);
+  const seeds = opts.seed === false || opts.migrate === false || !withDb ? undefined : await seedAfterUp(ctx);
+  const second = hasApps ? await ctx.out.step('starting apps', () => up(config, runtime, services, upOpts), () => `${config.name} is up`) : undefined;
+  const result: UpResult = second
+    ? { ...second, services: second.services.map((s) => first.services.find((f) => f.name === s.name) ?? s) }
+    : first;
   ctx.out.result({ ...result, migrations, seeds }, () =>
     renderUp(ctx, result) +
       (migrations?.applied.length ? `\n\napplied ${migrations.applied.length} migration(s)` : '') +
@@ -35,9 +42,9 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
 }
 
 /** New or changed seeds run after migrating (each seed runs once per content). */
-async function seedAfterUp(ctx: Context, only: string[]) {
+async function seedAfterUp(ctx: Context) {
   const config = await ctx.config();
-  const target = serviceDatabase(config, only.length ? only : undefined);
+  const target = serviceDatabase(config);
   if (!target) return undefined;
   const { readSeeds, seed, seedEnv } = await import('../../db/seeds.js');
   const env = seedEnv();
@@ -46,9 +53,9 @@ async function seedAfterUp(ctx: Context, only: string[]) {
 }
 
 /** Pending migrations are applied once Postgres is ready (skipped with --no-migrate). */
-async function migrateAfterUp(ctx: Context, only: string[]) {
+async function migrateAfterUp(ctx: Context) {
   const config = await ctx.config();
-  const target = serviceDatabase(config, only.length ? only : undefined);
+  const target = serviceDatabase(config);
   if (!target) return undefined;
   const { detectPrisma, prismaMigrate } = await import('../../db/prisma.js');
   const prisma = await detectPrisma(config);

@@ -1,0 +1,27 @@
+-- migrate:up
+-- One partition per month; the current month's is created here, later ones by a job.
+CREATE TABLE request_logs (
+  id          bigserial,
+  api_key_id  bigint REFERENCES api_keys (id) ON DELETE SET NULL,
+  method      text NOT NULL,
+  path        text NOT NULL,
+  status      smallint NOT NULL,
+  duration_ms integer NOT NULL,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (id, created_at)
+) PARTITION BY RANGE (created_at);
+CREATE INDEX request_logs_key_time_idx ON request_logs (api_key_id, created_at DESC);
+
+DO $$
+DECLARE
+  start_at date := date_trunc('month', now())::date;
+  end_at   date := (date_trunc('month', now()) + interval '1 month')::date;
+BEGIN
+  EXECUTE format(
+    'CREATE TABLE %I PARTITION OF request_logs FOR VALUES FROM (%L) TO (%L)',
+    'request_logs_' || to_char(start_at, 'YYYY_MM'), start_at, end_at
+  );
+END $$;
+
+-- migrate:down
+DROP TABLE request_logs;
