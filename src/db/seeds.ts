@@ -9,7 +9,7 @@ import type { Config } from '../config/load.js';
 import { EXIT, TmError, errorText } from '../errors.js';
 import { locateFailingStatement, serverOffset } from './apply.js';
 import { connect, runnerIdentity, type DatabaseTarget } from './connect.js';
-import { builtSibling } from '../util/built-path.js';
+import { builtScript } from '../util/package-root.js';
 import { lineColumn } from './sql-split.js';
 
 export const SEEDS_TABLE = 'tm_seeds';
@@ -129,7 +129,9 @@ async function copyCsv(client: Client, s: SeedFile): Promise<number> {
   const columns = parseCsvLine(header);
   if (!table || columns.length === 0) throw new TmError('TM_SEED_FAILED', `${s.path}: no header row with column names`, { exit: EXIT.migration });
   const ident = (x: string) => x.split('.').map((p) => client.escapeIdentifier(p)).join('.');
-  const { from } = await import('pg-copy-streams');
+  // CommonJS: the named export may only exist on the default export once bundled.
+  const copyStreams = await import('pg-copy-streams');
+  const from = copyStreams.from ?? (copyStreams as unknown as { default: typeof copyStreams }).default.from;
   const stream = client.query(from(`COPY ${ident(table)} (${columns.map((c) => client.escapeIdentifier(c)).join(', ')}) FROM STDIN WITH (FORMAT csv, HEADER true)`));
   try {
     await pipeline(createReadStream(s.file), stream);
@@ -149,7 +151,7 @@ async function runTsSeed(config: Config, target: DatabaseTarget, s: SeedFile): P
     });
   }
   const { execa } = await import('execa');
-  const r = await execa(tsx, [builtSibling(import.meta.url, 'seed-runner.js')], {
+  const r = await execa(tsx, [builtScript('db/seed-runner.js')], {
     cwd: config.root,
     reject: false,
     env: { TM_SEED_URL: target.url, TM_SEED_FILE: s.file, TM_SEED_TRACK: JSON.stringify([s.path, s.checksum, seedEnvOf(config, s)]), TM_SEED_SQL: TRACK },

@@ -310,7 +310,8 @@ export const checks: Check[] = [
     async run(ctx) {
       const redis = cfg(ctx).services.find((s) => s.kind === 'redis');
       if (!redis || redis.kind !== 'redis') return ok('no redis service');
-      const { Redis } = await import('ioredis');
+      const { loadRedis } = await import('../health/probes.js');
+      const Redis = await loadRedis();
       const client = new Redis({ host: redis.host, port: redis.port, password: redis.password, lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
       client.on('error', () => {});
       try {

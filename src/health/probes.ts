@@ -49,13 +49,19 @@ export interface RedisTarget {
   password?: string;
 }
 
+/** The ioredis class (CommonJS: once bundled, the named export may live on the default). */
+export async function loadRedis(): Promise<typeof import('ioredis').Redis> {
+  const mod = await import('ioredis');
+  return mod.Redis ?? (mod as unknown as { default: typeof import('ioredis').Redis }).default;
+}
+
 /** Redis is ready when it answers PING and is not loading its dataset. */
 export function redisProbe(name: string, t: RedisTarget): Probe {
   return {
     name,
     target: `redis://${t.host}:${t.port}`,
     async check(timeoutMs) {
-      const { Redis } = await import('ioredis');
+      const Redis = await loadRedis();
       const client = new Redis({
         host: t.host,
         port: t.port,

@@ -56,7 +56,9 @@ export async function waitFor(probe: Probe, opts: WaitOptions): Promise<WaitResu
       return { attempts: attempt, elapsedMs: end - start, latencyMs: end - attemptStart };
     } catch (err) {
       if ((opts.isFatal ?? isTmError)(err)) throw err;
-      lastError = err;
+      // An attempt cut short by the deadline says less than the full attempt before it.
+      const cutShort = budget < (opts.attemptTimeoutMs ?? 2000) && clock.now() >= deadline;
+      if (!(cutShort && lastError !== undefined)) lastError = err;
       opts.onAttempt?.(err, attempt);
     }
     const now = clock.now();

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../util/package-root.js';
 
 /** The package's templates/ folder (beside src/ and dist/). */
-export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+export const TEMPLATES_DIR = join(packageRoot(), 'templates') + '/';
 
 /**
  * Fills `{{name}}` placeholders of a YAML template with JSON-quoted values (valid YAML

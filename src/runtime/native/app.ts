@@ -1,7 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import type { AppService } from '../../config/schema.js';
 import { EXIT, TmError } from '../../errors.js';
-import { builtSibling } from '../../util/built-path.js';
+import { builtScript } from '../../util/package-root.js';
 import { spawnDaemon, type Daemon } from './daemon.js';
 
 /** How an app service last exited, as its supervisor recorded it. */
@@ -56,7 +56,7 @@ export async function startApp(svc: AppService, opts: { cwd: string; env: Record
   }
   const argv = splitCommand(svc.command, svc.name);
   await rm(opts.exitFile, { force: true });
-  const supervisor = builtSibling(import.meta.url, 'supervisor.js');
+  const supervisor = builtScript('runtime/native/supervisor.js');
   return spawnDaemon(process.execPath, [supervisor], {
     logFile: opts.logFile,
     env: { ...process.env, TM_SUPERVISE: JSON.stringify({ argv, cwd: opts.cwd, env: opts.env, logFile: opts.logFile, exitFile: opts.exitFile, graceMs: opts.graceMs }) },

@@ -1,0 +1,29 @@
+// Bundles the CLI into dist/ with esbuild: one file per lazily loaded command (code
+// splitting), so Node resolves and compiles a handful of files instead of hundreds of
+// modules; `tm --help` and every command start faster. Type checking is tsc's job.
+import { build } from 'esbuild';
+import { rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+await rm(`${root}dist`, { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: ['src/cli/main.ts', 'src/runtime/native/supervisor.ts', 'src/db/seed-runner.ts', 'src/env/write.ts'],
+  outdir: 'dist',
+  outbase: 'src',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  chunkNames: 'chunks/[name]-[hash]',
+  // dockerode pulls optional native modules (ssh2, cpu-features): load it from node_modules.
+  external: ['dockerode', 'pg-native'],
+  // CommonJS dependencies call require(); give the ESM bundle one.
+  banner: { js: "import { createRequire as __tmRequire } from 'node:module'; const require = __tmRequire(import.meta.url);" },
+  minifySyntax: true,
+  minifyWhitespace: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
