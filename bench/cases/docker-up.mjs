@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, timedUntil } from '../lib.mjs';
 
 const TM = fileURLToPath(new URL('../../bin/tm.js', import.meta.url));
 let dir;
@@ -19,15 +20,7 @@ function run(file, args, env = {}) {
 const tm = (...args) => run(process.execPath, [TM, ...args]);
 // The same file tm renders, under another project name so the two never share containers.
 const compose = (...args) => run('docker', ['compose', '-p', `${project}-alt`, '-f', join(dir, 'alt-compose.yml'), ...args], secrets);
-const timed = (start, stop) => () => {
-  const t0 = performance.now();
-  start();
-  const ms = performance.now() - t0;
-  stop();
-  return ms;
-};
 const engineUp = () => spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 5000 }).status === 0;
-const freePort = () => Number(execFileSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"]).toString());
 
 /**
  * Starts a tight, independent poller of `SELECT 1` on the published port (a new connection
@@ -108,18 +101,18 @@ export default {
         target: 1.0,
         runs: 5,
         warmup: 1,
-        tm: timed(() => tm('up', '--no-migrate'), () => run('docker', ['compose', '-p', project, '-f', join(dir, '.taskmaster/compose.yml'), 'stop'], secrets)),
+        tm: timedUntil(() => tm('up', '--no-migrate'), () => run('docker', ['compose', '-p', project, '-f', join(dir, '.taskmaster/compose.yml'), 'stop'], secrets)),
         altName: 'docker compose up -d --wait',
-        alt: timed(() => compose('up', '-d', '--wait'), () => compose('stop')),
+        alt: timedUntil(() => compose('up', '-d', '--wait'), () => compose('stop')),
       },
       {
         label: 'docker: cold tm up (new volumes) to ready',
         target: 1.0,
         runs: 3,
         warmup: 1,
-        tm: timed(() => tm('up', '--no-migrate'), () => tm('down', '--volumes')),
+        tm: timedUntil(() => tm('up', '--no-migrate'), () => tm('down', '--volumes')),
         altName: 'docker compose up -d --wait',
-        alt: timed(() => compose('up', '-d', '--wait'), () => compose('down', '--volumes')),
+        alt: timedUntil(() => compose('up', '-d', '--wait'), () => compose('down', '--volumes')),
       },
       {
         label: 'docker: readiness lag (returned after Postgres first answered SELECT 1)',

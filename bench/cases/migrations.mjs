@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, timedAfter } from '../lib.mjs';
 import { peerBin, peerVersion } from '../peers.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,12 +32,6 @@ function freshDb() {
   sql(`CREATE DATABASE ${name}`);
   return name;
 }
-const timed = (prepare, work) => () => {
-  const arg = prepare();
-  const t0 = performance.now();
-  work(arg);
-  return performance.now() - t0;
-};
 
 const body = (i) => `CREATE TABLE t_${i} (id bigserial PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
 CREATE INDEX t_${i}_name ON t_${i} (name);
@@ -48,7 +43,7 @@ export default {
     DBMATE = peerBin('dbmate');
     NPM_PG_MIGRATE = peerBin('node-pg-migrate');
     dir = mkdtempSync(join(tmpdir(), 'tm-bench-mig-'));
-    port = Number(execFileSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"]).toString());
+    port = freePort();
     writeFileSync(join(dir, 'taskmaster.yml'), `name: benchmig\nruntime: native\nservices:\n  postgres: { port: ${port}, user: bench, password: bench-password, database: bench }\n`);
     for (const d of ['tm', 'dbmate', 'npm']) mkdirSync(join(dir, d));
     let floor = '';
@@ -84,27 +79,27 @@ export default {
       target: 1.3,
       runs: 5,
       warmup: 1,
-      tm: timed(freshDb, (db) => tm('db', 'migrate', '--database-url', url(db))),
+      tm: timedAfter(freshDb, (db) => tm('db', 'migrate', '--database-url', url(db))),
       altName: 'floor: one psql session, BEGIN/COMMIT per file',
-      alt: timed(freshDb, (db) => run(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', join(dir, 'floor.sql'), url(db)])),
+      alt: timedAfter(freshDb, (db) => run(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', join(dir, 'floor.sql'), url(db)])),
     },
     {
       label: `tm db migrate, ${N} files`,
       target: 1.0,
       runs: 5,
       warmup: 1,
-      tm: timed(freshDb, (db) => tm('db', 'migrate', '--database-url', url(db))),
+      tm: timedAfter(freshDb, (db) => tm('db', 'migrate', '--database-url', url(db))),
       altName: 'dbmate up',
-      alt: timed(freshDb, (db) => run(DBMATE, ['--url', `${url(db)}?sslmode=disable`, '--migrations-dir', join(dir, 'dbmate'), '--no-dump-schema', 'up'])),
+      alt: timedAfter(freshDb, (db) => run(DBMATE, ['--url', `${url(db)}?sslmode=disable`, '--migrations-dir', join(dir, 'dbmate'), '--no-dump-schema', 'up'])),
     },
     {
       label: `tm db migrate, ${N} files`,
       target: 1.0,
       runs: 3,
       warmup: 1,
-      tm: timed(freshDb, (db) => tm('db', 'migrate', '--database-url', url(db))),
+      tm: timedAfter(freshDb, (db) => tm('db', 'migrate', '--database-url', url(db))),
       altName: 'node-pg-migrate up (SQL files)',
-      alt: timed(freshDb, (db) => run(NPM_PG_MIGRATE, ['up', '-m', join(dir, 'npm'), '-j', 'sql'], { env: { DATABASE_URL: url(db) } })),
+      alt: timedAfter(freshDb, (db) => run(NPM_PG_MIGRATE, ['up', '-m', join(dir, 'npm'), '-j', 'sql'], { env: { DATABASE_URL: url(db) } })),
     },
     {
       label: 'tm db migrate, nothing to do',

@@ -5,6 +5,7 @@ import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, timedUntil } from '../lib.mjs';
 
 const TM = fileURLToPath(new URL('../../bin/tm.js', import.meta.url));
 const BIN = '/usr/lib/postgresql/15/bin';
@@ -20,13 +21,6 @@ function tm(...args) {
   const r = spawnSync(process.execPath, [TM, ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CI: '1' } });
   if (r.status !== 0) throw new Error(`tm ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
 }
-const timed = (start, stop) => () => {
-  const t0 = performance.now();
-  start();
-  const ms = performance.now() - t0;
-  stop();
-  return ms;
-};
 
 // The script's own data, ports and sockets: the same binaries and settings as tm uses.
 const S = { pgPort: 0, redisPort: 0 };
@@ -45,9 +39,6 @@ const scriptInit = () => {
   sh(`${asPg} ${BIN}/initdb -D "$D/pg" -U postgres --auth-local=trust --auth-host=trust -E UTF8 --locale=C --no-sync >/dev/null`, { D: scriptDir });
 };
 
-function freePort() {
-  return Number(execFileSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"]).toString());
-}
 
 export default {
   name: 'native up',
@@ -58,7 +49,8 @@ export default {
     mkdirSync(join(scriptDir, 'redis'), { recursive: true });
     mkdirSync(join(scriptDir, 'sock'), { recursive: true });
     if (root) {
-      const [uid, gid] = execFileSync('id', ['-u', 'postgres']).toString().trim() && [Number(execFileSync('id', ['-u', 'postgres'])), Number(execFileSync('id', ['-g', 'postgres']))];
+      const uid = Number(execFileSync('id', ['-u', 'postgres']));
+      const gid = Number(execFileSync('id', ['-g', 'postgres']));
       chownSync(scriptDir, uid, gid);
       chownSync(join(scriptDir, 'sock'), uid, gid);
     }
@@ -86,18 +78,18 @@ export default {
       label: 'warm tm up (data exists) to ready',
       target: 1.3,
       runs: 10,
-      tm: timed(() => tm('up', '--no-migrate'), () => tm('down')),
+      tm: timedUntil(() => tm('up', '--no-migrate'), () => tm('down')),
       altName: 'shell script (pg_ctl start -w, redis-server, ready loop)',
-      alt: timed(scriptStart, scriptStop),
+      alt: timedUntil(scriptStart, scriptStop),
     },
     {
       label: 'cold tm up (initdb) to ready',
       target: 1.3,
       runs: 5,
       warmup: 1,
-      tm: timed(() => tm('up', '--no-migrate'), () => tm('down', '--volumes')),
+      tm: timedUntil(() => tm('up', '--no-migrate'), () => tm('down', '--volumes')),
       altName: 'shell script with initdb',
-      alt: timed(() => (scriptInit(), scriptStart()), scriptStop),
+      alt: timedUntil(() => (scriptInit(), scriptStart()), scriptStop),
     },
   ],
 };

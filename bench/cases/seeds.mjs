@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, timedAfter } from '../lib.mjs';
 
 const TM = fileURLToPath(new URL('../../bin/tm.js', import.meta.url));
 const PSQL = '/usr/lib/postgresql/15/bin/psql';
@@ -19,12 +20,6 @@ function run(file, args, opts = {}) {
 }
 const tm = (...args) => run(process.execPath, [TM, ...args]);
 const psql = (db, ...args) => run(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', url(db), ...args]);
-const timed = (prepare, work) => () => {
-  const arg = prepare();
-  const t0 = performance.now();
-  work(arg);
-  return performance.now() - t0;
-};
 const users = 'CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, name text NOT NULL);';
 /** A fresh database with the users table, for one CSV run. */
 function freshUsersDb() {
@@ -38,7 +33,7 @@ export default {
   name: 'seeds, reset, snapshots',
   setup() {
     dir = mkdtempSync(join(tmpdir(), 'tm-bench-seed-'));
-    port = Number(execFileSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"]).toString());
+    port = freePort();
     mkdirSync(join(dir, 'csv', 'seeds'), { recursive: true });
     mkdirSync(join(dir, 'db', 'migrations'), { recursive: true });
     mkdirSync(join(dir, 'db', 'seeds'), { recursive: true });
@@ -74,9 +69,9 @@ export default {
       target: 1.2,
       runs: 5,
       warmup: 1,
-      tm: timed(freshUsersDb, (db) => tm('--config', 'csv.yml', 'db', 'seed', '--database-url', url(db))),
+      tm: timedAfter(freshUsersDb, (db) => tm('--config', 'csv.yml', 'db', 'seed', '--database-url', url(db))),
       altName: 'psql \\copy',
-      alt: timed(freshUsersDb, (db) => psql(db, '-c', `\\copy users (email, name) FROM '${join(dir, 'csv', 'seeds', 'users.csv')}' WITH (FORMAT csv, HEADER true)`)),
+      alt: timedAfter(freshUsersDb, (db) => psql(db, '-c', `\\copy users (email, name) FROM '${join(dir, 'csv', 'seeds', 'users.csv')}' WITH (FORMAT csv, HEADER true)`)),
     },
     {
       label: 'tm db restore (200 migrations applied)',

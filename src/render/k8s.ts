@@ -109,75 +109,47 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
 
 function postgresManifests(pg: PostgresService, labels: Record<string, string>, envFrom: unknown[]): string {
   const probe = { exec: { command: ['sh', '-c', `pg_isready -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"`] } };
-  return docs(
-    service(pg.name, labels, 5432),
-    {
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      metadata: { name: pg.name, labels },
-      spec: {
-        serviceName: pg.name,
-        replicas: 1,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            containers: [
-              {
-                name: 'postgres',
-                image: pg.image,
-                ports: [{ name: 'postgres', containerPort: 5432 }],
-                envFrom,
-                // A fresh volume has lost+found at its root, which initdb refuses: use a subdirectory.
-                env: [{ name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' }],
-                volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql/data' }],
-                readinessProbe: { ...probe, periodSeconds: 5, timeoutSeconds: 3 },
-                livenessProbe: { ...probe, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5 },
-                resources: { requests: { cpu: '100m', memory: '256Mi' } },
-              },
-            ],
-          },
-        },
-        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } } } }],
-      },
-    },
-  );
+  return statefulSet(pg.name, labels, 5432, '5Gi', {
+    name: 'postgres',
+    image: pg.image,
+    envFrom,
+    // A fresh volume has lost+found at its root, which initdb refuses: use a subdirectory.
+    env: [{ name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' }],
+    volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql/data' }],
+    readinessProbe: { ...probe, periodSeconds: 5, timeoutSeconds: 3 },
+    livenessProbe: { ...probe, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5 },
+    resources: { requests: { cpu: '100m', memory: '256Mi' } },
+  });
 }
 
 function redisManifests(redis: RedisService, labels: Record<string, string>): string {
   const persistence = redis.persistence === 'aof' ? ['--appendonly', 'yes', '--save', ''] : redis.persistence === 'rdb' ? ['--appendonly', 'no', '--save', '60 1'] : ['--appendonly', 'no', '--save', ''];
   const probe = { exec: { command: ['redis-cli', 'ping'] } };
-  return docs(
-    service(redis.name, labels, 6379),
-    {
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      metadata: { name: redis.name, labels },
-      spec: {
-        serviceName: redis.name,
-        replicas: 1,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            containers: [
-              {
-                name: 'redis',
-                image: redis.image,
-                command: ['redis-server', '--dir', '/data', ...persistence],
-                ports: [{ name: 'redis', containerPort: 6379 }],
-                volumeMounts: [{ name: 'data', mountPath: '/data' }],
-                readinessProbe: { ...probe, periodSeconds: 5, timeoutSeconds: 3 },
-                livenessProbe: { ...probe, initialDelaySeconds: 15, periodSeconds: 10, timeoutSeconds: 5 },
-                resources: { requests: { cpu: '50m', memory: '64Mi' } },
-              },
-            ],
-          },
-        },
-        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
-      },
+  return statefulSet(redis.name, labels, 6379, '1Gi', {
+    name: 'redis',
+    image: redis.image,
+    command: ['redis-server', '--dir', '/data', ...persistence],
+    volumeMounts: [{ name: 'data', mountPath: '/data' }],
+    readinessProbe: { ...probe, periodSeconds: 5, timeoutSeconds: 3 },
+    livenessProbe: { ...probe, initialDelaySeconds: 15, periodSeconds: 10, timeoutSeconds: 5 },
+    resources: { requests: { cpu: '50m', memory: '64Mi' } },
+  });
+}
+
+/** A Service and a one-replica StatefulSet whose `data` volume comes from a claim template. */
+function statefulSet(name: string, labels: Record<string, string>, port: number, storage: string, container: Record<string, unknown>): string {
+  return docs(service(name, labels, port), {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name, labels },
+    spec: {
+      serviceName: name,
+      replicas: 1,
+      selector: { matchLabels: labels },
+      template: { metadata: { labels }, spec: { containers: [{ ...container, ports: [{ name: 'main', containerPort: port }] }] } },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } } }],
     },
-  );
+  });
 }
 
 function appManifests(app: AppService, labels: Record<string, string>, envFrom: unknown[], init: Record<string, unknown> | undefined, notes: string[]): string {
