@@ -66,7 +66,7 @@ for (const file of selected) {
       const tm = median(tmTimes);
       const alt = median(altTimes);
       const ratio = tm / alt;
-      rows.push({ case: c.label, tm, alt, altName: c.altName, ratio, target: c.target, met: ratio <= c.target, runs });
+      rows.push({ suite: file.replace(/\.mjs$/, ''), case: c.label, tm, alt, altName: c.altName, ratio, target: c.target, met: ratio <= c.target, runs });
       process.stderr.write(`[bench]   ${c.label}: ${fmt(tm)} vs ${fmt(alt)} = ${ratio.toFixed(2)}x\n`);
     }
   } catch (err) {
@@ -77,24 +77,33 @@ for (const file of selected) {
   }
 }
 
-const table = [
-  '| case | tm (median) | alternative | alternative (median) | ratio | target | met |',
-  '|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.case} | ${fmt(r.tm)} | ${r.altName} | ${fmt(r.alt)} | ${r.ratio.toFixed(2)}x | ≤ ${r.target}x | ${r.met ? 'yes' : '**no**'} |`),
-].join('\n');
-console.log(table);
+const HEADER = ['| suite | case | tm (median) | alternative | alternative (median) | ratio | target | met |', '|---|---|---|---|---|---|---|---|'];
+const line = (r) => `| ${r.suite} | ${r.case} | ${fmt(r.tm)} | ${r.altName} | ${fmt(r.alt)} | ${r.ratio.toFixed(2)}x | ≤ ${r.target}x | ${r.met ? 'yes' : '**no**'} |`;
+console.log([...HEADER, ...rows.map(line)].join('\n'));
 
 if (write) {
   // Hand-written analysis below the marker survives a rewrite of the table.
   const previous = await readFile(join(here, 'RESULTS.md'), 'utf8').catch(() => '');
   const notes = previous.includes(NOTES) ? previous.slice(previous.indexOf(NOTES)) : `${NOTES}\n`;
+  // Rows of suites not run this time are kept, so one suite can be re-measured alone.
+  const ran = new Set(rows.map((r) => r.suite));
+  const kept = previous.split('\n').filter((l) => /^\| [\w-]+ \|/.test(l) && !l.startsWith('| suite |') && !ran.has(l.split('|')[1].trim()));
+  const order = (l) => files.indexOf(`${l.split('|')[1].trim()}.mjs`);
+  const table = [...HEADER, ...[...kept, ...rows.map(line)].sort((a, b) => order(a) - order(b))].join('\n');
+  // Versions of tools measured in earlier runs stay listed unless measured again.
+  const previousVersions = /^- Versions: (.*)$/m.exec(previous)?.[1] ?? '';
+  for (const part of previousVersions.split(', ').filter(Boolean)) {
+    const [k, ...v] = part.split(' ');
+    if (!(k in versions)) versions[k] = v.join(' ');
+  }
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB`;
   const text = `# Benchmark results
 
 ${table}
 
 Ratios are tm's median over the alternative's median; runs alternate between the two.
-Each row's run count: ${[...new Set(rows.map((r) => r.runs))].join(', ')}.
+Each case sets its own number of runs (bench/cases/*.mjs); a re-run of one suite keeps the
+other suites' rows.
 
 - Date: ${new Date().toISOString().slice(0, 10)}
 - Machine: ${machine}, ${process.platform} ${process.arch}

@@ -58,7 +58,8 @@ export async function up(config: Config, runtime: Runtime, requested: Service[],
     const remaining = Math.max(1, opts.timeoutMs - (performance.now() - t0));
     try {
       // Through Docker's port proxy a stalled attempt is common: keep attempts short.
-      await waitFor(runtime.guard(svc, probe), { timeoutMs: remaining, signal: opts.signal, attemptTimeoutMs: runtime.name === 'docker' ? 200 : 2000 });
+      // Local servers refuse at once until they listen: poll them every 10 ms.
+      await waitFor(runtime.guard(svc, probe), { timeoutMs: remaining, signal: opts.signal, attemptTimeoutMs: runtime.name === 'docker' ? 200 : 2000, intervalMs: runtime.name === 'docker' ? 25 : 10 });
     } catch (err) {
       if (err instanceof TmError && err.code === 'TM_HEALTH_TIMEOUT') {
         throw new TmError(err.code, err.message, { exit: EXIT.timeout, hint: err.hint, cause: err, details: await runtime.tailLogs(svc, 10).catch(() => []) });

@@ -82,15 +82,15 @@ export class NativeRuntime implements Runtime {
     }
     const daemon = await pg.startPostgres(plan);
     await this.record(svc, daemon, plan.bins.bindir + '/postgres');
-    await waitFor(this.guard(svc, pg.bootstrapProbe(plan)), { timeoutMs: opts.timeoutMs, signal: opts.signal, intervalMs: 10 });
-    // Roles and database are set up once per (user, password, database).
+    // Roles and database are set up once per (user, password, database); on a warm start
+    // there is nothing to set up, and the caller's probe as the app user is the only wait.
     const stamp = this.paths.pidFile(svc.name).replace(/\.pid$/, '.roles');
     const fingerprint = createHash('sha256').update(pg.roleFingerprint(plan)).digest('hex');
     const previous = await readFile(stamp, 'utf8').catch(() => '');
-    if (previous.trim() !== fingerprint) {
-      await pg.ensureRoleAndDatabase(plan);
-      await writeFile(stamp, fingerprint + '\n', { mode: 0o600 });
-    }
+    if (previous.trim() === fingerprint) return;
+    await waitFor(this.guard(svc, pg.bootstrapProbe(plan)), { timeoutMs: opts.timeoutMs, signal: opts.signal, intervalMs: 10 });
+    await pg.ensureRoleAndDatabase(plan);
+    await writeFile(stamp, fingerprint + '\n', { mode: 0o600 });
   }
 
   private async startRedis(svc: RedisService): Promise<void> {
