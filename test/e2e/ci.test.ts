@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tempProject, TM, type TempProject } from '../helpers/project.js';
 
 // tm ci against Postgres and Redis started outside it (another project's tm up stands in
@@ -20,6 +20,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await services?.cleanup();
+});
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 let n = 0;
@@ -57,7 +60,6 @@ describe('tm ci', () => {
     expect(r.stdout).toMatch(/^::error file=\.env,line=1,title=TM_ENV_INVALID::PORT: expected a port number, got "http"/m);
     expect(r.stdout).toContain('::group::tm ci: env');
     expect(r.summary).toContain('| env | ❌ failed |');
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('runs every step against external services and exits 0; --json events parse line by line', async () => {
@@ -85,7 +87,6 @@ describe('tm ci', () => {
       ['health', 'ok'],
     ]);
     expect(events.every((e) => typeof e.at === 'string')).toBe(true);
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('annotates a failing migration at the SQL file and line', async () => {
@@ -93,7 +94,6 @@ describe('tm ci', () => {
     const r = await ci([]);
     expect(r.code).toBe(6);
     expect(r.stdout).toMatch(/^::error file=db\/migrations\/900_bad\.sql,line=3,col=15,title=TM_MIGRATION_FAILED::relation "no_such_table" does not exist/m);
-    await rm(dir, { recursive: true, force: true });
   });
 });
 
