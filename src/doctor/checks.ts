@@ -272,13 +272,17 @@ export const checks: Check[] = [
         if (st.state === 'running') tracked.add(st.record.pid);
       }
       const dataDirs = c.services.flatMap((s) => [paths.dataDir(s.name), paths.externalDataDir(s.name)]);
+      const redisPorts = c.services.filter((s) => s.kind === 'redis').map((s) => s.port);
       const orphans: string[] = [];
       for (const pid of await readdir('/proc').catch(() => [] as string[])) {
         if (!/^\d+$/.test(pid) || tracked.has(Number(pid))) continue;
         const cmd = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
-        // A server started on this project's data directory that no PID file knows about.
-        const server = /(^|\/)(postgres|redis-server)$/.test(cmd[0] ?? '');
-        if (server && dataDirs.some((d) => cmd.includes(d))) orphans.push(`${pid} (${cmd.filter(Boolean).join(' ').slice(0, 60)})`);
+        // A server that no PID file knows about: postgres started on this project's data
+        // directory, or redis-server (which rewrites its title to host:port) on its port.
+        const line = cmd.filter(Boolean).join(' ');
+        const postgres = /(^|\/)postgres$/.test(cmd[0] ?? '') && dataDirs.some((d) => cmd.includes(d));
+        const redis = /redis-server/.test(cmd[0] ?? '') && redisPorts.some((port) => new RegExp(`:${port}(\\s|$)`).test(line));
+        if (postgres || redis) orphans.push(`${pid} (${line.slice(0, 60)})`);
       }
       if (orphans.length === 0) return ok('none');
       return { status: 'warn', detail: `running on this project's data but not tracked: ${orphans.join(', ')}`, fix: `kill ${orphans.map((o) => o.split(' ')[0]).join(' ')} (then tm up)` };

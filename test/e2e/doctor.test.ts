@@ -68,6 +68,27 @@ describe('tm doctor', () => {
     expect(failing(after.findings)).toEqual(['binaries', 'env', 'migrations', 'services']); // redis is down
   });
 
+  it('finds a server running on the project\'s data that no PID file tracks', async () => {
+    const p = await tempProject({ name: 'orphan' });
+    projects.push(p);
+    expect((await p.tm(['up'])).exitCode).toBe(0);
+    const pidFile = join(p.dir, '.taskmaster', 'run', 'redis.pid');
+    const { pid } = JSON.parse(await readFile(pidFile, 'utf8'));
+    const { rm } = await import('node:fs/promises');
+    await rm(pidFile);
+    try {
+      const r = await p.tm(['doctor', '--json']);
+      const orphan = JSON.parse(r.stdout).findings.find((f: { id: string }) => f.id === 'orphans');
+      expect(orphan).toMatchObject({ status: 'warn', detail: expect.stringContaining(`${pid} (`), fix: `kill ${pid} (then tm up)` });
+      // Its port is then held by a process tm does not know: a problem of its own.
+      const ports = JSON.parse(r.stdout).findings.filter((f: { id: string; status: string }) => f.id === 'ports' && f.status === 'fail');
+      expect(ports.map((f: { detail: string }) => f.detail)).toEqual([expect.stringContaining(`held by pid ${pid}`)]);
+      expect(r.exitCode).toBe(1);
+    } finally {
+      process.kill(pid, 'SIGTERM');
+    }
+  });
+
   it('cuts off a check that hangs and reports it', async () => {
     const silentPort = await freePort();
     await listen(silentPort, () => {}); // accepts, never answers

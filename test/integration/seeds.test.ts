@@ -103,6 +103,34 @@ describe('tm db seed', () => {
     expect(await q('SELECT * FROM log')).toEqual([]);
   });
 
+  it('runs a .ts seed through the project\'s own tsx, in a transaction with its tracking row', async () => {
+    // tsx comes from the npm registry, as it would in a user's project.
+    await writeFile(join(project.dir, 'package.json'), '{ "name": "seedproj", "private": true, "type": "module" }\n');
+    const install = await execa('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', 'tsx@4'], { cwd: project.dir, reject: false });
+    expect(install.exitCode, String(install.stderr)).toBe(0);
+    await writeFile(
+      join(seeds(), '01_typed.ts'),
+      `import type { Client } from 'pg';
+const names: string[] = ['ts-one@x', 'ts-two@x'];
+export default async function seed(client: Client): Promise<void> {
+  for (const email of names) await client.query('INSERT INTO users (email) VALUES ($1) ON CONFLICT DO NOTHING', [email]);
+}
+`,
+    );
+    const r = await tm('db', 'seed', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).ran.map((x: { path: string }) => x.path)).toEqual(['db/seeds/01_typed.ts']);
+    expect((await q<{ email: string }>('SELECT email FROM users ORDER BY email')).map((x) => x.email)).toEqual(['ts-one@x', 'ts-two@x']);
+    expect(JSON.parse((await tm('db', 'seed', '--json')).stdout).skipped).toEqual(['db/seeds/01_typed.ts']);
+    await writeFile(join(seeds(), '01_typed.ts'), 'export default async function () { throw new Error("typed boom"); }\n');
+    const failed = await tm('db', 'seed');
+    expect(failed.code).toBe(6);
+    expect(failed.stderr).toContain('typed boom');
+    await rm(join(project.dir, 'node_modules'), { recursive: true, force: true });
+    await rm(join(project.dir, 'package.json'), { force: true });
+    await rm(join(project.dir, 'package-lock.json'), { force: true });
+  }, 120_000);
+
   it('names tsx when a .ts seed cannot run', async () => {
     await writeFile(join(seeds(), '01_x.ts'), 'export default async function () {}\n');
     const r = await tm('db', 'seed');
