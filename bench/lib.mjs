@@ -1,5 +1,6 @@
 // Helpers shared by the benchmark cases.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 /** A free TCP port on 127.0.0.1 (asked of the OS in a child, since cases run synchronously). */
 export function freePort() {
@@ -22,3 +23,29 @@ export const timedAfter = (prepare, work) => () => {
   work(arg);
   return performance.now() - t0;
 };
+
+/**
+ * Epoch ms at which Postgres on `port` first answered SELECT 1, found by an independent
+ * process that opens a new connection every 5 ms (100 ms per attempt), so the truth about
+ * readiness does not come from the tool being measured. Start it before the tool.
+ */
+export function firstAnswer(port, { user = 'postgres', password, database }) {
+  const pgPath = fileURLToPath(new URL('../node_modules/pg/lib/index.js', import.meta.url));
+  const conn = JSON.stringify({ host: '127.0.0.1', port, user, password, database, connectionTimeoutMillis: 100 });
+  const script = `const pg = require(${JSON.stringify(pgPath)});
+const deadline = Date.now() + 60000;
+(async () => {
+  while (Date.now() < deadline) {
+    const c = new pg.Client(${conn});
+    c.on('error', () => {});
+    try { await c.connect(); await c.query('SELECT 1'); console.log(Date.now()); await c.end(); process.exit(0); }
+    catch { await c.end().catch(() => {}); await new Promise((r) => setTimeout(r, 5)); }
+  }
+  process.exit(1);
+})();`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  // 'close', not 'exit': the answer may still sit in the pipe when the process has exited.
+  return new Promise((resolve) => child.on('close', () => resolve(Number(out.trim()))));
+}

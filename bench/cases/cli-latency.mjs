@@ -1,12 +1,12 @@
 // Absolute budgets from the performance issue: `tm status` under 300 ms, `tm doctor` on a
 // healthy project under 1 s, and readiness noticed within 50 ms of Postgres first answering
 // SELECT 1 (measured by an independent poller). The "alternative" column is the budget.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../lib.mjs';
+import { firstAnswer, freePort } from '../lib.mjs';
 
 const TM = fileURLToPath(new URL('../../bin/tm.js', import.meta.url));
 let dir;
@@ -17,26 +17,6 @@ function tm(...args) {
   if (r.status !== 0) throw new Error(`tm ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
 }
 const budget = (ms) => () => ms;
-
-/** Epoch ms at which Postgres first answered SELECT 1, polled every 5 ms by another process. */
-function firstAnswer(port) {
-  const pgPath = fileURLToPath(new URL('../../node_modules/pg/lib/index.js', import.meta.url));
-  const script = `const pg = require(${JSON.stringify(pgPath)});
-const deadline = Date.now() + 60000;
-(async () => {
-  while (Date.now() < deadline) {
-    const c = new pg.Client({ host: '127.0.0.1', port: ${port}, user: 'postgres', password: 'bench-password', database: 'benchlat', connectionTimeoutMillis: 100 });
-    c.on('error', () => {});
-    try { await c.connect(); await c.query('SELECT 1'); console.log(Date.now()); await c.end(); process.exit(0); }
-    catch { await c.end().catch(() => {}); await new Promise((r) => setTimeout(r, 5)); }
-  }
-  process.exit(1);
-})();`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  return new Promise((resolve) => child.on('close', () => resolve(Number(out.trim()))));
-}
 
 export default {
   name: 'cli latency budgets',
@@ -76,7 +56,7 @@ export default {
       warmup: 1,
       tm: async () => {
         tm('down');
-        const answered = firstAnswer(pgPort);
+        const answered = firstAnswer(pgPort, { password: 'bench-password', database: 'benchlat' });
         tm('up', '--no-migrate');
         const returned = Date.now();
         return returned - (await answered);

@@ -1,11 +1,11 @@
 // `tm up` on Docker against `docker compose up -d --wait` on the same compose file, warm
 // (containers exist, stopped) and cold (no containers, no volumes). Skipped without an engine.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, timedUntil } from '../lib.mjs';
+import { firstAnswer, freePort, timedUntil } from '../lib.mjs';
 
 const TM = fileURLToPath(new URL('../../bin/tm.js', import.meta.url));
 let dir;
@@ -22,38 +22,12 @@ const tm = (...args) => run(process.execPath, [TM, ...args]);
 const compose = (...args) => run('docker', ['compose', '-p', `${project}-alt`, '-f', join(dir, 'alt-compose.yml'), ...args], secrets);
 const engineUp = () => spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 5000 }).status === 0;
 
-/**
- * Starts a tight, independent poller of `SELECT 1` on the published port (a new connection
- * every 5 ms, 100 ms per attempt), so the truth about when Postgres first answers does not
- * come from the tool being measured. Returns a function giving that time (epoch ms).
- */
-function pollFirstAnswer(port) {
-  const pgPath = fileURLToPath(new URL('../../node_modules/pg/lib/index.js', import.meta.url));
-  const script = `const pg = require(${JSON.stringify(pgPath)});
-const deadline = Date.now() + 60000;
-(async () => {
-  while (Date.now() < deadline) {
-    const c = new pg.Client({ host: '127.0.0.1', port: ${port}, user: 'postgres', password: 'bench-password', database: 'benchdock', connectionTimeoutMillis: 100 });
-    c.on('error', () => {});
-    try { await c.connect(); await c.query('SELECT 1'); console.log(Date.now()); await c.end(); process.exit(0); }
-    catch { await c.end().catch(() => {}); await new Promise((r) => setTimeout(r, 5)); }
-  }
-  process.exit(1);
-})();`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', process.env.BENCH_DEBUG ? 'inherit' : 'ignore'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  // 'close', not 'exit': the answer may still sit in the pipe when the process has exited.
-  const done = new Promise((resolve) => child.on('close', () => resolve(Number(out.trim()))));
-  return () => done;
-}
-
 /** How long after Postgres first answered the tool returned (cold start, new volumes). */
 const lag = (port, start, stop) => async () => {
-  const firstAnswer = pollFirstAnswer(port);
+  const answer = firstAnswer(port, { password: 'bench-password', database: 'benchdock' });
   start();
   const returned = Date.now();
-  const answered = await firstAnswer();
+  const answered = await answer;
   stop();
   return returned - answered;
 };
