@@ -2,10 +2,26 @@
 // splitting), so Node resolves and compiles a handful of files instead of hundreds of
 // modules; `tm --help` and every command start faster. Type checking is tsc's job.
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+// pg decides at load time whether it runs on Cloudflare Workers; on Node 20 (no `navigator`)
+// that check constructs a `Response`, which loads undici: ~20 ms on every command that talks
+// to Postgres. tm runs only on Node, so the bundle answers the question directly. The build
+// fails if pg changes this code, so the patch cannot silently stop applying.
+const pgNodeStreams = {
+  name: 'pg-node-streams',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]stream\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const call = 'if (isCloudflareRuntime()) {';
+      if (!source.includes(call)) throw new Error(`${args.path}: pg's runtime check changed; update scripts/build.mjs`);
+      return { contents: source.replace(call, 'if (false) {'), loader: 'js' };
+    });
+  },
+};
 await rm(`${root}dist`, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -26,4 +42,5 @@ await build({
   minifyWhitespace: true,
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [pgNodeStreams],
 });
