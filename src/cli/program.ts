@@ -168,8 +168,8 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .action(lazy(() => import('./commands/doctor.js')));
   program
     .command('render')
-    .description('write a file from taskmaster.yml: compose, env-example, dockerfile, github-actions, schema, k8s')
-    .argument('<target>', 'compose | env-example | dockerfile | github-actions | schema | k8s')
+    .description('write a file from taskmaster.yml: compose, env-example, dockerfile, dockerignore, github-actions, schema, k8s')
+    .argument('<target>', 'compose | env-example | dockerfile | dockerignore | github-actions | schema | k8s')
     .option('--out <path>', 'write it here (inside the project) instead of stdout')
     .option('--check', 'exit 1 with a diff when the file on disk (--out, or the usual path) differs')
     .option('--test-db', 'compose: add a throwaway test-db Postgres on tmpfs')
@@ -177,6 +177,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .option('--namespace <name>', 'k8s: the namespace of the kustomization')
     .option('--migrate-image <image>', 'k8s: image with tm and the migrations, for the Job and init containers')
     .option('--with-secrets', 'k8s: fill the Secret from .env (placeholders otherwise)')
+    .option('--base-image <image>', 'dockerfile, k8s (migrate.Dockerfile): the Node base image (default node:20-bookworm-slim)')
     .action(lazy(() => import('./commands/render.js')));
 
   return program;

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
-import { stringify } from 'yaml';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { parse, stringify } from 'yaml';
 import type { Config } from '../config/load.js';
-import type { AppService, PostgresService, RedisService, Service } from '../config/schema.js';
+import type { AppService, EnvVarSpec, PostgresService, RedisService } from '../config/schema.js';
+import { DEFAULT_BASE_IMAGE, fillTextTemplate, tmVersion } from './template.js';
 
 export interface K8sOptions {
   namespace?: string;
@@ -11,58 +15,132 @@ export interface K8sOptions {
   secrets?: Record<string, string>;
   /** sha256 of the migration files, to name the Job (its pod template is immutable). */
   migrationsHash: string;
+  /** The migrations folder relative to the project root, copied into the migration image. */
+  migrationsPath: string;
+  /** false when that folder does not exist (yet): there is nothing to copy. */
+  migrationsExist?: boolean;
+  /**
+   * The text of taskmaster.yml before interpolation: a value that came from `${VAR}` is
+   * rendered as a reference to VAR, never as the value it had on this machine.
+   */
+  source: string;
+  /** Base image of `migrate.Dockerfile` (default node:20-bookworm-slim). */
+  baseImage?: string;
 }
 
 export interface K8sBase {
-  /** File name -> YAML text. */
+  /** File name -> text: the manifests, kustomization.yaml and migrate.Dockerfile. */
   files: Record<string, string>;
   /** What could not be translated, and why (printed on stderr). */
   notes: string[];
+  /** The image the Job and init containers run (build it from migrate.Dockerfile). */
+  migrateImage: string;
 }
 
-export const DEFAULT_MIGRATE_IMAGE = 'ghcr.io/taskmaster/tm:0.1';
+/** What `renderK8s` needs from the project besides the model: read from disk. */
+export async function readK8sInputs(config: Config): Promise<Pick<K8sOptions, 'source' | 'migrationsHash' | 'migrationsPath' | 'migrationsExist'>> {
+  const { detectPrisma, readPrismaMigrations } = await import('../db/prisma.js');
+  const { readMigrations } = await import('../db/files.js');
+  const { migrationsDir } = await import('../db/migrate.js');
+  const prisma = await detectPrisma(config);
+  const dir = prisma ? prisma.migrationsDir : migrationsDir(config);
+  const migrations = prisma ? await readPrismaMigrations(prisma, config.root) : await readMigrations(dir, config.root);
+  return {
+    source: await readFile(config.file, 'utf8'),
+    migrationsHash: hashFiles(migrations),
+    migrationsPath: relative(config.root, dir).split('\\').join('/'),
+    migrationsExist: existsSync(dir),
+  };
+}
+
 const PLACEHOLDER = 'REPLACE_ME';
+/** Node's user in the official node images: the migration image and the pods run as it. */
+const NODE_UID = 1000;
+/** `${VAR}`, `${VAR:-default}`, `${VAR-default}` as taskmaster.yml interpolates them, and `$$`. */
+const REF = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g;
+
+type EnvVar = { name: string; value?: string; valueFrom?: Record<string, unknown> };
 
 /**
  * A kustomize base from the model: StatefulSets for Postgres and Redis, a Deployment per
  * app, a ConfigMap and a Secret from the env contract, and a migration Job that the apps'
- * init containers wait for. Deterministic: the same model gives the same files.
+ * init containers wait for. Deterministic: the same model gives the same files. No value
+ * from `.env` is written unless `secrets` is given: interpolated values become references
+ * into the ConfigMap or the Secret.
  */
 export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
   const notes: string[] = [];
   const files: Record<string, string> = {};
   const name = config.name;
+  const configName = `${name}-config`;
+  const secretName = `${name}-secret`;
   const labels = (component: string) => ({ 'app.kubernetes.io/name': component, 'app.kubernetes.io/part-of': name });
-  const migrateImage = opts.migrateImage ?? DEFAULT_MIGRATE_IMAGE;
+  const migrateImage = opts.migrateImage ?? `${name}-migrate:${opts.migrationsHash.slice(0, 8)}`;
   const pg = config.services.find((s): s is PostgresService => s.kind === 'postgres');
   const redis = config.services.find((s): s is RedisService => s.kind === 'redis');
+  const raw = rawModel(opts.source);
+  const fill = (key: string) => opts.secrets?.[key] ?? PLACEHOLDER;
+  const password = (value: string) => (opts.secrets ? encodeURIComponent(value) : PLACEHOLDER);
 
   // ConfigMap for plain values, Secret for secret ones (and URLs that carry a password).
   const plain: Record<string, string> = {};
   const secret: Record<string, string> = {};
-  const secretValue = (key: string) => opts.secrets?.[key] ?? PLACEHOLDER;
+  const pgUrl = pg && (opts.secrets?.DATABASE_URL ? inCluster(opts.secrets.DATABASE_URL, pg) : `postgres://${encodeURIComponent(pg.user)}:${password(pg.password)}@${pg.name}:5432/${encodeURIComponent(pg.database)}`);
+  const redisUrl = redis && `redis://${redis.password ? `:${password(redis.password)}@` : ''}${redis.name}:6379`;
   for (const [key, spec] of Object.entries(config.env)) {
-    const isSecret = spec.type === 'secret' || key === 'DATABASE_URL' || key === 'DIRECT_URL';
-    if (isSecret) secret[key] = secretValue(key);
-    else if (key === 'REDIS_URL' && redis) plain[key] = `redis://${redis.name}:6379`;
-    else plain[key] = spec.default ?? spec.example ?? '';
+    if (key === 'DATABASE_URL' && pgUrl) secret[key] = pgUrl;
+    else if (key === 'REDIS_URL' && redisUrl) (redis!.password ? secret : plain)[key] = redisUrl;
+    else if (isSecret(key, spec)) secret[key] = fill(key);
+    else {
+      const rawSpec = raw.env[key];
+      const value = spec.default ?? spec.example ?? '';
+      const interpolated = [rawSpec?.default, rawSpec?.example].some((v) => typeof v === 'string' && hasRef(v));
+      if (interpolated) notes.push(`${key}: its default comes from \${...} on this machine; config.yaml leaves it empty, set it there`);
+      plain[key] = interpolated ? '' : value;
+    }
   }
   if (pg) {
-    secret.DATABASE_URL = opts.secrets?.DATABASE_URL ? inCluster(opts.secrets.DATABASE_URL, pg) : secret.DATABASE_URL ?? PLACEHOLDER;
-    secret.POSTGRES_PASSWORD = opts.secrets?.POSTGRES_PASSWORD ?? PLACEHOLDER;
+    secret.DATABASE_URL = pgUrl!;
+    secret.POSTGRES_PASSWORD = opts.secrets ? pg.password : PLACEHOLDER;
     plain.POSTGRES_USER = pg.user;
     plain.POSTGRES_DB = pg.database;
   }
-  if (redis && !plain.REDIS_URL) plain.REDIS_URL = `redis://${redis.name}:6379`;
-  if (!opts.secrets) notes.push(`secret.yaml holds ${PLACEHOLDER} placeholders: fill them (or render with --with-secrets) before applying`);
-  files['config.yaml'] = doc(
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-config`, labels: labels(name) }, data: sorted(plain) },
-  );
-  files['secret.yaml'] = doc({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `${name}-secret`, labels: labels(name) }, type: 'Opaque', stringData: sorted(secret) });
-  const envFrom = [{ configMapRef: { name: `${name}-config` } }, { secretRef: { name: `${name}-secret` } }];
+  const redisPasswordKey = redis && `${redis.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_PASSWORD`;
+  if (redis?.password) {
+    // The URL carries the password: it belongs in the Secret, not the ConfigMap.
+    delete plain.REDIS_URL;
+    secret.REDIS_URL = redisUrl!;
+    secret[redisPasswordKey!] = opts.secrets ? redis.password : PLACEHOLDER;
+  } else if (redis && !plain.REDIS_URL) plain.REDIS_URL = redisUrl!;
 
+  /** A `valueFrom` for VAR: from the Secret, from the ConfigMap, or a new Secret key. */
+  const reference = (variable: string, fallback: string | undefined): Record<string, unknown> => {
+    if (variable in plain) return { configMapKeyRef: { name: configName, key: variable } };
+    // Not in the contract: it may be a secret, so it goes into the Secret.
+    if (!(variable in secret)) secret[variable] = opts.secrets?.[variable] ?? fallback ?? PLACEHOLDER;
+    return { secretKeyRef: { name: secretName, key: variable } };
+  };
+  const appEnv = (app: AppService): EnvVar[] => {
+    const rawEnv = raw.services[app.name]?.env ?? {};
+    const out: EnvVar[] = app.env.PORT === undefined ? [{ name: 'PORT', value: String(app.port ?? 3000) }] : [];
+    for (const key of Object.keys(app.env).sort()) {
+      const source = rawEnv[key];
+      const refs = typeof source === 'string' ? [...source.matchAll(REF)].filter((m) => m[1]) : [];
+      if (refs.length === 0) {
+        out.push({ name: key, value: app.env[key]!.split('$').join('$$') });
+        continue;
+      }
+      for (const m of refs) reference(m[1]!, m[2]);
+      if (refs.length === 1 && refs[0]![0] === source) out.push({ name: key, valueFrom: reference(refs[0]![1]!, refs[0]![2]) });
+      // Kubernetes expands $(VAR) from envFrom and earlier entries; a literal $ is $$.
+      else out.push({ name: key, value: (source as string).replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$/g, (m, v?: string) => (v ? `$(${v})` : '$$')) });
+    }
+    return out;
+  };
+
+  const envFrom = [{ configMapRef: { name: configName } }, { secretRef: { name: secretName } }];
   if (pg) files[`${pg.name}.yaml`] = postgresManifests(pg, labels(pg.name), envFrom);
-  if (redis) files[`${redis.name}.yaml`] = redisManifests(redis, labels(redis.name));
+  if (redis) files[`${redis.name}.yaml`] = redisManifests(redis, labels(redis.name), redis.password ? { name: secretName, key: redisPasswordKey! } : undefined);
 
   const jobName = `${name}-migrate-${opts.migrationsHash.slice(0, 8)}`;
   const waitForMigrations = {
@@ -82,21 +160,35 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
         backoffLimit: 3,
         template: {
           metadata: { labels: labels(`${name}-migrate`) },
-          spec: { restartPolicy: 'OnFailure', containers: [{ name: 'migrate', image: migrateImage, command: ['tm', 'db', 'migrate'], envFrom, securityContext: securityContext() }] },
+          spec: {
+            restartPolicy: 'OnFailure',
+            // runAsNonRoot needs a numeric user to verify: the node user of the migration image.
+            securityContext: podSecurityContext(),
+            containers: [{ name: 'migrate', image: migrateImage, command: ['tm', 'db', 'migrate'], envFrom, securityContext: securityContext() }],
+          },
         },
       },
     });
-    notes.push(`the migration Job and the apps' init containers use ${migrateImage}: it must contain tm and this project's migrations (build one FROM it with your db/ folder, and pass --migrate-image)`);
+    files['migrate.Dockerfile'] = fillTextTemplate('k8s/migrate.Dockerfile', {
+      base: opts.baseImage ?? DEFAULT_BASE_IMAGE,
+      version: tmVersion(),
+      copy_migrations: opts.migrationsExist === false ? `# (no ${opts.migrationsPath} folder yet: render again once it exists)` : `COPY ${opts.migrationsPath} ./${opts.migrationsPath}`,
+      uid: String(NODE_UID),
+    });
+    if (!opts.migrateImage) notes.push(`the migration Job and the apps' init containers run ${migrateImage}: build it from migrate.Dockerfile (it holds tm, taskmaster.yml and ${opts.migrationsPath}), push it where the cluster pulls from, and pass --migrate-image with its name`);
   }
 
   for (const app of config.services.filter((s): s is AppService => s.kind === 'app')) {
-    files[`${app.name}.yaml`] = appManifests(app, labels(app.name), envFrom, pg ? waitForMigrations : undefined, notes);
+    files[`${app.name}.yaml`] = appManifests(app, labels(app.name), envFrom, appEnv(app), pg ? waitForMigrations : undefined, notes);
   }
   for (const s of config.services) if (s.kind === 'app' && s.depends_on.length) notes.push(`${s.name}: depends_on has no Kubernetes equivalent; readiness probes and the migrations init container stand in for it`);
   if (config.docker.compose_file) notes.push('docker.compose_file is not read: the manifests come from taskmaster.yml');
   if (redis && redis.persistence === 'rdb') notes.push(`${redis.name}: rdb persistence is kept as redis-server flags; tune snapshots for production`);
+  if (!opts.secrets) notes.push(`secret.yaml holds ${PLACEHOLDER} placeholders: fill them (or render with --with-secrets) before applying`);
 
-  const resources = Object.keys(files).sort();
+  files['config.yaml'] = doc({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: configName, labels: labels(name) }, data: sorted(plain) });
+  files['secret.yaml'] = doc({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName, labels: labels(name) }, type: 'Opaque', stringData: sorted(secret) });
+  const resources = Object.keys(files).filter((f) => f.endsWith('.yaml')).sort();
   files['kustomization.yaml'] = doc({
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
@@ -104,7 +196,28 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
     labels: [{ pairs: { 'app.kubernetes.io/managed-by': 'taskmaster' } }],
     resources,
   });
-  return { files, notes };
+  return { files, notes, migrateImage };
+}
+
+/** Secrets, and URLs that usually carry a password. */
+function isSecret(key: string, spec: EnvVarSpec): boolean {
+  return spec.type === 'secret' || spec.type === 'postgres-url' || key === 'DATABASE_URL' || key === 'DIRECT_URL';
+}
+
+function hasRef(text: string): boolean {
+  return [...text.matchAll(REF)].some((m) => m[1]);
+}
+
+type RawModel = {
+  env: Record<string, Record<string, unknown> | undefined>;
+  services: Record<string, { env?: Record<string, unknown> } | undefined>;
+};
+
+/** The parts of taskmaster.yml read before interpolation. */
+function rawModel(source: string): RawModel {
+  const raw = (parse(source) ?? {}) as Partial<RawModel>;
+  const obj = <T>(v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as T) : ({} as T));
+  return { env: obj(raw.env), services: obj(raw.services) };
 }
 
 function postgresManifests(pg: PostgresService, labels: Record<string, string>, envFrom: unknown[]): string {
@@ -122,16 +235,22 @@ function postgresManifests(pg: PostgresService, labels: Record<string, string>, 
   });
 }
 
-function redisManifests(redis: RedisService, labels: Record<string, string>): string {
+function redisManifests(redis: RedisService, labels: Record<string, string>, password: { name: string; key: string } | undefined): string {
   const persistence = redis.persistence === 'aof' ? ['--appendonly', 'yes', '--save', ''] : redis.persistence === 'rdb' ? ['--appendonly', 'no', '--save', '60 1'] : ['--appendonly', 'no', '--save', ''];
-  const probe = { exec: { command: ['redis-cli', 'ping'] } };
+  // redis-cli exits 0 on an error reply (NOAUTH, LOADING): ready means it answered PONG;
+  // alive means it answered at all.
+  const ready = { exec: { command: ['sh', '-c', 'redis-cli ping | grep -q PONG'] } };
+  const alive = { exec: { command: ['redis-cli', 'ping'] } };
+  const fromSecret = password && { valueFrom: { secretKeyRef: password } };
   return statefulSet(redis.name, labels, 6379, '1Gi', {
     name: 'redis',
     image: redis.image,
-    command: ['redis-server', '--dir', '/data', ...persistence],
+    // Kubernetes expands $(REDIS_PASSWORD) in the command; redis-cli reads REDISCLI_AUTH.
+    command: ['redis-server', '--dir', '/data', ...persistence, ...(password ? ['--requirepass', '$(REDIS_PASSWORD)'] : [])],
+    ...(fromSecret ? { env: [{ name: 'REDIS_PASSWORD', ...fromSecret }, { name: 'REDISCLI_AUTH', ...fromSecret }] } : {}),
     volumeMounts: [{ name: 'data', mountPath: '/data' }],
-    readinessProbe: { ...probe, periodSeconds: 5, timeoutSeconds: 3 },
-    livenessProbe: { ...probe, initialDelaySeconds: 15, periodSeconds: 10, timeoutSeconds: 5 },
+    readinessProbe: { ...ready, periodSeconds: 5, timeoutSeconds: 3 },
+    livenessProbe: { ...alive, initialDelaySeconds: 15, periodSeconds: 10, timeoutSeconds: 5 },
     resources: { requests: { cpu: '50m', memory: '64Mi' } },
   });
 }
@@ -152,7 +271,7 @@ function statefulSet(name: string, labels: Record<string, string>, port: number,
   });
 }
 
-function appManifests(app: AppService, labels: Record<string, string>, envFrom: unknown[], init: Record<string, unknown> | undefined, notes: string[]): string {
+function appManifests(app: AppService, labels: Record<string, string>, envFrom: unknown[], env: EnvVar[], init: Record<string, unknown> | undefined, notes: string[]): string {
   const port = app.port ?? 3000;
   if (!app.image) notes.push(`${app.name}: needs an image (it has ${app.build ? `build: ${app.build}` : 'no image'}); the Deployment uses ${PLACEHOLDER}/${app.name}:latest`);
   const path = app.health ? new URL(app.health).pathname : undefined;
@@ -168,7 +287,7 @@ function appManifests(app: AppService, labels: Record<string, string>, envFrom: 
       template: {
         metadata: { labels },
         spec: {
-          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000 },
+          securityContext: podSecurityContext(),
           ...(init ? { initContainers: [init] } : {}),
           containers: [
             {
@@ -176,7 +295,7 @@ function appManifests(app: AppService, labels: Record<string, string>, envFrom: 
               image: app.image ?? `${PLACEHOLDER}/${app.name}:latest`,
               ports: [{ name: 'http', containerPort: port }],
               envFrom,
-              env: [{ name: 'PORT', value: String(port) }, ...Object.entries(app.env).sort(([a], [b]) => a.localeCompare(b)).map(([n, v]) => ({ name: n, value: v }))],
+              env,
               startupProbe: { ...probe, periodSeconds: 2, failureThreshold: 30 },
               readinessProbe: { ...probe, periodSeconds: 5, timeoutSeconds: 3 },
               livenessProbe: { ...live, periodSeconds: 10, timeoutSeconds: 3 },
@@ -192,6 +311,10 @@ function appManifests(app: AppService, labels: Record<string, string>, envFrom: 
 
 function service(name: string, labels: Record<string, string>, port: number): Record<string, unknown> {
   return { apiVersion: 'v1', kind: 'Service', metadata: { name, labels }, spec: { selector: labels, ports: [{ name: 'main', port, targetPort: port }] } };
+}
+
+function podSecurityContext(): Record<string, unknown> {
+  return { runAsNonRoot: true, runAsUser: NODE_UID, runAsGroup: NODE_UID };
 }
 
 function securityContext(): Record<string, unknown> {
@@ -215,7 +338,8 @@ function sorted(o: Record<string, string>): Record<string, string> {
 }
 
 function doc(o: unknown): string {
-  return stringify(o, { lineWidth: 0 });
+  // Shared objects (labels used as selectors) are written out again, not as YAML anchors.
+  return stringify(o, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 function docs(...os: unknown[]): string {
@@ -228,4 +352,3 @@ export function hashFiles(files: { path: string; checksum: string }[]): string {
   for (const f of files) h.update(`${f.path}:${f.checksum}\n`);
   return h.digest('hex');
 }
-

@@ -6,9 +6,9 @@ import type { Config } from '../config/load.js';
 import { configSchema, serviceSchemas, type AppService, type PostgresService, type RedisService } from '../config/schema.js';
 import { EXIT, TmError } from '../errors.js';
 import { renderCompose } from './compose.js';
-import { fillYamlTemplate, TEMPLATES_DIR } from './template.js';
+import { DEFAULT_BASE_IMAGE, fillTextTemplate, fillYamlTemplate, tmVersion } from './template.js';
 
-export const TARGETS = ['compose', 'env-example', 'dockerfile', 'github-actions', 'schema'] as const;
+export const TARGETS = ['compose', 'env-example', 'dockerfile', 'dockerignore', 'github-actions', 'schema'] as const;
 export type Target = (typeof TARGETS)[number];
 
 export interface Rendered {
@@ -22,9 +22,11 @@ export interface RenderOptions {
   testDb?: boolean;
   /** dockerfile: which app service (default: the first with a port). */
   service?: string;
+  /** dockerfile: the Node base image (default node:20-bookworm-slim). */
+  baseImage?: string;
 }
 
-/** Pure apart from reading templates: the same model gives the same bytes. */
+/** Pure apart from reading templates (and package.json, for the workflow): the same model gives the same bytes. */
 export async function render(config: Config, target: Target, opts: RenderOptions = {}): Promise<Rendered> {
   switch (target) {
     case 'compose':
@@ -32,9 +34,11 @@ export async function render(config: Config, target: Target, opts: RenderOptions
     case 'env-example':
       return { path: '.env.example', text: renderEnvExample(config) };
     case 'dockerfile':
-      return { path: 'Dockerfile', text: await renderDockerfile(config, opts.service) };
+      return { path: 'Dockerfile', text: renderDockerfile(config, opts) };
+    case 'dockerignore':
+      return { path: '.dockerignore', text: fillTextTemplate('dockerfile/dockerignore', {}) };
     case 'github-actions':
-      return { path: '.github/workflows/ci.yml', text: renderWorkflow(config) };
+      return { path: '.github/workflows/ci.yml', text: renderWorkflow(config, await readPackageJson(config.root)) };
     case 'schema':
       return { path: 'taskmaster.schema.json', text: JSON.stringify(configJsonSchema(), null, 2) + '\n' };
   }
@@ -91,7 +95,8 @@ function renderEnvExample(config: Config): string {
   return lines.join('\n') + '\n';
 }
 
-async function renderDockerfile(config: Config, name?: string): Promise<string> {
+function renderDockerfile(config: Config, opts: RenderOptions): string {
+  const name = opts.service;
   const apps = config.services.filter((s): s is AppService => s.kind === 'app');
   const app = name ? apps.find((a) => a.name === name) : (apps.find((a) => a.port !== undefined) ?? apps[0]);
   if (!app) {
@@ -103,19 +108,47 @@ async function renderDockerfile(config: Config, name?: string): Promise<string> 
   const port = app.port ?? 3000;
   const healthPath = app.health ? new URL(app.health).pathname : '/';
   const command = app.command ? (Array.isArray(app.command) ? app.command : app.command.split(/\s+/)) : ['npm', 'start'];
-  const text = await readFile(join(TEMPLATES_DIR, 'dockerfile', 'node.Dockerfile'), 'utf8');
-  const values: Record<string, string> = {
+  return fillTextTemplate('dockerfile/node.Dockerfile', {
     service: app.name,
-    base: 'node:20-bookworm-slim',
+    base: opts.baseImage ?? DEFAULT_BASE_IMAGE,
     port: String(port),
     health: `http://127.0.0.1:${port}${healthPath}`,
     command: JSON.stringify(command),
-  };
-  return text.replace(/\{\{(\w+)\}\}/g, (_, k: string) => values[k]!);
+  });
+}
+
+interface PackageJson {
+  scripts?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
+
+async function readPackageJson(root: string): Promise<PackageJson | undefined> {
+  const text = await readFile(join(root, 'package.json'), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as PackageJson;
+  } catch {
+    throw new TmError('TM_RENDER_PACKAGE_JSON', 'package.json is not valid JSON', { exit: EXIT.config, hint: 'fix the JSON in package.json, then render again' });
+  }
+}
+
+/** The workflow's steps: npm only for a project with package.json, tm from it when it declares taskmaster. */
+function workflowSteps(pkg: PackageJson | undefined): unknown[] {
+  const declared = pkg && ('taskmaster' in (pkg.devDependencies ?? {}) || 'taskmaster' in (pkg.dependencies ?? {}));
+  const test = pkg?.scripts?.test;
+  return [
+    { uses: 'actions/checkout@v4' },
+    { uses: 'actions/setup-node@v4', with: { 'node-version': '20', ...(pkg ? { cache: 'npm' } : {}) } },
+    ...(pkg ? [{ run: 'npm ci' }] : []),
+    // `npx tm` would fetch an unrelated registry package named tm when taskmaster is missing.
+    { run: declared ? 'npx --no-install tm ci --external' : `npx --yes taskmaster@${tmVersion()} ci --external` },
+    ...(test && !/no test specified/.test(test) ? [{ run: 'npm test' }] : []),
+  ];
 }
 
 /** GitHub Actions: Postgres and Redis service containers, npm ci, tm ci --external. */
-function renderWorkflow(config: Config): string {
+function renderWorkflow(config: Config, pkg: PackageJson | undefined): string {
   const pg = config.services.find((s): s is PostgresService => s.kind === 'postgres');
   const redis = config.services.find((s): s is RedisService => s.kind === 'redis');
   const services: Record<string, unknown> = {};
@@ -138,7 +171,7 @@ function renderWorkflow(config: Config): string {
     };
     env.REDIS_URL = `redis://localhost:${redis.port}`;
   }
-  const doc = parseDocument(fillYamlTemplate('github-actions/ci.yml', { services: services as never, env: env as never, node: '20' }));
+  const doc = parseDocument(fillYamlTemplate('github-actions/ci.yml', { services, env, steps: workflowSteps(pkg) }));
   // The template is filled with JSON; print it as ordinary block YAML.
   visit(doc, {
     Collection: (_, node) => void (isCollection(node) && (node.flow = false)),

@@ -21,9 +21,16 @@ export async function writeRendered(file: string, text: string): Promise<void> {
   await rename(tmp, file);
 }
 
-/** A unified diff from the file on disk to what the model renders, or undefined when equal. */
-export async function driftOf(file: string, shownAs: string, text: string): Promise<string | undefined> {
+/** How a rendered file on disk differs from the model: a unified diff, or a one-line reason. */
+export interface Drift {
+  state: 'missing' | 'differs' | 'stale';
+  diff: string;
+}
+
+/** The drift of the file on disk from what the model renders, or undefined when equal. */
+export async function driftOf(file: string, shownAs: string, text: string): Promise<Drift | undefined> {
   const current = await readFile(file, 'utf8').catch(() => undefined);
   if (current === text) return undefined;
-  return createTwoFilesPatch(`${shownAs} (on disk)`, `${shownAs} (rendered)`, current ?? '', text, undefined, undefined, { context: 3 });
+  if (current === undefined) return { state: 'missing', diff: `${shownAs}: missing (tm renders it from taskmaster.yml)` };
+  return { state: 'differs', diff: createTwoFilesPatch(`${shownAs} (on disk)`, `${shownAs} (rendered)`, current, text, undefined, undefined, { context: 3 }) };
 }

@@ -1,19 +1,19 @@
-# syntax=docker/dockerfile:1
 # Rendered by tm render dockerfile from taskmaster.yml ({{service}}).
+# Keep the .dockerignore beside it (tm render dockerignore): without it .env, node_modules
+# and .taskmaster/ would be copied into the image.
 FROM {{base}} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci
+RUN npm ci --no-audit --no-fund
 
 FROM deps AS build
 COPY . .
-RUN npm run build --if-present
+# Build, then drop the dev dependencies: the runtime stage copies this folder as it is.
+RUN npm run build --if-present && npm prune --omit=dev --no-audit --no-fund
 
 FROM {{base}} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build --chown=node:node /app .
 USER node
 EXPOSE {{port}}

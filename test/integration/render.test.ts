@@ -1,6 +1,6 @@
 import Ajv2020 from 'ajv/dist/2020.js';
 import { execa } from 'execa';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -60,20 +60,46 @@ describe('tm render', () => {
   it('dockerfile: multi-stage, npm ci, production dependencies, non-root, a HEALTHCHECK from the health URL', async () => {
     const { text } = await render(config, 'dockerfile');
     expect(text.match(/^FROM /gm)).toHaveLength(3);
-    expect(text).toContain('RUN npm ci\n');
-    expect(text).toContain('npm ci --omit=dev');
+    expect(text.match(/^FROM node:20-bookworm-slim /gm)).toHaveLength(2);
+    expect(text).toContain('RUN npm ci --no-audit --no-fund\n');
+    // The runtime stage copies the build stage's folder: its dev dependencies are pruned first.
+    expect(text).toMatch(/^RUN npm run build --if-present && npm prune --omit=dev/m);
     expect(text).toContain('USER node');
     expect(text).toMatch(/HEALTHCHECK .*\n.*fetch\('http:\/\/127\.0\.0\.1:\d+\/health\/ready'\)/);
     expect(text).toContain('CMD ["node","server.js"]');
+    const custom = await render(config, 'dockerfile', { baseImage: 'registry.example.com/node:20' });
+    expect(custom.text.match(/^FROM registry\.example\.com\/node:20 /gm)).toHaveLength(2);
+  });
+
+  it('dockerignore: keeps .env (not .env.example), node_modules, .taskmaster and .git out of the image', async () => {
+    const { path, text } = await render(config, 'dockerignore');
+    expect(path).toBe('.dockerignore');
+    const lines = text.split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(lines).toEqual(expect.arrayContaining(['.env', '.env.*', '!.env.example', '.taskmaster', 'node_modules', '.git']));
   });
 
   it('github-actions: valid YAML with Postgres and Redis service containers and tm ci --external', async () => {
-    const wf = parse((await render(config, 'github-actions')).text);
+    // No package.json: nothing for npm to install or cache, and tm comes from the registry by its package name.
+    let wf = parse((await render(config, 'github-actions')).text);
     expect(Object.keys(wf.jobs)).toEqual(['test']);
     expect(wf.jobs.test.services.postgres.image).toBe('standin/postgres:15');
     expect(wf.jobs.test.services.redis.image).toBe('standin/redis:7');
-    expect(wf.jobs.test.steps.map((s: { run?: string }) => s.run).filter(Boolean)).toEqual(['npm ci', 'npx tm ci --external', 'npm test']);
-    expect(wf.jobs.test.steps[1].with['node-version']).toBe('20');
+    const runs = () => wf.jobs.test.steps.map((s: { run?: string }) => s.run).filter(Boolean);
+    expect(runs()).toEqual(['npx --yes taskmaster@0.1.0 ci --external']);
+    expect(wf.jobs.test.steps[1].with).toEqual({ 'node-version': '20' });
+    try {
+      // taskmaster declared, and a test script: tm from node_modules, never a registry package called tm.
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ scripts: { test: 'node --test' }, devDependencies: { taskmaster: '^0.1.0' } }));
+      wf = parse((await render(config, 'github-actions')).text);
+      expect(runs()).toEqual(['npm ci', 'npx --no-install tm ci --external', 'npm test']);
+      expect(wf.jobs.test.steps[1].with).toEqual({ 'node-version': '20', cache: 'npm' });
+      // npm init's placeholder script fails by design: no npm test step for it.
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ scripts: { test: 'echo "Error: no test specified" && exit 1' } }));
+      wf = parse((await render(config, 'github-actions')).text);
+      expect(runs()).toEqual(['npm ci', 'npx --yes taskmaster@0.1.0 ci --external']);
+    } finally {
+      await rm(join(dir, 'package.json'), { force: true });
+    }
   });
 
   it('schema: validates the example configs and rejects a wrong type', async () => {
@@ -97,7 +123,44 @@ describe('tm render', () => {
     const r = await tm('render', 'env-example', '--check');
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toContain('-LOG_LEVEL=infO\n+LOG_LEVEL=info');
+    expect(r.stderr).toContain('.env.example differs from what taskmaster.yml renders');
     expect((await tm('render', 'compose', '--out', '../outside.yml')).exitCode).toBe(2);
+  });
+
+  it('--check on a missing file says it is missing', async () => {
+    const tm = (...args: string[]) => execa(process.execPath, [TM, ...args], { cwd: dir, reject: false });
+    const r = await tm('render', 'dockerignore', '--check');
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain('.dockerignore: missing');
+    expect(r.stderr).toContain('error TM_RENDER_DRIFT .dockerignore is missing');
+    expect(r.stderr).toContain('hint: tm render dockerignore --out .dockerignore');
+  });
+
+  it('--check shows ${VAR} references as rendered, and still masks a password written into the file', async () => {
+    const tm = (...args: string[]) => execa(process.execPath, [TM, ...args], { cwd: dir, reject: false });
+    expect((await tm('render', 'compose', '--out', 'check-compose.yml')).exitCode).toBe(0);
+    const file = join(dir, 'check-compose.yml');
+    const text = await readFile(file, 'utf8');
+    expect(text).toContain(':${POSTGRES_PASSWORD}@postgres:5432/shop');
+    await writeFile(file, text.replace(':${POSTGRES_PASSWORD}@postgres:5432/shop', ':hand-written-pw@postgres:5432/shop'));
+    const r = await tm('render', 'compose', '--out', 'check-compose.yml', '--check');
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain('+      DATABASE_URL: postgres://shop:${POSTGRES_PASSWORD}@postgres:5432/shop');
+    expect(r.stdout).toContain('-      DATABASE_URL: postgres://shop:****@postgres:5432/shop');
+    expect(r.stdout).not.toContain('hand-written-pw');
+  });
+
+  it('an unknown target lists every target, k8s too', async () => {
+    const r = await execa(process.execPath, [TM, 'render', 'helm'], { cwd: dir, reject: false });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('hint: targets: compose, env-example, dockerfile, dockerignore, github-actions, schema, k8s');
+  });
+
+  it('writing a Dockerfile without a .dockerignore beside it warns', async () => {
+    const r = await execa(process.execPath, [TM, 'render', 'dockerfile', '--out', 'Dockerfile'], { cwd: dir, reject: false });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain('there is no .dockerignore beside Dockerfile');
+    await rm(join(dir, 'Dockerfile'));
   });
 
   it.skipIf(!engineUp)('compose: passes docker compose config -q and comes up with the stand-in images', async () => {
@@ -115,4 +178,52 @@ describe('tm render', () => {
       await execa('docker', ['compose', ...project, 'down', '--volumes'], { env, reject: false });
     }
   }, 120_000);
+
+  it.skipIf(!engineUp)('dockerfile + dockerignore: the image builds from a custom base and holds no .env, node_modules, .taskmaster or .git', async () => {
+    const app = await mkdtemp(join(tmpdir(), 'tm-render-image-'));
+    const tag = `tm-render-test-${process.pid}`;
+    try {
+      // A Node base image from the stand-in Debian (no registry here): node, npm and a node user.
+      const baseCtx = join(app, '.base');
+      await mkdir(baseCtx);
+      await cp(process.execPath, join(baseCtx, 'node'));
+      await cp(resolve(process.execPath, '../../lib/node_modules/npm'), join(baseCtx, 'npm'), { recursive: true });
+      await writeFile(
+        join(baseCtx, 'Dockerfile'),
+        'FROM standin/debian:bookworm\nCOPY node /usr/local/bin/node\nCOPY npm /usr/local/lib/node_modules/npm\nRUN ln -s /usr/local/lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && useradd -u 1000 -m node\n',
+      );
+      const base = await execa('docker', ['build', '-q', '-t', `${tag}-base`, baseCtx], { reject: false });
+      expect(base.exitCode, String(base.stderr)).toBe(0);
+      await rm(baseCtx, { recursive: true });
+
+      await writeFile(join(app, 'taskmaster.yml'), 'name: img\nservices:\n  web: { build: ., command: node server.js, port: 3000, health: "http://localhost:3000/health" }\n');
+      await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'img', version: '1.0.0', private: true }));
+      await writeFile(join(app, 'package-lock.json'), JSON.stringify({ name: 'img', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'img', version: '1.0.0' } } }));
+      await writeFile(join(app, 'server.js'), "require('http').createServer((q, s) => s.end('ok')).listen(3000);\n");
+      await writeFile(join(app, '.env'), 'API_TOKEN=image-secret-1\n');
+      await writeFile(join(app, '.env.local'), 'API_TOKEN=image-secret-2\n');
+      await writeFile(join(app, '.env.example'), 'API_TOKEN=\n');
+      for (const d of ['node_modules/junk', '.taskmaster/data', '.git']) await mkdir(join(app, d), { recursive: true });
+      await writeFile(join(app, '.taskmaster/data/PG_VERSION'), '15\n');
+      const tmIn = (...args: string[]) => execa(process.execPath, [TM, ...args], { cwd: app, reject: false });
+      expect((await tmIn('render', 'dockerfile', '--base-image', `${tag}-base`, '--out', 'Dockerfile')).exitCode).toBe(0);
+      expect((await tmIn('render', 'dockerignore', '--out', '.dockerignore')).exitCode).toBe(0);
+      expect((await tmIn('render', 'dockerignore', '--check')).exitCode).toBe(0);
+
+      const build = await execa('docker', ['build', '-q', '-t', tag, app], { reject: false, timeout: 150_000 });
+      expect(build.exitCode, String(build.stderr)).toBe(0);
+      const ls = await execa('docker', ['run', '--rm', '--entrypoint', 'sh', tag, '-c', 'id -u; ls -A /app; ls -A /app/node_modules 2>/dev/null; true'], { reject: false });
+      expect(ls.exitCode, String(ls.stderr)).toBe(0);
+      const [uid, ...entries] = String(ls.stdout).split('\n');
+      expect(uid).toBe('1000');
+      expect(entries).toEqual(expect.arrayContaining(['server.js', 'package.json', '.env.example']));
+      for (const gone of ['.env', '.env.local', '.taskmaster', '.git', 'junk']) expect(entries).not.toContain(gone);
+      const inspect = JSON.parse(String((await execa('docker', ['image', 'inspect', tag])).stdout))[0];
+      expect(inspect.Config.User).toBe('node');
+      expect(inspect.Config.Healthcheck.Test.join(' ')).toContain('http://127.0.0.1:3000/health');
+    } finally {
+      await execa('docker', ['rmi', '-f', tag, `${tag}-base`], { reject: false });
+      await rm(app, { recursive: true, force: true });
+    }
+  }, 240_000);
 });

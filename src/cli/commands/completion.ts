@@ -4,7 +4,7 @@ import type { Context } from '../context.js';
 import { buildProgram } from '../program.js';
 
 const SERVICE_COMMANDS = ['up', 'down', 'status', 'restart', 'logs', 'health'];
-const RENDER_TARGETS = ['compose', 'env-example', 'dockerfile', 'github-actions', 'schema'];
+const RENDER_TARGETS = ['compose', 'env-example', 'dockerfile', 'dockerignore', 'github-actions', 'schema', 'k8s'];
 
 export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
   if (opts.services) {

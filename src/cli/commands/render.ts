@@ -1,17 +1,20 @@
-import { relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { render, TARGETS, type Target } from '../../render/targets.js';
-import { driftOf, outputPath, writeRendered } from '../../render/write.js';
+import { driftOf, outputPath, writeRendered, type Drift } from '../../render/write.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { Context } from '../context.js';
+import type { Reporter } from '../output.js';
 
 export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
   if (args[0] === 'k8s') return renderKubernetes(ctx, opts);
   const target = args[0] as Target;
   if (!TARGETS.includes(target)) {
-    throw new TmError('TM_USAGE', `unknown render target "${args[0]}"`, { exit: EXIT.usage, hint: `targets: ${TARGETS.join(', ')}` });
+    throw new TmError('TM_USAGE', `unknown render target "${args[0]}"`, { exit: EXIT.usage, hint: `targets: ${[...TARGETS, 'k8s'].join(', ')}` });
   }
   const config = await ctx.config();
-  const rendered = await render(config, target, { testDb: Boolean(opts.testDb), service: opts.service as string | undefined });
+  const rendered = await render(config, target, { testDb: Boolean(opts.testDb), service: opts.service as string | undefined, baseImage: opts.baseImage as string | undefined });
   const path = (opts.out as string | undefined) ?? (opts.check ? rendered.path : undefined);
   if (!path) {
     // Rendered files hold no secrets by construction (passwords go by variable), and masking
@@ -22,35 +25,52 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   const file = outputPath(config.root, path);
   const shown = relative(config.root, file);
   if (opts.check) {
-    const diff = await driftOf(file, shown, rendered.text);
-    ctx.out.result({ target, path: shown, up_to_date: diff === undefined, diff }, () => diff ?? `${shown} is up to date`);
-    if (diff) throw new TmError('TM_RENDER_DRIFT', `${shown} differs from what taskmaster.yml renders`, { exit: EXIT.problems, hint: `tm render ${target} --out ${shown}` });
+    const drift = await driftOf(file, shown, rendered.text);
+    const diff = drift && redactKeepingReferences(ctx.out, drift.diff);
+    ctx.out.result({ target, path: shown, up_to_date: drift === undefined, state: drift?.state ?? 'up-to-date', diff }, () => diff ?? `${shown} is up to date`, { reveal: true });
+    if (drift) throw new TmError('TM_RENDER_DRIFT', drift.state === 'missing' ? `${shown} is missing` : `${shown} differs from what taskmaster.yml renders`, { exit: EXIT.problems, hint: `tm render ${target} --out ${shown}` });
     return;
   }
   await writeRendered(file, rendered.text);
   ctx.out.result({ target, path: shown, written: true }, () => `wrote ${shown}`);
+  if (target === 'dockerfile' && !existsSync(join(dirname(file), '.dockerignore'))) {
+    ctx.out.warn(`there is no .dockerignore beside ${shown}: COPY . . would put .env, node_modules and .taskmaster/ into the image; tm render dockerignore --out ${join(dirname(shown), '.dockerignore')}`);
+  }
+}
+
+/**
+ * The on-disk side of a diff may hold real secrets, so the diff is masked; `${VAR}` and
+ * `$(VAR)` references are names, not values, and are shown as they are rendered.
+ */
+function redactKeepingReferences(out: Reporter, text: string): string {
+  const refs: string[] = [];
+  // The stand-in has a `/`, which a URL password cannot hold, so the URL masking skips it.
+  const hidden = text.replace(/\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)/g, (ref) => `\u0000/${refs.push(ref) - 1}/\u0000`);
+  return out.redact(hidden).replace(/\u0000\/(\d+)\/\u0000/g, (_, i: string) => refs[Number(i)]!);
 }
 
 /** `tm render k8s`: a kustomize base in a folder (default k8s/), or all of it on stdout. */
 async function renderKubernetes(ctx: Context, opts: Record<string, unknown>): Promise<void> {
   const config = await ctx.config();
-  const { renderK8s, hashFiles } = await import('../../render/k8s.js');
-  const { detectPrisma, readPrismaMigrations } = await import('../../db/prisma.js');
-  const { readMigrations } = await import('../../db/files.js');
-  const { migrationsDir } = await import('../../db/migrate.js');
-  const prisma = await detectPrisma(config);
-  const migrations = prisma ? await readPrismaMigrations(prisma, config.root) : await readMigrations(migrationsDir(config), config.root);
+  const { readK8sInputs, renderK8s } = await import('../../render/k8s.js');
+  const inputs = await readK8sInputs(config);
   let secrets: Record<string, string> | undefined;
   if (opts.withSecrets) {
     const { resolveEnv } = await import('../../env/resolve.js');
+    const { projectVariables } = await import('../../env/files.js');
     const state = await resolveEnv(config.root, config.env);
-    secrets = Object.fromEntries([...state.vars.values()].filter((v) => v.value !== undefined).map((v) => [v.key, v.value!]));
+    // Variables outside the contract that app values refer to come from .env as they are.
+    const known = Object.fromEntries([...state.vars.values()].filter((v) => v.value !== undefined).map((v) => [v.key, v.value!]));
+    secrets = { ...(await projectVariables(config.root)), ...known } as Record<string, string>;
     ctx.out.warn('--with-secrets: secret.yaml holds real values from .env; do not commit it');
   }
-  const base = renderK8s(config, { namespace: opts.namespace as string | undefined, migrateImage: opts.migrateImage as string | undefined, secrets, migrationsHash: hashFiles(migrations) });
+  const dir = (opts.out as string | undefined) ?? (opts.check ? 'k8s' : undefined);
+  const base = renderK8s(config, { ...inputs, namespace: opts.namespace as string | undefined, migrateImage: opts.migrateImage as string | undefined, baseImage: opts.baseImage as string | undefined, secrets });
   for (const note of base.notes) ctx.out.info(`${ctx.out.ce.yellow('not translated:')} ${note}`);
   const names = Object.keys(base.files).sort();
-  const dir = (opts.out as string | undefined) ?? (opts.check ? 'k8s' : undefined);
+  if (names.includes('migrate.Dockerfile') && !opts.migrateImage) {
+    ctx.out.info(`build the migration image: docker build -f ${dir ? relative(config.root, outputPath(config.root, dir)) : 'k8s'}/migrate.Dockerfile -t ${base.migrateImage} .`);
+  }
   // Placeholders hold no secret, and --with-secrets is the user asking for the values.
   const reveal = { reveal: true };
   if (!dir) {
@@ -58,16 +78,29 @@ async function renderKubernetes(ctx: Context, opts: Record<string, unknown>): Pr
     return;
   }
   const folder = outputPath(config.root, dir);
+  const shownDir = relative(config.root, folder);
+  const stale = (await readdir(folder).catch(() => [] as string[])).filter((f) => /\.ya?ml$/.test(f) && !names.includes(f)).sort();
   if (opts.check) {
-    const diffs: string[] = [];
+    const drifts: (Drift & { file: string })[] = [];
     for (const n of names) {
-      const d = await driftOf(`${folder}/${n}`, `${relative(config.root, folder)}/${n}`, base.files[n]!);
-      if (d) diffs.push(d);
+      const d = await driftOf(`${folder}/${n}`, `${shownDir}/${n}`, base.files[n]!);
+      if (d) drifts.push({ ...d, file: `${shownDir}/${n}` });
     }
-    ctx.out.result({ target: 'k8s', dir: relative(config.root, folder), up_to_date: diffs.length === 0, diffs }, () => diffs.join('\n') || `${relative(config.root, folder)}/ is up to date`, reveal);
-    if (diffs.length) throw new TmError('TM_RENDER_DRIFT', `${diffs.length} file(s) in ${relative(config.root, folder)}/ differ from what taskmaster.yml renders`, { exit: EXIT.problems, hint: `tm render k8s --out ${relative(config.root, folder)}` });
+    for (const f of stale) drifts.push({ state: 'stale', file: `${shownDir}/${f}`, diff: `${shownDir}/${f}: not rendered from taskmaster.yml any more (delete it)` });
+    const shownDiffs = drifts.map((d) => (opts.withSecrets ? d.diff : redactKeepingReferences(ctx.out, d.diff)));
+    const count = (state: Drift['state']) => drifts.filter((d) => d.state === state).length;
+    ctx.out.result(
+      { target: 'k8s', dir: shownDir, up_to_date: drifts.length === 0, files: drifts.map((d, i) => ({ path: d.file, state: d.state, diff: shownDiffs[i] })) },
+      () => shownDiffs.join('\n') || `${shownDir}/ is up to date`,
+      reveal,
+    );
+    if (drifts.length) {
+      const parts = [['differ', count('differs')], ['missing', count('missing')], ['stale', count('stale')]].filter(([, n]) => n).map(([w, n]) => `${n} ${w}`);
+      throw new TmError('TM_RENDER_DRIFT', `${shownDir}/ is out of date with taskmaster.yml: ${parts.join(', ')}`, { exit: EXIT.problems, hint: `tm render k8s --out ${shownDir}${stale.length ? ' (and delete the stale files)' : ''}` });
+    }
     return;
   }
   for (const n of names) await writeRendered(`${folder}/${n}`, base.files[n]!);
-  ctx.out.result({ target: 'k8s', dir: relative(config.root, folder), files: names, notes: base.notes }, () => `wrote ${names.length} files to ${relative(config.root, folder)}/ (kubectl apply -k ${relative(config.root, folder)})`);
+  for (const f of stale) ctx.out.warn(`${shownDir}/${f} is not rendered from taskmaster.yml any more; delete it`);
+  ctx.out.result({ target: 'k8s', dir: shownDir, files: names, notes: base.notes }, () => `wrote ${names.length} files to ${shownDir}/ (kubectl apply -k ${shownDir})`);
 }
