@@ -1,14 +1,16 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, parseConfig } from '../config/load.js';
+import { projectVariables } from '../env/files.js';
 import { initEnv } from '../env/init.js';
 import { EXIT, TmError } from '../errors.js';
-import { render } from '../render/targets.js';
-import { TEMPLATES_DIR } from '../render/template.js';
+import { render, type RenderOptions, type Target } from '../render/targets.js';
+import { TEMPLATES_DIR, tmVersion } from '../render/template.js';
 
 export const PROJECT_TEMPLATES = ['minimal', 'express-pg', 'next-prisma'] as const;
 export type ProjectTemplate = (typeof PROJECT_TEMPLATES)[number];
+export const RUNTIMES = ['auto', 'docker', 'native'] as const;
 
 export interface InitAnswers {
   name: string;
@@ -16,35 +18,85 @@ export interface InitAnswers {
   pgPort: number;
   redisPort: number;
   appPort: number;
-  runtime: 'auto' | 'docker' | 'native';
+  runtime: (typeof RUNTIMES)[number];
 }
 
-/** Files rendered from the model after the template is written, per template. */
-const RENDERED: Record<ProjectTemplate, { target: Parameters<typeof render>[1]; testDb?: boolean }[]> = {
-  minimal: [{ target: 'schema' }],
-  'express-pg': [{ target: 'schema' }, { target: 'dockerfile' }, { target: 'github-actions' }],
-  'next-prisma': [{ target: 'schema' }, { target: 'compose', testDb: true }, { target: 'github-actions' }],
+interface TemplateSpec {
+  /** Files rendered from the model once the template is written (`path` is where render puts it). */
+  rendered: { target: Target; path: string; opts?: RenderOptions }[];
+  /** Its app needs `npm install` before `tm up`. */
+  installFirst: boolean;
+  usesAppPort: boolean;
+}
+
+const SCHEMA = { target: 'schema', path: 'taskmaster.schema.json' } as const;
+const WORKFLOW = { target: 'github-actions', path: '.github/workflows/ci.yml' } as const;
+const TEMPLATES: Record<ProjectTemplate, TemplateSpec> = {
+  minimal: { rendered: [SCHEMA], installFirst: false, usesAppPort: false },
+  'express-pg': {
+    rendered: [SCHEMA, { target: 'dockerfile', path: 'Dockerfile' }, { target: 'dockerignore', path: '.dockerignore' }, WORKFLOW],
+    installFirst: true,
+    usesAppPort: true,
+  },
+  'next-prisma': { rendered: [SCHEMA, { target: 'compose', path: 'compose.yml', opts: { testDb: true } }, WORKFLOW], installFirst: false, usesAppPort: false },
 };
 const IGNORED = ['.env', '.env.local', '.taskmaster/'];
+const NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
 export function defaultName(dir: string): string {
   return basename(dir).toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'app';
 }
 
+/** Checks the answers before anything is read or written (exit 2). */
+export function validateAnswers(a: InitAnswers): void {
+  const usage = (message: string, hint: string) => new TmError('TM_USAGE', message, { exit: EXIT.usage, hint });
+  if (!(PROJECT_TEMPLATES as readonly string[]).includes(a.template)) throw usage(`no template named "${a.template}"`, `templates: ${PROJECT_TEMPLATES.join(', ')}`);
+  if (!NAME.test(a.name)) throw usage(`"${a.name}" is not a project name`, 'lowercase letters, digits, - and _');
+  if (!(RUNTIMES as readonly string[]).includes(a.runtime)) throw usage(`no runtime named "${a.runtime}"`, `--runtime ${RUNTIMES.join(' | ')}`);
+  const ports: [string, number][] = [['--pg-port', a.pgPort], ['--redis-port', a.redisPort], ...(TEMPLATES[a.template].usesAppPort ? [['--app-port', a.appPort] as [string, number]] : [])];
+  for (const [flag, port] of ports) {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw usage(`${flag}: "${String(port)}" is not a port`, 'a number 1-65535');
+  }
+  for (const [i, [flag, port]] of ports.entries()) {
+    const other = ports.slice(0, i).find(([, p]) => p === port);
+    if (other) throw usage(`${other[0]} and ${flag} are both ${port}`, 'give each service its own port');
+  }
+}
+
+/** The files of `template` that already exist in `dir` (tm init never overwrites one). */
+export async function findClashes(dir: string, template: ProjectTemplate): Promise<string[]> {
+  const files = (await listFiles(join(TEMPLATES_DIR, 'projects', template))).map((f) => f.replace(/\.tmpl$/, ''));
+  return [...files, ...TEMPLATES[template].rendered.map((r) => r.path), '.env'].filter((t) => existsSync(join(dir, t)));
+}
+
+export function clashError(dir: string, clashes: string[]): TmError {
+  return new TmError('TM_INIT_CLASH', `${relative(process.cwd(), dir) || '.'} already has ${clashes.length} of the files tm init would write; nothing was written`, {
+    exit: EXIT.usage,
+    details: clashes,
+    hint: 'pick an empty directory: tm init DIR',
+  });
+}
+
+export interface InitResult {
+  files: string[];
+  env: string[];
+  /** What to run next, in the project directory. */
+  next: string;
+}
+
 /**
  * Writes a starter project into `dir`: the template's files, files rendered from its model,
- * `.gitignore` entries and `.env` (secrets generated). Refuses, listing them, when any file
- * would be overwritten; nothing is written then.
+ * `.gitignore` entries and `.env` (secrets generated). Everything is checked first (the
+ * answers, clashing files, the project's taskmaster.yml), and a failure on the way removes
+ * what was written: a failed init leaves nothing behind.
  */
-export async function initProject(dir: string, a: InitAnswers): Promise<{ files: string[]; env: string[] }> {
-  if (!(PROJECT_TEMPLATES as readonly string[]).includes(a.template)) {
-    throw new TmError('TM_USAGE', `no template named "${a.template}"`, { exit: EXIT.usage, hint: `templates: ${PROJECT_TEMPLATES.join(', ')}` });
-  }
-  if (!/^[a-z0-9][a-z0-9_-]*$/.test(a.name)) {
-    throw new TmError('TM_USAGE', `"${a.name}" is not a project name`, { exit: EXIT.usage, hint: 'lowercase letters, digits, - and _' });
-  }
+export async function initProject(dir: string, a: InitAnswers): Promise<InitResult> {
+  validateAnswers(a);
+  const spec = TEMPLATES[a.template];
+  const clashes = await findClashes(dir, a.template);
+  if (clashes.length > 0) throw clashError(dir, clashes);
+
   const source = join(TEMPLATES_DIR, 'projects', a.template);
-  const files = await listFiles(source);
   const values: Record<string, string> = {
     name: a.name,
     db_name: a.name.replace(/-/g, '_'),
@@ -52,33 +104,76 @@ export async function initProject(dir: string, a: InitAnswers): Promise<{ files:
     redis_port: String(a.redisPort),
     app_port: String(a.appPort),
     runtime: a.runtime,
+    tm_version: tmVersion(),
   };
-  const targets = files.map((f) => f.replace(/\.tmpl$/, ''));
-  const rendered = RENDERED[a.template];
-  const renderedPaths = ['taskmaster.schema.json', ...(a.template === 'express-pg' ? ['Dockerfile', '.github/workflows/ci.yml'] : []), ...(a.template === 'next-prisma' ? ['compose.yml', '.github/workflows/ci.yml'] : [])];
-  const clashes = [...targets, ...renderedPaths, '.env'].filter((t) => existsSync(join(dir, t)));
-  if (clashes.length > 0) {
-    throw new TmError('TM_INIT_CLASH', `${relative(process.cwd(), dir) || '.'} already has ${clashes.length} of the files tm init would write; nothing was written`, {
-      exit: EXIT.usage,
-      details: clashes,
-      hint: 'pick an empty directory: tm init DIR',
-    });
-  }
-  for (const [i, file] of files.entries()) {
+  const files = new Map<string, string>();
+  for (const file of await listFiles(source)) {
     const text = await readFile(join(source, file), 'utf8');
-    const out = file.endsWith('.tmpl') ? text.replace(/\{\{(\w+)\}\}/g, (_, k: string) => values[k] ?? `{{${k}}}`) : text;
-    await mkdir(dirname(join(dir, targets[i]!)), { recursive: true });
-    await writeFile(join(dir, targets[i]!), out);
+    files.set(file.replace(/\.tmpl$/, ''), file.endsWith('.tmpl') ? text.replace(/\{\{(\w+)\}\}/g, (_, k: string) => values[k] ?? `{{${k}}}`) : text);
   }
-  await addToGitignore(dir);
-  const config = await loadConfig({ cwd: dir, env: {} });
-  for (const r of rendered) {
-    const { path, text } = await render(config, r.target, { testDb: r.testDb });
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), text);
+  // The model is validated before anything is written (exit 3 leaves the directory as it was).
+  parseConfig(files.get('taskmaster.yml')!, { file: join(dir, 'taskmaster.yml'), root: dir, vars: await projectVariables(dir, {}), displayFile: 'taskmaster.yml' });
+
+  const undo = new Undo(dir);
+  try {
+    await undo.mkdirs(dir);
+    for (const [path, text] of files) await undo.write(path, text);
+    await undo.keepGitignore();
+    await addToGitignore(dir);
+    const config = await loadConfig({ cwd: dir, env: {} });
+    for (const r of spec.rendered) {
+      const { path, text } = await render(config, r.target, r.opts);
+      await undo.write(path, text);
+    }
+    undo.created.add(join(dir, '.env'));
+    const env = await initEnv(config);
+    const written = [...files.keys(), ...spec.rendered.map((r) => r.path), '.gitignore', '.env'];
+    return { files: written.filter((f) => !f.endsWith('.gitkeep')).sort(), env: env.written.map((w) => w.key), next: spec.installFirst ? 'npm install && tm up' : 'tm up' };
+  } catch (err) {
+    await undo.run();
+    throw err;
   }
-  const env = await initEnv(config);
-  return { files: [...targets, ...renderedPaths, '.gitignore', '.env'].filter((f) => !f.endsWith('.gitkeep')).sort(), env: env.written.map((w) => w.key) };
+}
+
+/** Remembers what init created, to remove it again when a later step fails. */
+class Undo {
+  readonly created = new Set<string>();
+  private readonly dirs: string[] = [];
+  private gitignore: string | undefined | null = null;
+  constructor(private readonly root: string) {}
+
+  async mkdirs(dir: string): Promise<void> {
+    const missing: string[] = [];
+    for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.push(d);
+    await mkdir(dir, { recursive: true });
+    this.dirs.push(...missing);
+  }
+
+  async write(rel: string, text: string): Promise<void> {
+    const file = join(this.root, rel);
+    try {
+      await this.mkdirs(dirname(file));
+      this.created.add(file);
+      await writeFile(file, text, { flag: 'wx' });
+    } catch (err) {
+      throw new TmError('TM_INIT_WRITE', `cannot write ${rel}: ${(err as Error).message}`, { exit: EXIT.problems, cause: err, hint: 'nothing was left behind; fix the directory and run tm init again' });
+    }
+  }
+
+  async keepGitignore(): Promise<void> {
+    this.gitignore = await readFile(join(this.root, '.gitignore'), 'utf8').catch(() => undefined);
+  }
+
+  async run(): Promise<void> {
+    for (const f of this.created) await rm(f, { force: true });
+    if (this.gitignore !== null) {
+      const file = join(this.root, '.gitignore');
+      if (this.gitignore === undefined) await rm(file, { force: true });
+      else await writeFile(file, this.gitignore);
+    }
+    // Deepest first; a directory that is not empty (something else is in it) stays.
+    for (const d of [...this.dirs].sort((a, b) => b.length - a.length)) await rmdir(d).catch(() => undefined);
+  }
 }
 
 async function listFiles(root: string, sub = ''): Promise<string[]> {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { defaultName, initProject, PROJECT_TEMPLATES, type InitAnswers, type ProjectTemplate } from '../../init/init.js';
+import { clashError, defaultName, findClashes, initProject, PROJECT_TEMPLATES, RUNTIMES, validateAnswers, type InitAnswers, type ProjectTemplate } from '../../init/init.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { Context } from '../context.js';
 
@@ -18,15 +18,19 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
     appPort: port(opts.appPort, 3000, '--app-port'),
     runtime: ((opts.runtime as string | undefined) ?? 'auto') as InitAnswers['runtime'],
   };
+  // Bad flags and clashing files are reported before any question is asked.
+  validateAnswers(answers);
   if (!ctx.globals.yes) {
     if (!process.stdin.isTTY || !process.stderr.isTTY || process.env.CI) {
       throw new TmError('TM_NEEDS_YES', 'tm init asks questions, and there is no terminal to ask on', { exit: EXIT.usage, hint: 'pass --yes to take the defaults (and --template, --name, --pg-port ... to change them)' });
     }
+    const clashes = await findClashes(dir, answers.template);
+    if (clashes.length > 0) throw clashError(dir, clashes);
     answers = await ask(answers);
   }
   const result = await ctx.out.step(`writing the ${answers.template} template into ${dir}`, () => initProject(dir, answers));
   ctx.out.result({ dir, ...answers, ...result }, () =>
-    [`created ${answers.name} from the ${answers.template} template:`, ...result.files.map((f) => `  ${f}`), '', `next: cd ${args[0] ?? '.'} && tm up`].join('\n'),
+    [`created ${answers.name} from the ${answers.template} template:`, ...result.files.map((f) => `  ${f}`), '', `next: ${args[0] ? `cd ${args[0]} && ` : ''}${result.next}`].join('\n'),
   );
 }
 
@@ -39,6 +43,6 @@ async function ask(d: InitAnswers): Promise<InitAnswers> {
   const pgPort = await portOf('Postgres port', d.pgPort);
   const redisPort = await portOf('Redis port', d.redisPort);
   const appPort = template === 'express-pg' ? await portOf('App port', d.appPort) : d.appPort;
-  const runtime = await select<InitAnswers['runtime']>({ message: 'Runtime', default: d.runtime, choices: ['auto', 'native', 'docker'].map((r) => ({ value: r as InitAnswers['runtime'], name: r })) }, output);
+  const runtime = await select<InitAnswers['runtime']>({ message: 'Runtime', default: d.runtime, choices: RUNTIMES.map((r) => ({ value: r, name: r })) }, output);
   return { name, template, pgPort, redisPort, appPort, runtime };
 }

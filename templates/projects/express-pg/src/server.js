@@ -42,7 +42,7 @@ app.get('/health/ready', async (_req, res) => {
   res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'error', checks: { database, redis: cache } });
 });
 
-const server = app.listen(port, () => console.log(`api listening on ${port}`));
+const server = app.listen(port, () => console.log(`api listening on ${server.address().port}`));
 const stop = () => server.close(async () => {
   await Promise.allSettled([pool.end(), redis.quit()]);
   process.exit(0);

@@ -1,5 +1,6 @@
 -- migrate:up
--- One partition per month; the current month's is created here, later ones by a job.
+-- One partition per month; the current month's is created here, later ones by a job, and a
+-- default partition takes whatever falls outside them.
 CREATE TABLE request_logs (
   id          bigserial,
   api_key_id  bigint REFERENCES api_keys (id) ON DELETE SET NULL,
@@ -22,6 +23,10 @@ BEGIN
     'request_logs_' || to_char(start_at, 'YYYY_MM'), start_at, end_at
   );
 END $$;
+-- Rows outside every monthly partition (next month, before a job has created its partition)
+-- land here instead of failing the insert. Move them out before creating a partition that
+-- covers them: Postgres refuses a new partition whose range has rows in the default one.
+CREATE TABLE request_logs_default PARTITION OF request_logs DEFAULT;
 
 -- migrate:down
 DROP TABLE request_logs;

@@ -23,6 +23,10 @@ BEGIN
     'webhook_deliveries_' || to_char(start_at, 'YYYY_MM'), start_at, end_at
   );
 END $$;
+-- Rows outside every monthly partition (next month, before a job has created its partition)
+-- land here instead of failing the insert. Move them out before creating a partition that
+-- covers them: Postgres refuses a new partition whose range has rows in the default one.
+CREATE TABLE webhook_deliveries_default PARTITION OF webhook_deliveries DEFAULT;
 
 -- migrate:down
 DROP TABLE webhook_deliveries;
