@@ -38,6 +38,8 @@ async function npmInstall(dir: string, ...flags: string[]) {
   const install = await execa('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...flags], { cwd: dir, reject: false });
   expect(install.exitCode, String(install.stderr)).toBe(0);
 }
+const hasScript = (await execa('script', ['--version'], { reject: false })).exitCode === 0;
+if (!hasScript) console.warn('init: script(1) is not installed; skipping the terminal test');
 const workflowRuns = async (dir: string) => parse(await readFile(join(dir, '.github/workflows/ci.yml'), 'utf8')).jobs.test.steps.map((s: { run?: string }) => s.run).filter(Boolean);
 async function query(dir: string, sql: string) {
   const url = /^DATABASE_URL=(.*)$/m.exec(await readFile(join(dir, '.env'), 'utf8'))![1]!;
@@ -145,6 +147,16 @@ describe('tm init', () => {
     const noTty = await tm(root, 'init', 'other');
     expect(noTty.exitCode).toBe(2);
     expect(noTty.stderr).toContain('hint: pass --yes');
+  });
+
+  it.skipIf(!hasScript)(`on a terminal, clashing files are reported before any question${hasScript ? '' : ' (skipped: no script(1) to give tm a terminal)'}`, async () => {
+    root = await mkdtemp(join(tmpdir(), 'tm-init-'));
+    await writeFile(join(root, 'taskmaster.yml'), 'name: mine\n');
+    // script(1) runs tm on a pseudo-terminal, as a person would.
+    const r = await execa('script', ['-qec', `"${process.execPath}" "${TM}" init --no-color`, '/dev/null'], { cwd: root, reject: false, env: { CI: '' }, input: '', timeout: 30_000 });
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toContain('error TM_INIT_CLASH');
+    expect(r.stdout).not.toContain('Project name');
   });
 
   it('bad options are refused before anything is written, and a second run then works', async () => {
