@@ -25,7 +25,7 @@ const RENDERED: Record<ProjectTemplate, { target: Parameters<typeof render>[1]; 
   'express-pg': [{ target: 'schema' }, { target: 'dockerfile' }, { target: 'github-actions' }],
   'next-prisma': [{ target: 'schema' }, { target: 'compose', testDb: true }, { target: 'github-actions' }],
 };
-const IGNORED = ['.env', '.env.local', '.taskmaster/'];
+const IGNORED = ['.env', '.env.local', '.env.backup-*', '.taskmaster/'];
 
 export function defaultName(dir: string): string {
   return basename(dir).toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'app';

@@ -38,7 +38,7 @@ async function query(dir: string, sql: string) {
 describe('tm init', () => {
   it('minimal: Postgres and Redis, healthy, .gitignore and .env written', async () => {
     const { dir } = await init('minimal');
-    expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe('.env\n.env.local\n.taskmaster/\n');
+    expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe('.env\n.env.local\n.env.backup-*\n.taskmaster/\n');
     expect(await readFile(join(dir, '.env'), 'utf8')).toMatch(/^POSTGRES_PASSWORD=\S{24}$/m);
     expect((await tm(dir, 'up')).exitCode).toBe(0);
     expect(JSON.parse((await tm(dir, 'health', '--json')).stdout).status).toBe('ok');
