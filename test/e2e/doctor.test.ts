@@ -50,6 +50,8 @@ describe('tm doctor', () => {
     expect(out).toMatch(/\[✗\] migrations: 001_a\.sql edited\n\s+→ restore the files as applied, or tm db repair/);
     expect(out).toMatch(/\[✗\] local PostgreSQL and Redis binaries: redis-server not on PATH\n\s+→ apt-get install -y redis-server/);
     expect(out).toMatch(/^\d+ problems, \d+ warnings?$/m);
+    // The engine answers on its socket, but this PATH has no docker CLI: said as such.
+    if (/Docker engine and Compose v2: engine /.test(out)) expect(out).toMatch(/Docker engine and Compose v2: engine .*, but the docker CLI is not on PATH/);
 
     const json = JSON.parse((await p.tm(['doctor', '--json'], { env })).stdout);
     // (Without docker on this PATH, the Docker check may add a warning of its own.)

@@ -150,6 +150,11 @@ describe('tm env diff', () => {
     expect(d.extra_in_example).toEqual(['LEGACY_FLAG']);
     expect(d.missing_in_env).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'REDIS_URL', 'SESSION_SECRET']);
     expect(d.extra_in_env).toEqual(['LOCAL_ONLY']);
+    const human = await p.tm(['env', 'diff']);
+    expect(human.stderr).toMatch(/^hint: tm render env-example --out \.env\.example rewrites \.env\.example from the contract; tm env init --merge adds the missing keys to \.env; /m);
+    await writeFile(resolve(p.dir, '.env'), 'DATABASE_URL=\nREDIS_URL=\nPORT=\nLOG_LEVEL=\nSESSION_SECRET=\n');
+    // Only .env.example drifts: no --merge advice (it would not touch .env.example).
+    expect((await p.tm(['env', 'diff'])).stderr).toMatch(/^hint: tm render env-example --out \.env\.example rewrites \.env\.example from the contract$/m);
     const keys = 'DATABASE_URL=\nREDIS_URL=\nPORT=\nLOG_LEVEL=\nSESSION_SECRET=\n';
     await writeFile(resolve(p.dir, '.env.example'), keys);
     await writeFile(resolve(p.dir, '.env'), keys);
