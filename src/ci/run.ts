@@ -1,14 +1,23 @@
+import { isAbsolute, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import type { DatabaseTarget } from '../db/connect.js';
 import { EXIT, TmError, errorText, isTmError, type ExitCode, type Problem } from '../errors.js';
+import type { Probe } from '../health/wait-for.js';
 
 /** What `tm ci` reports as it goes: NDJSON events with --json, annotations on GitHub. */
 export type CiEvent =
   | { type: 'step-start'; step: string }
   | { type: 'step-end'; step: string; status: 'ok' | 'failed'; duration_ms: number; detail?: string; exit?: ExitCode }
+  /** `file` is absolute (or `(environment)`); the reporter makes it relative for people and GitHub. */
   | { type: 'problem'; step: string; code: string; message: string; file?: string; line?: number; column?: number; hint?: string };
 
 export interface CiOptions {
+  /** Loads taskmaster.yml (the first step: an invalid config is reported like any other failure). */
+  loadConfig: () => Promise<Config>;
+  /** Loads it again after the env step created `.env` (it interpolates from it). */
+  reloadConfig: () => Promise<Config>;
+  /** Where config problems' paths are relative to (the directory tm runs in). */
+  cwd: string;
   /** Services are provided from outside (GitHub Actions service containers). */
   external: boolean;
   env: string;
@@ -17,16 +26,28 @@ export interface CiOptions {
   emit: (event: CiEvent) => void;
 }
 
-export interface CiStep {
+export interface CiResult {
+  exit: ExitCode;
+  steps: { name: string; status: 'ok' | 'failed'; duration_ms: number }[];
+}
+
+interface CiStep {
   name: string;
   run: () => Promise<string | undefined>;
 }
 
-/** Env check, services, migrate, seed, health: each timed; stops at the first failure. */
-export async function runCi(config: Config, opts: CiOptions): Promise<{ exit: ExitCode; steps: { name: string; status: string; duration_ms: number }[] }> {
-  const steps = await ciSteps(config, opts);
-  const done: { name: string; status: string; duration_ms: number }[] = [];
-  for (const step of steps) {
+/** What the steps share: the config once loaded, the database and probes once known. */
+interface CiState {
+  config?: Config;
+  target?: DatabaseTarget;
+  probes: Probe[];
+}
+
+/** Config, env check, services, migrate, seed, health: each timed; stops at the first failure. */
+export async function runCi(opts: CiOptions): Promise<CiResult> {
+  const state: CiState = { probes: [] };
+  const done: CiResult['steps'] = [];
+  for (const step of ciSteps(state, opts)) {
     opts.emit({ type: 'step-start', step: step.name });
     const t0 = performance.now();
     try {
@@ -38,7 +59,12 @@ export async function runCi(config: Config, opts: CiOptions): Promise<{ exit: Ex
       const ms = Math.round(performance.now() - t0);
       const e = isTmError(err) ? err : new TmError('TM_INTERNAL', errorText(err), { exit: EXIT.internal });
       const problems: Problem[] = e.problems.length ? e.problems : [{ message: e.message }];
-      for (const p of problems) opts.emit({ type: 'problem', step: step.name, code: e.code, message: p.path ? `${p.path}: ${p.message}` : p.message, file: p.file, line: p.line, column: p.column, hint: e.hint });
+      // Config problems are named relative to where tm runs; all others relative to the project.
+      const base = step.name === 'config' ? opts.cwd : (state.config?.root ?? opts.cwd);
+      for (const p of problems) {
+        const file = p.file === undefined || p.file.startsWith('(') || isAbsolute(p.file) ? p.file : resolve(base, p.file);
+        opts.emit({ type: 'problem', step: step.name, code: e.code, message: p.path ? `${p.path}: ${p.message}` : p.message, file, line: p.line, column: p.column, hint: e.hint });
+      }
       opts.emit({ type: 'step-end', step: step.name, status: 'failed', duration_ms: ms, detail: e.message, exit: e.exit });
       done.push({ name: step.name, status: 'failed', duration_ms: ms });
       return { exit: e.exit, steps: done };
@@ -47,87 +73,153 @@ export async function runCi(config: Config, opts: CiOptions): Promise<{ exit: Ex
   return { exit: EXIT.ok, steps: done };
 }
 
-async function ciSteps(config: Config, opts: CiOptions): Promise<CiStep[]> {
-  const { assertEnvValid } = await import('../env/ensure.js');
-  const steps: CiStep[] = [
+function ciSteps(state: CiState, opts: CiOptions): CiStep[] {
+  const config = () => state.config!;
+  return [
+    {
+      name: 'config',
+      run: async () => {
+        state.config = await opts.loadConfig();
+        return `${state.config.services.length} services`;
+      },
+    },
     {
       name: 'env',
       run: async () => {
-        await assertEnvValid(config);
-        return `${Object.keys(config.env).length} variables valid`;
+        const { assertEnvValid, createEnvIfMissing } = await import('../env/ensure.js');
+        // A fresh clone has no .env: create it as tm up does (secrets generated, service URLs).
+        const created = await createEnvIfMissing(config());
+        if (created) state.config = await opts.reloadConfig();
+        await assertEnvValid(config());
+        const valid = `${Object.keys(config().env).length} variables valid`;
+        return created ? `created .env (${created.written.length} keys); ${valid}` : valid;
       },
     },
-  ];
-  let target: DatabaseTarget | undefined;
-  if (opts.external) {
-    steps.push({
-      name: 'services',
-      run: async () => {
-        const { resolveDatabase } = await import('../db/connect.js');
-        const { waitForDatabase } = await import('../db/wait.js');
-        const parts: string[] = [];
-        if (config.services.some((s) => s.kind === 'postgres') || process.env.DATABASE_URL) {
-          target = await resolveDatabase(config);
-          await waitForDatabase(target, opts.timeoutMs, opts.signal);
-          parts.push(`database (${target.source})`);
-        }
-        const redisUrl = process.env.REDIS_URL;
-        if (redisUrl) {
-          const { redisProbe } = await import('../health/probes.js');
-          const { waitFor } = await import('../health/wait-for.js');
-          const u = new URL(redisUrl);
-          await waitFor(redisProbe('redis', { host: u.hostname, port: Number(u.port || 6379), password: decodeURIComponent(u.password) || undefined }), { timeoutMs: opts.timeoutMs, signal: opts.signal });
-          parts.push('redis (REDIS_URL)');
-        }
-        return parts.length ? `reachable: ${parts.join(', ')}` : 'nothing to wait for';
-      },
-    });
-  } else {
-    steps.push({
-      name: 'services',
-      run: async () => {
-        const { selectRuntime } = await import('../stack/select.js');
-        const { up } = await import('../stack/up.js');
-        const { serviceDatabase } = await import('../stack/migrations.js');
-        const { runtime } = await selectRuntime(config);
-        const r = await up(config, runtime, config.services, { timeoutMs: opts.timeoutMs, signal: opts.signal });
-        target = serviceDatabase(config);
-        return `${r.services.length} services up (${runtime.name})`;
-      },
-    });
-  }
-  steps.push(
+    opts.external ? externalServices(state, opts) : ownServices(state, opts),
     {
       name: 'migrate',
       run: async () => {
-        if (!target) return 'no database';
+        if (!state.target) return 'no database';
         const { detectPrisma, prismaMigrate } = await import('../db/prisma.js');
-        const prisma = await detectPrisma(config);
-        if (prisma) return `${(await prismaMigrate(config, prisma, target)).applied.length} Prisma migrations applied`;
+        const prisma = await detectPrisma(config());
+        if (prisma) return `${(await prismaMigrate(config(), prisma, state.target)).applied.length} Prisma migrations applied`;
         const { migrate } = await import('../db/migrate.js');
-        return `${(await migrate(config, target, { signal: opts.signal })).applied.length} migrations applied`;
+        return `${(await migrate(config(), state.target, { signal: opts.signal })).applied.length} migrations applied`;
       },
     },
     {
       name: 'seed',
       run: async () => {
-        if (!target) return 'no database';
+        if (!state.target) return 'no database';
         const { seed } = await import('../db/seeds.js');
-        const r = await seed(config, target, { env: opts.env });
+        const r = await seed(config(), state.target, { env: opts.env });
         return `${r.ran.length} seeds ran (${opts.env})`;
       },
     },
     {
       name: 'health',
       run: async () => {
-        if (opts.external) return 'checked while waiting for the services';
-        const { checkHealth } = await import('../health/check.js');
-        const report = await checkHealth(config);
-        const bad = Object.entries(report.checks).filter(([, c]) => c.status !== 'ok');
-        if (bad.length) throw new TmError('TM_HEALTH_FAILED', bad.map(([n, c]) => `${n}: ${c.error}`).join('; '), { exit: EXIT.problems });
-        return Object.entries(report.checks).map(([n, c]) => `${n} ${c.latency_ms} ms`).join(', ');
+        if (!opts.external) {
+          const { checkHealth } = await import('../health/check.js');
+          const report = await checkHealth(config());
+          const bad = Object.entries(report.checks).filter(([, c]) => c.status !== 'ok');
+          if (bad.length) throw new TmError('TM_HEALTH_FAILED', bad.map(([n, c]) => `${n}: ${c.error}`).join('; '), { exit: EXIT.problems });
+          return Object.entries(report.checks).map(([n, c]) => `${n} ${c.latency_ms} ms`).join(', ');
+        }
+        // The external services once more, after migrate and seed: one attempt each, timed.
+        const results = [];
+        for (const probe of state.probes) {
+          const t0 = performance.now();
+          try {
+            await probe.check(5000);
+          } catch (err) {
+            throw new TmError('TM_HEALTH_FAILED', `${probe.name} (${probe.target}): ${errorText(err)}`, { exit: EXIT.problems, hint: `check the service behind ${probe.target}` });
+          }
+          results.push(`${probe.name} ${Math.round(performance.now() - t0)} ms`);
+        }
+        return results.length ? results.join(', ') : 'no services';
       },
     },
-  );
-  return steps;
+  ];
+}
+
+/** `tm up`'s services, started here. */
+function ownServices(state: CiState, opts: CiOptions): CiStep {
+  return {
+    name: 'services',
+    run: async () => {
+      const { selectRuntime } = await import('../stack/select.js');
+      const { up } = await import('../stack/up.js');
+      const { serviceDatabase } = await import('../stack/migrations.js');
+      const config = state.config!;
+      const { runtime } = await selectRuntime(config);
+      const r = await up(config, runtime, config.services, { timeoutMs: opts.timeoutMs, signal: opts.signal });
+      state.target = serviceDatabase(config);
+      return `${r.services.length} services up (${runtime.name})`;
+    },
+  };
+}
+
+/**
+ * Services provided from outside, found as `tm db` and the env contract find them: DATABASE_URL /
+ * REDIS_URL from the environment, `.env.local` or `.env`, else the URLs of services.postgres/redis.
+ */
+function externalServices(state: CiState, opts: CiOptions): CiStep {
+  return {
+    name: 'services',
+    run: async () => {
+      const config = state.config!;
+      const { resolveDatabase } = await import('../db/connect.js');
+      const { projectVariables } = await import('../env/files.js');
+      const { serviceUrl } = await import('../stack/services.js');
+      const { waitFor } = await import('../health/wait-for.js');
+      const { waitForDatabase } = await import('../db/wait.js');
+      const vars = await projectVariables(config.root);
+      if (config.services.some((s) => s.kind === 'postgres') || vars.DATABASE_URL || vars.DIRECT_URL) {
+        state.target = await resolveDatabase(config);
+        await waitForDatabase(state.target, opts.timeoutMs, opts.signal);
+        state.probes.push(databaseProbe(state.target));
+      }
+      const redis = config.services.find((s) => s.kind === 'redis');
+      const redisUrl = vars.REDIS_URL ? { url: vars.REDIS_URL, source: 'REDIS_URL' } : redis && { url: serviceUrl(redis, true)!, source: `services.${redis.name}` };
+      if (redisUrl) {
+        const probe = await redisUrlProbe(redisUrl.url, redisUrl.source);
+        await waitFor(probe, { timeoutMs: opts.timeoutMs, signal: opts.signal }).catch((err: unknown) => {
+          if (!isTmError(err) || err.code !== 'TM_HEALTH_TIMEOUT') throw err;
+          throw new TmError(err.code, err.message, { exit: err.exit, hint: `start the Redis that ${redisUrl.source} points at (GitHub Actions: services: in the workflow)`, cause: err });
+        });
+        state.probes.push(probe);
+      }
+      return state.probes.length ? `reachable: ${state.probes.map((p) => `${p.name} (${p.target})`).join(', ')}` : 'nothing to wait for';
+    },
+  };
+}
+
+/** The database answers `SELECT 1` (named by where its URL came from, never by the URL). */
+function databaseProbe(target: DatabaseTarget): Probe {
+  return {
+    name: 'database',
+    target: target.source,
+    async check(timeoutMs) {
+      const { connect } = await import('../db/connect.js');
+      const client = await connect(target, 'tm ci', Math.max(1, Math.ceil(timeoutMs)));
+      try {
+        await client.query('SELECT 1');
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+  };
+}
+
+async function redisUrlProbe(url: string, source: string): Promise<Probe> {
+  const { redisProbe } = await import('../health/probes.js');
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new TmError('TM_ENV_INVALID', `${source} is not a URL`, { exit: EXIT.config, hint: `set ${source} to redis://host:port` });
+  }
+  const probe = redisProbe('redis', { host: u.hostname, port: Number(u.port || 6379), password: decodeURIComponent(u.password) || undefined });
+  return { ...probe, target: source };
 }

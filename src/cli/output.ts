@@ -76,9 +76,12 @@ export class Reporter {
     return [...this.secrets];
   }
 
-  /** A line on stdout without redaction: only for GitHub's ::add-mask:: command. */
-  raw(line: string): void {
-    this.stdout.write(line + '\n');
+  /**
+   * A GitHub Actions workflow command, on stderr (also with --json: stdout stays the result).
+   * Redacted, except `::add-mask::` itself, which must carry the value (GitHub never shows it).
+   */
+  command(line: string, opts: { redact?: boolean } = {}): void {
+    this.stderr.write((opts.redact === false ? line : this.redact(line)) + '\n');
   }
 
   /** One more line of a streamed result on stdout (`tm logs -f`, `tm ci --json`). */

@@ -1,13 +1,11 @@
 import { execFile } from 'node:child_process';
 import { statfs, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseDocument } from 'yaml';
 import type { Config } from '../config/load.js';
-import { checkEnv } from '../env/contract.js';
+import { checkProjectEnv } from '../env/check.js';
 import { diffEnv } from '../env/diff.js';
 import { initEnv } from '../env/init.js';
-import { resolveEnv } from '../env/resolve.js';
 import { formatProblem } from '../errors.js';
 import { probeFor } from '../health/probes.js';
 import { writeRendered } from '../render/write.js';
@@ -16,11 +14,15 @@ import { nativePaths } from '../runtime/native/paths.js';
 import { checkPidFile, removePidFile } from '../runtime/native/pidfile.js';
 import { isPortFree, nextFreePort, portHolder } from '../runtime/ports.js';
 import { selectRuntime } from '../stack/select.js';
+import { databaseFix, doctorDatabase, staleServiceUrls } from './targets.js';
 import type { Check } from './types.js';
+import { setServicePort } from './yaml-edit.js';
 
 const run = promisify(execFile);
 const ok = (detail: string) => ({ status: 'ok' as const, detail });
 const cfg = (ctx: { config?: Config }) => ctx.config!;
+/** A command line on one line, short enough for a finding. */
+const oneLine = (text: string | undefined, max = 60) => (text ?? '').replace(/[\s\u0000-\u001f]+/g, ' ').trim().slice(0, max);
 
 /** `>=20.19` style ranges: the lowest version each alternative accepts. */
 function satisfies(version: string, range: string): boolean {
@@ -59,7 +61,7 @@ export const checks: Check[] = [
     async run(ctx) {
       const c = cfg(ctx);
       if (Object.keys(c.env).length === 0) return ok('no env contract');
-      const problems = checkEnv(c.env, await resolveEnv(c.root, c.env)).filter((p) => p.path);
+      const problems = (await checkProjectEnv(c, ctx.env)).problems.filter((p) => p.path);
       if (problems.length === 0) return ok(`${Object.keys(c.env).length} variables valid`);
       return { status: 'fail', detail: problems.map(formatProblem).join('; '), fix: 'tm env init --merge (adds missing keys, generates secrets), then edit the values named' };
     },
@@ -89,9 +91,15 @@ export const checks: Check[] = [
     title: '.env is not tracked by git',
     async run(ctx) {
       const root = ctx.config?.root ?? ctx.cwd;
-      const r = await run('git', ['ls-files', '--error-unmatch', '.env', '.env.local'], { cwd: root }).then((x) => x.stdout, () => '');
-      if (!r.trim()) return ok('not tracked');
-      return { status: 'warn', detail: `tracked: ${r.trim().split('\n').join(', ')}`, fix: 'git rm --cached .env .env.local && printf ".env\\n.env.local\\n" >> .gitignore' };
+      // Without --error-unmatch, ls-files lists just the tracked ones (one untracked file must not hide the other).
+      const r = await run('git', ['ls-files', '-z', '--', '.env', '.env.local'], { cwd: root }).then((x) => x.stdout, () => '');
+      const tracked = r.split('\0').filter(Boolean);
+      if (tracked.length === 0) return ok('not tracked');
+      return {
+        status: 'warn',
+        detail: `tracked: ${tracked.join(', ')}`,
+        fix: `git rm --cached ${tracked.join(' ')} && printf '${tracked.map((f) => `${f}\\n`).join('')}' >> .gitignore`,
+      };
     },
   },
   {
@@ -116,7 +124,13 @@ export const checks: Check[] = [
         const detail = `no engine answers (${rejected.map((r) => `${r.source}: ${r.reason}`).join('; ')})`;
         return needed ? { status: 'fail', detail, fix: 'start Docker (or Colima / podman), or set runtime: native' } : ok(`not used; ${detail}`);
       }
-      const compose = await run('docker', ['compose', 'version', '--short'], { env: { ...process.env, DOCKER_HOST: engine.host } }).then((r) => r.stdout.trim(), () => undefined);
+      const compose = await run('docker', ['compose', 'version', '--short'], { env: { ...process.env, DOCKER_HOST: engine.host } }).then(
+        (r) => r.stdout.trim(),
+        (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : undefined),
+      );
+      if (compose === null) {
+        return { status: needed ? 'fail' : 'warn', detail: `engine ${engine.version} at ${engine.host}, but the docker CLI is not on PATH`, fix: 'install the docker CLI with the Compose v2 plugin (apt-get install docker-ce-cli docker-compose-plugin)' };
+      }
       if (!compose) return { status: needed ? 'fail' : 'warn', detail: `engine ${engine.version} at ${engine.host}, but no Compose v2`, fix: 'install the Compose v2 plugin (apt-get install docker-compose-plugin)' };
       return ok(`engine ${engine.version} at ${engine.host}, compose ${compose}`);
     },
@@ -159,21 +173,21 @@ export const checks: Check[] = [
       const out = [];
       for (const svc of c.services) {
         if (svc.port === undefined) continue;
-        if (await isPortFree(svc.port, svc.host === 'localhost' ? '127.0.0.1' : svc.host)) {
-          out.push(ok(`${svc.name}: ${svc.port} free`));
-          continue;
+        if (await isPortFree(svc.port, svc.host === 'localhost' ? '127.0.0.1' : svc.host)) out.push(ok(`${svc.name}: ${svc.port} free`));
+        else if (await running(svc.name)) out.push(ok(`${svc.name}: ${svc.port} held by this project's ${svc.name}`));
+        else {
+          const holder = await portHolder(svc.port).catch(() => undefined);
+          const next = await nextFreePort(svc.port);
+          out.push({
+            status: 'fail' as const,
+            detail: `${svc.name}: ${svc.port} held by ${holder?.pid ? `pid ${holder.pid} (${oneLine(holder.command)})` : 'another program'}`,
+            fix: next ? `set services.${svc.name}.port: ${next} in taskmaster.yml (tm doctor --fix does it)` : `stop what holds port ${svc.port}`,
+          });
         }
-        if (await running(svc.name)) {
-          out.push(ok(`${svc.name}: ${svc.port} held by this project's ${svc.name}`));
-          continue;
-        }
-        const holder = await portHolder(svc.port).catch(() => undefined);
-        const next = await nextFreePort(svc.port);
-        out.push({
-          status: 'fail' as const,
-          detail: `${svc.name}: ${svc.port} held by ${holder?.pid ? `pid ${holder.pid} (${(holder.command ?? '').slice(0, 60)})` : 'another program'}`,
-          fix: next ? `set services.${svc.name}.port: ${next} in taskmaster.yml (tm doctor --fix does it)` : `stop what holds port ${svc.port}`,
-        });
+      }
+      // URLs in .env still pointing at a port no service of theirs uses (after a port moved).
+      for (const s of await staleServiceUrls(c, ctx.env)) {
+        out.push({ status: 'warn' as const, detail: `${s.service}: ${s.key} (${s.where}) uses port ${s.port}, but services.${s.service}.port is ${s.expected}`, fix: `edit ${s.where}: ${s.key} with port ${s.expected}` });
       }
       return out.length ? out : ok('no ports configured');
     },
@@ -182,9 +196,7 @@ export const checks: Check[] = [
       const m = /^([\w.-]+): (\d+) held by/.exec(finding.detail);
       const next = /port: (\d+)/.exec(finding.fix ?? '')?.[1];
       if (!m || !next) return undefined;
-      const doc = parseDocument(await readFile(c.file, 'utf8'));
-      doc.setIn(['services', m[1]!, 'port'], Number(next));
-      await writeRendered(c.file, doc.toString());
+      await writeRendered(c.file, setServicePort(await readFile(c.file, 'utf8'), m[1]!, Number(next)));
       return `services.${m[1]}.port set to ${next} in ${c.file}`;
     },
   },
@@ -241,6 +253,7 @@ export const checks: Check[] = [
     id: 'services',
     title: 'services answer',
     needsConfig: true,
+    hangsOn: 'services',
     async run(ctx) {
       const c = cfg(ctx);
       const out = [];
@@ -252,7 +265,8 @@ export const checks: Check[] = [
           await probe.check(2000);
           out.push(ok(`${svc.name}: ${probe.target} answers (${Math.round(performance.now() - t)} ms)`));
         } catch (err) {
-          out.push({ status: 'warn' as const, detail: `${svc.name}: ${probe.target}: ${(err as Error).message}`, fix: 'tm up (or tm logs ' + svc.name + ' if it is running)' });
+          const fix = svc.kind === 'postgres' ? databaseFix({ url: '', source: `services.${svc.name}` }, err) : `tm up (or tm logs ${svc.name} if it is running)`;
+          out.push({ status: 'warn' as const, detail: `${svc.name}: ${probe.target}: ${(err as Error).message}`, fix });
         }
       }
       return out.length ? out : ok('no services');
@@ -282,7 +296,7 @@ export const checks: Check[] = [
         const line = cmd.filter(Boolean).join(' ');
         const postgres = /(^|\/)postgres$/.test(cmd[0] ?? '') && dataDirs.some((d) => cmd.includes(d));
         const redis = /redis-server/.test(cmd[0] ?? '') && redisPorts.some((port) => new RegExp(`:${port}(\\s|$)`).test(line));
-        if (postgres || redis) orphans.push(`${pid} (${line.slice(0, 60)})`);
+        if (postgres || redis) orphans.push(`${pid} (${oneLine(line)})`);
       }
       if (orphans.length === 0) return ok('none');
       return { status: 'warn', detail: `running on this project's data but not tracked: ${orphans.join(', ')}`, fix: `kill ${orphans.map((o) => o.split(' ')[0]).join(' ')} (then tm up)` };
@@ -292,14 +306,18 @@ export const checks: Check[] = [
     id: 'pg-tools',
     title: 'Postgres client tools match the server',
     needsConfig: true,
+    hangsOn: 'services',
     async run(ctx) {
       const c = cfg(ctx);
-      const { serviceDatabase } = await import('../stack/migrations.js');
-      const target = serviceDatabase(c);
-      if (!target) return ok('no postgres service');
+      const target = await doctorDatabase(c, ctx.env);
+      if (!target) return ok('no database');
       const { connect } = await import('../db/connect.js');
-      const client = await connect(target, 'tm doctor', 1500).catch(() => undefined);
-      if (!client) return ok('not checked: the database does not answer');
+      let client;
+      try {
+        client = await connect(target, 'tm doctor', 1500);
+      } catch (err) {
+        return { status: 'warn', detail: `not checked: the database (${target.source}) does not answer`, fix: databaseFix(target, err) };
+      }
       const server = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v").then((r) => Math.floor(Number(r.rows[0]!.v) / 10000)).finally(() => client.end());
       const { found } = await findPostgres({ path: ctx.env.PATH, projectRoot: c.root, wantMajor: server });
       if (!found) return ok(`server ${server}; no local client tools`);
@@ -311,22 +329,32 @@ export const checks: Check[] = [
     id: 'redis-persistence',
     title: 'Redis persistence as configured',
     needsConfig: true,
+    hangsOn: 'services',
     async run(ctx) {
       const redis = cfg(ctx).services.find((s) => s.kind === 'redis');
       if (!redis || redis.kind !== 'redis') return ok('no redis service');
       const { loadRedis } = await import('../health/probes.js');
+      const { withTimeout } = await import('../health/wait-for.js');
       const Redis = await loadRedis();
-      const client = new Redis({ host: redis.host, port: redis.port, password: redis.password, lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+      // A listener that accepts but never answers must not hang the check: commandTimeout for
+      // each command, and one bound for the whole conversation (connecting sends commands too).
+      const client = new Redis({ host: redis.host, port: redis.port, password: redis.password, lazyConnect: true, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false, enableReadyCheck: false });
       client.on('error', () => {});
       try {
-        await client.connect();
-        const aof = ((await client.config('GET', 'appendonly')) as string[])[1];
-        const save = ((await client.config('GET', 'save')) as string[])[1];
-        const actual = aof === 'yes' ? 'aof' : save ? 'rdb' : 'none';
+        const actual = await withTimeout(
+          (async () => {
+            await client.connect();
+            const aof = ((await client.config('GET', 'appendonly')) as string[])[1];
+            const save = ((await client.config('GET', 'save')) as string[])[1];
+            return aof === 'yes' ? 'aof' : save ? 'rdb' : 'none';
+          })(),
+          1500,
+          'CONFIG GET',
+        );
         if (actual === redis.persistence) return ok(`${actual}`);
         return { status: 'warn', detail: `configured ${redis.persistence}, running with ${actual}`, fix: `tm restart ${redis.name}` };
-      } catch {
-        return ok('not checked: redis does not answer');
+      } catch (err) {
+        return { status: 'warn', detail: `not checked: redis at ${redis.host}:${redis.port} does not answer (${oneLine((err as Error).message, 80)})`, fix: `tm up ${redis.name} (or see what holds port ${redis.port}: ss -ltnp)` };
       } finally {
         client.disconnect();
       }
@@ -336,23 +364,23 @@ export const checks: Check[] = [
     id: 'migrations',
     title: 'migrations',
     needsConfig: true,
+    hangsOn: 'services',
     async run(ctx) {
       const c = cfg(ctx);
-      const { serviceDatabase } = await import('../stack/migrations.js');
-      const target = serviceDatabase(c);
-      if (!target) return ok('no postgres service');
+      const target = await doctorDatabase(c, ctx.env);
+      if (!target) return ok('no database');
       const { detectPrisma, prismaStatus } = await import('../db/prisma.js');
       const { migrationStatus } = await import('../db/migrate.js');
       const prisma = await detectPrisma(c);
       const rows = await (prisma ? prismaStatus(c, prisma, target) : migrationStatus(c, target)).catch((err: Error) => err);
-      if (rows instanceof Error) return ok(`not checked: the database does not answer (${rows.message})`);
+      if (rows instanceof Error) return { status: 'warn', detail: `not checked: ${rows.message}`, fix: databaseFix(target, rows) };
       const count = (...states: string[]) => rows.filter((r) => states.includes(r.state)).length;
-      const broken = count('edited', 'missing', 'failed');
-      if (broken) return { status: 'fail', detail: rows.filter((r) => ['edited', 'missing', 'failed'].includes(r.state)).map((r) => `${'version' in r ? `${r.version}_` : ''}${r.name} ${r.state}`).join('; '), fix: prisma ? 'tm db resolve' : 'restore the files as applied, or tm db repair' };
+      const broken = rows.filter((r) => ['edited', 'missing', 'failed'].includes(r.state));
+      const fileName = (r: (typeof rows)[number]) => (r.path ? basename(r.path) : 'version' in r ? `${r.version}_${r.name}` : r.name);
+      if (broken.length) return { status: 'fail', detail: broken.map((r) => `${fileName(r)} ${r.state}`).join('; '), fix: prisma ? 'tm db resolve' : 'restore the files as applied, or tm db repair' };
       const pending = count('pending', 'out-of-order');
-      if (pending) return { status: 'warn', detail: `${pending} pending`, fix: 'tm db migrate' };
-      return ok(`${count('applied')} applied, none pending`);
+      if (pending) return { status: 'warn', detail: `${pending} pending (${target.source})`, fix: 'tm db migrate' };
+      return ok(`${count('applied')} applied, none pending (${target.source})`);
     },
   },
 ];
-

@@ -7,35 +7,28 @@ export interface DoctorOptions {
   fix?: boolean;
 }
 
+type Base = Omit<DoctorContext, 'signal'>;
+
 /** Runs every check concurrently, each bounded by its timeout; findings keep the checks' order. */
-export async function runChecks(checks: Check[], base: Omit<DoctorContext, 'signal'>, opts: DoctorOptions = {}): Promise<Finding[]> {
+export async function runChecks(checks: Check[], base: Base, opts: DoctorOptions = {}): Promise<Finding[]> {
   const limit = opts.checkTimeoutMs ?? 5000;
   const results = await Promise.all(
     checks.map(async (check): Promise<Finding[]> => {
-      if (check.needsConfig && !base.config) return [{ id: check.id, title: check.title, status: 'ok', detail: 'skipped: the config does not load' }];
+      if (check.needsConfig && !base.config) return [{ id: check.id, title: check.title, status: 'skip', detail: 'not checked: taskmaster.yml does not load' }];
       const controller = new AbortController();
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           controller.abort();
-          reject(new Error(`did not finish within ${limit} ms (cut off)`));
+          reject(new CutOff(limit));
         }, limit);
       });
       try {
-        const out = await Promise.race([check.run({ ...base, signal: controller.signal }), timeout]);
-        const list = Array.isArray(out) ? out : [out];
-        const findings = list.map((f) => ({ id: check.id, title: check.title, ...f }));
-        if (opts.fix && check.fix) {
-          for (const f of findings) {
-            if (f.status === 'ok') continue;
-            const done = await check.fix({ ...base, signal: controller.signal }, f).catch((err: unknown) => `could not fix: ${errorText(err)}`);
-            if (done) f.fixed = done;
-          }
-        }
-        return findings;
+        return await Promise.race([diagnose(check, base, controller.signal, Boolean(opts.fix)), timeout]);
       } catch (err) {
-        const detail = isTmError(err) ? err.message : errorText(err);
-        return [{ id: check.id, title: check.title, status: 'fail', detail, fix: isTmError(err) ? err.hint : undefined }];
+        if (err instanceof CutOff) return [{ id: check.id, title: check.title, status: 'fail', detail: err.message, fix: cutOffFix(check, base, limit) }];
+        if (isTmError(err)) return [{ id: check.id, title: check.title, status: 'fail', detail: err.message, fix: err.hint ?? 'TM_DEBUG=1 tm doctor shows where it failed' }];
+        return [{ id: check.id, title: check.title, status: 'fail', detail: errorText(err), fix: 'TM_DEBUG=1 tm doctor shows where it failed; this is likely a bug in tm, please report it' }];
       } finally {
         clearTimeout(timer);
       }
@@ -44,10 +37,60 @@ export async function runChecks(checks: Check[], base: Omit<DoctorContext, 'sign
   return results.flat();
 }
 
+/** One check, and with --fix its repairs, each counted only when the check passes afterwards. */
+async function diagnose(check: Check, base: Base, signal: AbortSignal, fix: boolean): Promise<Finding[]> {
+  const run = async (ctx: Base) => {
+    const out = await check.run({ ...ctx, signal });
+    return (Array.isArray(out) ? out : [out]).map((f): Finding => ({ id: check.id, title: check.title, ...f }));
+  };
+  const findings = await run(base);
+  if (!fix || !check.fix) return findings;
+  const repairs = new Map<Finding, string>();
+  for (const f of findings) {
+    if (f.status !== 'warn' && f.status !== 'fail') continue;
+    const done = await check.fix({ ...base, signal }, f).catch((err: unknown) => `could not fix: ${errorText(err)}`);
+    if (done) repairs.set(f, done);
+  }
+  if (repairs.size === 0) return findings;
+  // Check again, with the config as the repair left it.
+  const config = base.reloadConfig ? await base.reloadConfig().catch(() => base.config) : base.config;
+  const after = await run({ ...base, config });
+  for (const [f, done] of repairs) {
+    const still = after.find((a) => (a.status === 'warn' || a.status === 'fail') && subject(a) === subject(f));
+    if (!still && !done.startsWith('could not')) {
+      f.fixed = done;
+      continue;
+    }
+    f.attempted = done;
+    if (still) Object.assign(f, { status: still.status, detail: still.detail, fix: still.fix });
+  }
+  return findings;
+}
+
+/** What a finding is about: the service or file its detail starts with (`redis: ...`), else the whole check. */
+function subject(f: Finding): string | undefined {
+  return /^([\w.-]+): /.exec(f.detail)?.[1];
+}
+
+class CutOff extends Error {
+  constructor(limit: number) {
+    super(`did not finish within ${limit} ms (cut off)`);
+  }
+}
+
+function cutOffFix(check: Check, base: Base, limit: number): string {
+  const longer = `tm doctor --check-timeout ${Math.max(10, Math.ceil((limit * 4) / 1000))}s gives it longer`;
+  const ports = (base.config?.services ?? []).flatMap((s) => (s.port === undefined ? [] : [s.port]));
+  if (check.hangsOn === 'services' && ports.length > 0) {
+    return `something accepts connections but does not answer: see what holds port${ports.length > 1 ? 's' : ''} ${ports.join(', ')} (ss -ltnp), or ${longer}`;
+  }
+  return longer;
+}
+
 export function summarize(findings: Finding[]): { problems: number; warnings: number; fixed: number } {
   return {
     problems: findings.filter((f) => f.status === 'fail' && !f.fixed).length,
     warnings: findings.filter((f) => f.status === 'warn' && !f.fixed).length,
-    fixed: findings.filter((f) => f.fixed && !f.fixed.startsWith('could not')).length,
+    fixed: findings.filter((f) => f.fixed).length,
   };
 }

@@ -1,7 +1,8 @@
 import type { Config } from '../config/load.js';
 import type { TmError } from '../errors.js';
 
-export type CheckStatus = 'ok' | 'warn' | 'fail';
+/** `skip`: not checked at all (the config does not load); counted neither way. */
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
 /** What one check found; `fix` is the exact command or edit, for every problem. */
 export interface Finding {
@@ -10,8 +11,10 @@ export interface Finding {
   status: CheckStatus;
   detail: string;
   fix?: string;
-  /** Set when `--fix` repaired it. */
+  /** Set when `--fix` repaired it and the check passes afterwards. */
   fixed?: string;
+  /** What `--fix` did (or why it could not) when the problem is still there afterwards. */
+  attempted?: string;
 }
 
 export interface DoctorContext {
@@ -20,6 +23,8 @@ export interface DoctorContext {
   /** The loaded config, or why it could not be loaded. */
   config?: Config;
   configError?: TmError;
+  /** Loads the config again (after a repair edited taskmaster.yml or .env). */
+  reloadConfig?: () => Promise<Config>;
   env: NodeJS.ProcessEnv;
   /** Abort when the check's time is up. */
   signal: AbortSignal;
@@ -29,8 +34,10 @@ export interface DoctorContext {
 export interface Check {
   id: string;
   title: string;
-  /** Needs a valid config (skipped, as ok, without one). */
+  /** Needs a valid config (skipped without one). */
   needsConfig?: boolean;
+  /** Talks to the services: a hang there means something holds a port without answering. */
+  hangsOn?: 'services';
   run(ctx: DoctorContext): Promise<Omit<Finding, 'id' | 'title'> | Omit<Finding, 'id' | 'title'>[]>;
   /** Repairs what is safe to repair; returns what it did. */
   fix?(ctx: DoctorContext, finding: Finding): Promise<string | undefined>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { EnvVarSpec } from '../config/schema.js';
 import type { Problem } from '../errors.js';
+import { maskUrlPasswords } from './mask.js';
 import type { EnvState, ResolvedVar } from './resolve.js';
 
 /** Secrets shorter than this (when `min` is not given) are refused. */
@@ -8,17 +9,31 @@ export const DEFAULT_SECRET_MIN = 16;
 
 const PLACEHOLDERS = /^(changeme|change-me|change_me|secret|password|passwd|xxx+|todo|replace-?me|your[-_ ]?secret([-_ ]?here)?|example|test|dev|12345+)$/i;
 
+/** Names that hold secrets whatever their type: their values are never printed. */
+export const SECRET_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL)/i;
+
+/** The one rule for "never print this value": `type: secret`, or a secret-like name. */
+export function isSecret(key: string, spec?: EnvVarSpec): boolean {
+  return spec?.type === 'secret' || SECRET_NAME.test(key);
+}
+
 const urlWith = (protocols: string[], label: string) =>
   z.string().refine(
     (v) => {
       try {
-        return protocols.includes(new URL(v).protocol);
+        const u = new URL(v);
+        return protocols.includes(u.protocol) && u.hostname !== '';
       } catch {
         return false;
       }
     },
-    { error: `expected a ${label} URL (${protocols.map((p) => `${p}//`).join(' or ')}...)` },
+    { error: `expected a ${label} URL with a host (${protocols.map((p) => `${p}//host`).join(' or ')}...)` },
   );
+
+// Decimal only: Number() would also take 0x10, 0b1, '  12 ' and Infinity.
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const atLeast = (schema: z.ZodType<string>, min: number | undefined) =>
+  min === undefined ? schema : schema.refine((v) => Number(v) >= min, { error: `expected at least ${min}` });
 
 /** The zod schema of one variable, compiled from its spec. */
 export function compileVar(spec: EnvVarSpec): z.ZodType<string> {
@@ -36,9 +51,9 @@ export function compileVar(spec: EnvVarSpec): z.ZodType<string> {
     case 'port':
       return z.string().regex(/^\d+$/, { error: 'expected a port number' }).refine((v) => Number(v) >= 1 && Number(v) <= 65535, { error: 'expected a port number 1-65535' });
     case 'int':
-      return z.string().regex(/^-?\d+$/, { error: 'expected a whole number' });
+      return atLeast(z.string().regex(/^[+-]?\d+$/, { error: 'expected a whole number' }), min);
     case 'number':
-      return z.string().refine((v) => v.trim() !== '' && Number.isFinite(Number(v)), { error: 'expected a number' });
+      return atLeast(z.string().regex(DECIMAL, { error: 'expected a decimal number' }), min);
     case 'bool':
       return z.string().regex(/^(true|false|1|0|yes|no|on|off)$/i, { error: 'expected true or false' });
     case 'enum': {
@@ -71,21 +86,26 @@ export function compileVar(spec: EnvVarSpec): z.ZodType<string> {
   }
 }
 
+/** Where each variable is declared in taskmaster.yml, for problems that have no value to point at. */
+export type Declarations = Map<string, Pick<Problem, 'file' | 'line' | 'column'>>;
+
 /** Every problem of the resolved environment at once, each with where the value came from and the fix. */
-export function checkEnv(contract: Record<string, EnvVarSpec>, state: EnvState): Problem[] {
+export function checkEnv(contract: Record<string, EnvVarSpec>, state: EnvState, declared?: Declarations): Problem[] {
   const problems: Problem[] = [...state.warnings];
   for (const [key, spec] of Object.entries(contract)) {
     const v = state.vars.get(key) ?? { key, source: 'unset' as const };
     if (v.value === undefined || (v.value === '' && spec.required)) {
       if (!spec.required) continue;
-      problems.push({ ...where(v), path: key, message: `is required but ${v.value === '' ? 'empty' : 'not set'}; ${fixFor(key, spec)}` });
+      const at = v.value === undefined ? (declared?.get(key) ?? where(v)) : where(v);
+      problems.push({ ...at, path: key, message: `is required but ${v.value === '' ? 'empty' : 'not set'}; ${fixFor(key, spec, v, v.value === undefined ? 'missing' : 'invalid')}` });
       continue;
     }
     if (v.value === '' && !spec.required) continue;
     const r = compileVar(spec).safeParse(v.value);
     if (!r.success) {
-      const secret = spec.type === 'secret';
-      problems.push({ ...where(v), path: key, message: `${r.error.issues[0]!.message}${secret ? '' : `, got ${JSON.stringify(v.value.slice(0, 60))}`}; ${fixFor(key, spec)}` });
+      // The value is shown only when it cannot be a secret, and never with a URL password.
+      const shown = isSecret(key, spec) ? '' : `, got ${JSON.stringify(maskUrlPasswords(v.value).slice(0, 60))}`;
+      problems.push({ ...where(v), path: key, message: `${r.error.issues[0]!.message}${shown}; ${fixFor(key, spec, v, 'invalid')}` });
     }
   }
   return problems;
@@ -97,10 +117,14 @@ function where(v: ResolvedVar): Pick<Problem, 'file' | 'line'> {
   return { file: '.env' };
 }
 
-function fixFor(key: string, spec: EnvVarSpec): string {
-  if (spec.type === 'secret' && spec.generate) return `fix: tm env init --force generates one (or set ${key} in .env)`;
-  if (spec.example) return `fix: set e.g. ${key}=${spec.example} in .env`;
-  return `fix: set ${key} in .env${spec.description ? ` (${spec.description})` : ''}`;
+function fixFor(key: string, spec: EnvVarSpec, v: ResolvedVar, why: 'missing' | 'invalid'): string {
+  if (v.source === 'environment') return `fix: change ${key} in the environment of this process (it overrides .env)`;
+  if (spec.type === 'secret' && spec.generate) {
+    return why === 'missing' ? `fix: tm env init --merge generates one` : `fix: tm env init --force generates a new one (keeping a backup of .env)`;
+  }
+  const file = v.source === 'file' && v.file ? v.file : '.env';
+  if (spec.example) return `fix: set e.g. ${key}=${spec.example} in ${file}`;
+  return `fix: set ${key} in ${file}${spec.description ? ` (${spec.description})` : ''}`;
 }
 
 /** Values that must never be printed: secret-typed values and passwords inside URLs. */
@@ -108,7 +132,7 @@ export function secretValues(contract: Record<string, EnvVarSpec>, state: EnvSta
   const out: string[] = [];
   for (const v of state.vars.values()) {
     if (!v.value) continue;
-    if (contract[v.key]?.type === 'secret' || /(SECRET|PASSWORD|TOKEN|PRIVATE_KEY|API_KEY)/i.test(v.key)) out.push(v.value);
+    if (isSecret(v.key, contract[v.key])) out.push(v.value);
     try {
       const pw = new URL(v.value).password;
       if (pw) out.push(decodeURIComponent(pw), pw);

@@ -2,9 +2,8 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/load.js';
 import { EXIT, TmError } from '../errors.js';
-import { checkEnv } from './contract.js';
+import { checkProjectEnv } from './check.js';
 import { initEnv, type InitResult } from './init.js';
-import { resolveEnv } from './resolve.js';
 
 /** Creates `.env` when a project with a contract has none (the first `tm up` of a fresh clone). */
 export async function createEnvIfMissing(config: Config): Promise<InitResult | undefined> {
@@ -16,7 +15,7 @@ export async function createEnvIfMissing(config: Config): Promise<InitResult | u
 /** Refuses (exit 3) when the environment does not match the contract. */
 export async function assertEnvValid(config: Config): Promise<void> {
   if (Object.keys(config.env).length === 0) return;
-  const problems = checkEnv(config.env, await resolveEnv(config.root, config.env)).filter((p) => p.path !== undefined);
+  const problems = (await checkProjectEnv(config)).problems.filter((p) => p.path !== undefined);
   if (problems.length === 0) return;
   throw new TmError('TM_ENV_INVALID', `the environment does not match the contract in taskmaster.yml (${problems.length} problem${problems.length > 1 ? 's' : ''}); nothing was started`, {
     exit: EXIT.config,

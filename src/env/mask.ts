@@ -6,11 +6,19 @@ export function maskUrlPasswords(text: string): string {
   return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s/]+)@/gi, `$1${MASK}@`);
 }
 
-/** Replaces every occurrence of each secret, then URL passwords. */
+/**
+ * Replaces every occurrence of each secret, as written and as it appears inside a JSON string
+ * (`"` and `\` escaped, so `--json` output and JSON-quoted messages are covered), then URL passwords.
+ */
 export function maskText(text: string, secrets: Iterable<string>): string {
+  const forms = new Set<string>();
+  for (const s of secrets) {
+    forms.add(s);
+    forms.add(JSON.stringify(s).slice(1, -1));
+  }
   let out = text;
   // Longest first, so a secret containing another is masked whole.
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join(MASK);
+  for (const s of [...forms].sort((a, b) => b.length - a.length)) if (s) out = out.split(s).join(MASK);
   return maskUrlPasswords(out);
 }
 

@@ -50,14 +50,22 @@ export function parseEnvFile(text: string, file: string): ParsedEnvFile {
     const raw = m[2] ?? '';
     // `KEY=abc#def` reads as "abc": a # right after the value is more likely part of it.
     if (raw && !/^\s*['"`]/.test(raw) && !/\s$/.test(raw) && m[0].charAt(m[0].indexOf(raw) + raw.length) === '#') {
-      warnings.push({ file, line: first, message: `${key}: "#" cuts the value short (dotenv reads ${JSON.stringify(values[key] ?? '')}); quote the value` });
+      // The value itself is not shown: it may be a secret.
+      warnings.push({ file, line: first, message: `${key}: "#" cuts the value short (dotenv reads only what comes before it); quote the value` });
+    }
+    const quoteChar = /^\s*(['"`])/.exec(raw)?.[1];
+    const quoted = raw.trim();
+    if (quoteChar && (quoted.length < 2 || !quoted.endsWith(quoteChar))) {
+      warnings.push({ file, line: first, message: `${key}: the opening ${quoteChar} is never closed (dotenv keeps it as part of the value); close the quote` });
     }
     entries.set(key, { key, value: values[key] ?? '', file, line: first });
   }
   src.split('\n').forEach((text, i) => {
     const t = text.trim();
     if (t === '' || t.startsWith('#') || covered.has(i + 1)) return;
-    warnings.push({ file, line: i + 1, message: `dotenv ignores this line (expected KEY=value): ${JSON.stringify(t.slice(0, 40))}` });
+    // Only the part before "=" is shown: the rest may be a secret.
+    const eq = t.search(/[=:]/);
+    warnings.push({ file, line: i + 1, message: `dotenv ignores this line (expected KEY=value)${eq > 0 ? `: ${JSON.stringify(t.slice(0, Math.min(eq, 40)))}...` : ''}` });
   });
   return { entries, warnings };
 }

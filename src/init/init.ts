@@ -40,7 +40,7 @@ const TEMPLATES: Record<ProjectTemplate, TemplateSpec> = {
   },
   'next-prisma': { rendered: [SCHEMA, { target: 'compose', path: 'compose.yml', opts: { testDb: true } }, WORKFLOW], installFirst: false, usesAppPort: false },
 };
-const IGNORED = ['.env', '.env.local', '.taskmaster/'];
+const IGNORED = ['.env', '.env.local', '.env.backup-*', '.taskmaster/'];
 const NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
 export function defaultName(dir: string): string {

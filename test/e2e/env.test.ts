@@ -1,9 +1,10 @@
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
-import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { readdirSync, statSync } from 'node:fs';
+import { appendFile, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempProject, type TempProject } from '../helpers/project.js';
+import { processesMentioning, tempProject, type TempProject } from '../helpers/project.js';
 
 // The env contract through the real CLI, on real files.
 const CONTRACT = `env:
@@ -33,7 +34,9 @@ describe('tm env check', () => {
     expect(r.stderr).toContain('error TM_ENV_INVALID');
     expect(r.stderr).toMatch(/\.env:1 DATABASE_URL: expected a PostgreSQL URL/);
     expect(r.stderr).toMatch(/\.env:2 PORT: expected a port number, got "http"/);
-    expect(r.stderr).toMatch(/\.env REDIS_URL: is required but not set/);
+    // Not set anywhere: pointed at its declaration in taskmaster.yml.
+    const declared = (await read(p, 'taskmaster.yml')).split('\n').findIndex((l) => l.startsWith('  REDIS_URL:')) + 1;
+    expect(r.stderr).toContain(`taskmaster.yml:${declared}:3 REDIS_URL: is required but not set`);
     expect(r.stderr).toMatch(/\.env:4 SESSION_SECRET: expected a secret of at least 32 characters/);
     expect(r.stderr).toMatch(/\.env:5 dotenv ignores this line/);
     const json = JSON.parse((await p.tm(['env', 'check', '--json'])).stdout);
@@ -79,21 +82,59 @@ describe('tm env init', () => {
     expect(await read(p, '.env')).toContain('SESSION_SECRET=my-own-very-long-secret-value-0123456789');
   });
 
+  it('--force generates anew a secret the contract refuses (as the hint says), and keeps keys it does not know', async () => {
+    const p = await project();
+    await writeFile(resolve(p.dir, '.env'), '# my notes\nPORT=8080\nSESSION_SECRET=changeme\nMY_OWN_FLAG="keep me"\n');
+    const check = await p.tm(['env', 'check']);
+    expect(check.exitCode).toBe(3);
+    expect(check.stderr).toMatch(/SESSION_SECRET: expected a secret of at least 32 characters; fix: tm env init --force generates a new one/);
+    const r = await p.tm(['env', 'init', '--force']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('generated secrets: SESSION_SECRET');
+    expect(r.stderr).toMatch(/1 comment line was not carried over; they are in \.env\.backup-/);
+    const env = await read(p, '.env');
+    expect(env).toMatch(/^SESSION_SECRET=[A-Za-z0-9_-]{32}$/m);
+    expect(env).toMatch(/^PORT=8080$/m);
+    expect(env).toMatch(/^MY_OWN_FLAG='keep me'$/m);
+    expect((await p.tm(['env', 'check'])).exitCode).toBe(0);
+  });
+
+  it('reports the real mode of an .env it left unchanged', async () => {
+    const p = await project();
+    expect((await p.tm(['env', 'init'])).exitCode).toBe(0);
+    const { chmod } = await import('node:fs/promises');
+    await chmod(resolve(p.dir, '.env'), 0o644);
+    const r = await p.tm(['env', 'init', '--merge']);
+    expect(r.stdout).toContain('unchanged .env (0 keys written, mode 0644)');
+    expect(r.stderr).toContain('chmod 600 .env');
+  });
+
   it('never leaves a partial .env when the writer dies mid-write', async () => {
     const p = await project();
     const file = resolve(p.dir, '.env');
     const old = 'OLD=1\n';
-    const next = `NEW=${'x'.repeat(8 * 1024 * 1024)}\n`;
+    const size = 8 * 1024 * 1024;
+    const next = `NEW=${'x'.repeat(size)}\n`;
     const writer = resolve(import.meta.dirname, '../../dist/env/write.js');
-    for (const delay of [0, 2, 5, 10, 20, 40]) {
+    const tmpFiles = () => readdirSync(p.dir).filter((f) => f.endsWith('.tmp'));
+    let caughtMidWrite = 0;
+    for (const extraMs of [0, 0, 1, 2, 5, 10]) {
+      for (const f of tmpFiles()) await rm(resolve(p.dir, f));
       await writeFile(file, old);
-      const child = spawn(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(writer)}); await m.writeSecretFile(${JSON.stringify(file)}, 'NEW=' + 'x'.repeat(${8 * 1024 * 1024}) + '\\n');`]);
-      await new Promise((r) => setTimeout(r, delay));
+      const child = spawn(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(writer)}); await m.writeSecretFile(${JSON.stringify(file)}, 'NEW=' + 'x'.repeat(${size}) + '\\n');`]);
+      const exited = new Promise((r) => child.on('exit', r));
+      // Kill only once the writer has begun: its temp file exists or (a writer that is not
+      // atomic) .env itself changed. Killing on a timer would mostly hit a process still starting.
+      while (child.exitCode === null && tmpFiles().length === 0 && statSync(file).size === old.length) await new Promise((r) => setImmediate(r));
+      if (extraMs) await new Promise((r) => setTimeout(r, extraMs));
       child.kill('SIGKILL');
-      await new Promise((r) => child.on('exit', r));
+      await exited;
       const now = await readFile(file, 'utf8');
-      expect(now === old || now === next, `after ${delay} ms: ${now.length} bytes`).toBe(true);
+      expect(now === old || now === next, `killed ${extraMs} ms after it began: ${now.length} bytes`).toBe(true);
+      if (child.signalCode === 'SIGKILL' && now === old) caughtMidWrite++;
     }
+    // Proof that the kills landed while writing (else this test could not fail).
+    expect(caughtMidWrite).toBeGreaterThan(0);
   });
 });
 
@@ -109,6 +150,11 @@ describe('tm env diff', () => {
     expect(d.extra_in_example).toEqual(['LEGACY_FLAG']);
     expect(d.missing_in_env).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'REDIS_URL', 'SESSION_SECRET']);
     expect(d.extra_in_env).toEqual(['LOCAL_ONLY']);
+    const human = await p.tm(['env', 'diff']);
+    expect(human.stderr).toMatch(/^hint: tm render env-example --out \.env\.example rewrites \.env\.example from the contract; tm env init --merge adds the missing keys to \.env; /m);
+    await writeFile(resolve(p.dir, '.env'), 'DATABASE_URL=\nREDIS_URL=\nPORT=\nLOG_LEVEL=\nSESSION_SECRET=\n');
+    // Only .env.example drifts: no --merge advice (it would not touch .env.example).
+    expect((await p.tm(['env', 'diff'])).stderr).toMatch(/^hint: tm render env-example --out \.env\.example rewrites \.env\.example from the contract$/m);
     const keys = 'DATABASE_URL=\nREDIS_URL=\nPORT=\nLOG_LEVEL=\nSESSION_SECRET=\n';
     await writeFile(resolve(p.dir, '.env.example'), keys);
     await writeFile(resolve(p.dir, '.env'), keys);
@@ -155,4 +201,60 @@ it('secrets never appear in any output of any command, except env show --reveal'
   const revealed = await p.tm(['env', 'show', '--reveal']);
   expect(revealed.stdout).toContain(session);
   expect(revealed.stdout).toContain(pgPassword);
+
+  // Secret-like names with values the contract refuses: the message would quote them (cut to
+  // 60 characters, or JSON-escaped, so masking the exact value would not catch them).
+  const token = `tok_iIa5T1iEi${'Q'.repeat(57)}`;
+  const dbPassword = 'sh"ort\\pass12';
+  await appendFile(resolve(p.dir, 'taskmaster.yml'), '  API_TOKEN: { type: url }\n  DB_PASSWORD: { type: string, min: 50 }\n');
+  await appendFile(resolve(p.dir, '.env'), `API_TOKEN=${token}\nDB_PASSWORD='${dbPassword}'\n`);
+  const summary = resolve(p.dir, 'summary.md');
+  const github = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary };
+  const invalid: [string[], NodeJS.ProcessEnv?][] = [
+    [['env', 'check']],
+    [['env', 'check', '--json']],
+    [['doctor']],
+    [['doctor', '--json']],
+    [['ci'], github],
+    [['ci', '--json'], github],
+    [['ci', '--external'], github],
+    [['up']],
+    [['up', '--json']],
+    [['env', 'show']],
+    [['env', 'show', '--json']],
+  ];
+  const leaks = [token.slice(0, 12), dbPassword, JSON.stringify(dbPassword).slice(1, -1), 'ort\\pass', pgPassword, session];
+  for (const [args, env] of invalid) {
+    const r = await p.tm(args, { env });
+    if (args[0] === 'env' && args[1] === 'check') expect(r.exitCode).toBe(3);
+    // ::add-mask:: is the one line that must carry the value (GitHub never shows it).
+    const shown = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+    for (const leak of leaks) expect(shown, `tm ${args.join(' ')}`).not.toContain(leak);
+  }
+  for (const leak of leaks) expect(await readFile(summary, 'utf8')).not.toContain(leak);
+  const check = JSON.parse((await p.tm(['env', 'check', '--json'])).stdout);
+  expect(check.problems.map((x: { path: string }) => x.path)).toEqual(['API_TOKEN', 'DB_PASSWORD']);
+});
+
+it('tm up refuses an environment that does not match the contract (exit 3) and starts nothing', async () => {
+  const p = await project();
+  await writeFile(resolve(p.dir, '.env'), 'PORT=http\n');
+  const r = await p.tm(['up']);
+  expect(r.exitCode).toBe(3);
+  expect(r.stderr).toContain('error TM_ENV_INVALID');
+  expect(r.stderr).toMatch(/\.env:1 PORT: expected a port number/);
+  expect(await processesMentioning(p.dir)).toEqual([]);
+});
+
+it('expands ${VAR} and ${VAR:-default} in .env as dotenv-expand does', async () => {
+  const p = await project();
+  await writeFile(
+    resolve(p.dir, '.env'),
+    'PGHOST=db.internal\nDATABASE_URL=postgres://u@${PGHOST}:5432/app\nREDIS_URL=redis://${REDIS_HOST:-127.0.0.1}:6379\nLOG_LEVEL=${LEVEL:-debug}\nPORT=3000\n',
+  );
+  const values = async (env?: NodeJS.ProcessEnv) =>
+    Object.fromEntries(JSON.parse((await p.tm(['env', 'show', '--json'], { env })).stdout).variables.map((v: { key: string; value: string }) => [v.key, v.value]));
+  expect(await values()).toMatchObject({ DATABASE_URL: 'postgres://u@db.internal:5432/app', REDIS_URL: 'redis://127.0.0.1:6379', LOG_LEVEL: 'debug' });
+  expect(await values({ LEVEL: 'warn', REDIS_HOST: 'cache' })).toMatchObject({ REDIS_URL: 'redis://cache:6379', LOG_LEVEL: 'warn' });
+  expect((await p.tm(['env', 'check'], { env: { LEVEL: 'loud' } })).stderr).toMatch(/\.env:4 LOG_LEVEL: expected one of error, warn, info, debug, got "loud"/);
 });

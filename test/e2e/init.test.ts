@@ -56,7 +56,7 @@ describe('tm init', () => {
   it('minimal: Postgres and Redis, healthy, .gitignore and .env written; down --volumes cleans up', async () => {
     const { dir, pgPort, redisPort, stdout } = await init('minimal');
     expect(stdout).toContain('next: cd demo && tm up');
-    expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe('.env\n.env.local\n.taskmaster/\n');
+    expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe('.env\n.env.local\n.env.backup-*\n.taskmaster/\n');
     expect(await readFile(join(dir, '.env'), 'utf8')).toMatch(/^POSTGRES_PASSWORD=\S{24}$/m);
     expect((await tm(dir, 'up')).exitCode).toBe(0);
     expect(JSON.parse((await tm(dir, 'health', '--json')).stdout).status).toBe('ok');

@@ -42,9 +42,23 @@ describe('parseEnvFile is dotenv.parse, plus lines', () => {
       [1, expect.stringContaining('dotenv ignores this line')],
       [2, expect.stringContaining('dotenv ignores this line')],
       [3, expect.stringContaining('dotenv ignores this line')],
-      [6, expect.stringContaining('"#" cuts the value short (dotenv reads "abc")')],
+      [6, expect.stringContaining('"#" cuts the value short')],
       [8, expect.stringContaining('A is set again (line 7 is overridden)')],
     ]);
+  });
+
+  it('shows no value in a warning (it may be a secret)', () => {
+    const { warnings } = parseEnvFile('MY PASSWORD=hunter2-secret\nDB_PASSWORD=hunter3#rest\nhunter4-bare-token\n', '.env');
+    expect(warnings).toHaveLength(3);
+    for (const leak of ['hunter2', 'hunter3', 'hunter4']) expect(JSON.stringify(warnings)).not.toContain(leak);
+    expect(warnings[1]!.message).toContain('"MY PASSWORD"');
+  });
+
+  it('warns about a quote that is never closed', () => {
+    const text = 'A="abc\nB=2\nC="multi\nline"\nD=\'ok\'\n';
+    expect(parse(text).A).toBe('"abc'); // what dotenv does with it
+    const { warnings } = parseEnvFile(text, '.env');
+    expect(warnings.map((w) => [w.line, w.message])).toEqual([[1, expect.stringContaining('the opening " is never closed')]]);
   });
 
   it('does not warn about an ordinary trailing comment', () => {

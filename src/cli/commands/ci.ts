@@ -1,32 +1,60 @@
 import { appendFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { runCi, type CiEvent } from '../../ci/run.js';
 import { seedEnv } from '../../db/seeds.js';
 import { EXIT, TmError } from '../../errors.js';
 import { parseDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';
 
+// GitHub Actions workflow commands (::group::, ::error::, ::add-mask::) go to stderr: the runner
+// reads them from both streams, so stdout stays the result (pure NDJSON with --json) and the
+// commands stay in order with the progress lines they wrap.
 export async function run(ctx: Context, opts: Record<string, unknown>): Promise<void> {
-  const config = await ctx.config();
   const github = process.env.GITHUB_ACTIONS === 'true';
   const { out } = ctx;
-  // GitHub hides values registered with ::add-mask:: in every later log line.
-  if (github) for (const secret of out.secretValues()) out.raw(`::add-mask::${secret}`);
+  // Paths as GitHub resolves them: relative to the checkout (GITHUB_WORKSPACE), else to where tm was started.
+  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+  const shown = (file: string | undefined) => (file && !file.startsWith('(') ? relative(workspace, file) || file : file);
+
+  // GitHub hides values registered with ::add-mask:: in every later log line; register each
+  // secret once, as soon as it is known (service passwords, .env values, generated secrets).
+  const masked = new Set<string>();
+  const mask = () => {
+    if (!github) return;
+    for (const secret of out.secretValues()) {
+      if (masked.has(secret)) continue;
+      masked.add(secret);
+      out.command(`::add-mask::${secret}`, { redact: false });
+    }
+  };
   const annotate = (e: Extract<CiEvent, { type: 'problem' }>) => {
-    const props = [e.file && `file=${e.file}`, e.line && `line=${e.line}`, e.column && `col=${e.column}`, `title=${e.code}`].filter(Boolean).join(',');
-    out.stream(`::error ${props}::${escapeData(e.message + (e.hint ? ` (${e.hint})` : ''))}`);
+    const file = shown(e.file);
+    const props = [file && !file.startsWith('(') && `file=${escapeProperty(file)}`, e.line && `line=${e.line}`, e.column && `col=${e.column}`, `title=${escapeProperty(e.code)}`].filter(Boolean).join(',');
+    out.command(`::error ${props}::${escapeData(e.message + (e.hint ? ` (${e.hint})` : ''))}`);
   };
   const emit = (e: CiEvent) => {
-    if (out.json) return out.stream(JSON.stringify({ ...e, at: new Date().toISOString() }));
-    if (e.type === 'step-start') return github ? out.stream(`::group::tm ci: ${e.step}`) : out.info(`… ${e.step}`);
-    if (e.type === 'problem') {
-      out.info(`  ${[e.file, e.line, e.column].filter((x) => x !== undefined).join(':')}${e.file ? ' ' : ''}${e.message}`);
-      if (github) annotate(e);
-      return;
+    if (e.type === 'problem' && github) annotate(e);
+    if (out.json) return out.stream(JSON.stringify({ ...e, ...(e.type === 'problem' ? { file: shown(e.file) } : {}), at: new Date().toISOString() }));
+    if (e.type === 'step-start') {
+      if (github) out.command(`::group::tm ci: ${e.step}`);
+      return out.info(`… ${e.step}`);
     }
+    if (e.type === 'problem') return out.info(`  ${[shown(e.file), e.line, e.column].filter((x) => x !== undefined).join(':')}${e.file ? ' ' : ''}${e.message}`);
     out.info(`${e.status === 'ok' ? out.ce.green('✓') : out.ce.red('✗')} ${e.step} (${e.duration_ms} ms)${e.detail ? `: ${e.detail}` : ''}`);
-    if (github) out.stream('::endgroup::');
+    if (github) out.command('::endgroup::');
   };
-  const result = await runCi(config, {
+  const result = await runCi({
+    loadConfig: async () => {
+      const config = await ctx.config();
+      mask();
+      return config;
+    },
+    reloadConfig: async () => {
+      const config = await ctx.reloadConfig();
+      mask();
+      return config;
+    },
+    cwd: ctx.cwd,
     external: Boolean(opts.external),
     env: seedEnv((opts.env as string | undefined) ?? 'test'),
     timeoutMs: parseDuration(String(opts.timeout), '--timeout'),
@@ -35,15 +63,26 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
   });
   if (process.env.GITHUB_STEP_SUMMARY) {
     const rows = result.steps.map((s) => `| ${s.name} | ${s.status === 'ok' ? '✅ ok' : '❌ failed'} | ${s.duration_ms} ms |`);
-    await appendFile(process.env.GITHUB_STEP_SUMMARY, `### tm ci\n\n| step | result | duration |\n|---|---|---|\n${rows.join('\n')}\n\n`);
+    await appendFile(process.env.GITHUB_STEP_SUMMARY, out.redact(`### tm ci\n\n| step | result | duration |\n|---|---|---|\n${rows.join('\n')}\n\n`));
   }
   if (result.exit !== EXIT.ok) {
     const failed = result.steps.at(-1)!.name;
-    throw new TmError('TM_CI_FAILED', `tm ci stopped at the ${failed} step`, { exit: result.exit, hint: failed === 'env' ? 'tm env check' : `tm ci --verbose, or run the step alone (tm ${failed === 'services' ? 'up' : failed === 'health' ? 'health' : `db ${failed}`})` });
+    const hint = {
+      config: 'fix taskmaster.yml at the lines above',
+      env: 'tm env check',
+      services: opts.external ? 'check DATABASE_URL / REDIS_URL and the services behind them' : 'tm up',
+      health: 'tm health',
+    }[failed] ?? `tm db ${failed}`;
+    throw new TmError('TM_CI_FAILED', `tm ci stopped at the ${failed} step`, { exit: result.exit, hint });
   }
 }
 
 /** Workflow-command data: %, CR and LF must be escaped. */
 function escapeData(s: string): string {
   return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/** Workflow-command property values: also `:` and `,`, which end a property. */
+function escapeProperty(s: string): string {
+  return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }

@@ -18,10 +18,10 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
   }
   const fix = Boolean(opts.fix) && (!ctx.out.interactive || (await confirm(ctx, 'Apply the safe fixes (.env keys, stale PID files, clashing ports in taskmaster.yml)?')));
   const findings = await ctx.out.step('checking', () =>
-    runChecks(checks, { cwd: ctx.cwd, config, configError, env: process.env }, { checkTimeoutMs: parseDuration(String(opts.checkTimeout), '--check-timeout'), fix }),
+    runChecks(checks, { cwd: ctx.cwd, config, configError, env: process.env, reloadConfig: () => ctx.reloadConfig() }, { checkTimeoutMs: parseDuration(String(opts.checkTimeout), '--check-timeout'), fix }),
   );
   const summary = summarize(findings);
-  ctx.out.result({ status: summary.problems ? 'fail' : summary.warnings ? 'warn' : 'ok', ...summary, findings }, () => render(ctx, findings, summary, Boolean(opts.verbose)));
+  ctx.out.result({ status: summary.problems ? 'fail' : summary.warnings ? 'warn' : 'ok', ...summary, findings }, () => render(ctx, findings, summary, Boolean(ctx.globals.verbose)));
   if (summary.problems > 0 || (opts.strict && summary.warnings > 0)) {
     throw new TmError('TM_DOCTOR_PROBLEMS', `${summary.problems} problem${summary.problems === 1 ? '' : 's'}, ${summary.warnings} warning${summary.warnings === 1 ? '' : 's'}`, {
       exit: EXIT.problems,
@@ -32,17 +32,17 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
 
 function render(ctx: Context, findings: Finding[], s: ReturnType<typeof summarize>, verbose: boolean): string {
   const { c } = ctx.out;
-  const mark = { ok: c.green('[✓]'), warn: c.yellow('[!]'), fail: c.red('[✗]') };
+  const mark = { ok: c.green('[✓]'), warn: c.yellow('[!]'), fail: c.red('[✗]'), skip: c.dim('[-]') };
   const lines: string[] = [];
   for (const f of findings) {
-    if (f.fixed && !f.fixed.startsWith('could not')) {
+    if (f.fixed) {
       lines.push(`${c.green('[✓]')} ${f.title}: ${c.dim('fixed:')} ${f.fixed}`);
       continue;
     }
     const detail = !verbose && f.status === 'ok' && f.detail.length > 110 ? `${f.detail.slice(0, 107)}...` : f.detail;
     lines.push(`${mark[f.status]} ${f.title}: ${detail}`);
-    if (f.status !== 'ok' && f.fix) lines.push(`    ${c.cyan('→')} ${f.fix}`);
-    if (f.fixed) lines.push(`    ${c.red(f.fixed)}`);
+    if (f.attempted) lines.push(`    ${c.dim('--fix:')} ${f.attempted}${f.attempted.startsWith('could not') ? '' : ', but the problem is still there'}`);
+    if ((f.status === 'warn' || f.status === 'fail') && f.fix) lines.push(`    ${c.cyan('→')} ${f.fix}`);
   }
   const parts = [`${s.problems} problem${s.problems === 1 ? '' : 's'}`, `${s.warnings} warning${s.warnings === 1 ? '' : 's'}`];
   if (s.fixed) parts.push(`${s.fixed} fixed`);

@@ -20,7 +20,13 @@ export async function run(ctx: Context): Promise<void> {
     throw new TmError('TM_ENV_DRIFT', `the contract, .env.example and .env disagree`, {
       exit: EXIT.problems,
       details: drift,
-      hint: 'declare the keys in taskmaster.yml env:, add them to .env.example, or tm env init --merge',
+      hint: [
+        diff.missing_in_example.length || diff.extra_in_example.length ? 'tm render env-example --out .env.example rewrites .env.example from the contract' : '',
+        diff.missing_in_env.length ? 'tm env init --merge adds the missing keys to .env' : '',
+        diff.extra_in_env.length ? 'declare the keys only in .env in taskmaster.yml env: (or remove them)' : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
     });
   }
 }

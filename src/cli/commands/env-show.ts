@@ -1,3 +1,4 @@
+import { isSecret } from '../../env/contract.js';
 import { resolveEnv } from '../../env/resolve.js';
 import { MASK, maskUrlPasswords } from '../../env/mask.js';
 import type { Context } from '../context.js';
@@ -8,7 +9,7 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
   const state = await resolveEnv(config.root, config.env);
   const reveal = Boolean(opts.reveal);
   const vars = [...state.vars.values()].map((v) => {
-    const secret = config.env[v.key]?.type === 'secret' || /(SECRET|PASSWORD|TOKEN|PRIVATE_KEY|API_KEY)/i.test(v.key);
+    const secret = isSecret(v.key, config.env[v.key]);
     const value = v.value === undefined ? undefined : reveal ? v.value : secret && v.value ? MASK : maskUrlPasswords(v.value);
     return { key: v.key, value, source: v.source === 'file' ? `${v.file}:${v.line}` : v.source, secret };
   });
