@@ -166,6 +166,27 @@ describe('tm up / down on local binaries', () => {
     await writeFile(file!, '15\n');
   });
 
+  it('stops waiting on a password the server rejects, and says which setting to fix', async () => {
+    const p = await project();
+    expect((await p.tm(['up'])).exitCode).toBe(0);
+    expect((await psql(p, "ALTER ROLE demo_user PASSWORD 'changed-elsewhere'")).exitCode).toBe(0);
+    const t0 = performance.now();
+    const r = await p.tm(['up', '--timeout', '30s']);
+    expect(r.exitCode, r.stderr).toBe(3);
+    expect(performance.now() - t0).toBeLessThan(15_000); // not the 30 s timeout
+    expect(r.stderr).toMatch(/^error TM_PG_AUTH_FAILED postgres rejected user demo_user on database demo_db: password authentication failed/m);
+    expect(r.stderr).toContain('services.postgres.password');
+    expect(r.stderr).not.toContain('pw-demo-secret');
+  });
+
+  it('a timeout names the --timeout given, not what was left of it', async () => {
+    const p = await project();
+    // initdb alone takes longer than this.
+    const r = await p.tm(['up', '--timeout', '300ms']);
+    expect(r.exitCode, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(/^error TM_HEALTH_TIMEOUT (postgres|redis) not ready after 300 ms: /m);
+  });
+
   it('runs two projects with the same name in different directories side by side', async () => {
     const a = await project({ name: 'twin' });
     const b = await project({ name: 'twin' });
