@@ -135,6 +135,26 @@ describe('health against closed ports', () => {
     expect(r.stderr).toContain('… waiting for all services');
   });
 
+  it('a failing --wait is not marked as a success', async () => {
+    const r = await tm(['health', '--wait', '--timeout', '300ms'], { config });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/^✗ health: error/m);
+    expect(r.stderr).not.toContain('✓ health');
+  });
+
+  it('a terminal that reports zero columns gets plain lines, not an endless spinner', async (t) => {
+    const script = await execa('script', ['--version'], { reject: false });
+    if (script.exitCode !== 0) t.skip('script (util-linux) is not installed: no pseudo-terminal to test with');
+    await writeFile(join(dir, 'taskmaster.yml'), config);
+    // script runs its command through a shell; the only word in it is this test's own path.
+    const command = `stty cols 0 rows 0; exec '${process.execPath}' '${TM}' health --wait --timeout 1s`;
+    const r = await execa('script', ['-qec', command, '/dev/null'], { cwd: dir, reject: false, timeout: 30_000, env: { TERM: 'xterm' } });
+    expect(r.timedOut).toBe(false);
+    expect(r.exitCode).toBe(5);
+    expect(String(r.stdout).length).toBeLessThan(20_000);
+    expect(String(r.stdout)).toContain('TM_HEALTH_TIMEOUT');
+  });
+
   it('FORCE_COLOR without NO_COLOR does colour the error', async () => {
     const r = await tm(['health'], { config, env: { FORCE_COLOR: '1', PATH: process.env.PATH } });
     expect(r.stderr).toMatch(ESC);
