@@ -1,5 +1,5 @@
 import { type Command, CommanderError } from 'commander';
-import { EXIT, TmError, type ExitCode } from '../errors.js';
+import { EXIT, TmError, fileSystemError, type ExitCode } from '../errors.js';
 import type { GlobalOptions } from './context.js';
 import { buildProgram, type Loader } from './program.js';
 
@@ -50,7 +50,7 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
       out.fail(controller.signal.reason, debug);
       return EXIT.interrupted;
     }
-    return out.fail(err, debug);
+    return out.fail(fileSystemError(err) ?? err, debug);
   }
 }
 

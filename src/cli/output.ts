@@ -138,6 +138,7 @@ export class Reporter {
       for (const d of err.details) lines.push(this.ce.dim(`  ${d}`));
       if (err.hint) lines.push(`${this.ce.cyan('hint:')} ${err.hint}`);
       if (debug && err.stack) lines.push(this.ce.dim(err.stack));
+      if (debug && err.cause instanceof Error && err.cause.stack) lines.push(this.ce.dim(`cause: ${err.cause.stack}`));
       this.line(lines.join('\n'));
       if (this.json && !this.emitted) {
         this.result(

@@ -1,9 +1,9 @@
 import { execa } from 'execa';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, TM } from '../helpers/project.js';
+import { freePort, processesMentioning, TM } from '../helpers/project.js';
 
 // The built CLI as a user runs it: exit codes, JSON, and the text a person reads.
 const ESC = /\u001b\[/;
@@ -158,5 +158,87 @@ describe('health against closed ports', () => {
   it('FORCE_COLOR without NO_COLOR does colour the error', async () => {
     const r = await tm(['health'], { config, env: { FORCE_COLOR: '1', PATH: process.env.PATH } });
     expect(r.stderr).toMatch(ESC);
+  });
+});
+
+describe('errors', () => {
+  const STACK = /^\s+at /m;
+  const env = (extra: NodeJS.ProcessEnv = {}) => ({ PATH: process.env.PATH, NO_COLOR: '1', ...extra });
+  /** A project whose only service is a Redis on a free port, in a directory of its own. */
+  async function project(): Promise<{ dir: string; port: number }> {
+    const d = await mkdtemp(join(tmpdir(), 'tm-cli-err-'));
+    const port = await freePort();
+    await writeFile(join(d, 'taskmaster.yml'), `name: err\nruntime: native\nservices:\n  redis: { port: ${port} }\n`);
+    return { dir: d, port };
+  }
+
+  it('TM_DEBUG=1 adds the stack to a user error', async () => {
+    const config = 'name: x\nservices:\n  postgres:\n    port: abc\n';
+    const plain = await tm(['health'], { config, env: env() });
+    expect(plain.stderr).not.toMatch(STACK);
+    const debug = await tm(['health'], { config, env: env({ TM_DEBUG: '1' }) });
+    expect(debug.code).toBe(3);
+    expect(debug.stderr).toMatch(/^error TM_CONFIG_INVALID /m);
+    expect(debug.stderr).toMatch(STACK);
+  });
+
+  it('an unexpected error exits 70 and asks for a bug report, with the stack', async () => {
+    const p = await project();
+    try {
+      await symlink('.taskmaster', join(p.dir, '.taskmaster')); // a loop: ELOOP is nobody's usual mistake
+      const r = await tm(['up'], { cwd: p.dir, env: env() });
+      expect(r.code).toBe(70);
+      expect(r.stderr).toMatch(/^error TM_INTERNAL .*ELOOP/m);
+      expect(r.stderr).toContain('this is a bug in tm; please report it');
+      expect(r.stderr).toMatch(STACK);
+    } finally {
+      await rm(p.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a file where tm keeps its state is a user error with a hint, and leaves no server behind', async () => {
+    const p = await project();
+    try {
+      await writeFile(join(p.dir, '.taskmaster'), '');
+      const early = await tm(['up'], { cwd: p.dir, env: env() });
+      expect(early.code).toBe(1);
+      expect(early.stderr).toMatch(/^error TM_FILESYSTEM cannot mkdir .*\.taskmaster: a file is in the way \(EEXIST\)$/m);
+      expect(early.stderr).toMatch(/^hint: move or remove /m);
+      expect(early.stderr).not.toMatch(STACK);
+
+      // Found only once Redis runs: it must be stopped again, as its PID file cannot be written.
+      await rm(join(p.dir, '.taskmaster'));
+      await mkdir(join(p.dir, '.taskmaster'));
+      await writeFile(join(p.dir, '.taskmaster', 'run'), '');
+      const late = await tm(['up'], { cwd: p.dir, env: env() });
+      expect(late.code).toBe(1);
+      expect(late.stderr).toMatch(/^error TM_FILESYSTEM cannot mkdir .*run: a file is in the way/m);
+      expect(await processesMentioning(`:${p.port}`)).toEqual([]);
+    } finally {
+      await rm(p.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--no-color turns colour off, even with FORCE_COLOR', async () => {
+    const config = `name: x\nservices:\n  redis: { port: ${await freePort()} }\n`;
+    const coloured = await tm(['health'], { config, env: { PATH: process.env.PATH, FORCE_COLOR: '1' } });
+    expect(coloured.stderr).toMatch(ESC);
+    const r = await tm(['health', '--no-color'], { config, env: { PATH: process.env.PATH, FORCE_COLOR: '1' } });
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).not.toMatch(ESC);
+    expect(r.stderr).toContain('error TM_HEALTH_FAILED redis not healthy');
+  });
+
+  it('-C runs as if started in another directory, before or after the command', async () => {
+    const p = await project();
+    try {
+      for (const args of [['-C', p.dir, 'health', '--json'], ['health', '--json', '-C', p.dir], ['--cwd', p.dir, 'health', '--json']]) {
+        const r = await tm(args, { env: env() }); // started in the shared test folder
+        expect(r.code, args.join(' ')).toBe(1);
+        expect(JSON.parse(r.stdout).checks.redis.target).toBe(`redis://127.0.0.1:${p.port}`);
+      }
+    } finally {
+      await rm(p.dir, { recursive: true, force: true });
+    }
   });
 });

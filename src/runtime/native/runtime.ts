@@ -115,13 +115,19 @@ export class NativeRuntime implements Runtime {
   }
 
   private async record(svc: Service, daemon: Daemon, command: string): Promise<void> {
-    await writePidFile(this.paths.pidFile(svc.name), {
-      pid: daemon.pid,
-      startTicks: await processStartTicks(daemon.pid),
-      startedAt: new Date().toISOString(),
-      port: svc.port,
-      command,
-    });
+    try {
+      await writePidFile(this.paths.pidFile(svc.name), {
+        pid: daemon.pid,
+        startTicks: await processStartTicks(daemon.pid),
+        startedAt: new Date().toISOString(),
+        port: svc.port,
+        command,
+      });
+    } catch (err) {
+      // A server without its PID file could never be found again by tm down.
+      await terminate(daemon.pid, svc.kind === 'postgres' ? 'SIGINT' : 'SIGTERM', STOP_GRACE_MS);
+      throw err;
+    }
     this.daemons.set(svc.name, daemon);
   }
 
