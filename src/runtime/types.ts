@@ -23,6 +23,8 @@ export interface StartOptions {
   signal?: AbortSignal;
   /** Progress for the reporter ("initializing postgres data directory"). */
   onProgress?: (message: string) => void;
+  /** Something the user should know but that does not stop the start. */
+  onWarning?: (message: string) => void;
 }
 
 export interface StopResult {

@@ -15,6 +15,7 @@ export interface UpOptions {
   startedAt?: number;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
+  onWarning?: (message: string) => void;
 }
 
 export interface UpService {
@@ -79,7 +80,7 @@ export async function up(config: Config, runtime: Runtime, requested: Service[],
     // Level by level: a service starts once everything it depends on answers its probe.
     for (const level of startLevels(managed)) {
       const starting = level.filter((s) => toStart.includes(s));
-      if (starting.length > 0) await runtime.start(starting, { timeoutMs: opts.timeoutMs, signal: opts.signal, onProgress: opts.onProgress });
+      if (starting.length > 0) await runtime.start(starting, { timeoutMs: opts.timeoutMs, signal: opts.signal, onProgress: opts.onProgress, onWarning: opts.onWarning });
       await Promise.all(level.map(waitReady));
     }
   } catch (err) {

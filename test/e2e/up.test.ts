@@ -187,6 +187,24 @@ describe('tm up / down on local binaries', () => {
     expect(r.stderr).toMatch(/^error TM_HEALTH_TIMEOUT (postgres|redis) not ready after 300 ms: /m);
   });
 
+  it('opens a data directory with binaries of its own major, even when the configured one is installed too', async () => {
+    const p = await project(); // services.postgres.version is the default, 16; this machine has 15
+    const fresh = await p.tm(['up']);
+    expect(fresh.exitCode, fresh.stderr).toBe(0);
+    const warnings = fresh.stderr.split('\n').filter((l) => l.startsWith('warning'));
+    expect(warnings).toEqual([expect.stringMatching(/^warning PostgreSQL 16 \(services\.postgres\.version\) is not installed: the new data directory is PostgreSQL 15 /)]);
+    expect((await p.tm(['down'])).exitCode).toBe(0);
+
+    // Now a PostgreSQL 16 appears first on PATH. Its binaries must not even be run: the data is 15.
+    const fake = join(p.dir, 'fake', 'postgresql', '16', 'bin');
+    await mkdir(fake, { recursive: true });
+    for (const b of ['initdb', 'postgres', 'pg_ctl']) await writeFile(join(fake, b), '#!/bin/sh\necho fake >&2\nexit 1\n', { mode: 0o755 });
+    const again = await p.tm(['up'], { env: { PATH: `${fake}:${process.env.PATH}` } });
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain('warning');
+    expect((await psql(p, 'SELECT 1')).stdout.trim()).toBe('1');
+  });
+
   it('runs two projects with the same name in different directories side by side', async () => {
     const a = await project({ name: 'twin' });
     const b = await project({ name: 'twin' });

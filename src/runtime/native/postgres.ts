@@ -19,15 +19,21 @@ export interface PgPlan {
   dataDir: string;
   socketDir: string;
   logFile: string;
+  /** Set when a new data directory gets another major than services.<name>.version asks for. */
+  substitute?: string;
 }
 
-/** Finds binaries and the data directory; refuses a data directory of another major version. */
+/**
+ * Finds binaries and the data directory. An existing data directory opens only with its own
+ * major version, so that one is preferred over the configured one (a newer PostgreSQL
+ * installed beside it changes nothing); it is refused only when no binaries of it exist.
+ */
 export async function planPostgres(svc: PostgresService, paths: NativePaths, projectRoot: string): Promise<PgPlan> {
-  const { found, rejected } = await findPostgres({ wantMajor: svc.version, projectRoot });
-  if (!found) throw missingBinary('postgres', rejected);
-  const runAs = await postgresRunAs();
+  const [discovery, runAs] = await Promise.all([findPostgres({ wantMajor: svc.version, projectRoot }), postgresRunAs()]);
   const dataDir = await chooseDataDir(svc.name, paths, runAs);
   const existing = await readFile(join(dataDir, 'PG_VERSION'), 'utf8').then((v) => Number(v.trim()), () => undefined);
+  const found = discovery.usable?.find((b) => b.major === existing) ?? discovery.found;
+  if (!found) throw missingBinary('postgres', discovery.rejected);
   if (existing !== undefined && existing !== found.major) {
     throw new TmError(
       'TM_PG_VERSION_MISMATCH',
@@ -38,7 +44,11 @@ export async function planPostgres(svc: PostgresService, paths: NativePaths, pro
       },
     );
   }
-  return { svc, bins: found, runAs, dataDir, socketDir: paths.socketDir, logFile: paths.logFile(svc.name) };
+  const substitute =
+    existing === undefined && found.major !== svc.version
+      ? `PostgreSQL ${svc.version} (services.${svc.name}.version) is not installed: the new data directory is PostgreSQL ${found.major} (${found.bindir})`
+      : undefined;
+  return { svc, bins: found, runAs, dataDir, socketDir: paths.socketDir, logFile: paths.logFile(svc.name), substitute };
 }
 
 /** Data lives in `.taskmaster/data/<svc>` unless the `postgres` user cannot reach it there. */

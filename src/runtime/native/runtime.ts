@@ -77,6 +77,7 @@ export class NativeRuntime implements Runtime {
   private async startPostgres(svc: PostgresService, opts: StartOptions): Promise<void> {
     const plan = this.pgPlans.get(svc.name) ?? (await pg.planPostgres(svc, this.paths, this.config.root));
     if (!(await pg.isInitialized(plan))) {
+      if (plan.substitute) opts.onWarning?.(plan.substitute);
       opts.onProgress?.(`initializing ${svc.name} data directory (PostgreSQL ${plan.bins.major})`);
       await pg.initPostgres(plan);
     }
