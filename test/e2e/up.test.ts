@@ -1,7 +1,8 @@
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -29,6 +30,15 @@ async function psql(p: TempProject, sql: string, password = 'pw-demo-secret') {
 const redisCli = (p: TempProject, ...args: string[]) => execa('redis-cli', ['-p', String(p.redisPort), ...args], { reject: false });
 const serverProcesses = (p: TempProject) =>
   Promise.all([processesMentioning(` -p ${p.pgPort} `), processesMentioning(`:${p.redisPort}`)]).then((a) => a.flat());
+
+/** Where the data went depends on whether the postgres user can reach the project dir. */
+async function pgDataDir(p: TempProject): Promise<string> {
+  const { projectId } = await import('../../src/config/load.js');
+  for (const dir of [join(p.dir, '.taskmaster/data/postgres'), join('/var/lib/taskmaster', projectId('demo', p.dir), 'postgres')]) {
+    if (existsSync(join(dir, 'PG_VERSION'))) return dir;
+  }
+  throw new Error('no postgres data directory');
+}
 
 describe('tm up / down on local binaries', () => {
   it('starts usable services, keeps data across down/up, and --volumes deletes it', async () => {
@@ -140,6 +150,7 @@ describe('tm up / down on local binaries', () => {
     const status = JSON.parse((await p.tm(['status', '--json'])).stdout);
     expect(status.services.map((s: { state: string }) => s.state)).toEqual(['stopped', 'stopped']);
     expect(existsSync(join(p.dir, '.taskmaster', 'run', 'redis.pid'))).toBe(false);
+    expect(existsSync(join(p.dir, '.taskmaster', 'run', 'postgres.pid'))).toBe(false);
     expect((await p.tm(['up'])).exitCode).toBe(0);
     expect((await p.tm(['down'])).exitCode).toBe(0);
   });
@@ -150,20 +161,14 @@ describe('tm up / down on local binaries', () => {
     expect((await p.tm(['down'])).exitCode).toBe(0);
     const status = JSON.parse((await p.tm(['status', '--json'])).stdout);
     expect(status.services[0].state).toBe('stopped');
-    // Where the data went depends on whether the postgres user can reach the project dir.
-    const { readFile } = await import('node:fs/promises');
-    const { projectId } = await import('../../src/config/load.js');
-    const candidates = [join(p.dir, '.taskmaster/data/postgres/PG_VERSION'), join('/var/lib/taskmaster', projectId('demo', p.dir), 'postgres/PG_VERSION')];
-    let file: string | undefined;
-    for (const c of candidates) if (await readFile(c).then(() => true, () => false)) file = c;
-    expect(file).toBeDefined();
-    await writeFile(file!, '9\n');
+    const file = join(await pgDataDir(p), 'PG_VERSION');
+    await writeFile(file, '9\n');
     const r = await p.tm(['up']);
     expect(r.exitCode).toBe(4);
     expect(r.stderr).toMatch(/error TM_PG_VERSION_MISMATCH the data directory .* was created by PostgreSQL 9, but the binaries found are 15/);
     expect(r.stderr).toContain('dump it');
     expect(await serverProcesses(p)).toEqual([]);
-    await writeFile(file!, '15\n');
+    await writeFile(file, '15\n');
   });
 
   it('stops waiting on a password the server rejects, and says which setting to fix', async () => {
@@ -203,6 +208,33 @@ describe('tm up / down on local binaries', () => {
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stderr).not.toContain('warning');
     expect((await psql(p, 'SELECT 1')).stdout.trim()).toBe('1');
+  });
+
+  it('starts again after Postgres was killed, and past a lock file whose PID another program reused', async () => {
+    const p = await project();
+    expect((await p.tm(['up'])).exitCode).toBe(0);
+    const { pid } = JSON.parse(await readFile(join(p.dir, '.taskmaster/run/postgres.pid'), 'utf8'));
+    process.kill(pid, 'SIGKILL');
+    // Dead, though maybe not reaped yet: a zombie still holds its PID (and postmaster.pid names it).
+    for (let i = 0; i < 500 && /^\S+ \(.*\) [^ZX]/.test(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')); i++) await delay(10);
+    const restarted = await p.tm(['up']);
+    expect(restarted.exitCode, restarted.stderr).toBe(0);
+    expect((await psql(p, 'SELECT 1')).stdout.trim()).toBe('1');
+    expect((await p.tm(['down'])).exitCode).toBe(0);
+
+    // postmaster.pid naming a live process of the server's user that is not this data
+    // directory's postmaster (Postgres itself only discards a lock whose PID is free).
+    const dataDir = await pgDataDir(p);
+    const owner = await stat(dataDir);
+    const other = spawn('sleep', ['60'], { uid: owner.uid, gid: owner.gid, cwd: '/', stdio: 'ignore' });
+    try {
+      await writeFile(join(dataDir, 'postmaster.pid'), `${other.pid}\n${dataDir}\n`);
+      const again = await p.tm(['up']);
+      expect(again.exitCode, again.stderr).toBe(0);
+      expect((await psql(p, 'SELECT 1')).stdout.trim()).toBe('1');
+    } finally {
+      other.kill();
+    }
   });
 
   it('runs two projects with the same name in different directories side by side', async () => {
