@@ -44,7 +44,9 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
   try {
     const { run } = await pending.loader();
     const opts = pending.cmd.opts();
-    return await Promise.race([run(ctx, opts, pending.args).then(() => EXIT.ok as ExitCode), interrupted]);
+    // A command that ends because of Ctrl-C (tm logs -f) still exits 130.
+    const finished = run(ctx, opts, pending.args).then((): ExitCode => (controller.signal.aborted ? EXIT.interrupted : EXIT.ok));
+    return await Promise.race([finished, interrupted]);
   } catch (err) {
     if (controller.signal.aborted) {
       out.fail(controller.signal.reason, debug);

@@ -248,3 +248,36 @@ describe('tm up / down on local binaries', () => {
     expect((await redisCli(b, 'ping')).stdout.trim()).toBe('PONG');
   });
 });
+
+describe('tm logs', () => {
+  it('--tail N prints the last N lines, -n 0 none, and -f follows new lines until Ctrl-C (exit 130)', async () => {
+    const p = await project();
+    expect((await p.tm(['up'])).exitCode).toBe(0);
+    const log = (await readFile(join(p.dir, '.taskmaster/logs/postgres.log'), 'utf8')).trimEnd().split('\n');
+    expect(log.length).toBeGreaterThan(3);
+
+    const three = await p.tm(['logs', 'postgres', '--tail', '3']);
+    expect(three.stdout.split('\n')).toEqual(log.slice(-3));
+    const both = await p.tm(['logs', '-n', '1']);
+    expect(both.stdout.split('\n')).toEqual([expect.stringMatching(/^postgres \| /), expect.stringMatching(/^redis \| /)]);
+    const none = await p.tm(['logs', 'postgres', '-n', '0']);
+    expect(none.exitCode).toBe(0);
+    expect(none.stdout).toBe('');
+
+    const follow = spawn(process.execPath, [TM, 'logs', 'postgres', '-f', '-n', '0'], { cwd: p.dir, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    follow.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => follow.on('exit', (c) => resolve(c)));
+    try {
+      await delay(1000); // running and past its first look at the file
+      await psql(p, 'SELECT tm_follow_marker()'); // the server logs the error
+      for (let i = 0; i < 100 && !stdout.includes('tm_follow_marker'); i++) await delay(50);
+      expect(stdout).toContain('function tm_follow_marker() does not exist');
+      expect(stdout).not.toContain('ready to accept connections'); // -n 0: no history
+      follow.kill('SIGINT');
+      expect(await exited).toBe(130);
+    } finally {
+      follow.kill('SIGKILL');
+    }
+  });
+});
