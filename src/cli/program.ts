@@ -22,6 +22,8 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .option('-C, --cwd <dir>', 'run as if started in <dir>')
     .option('--config <file>', 'use this taskmaster.yml instead of searching for one')
     .showSuggestionAfterError(true)
+    // `tm status --help` lists --json, -C... too (settings are inherited by the commands below).
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({ outputError: onError })
     .addHelpText('after', '\nExit codes: 0 ok, 1 problems found, 2 usage, 3 config/env invalid, 4 runtime unavailable,\n5 timeout, 6 migration/seed failed, 70 internal error, 130 interrupted.');

@@ -41,12 +41,42 @@ describe('version and help', () => {
   });
 });
 
+describe('help', () => {
+  it('tm help names a subcommand of a group', async () => {
+    const r = await tm(['help', 'db', 'migrate']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: tm db migrate /);
+    expect(r.stdout).toContain('--dry-run');
+  });
+
+  it("a command's help lists the global flags too", async () => {
+    const r = await tm(['status', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Global Options:$/m);
+    expect(r.stdout).toContain('--json');
+    expect(r.stdout).toContain('-C, --cwd <dir>');
+  });
+});
+
 describe('usage errors exit 2 with a suggestion', () => {
-  it('unknown command', async () => {
-    const r = await tm(['helth']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain("error TM_USAGE unknown command 'helth'");
-    expect(r.stderr).toContain('did you mean health?');
+  it('with --json, as one JSON document on stdout', async () => {
+    for (const args of [['--json', 'stauts'], ['health', '--json', '--wiat']]) {
+      const r = await tm(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.error).toMatchObject({ code: 'TM_USAGE', exit: 2, hint: expect.stringMatching(/^did you mean /) });
+    }
+  });
+
+  it('unknown command, also as tm help COMMAND', async () => {
+    for (const args of [['helth'], ['help', 'helth']]) {
+      const r = await tm(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain("error TM_USAGE unknown command 'helth'");
+      expect(r.stderr).toContain('did you mean health?');
+    }
+    expect((await tm(['help', 'db', 'nope'])).code).toBe(2);
   });
 
   it('unknown flag', async () => {
