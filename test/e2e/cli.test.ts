@@ -97,6 +97,7 @@ describe('invalid config exits 3 with file:line:column and no stack', () => {
   const cases: [string, string, RegExp][] = [
     ['broken YAML', 'name: x\nservices:\n  postgres: { port: 1\n', /taskmaster\.yml:4:1 /],
     ['an unknown key', 'name: x\nservices:\n  redis:\n    persistance: aof\n', /taskmaster\.yml:4:5 services\.redis\.persistance: unknown key \(did you mean "persistence"\?\)/],
+    ['a misspelt service name', 'name: x\nservices:\n  postgress:\n    user: app\n', /taskmaster\.yml:4:5 services\.postgress\.user: unknown key \(a service named "postgress" is an app: did you mean "postgres"\? \(or add kind: postgres\)\)/],
     ['a wrong type', 'name: x\nservices:\n  postgres:\n    port: abc\n', /taskmaster\.yml:4:11 services\.postgres\.port: expected a port number \(1-65535\), got "abc"/],
     ['a wrong enum value', 'runtime: podman\n', /taskmaster\.yml:1:10 runtime: expected auto, docker or native, got "podman"/],
     ['an unknown top-level key', 'name: x\nservises: {}\n', /taskmaster\.yml:2:1 servises: unknown key \(did you mean "services"\?\)/],
