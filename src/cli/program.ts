@@ -32,7 +32,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .command('health')
     .description('probe every service (Postgres SELECT 1, Redis PING, HTTP 2xx, TCP) and report latencies')
     .option('--wait', 'keep probing until every service is ready (exit 5 on timeout)')
-    .option('--timeout <duration>', 'how long --wait waits, e.g. 30s', '30s')
+    .option('--timeout <duration>', 'how long --wait waits (default: 30s); without --wait, how long one probe may take (default: 2s)')
     .addOption(new Option('--attempt-timeout <duration>', 'bound for one probe attempt').default('2s').hideHelp())
     .argument('[service...]', 'only these services')
     .action(lazy(() => import('./commands/health.js')));

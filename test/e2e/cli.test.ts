@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -184,6 +185,22 @@ describe('health against closed ports', () => {
     expect(r.exitCode).toBe(5);
     expect(String(r.stdout).length).toBeLessThan(20_000);
     expect(String(r.stdout)).toContain('TM_HEALTH_TIMEOUT');
+  });
+
+  it('without --wait, --timeout bounds the one probe', async () => {
+    // Accepts connections and never answers, like a stalled proxy.
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = silent.address() as { port: number };
+      const r = await tm(['health', '--json', '--timeout', '100ms'], { config: `name: silent\nservices:\n  postgres: { port: ${port} }\n` });
+      expect(r.code).toBe(1);
+      const check = JSON.parse(r.stdout).checks.postgres;
+      expect(check.error).toMatch(/timed out|timeout/);
+      expect(check.latency_ms).toBeLessThan(1000); // not the 2 s default
+    } finally {
+      silent.close();
+    }
   });
 
   it('FORCE_COLOR without NO_COLOR does colour the error', async () => {
