@@ -126,7 +126,7 @@ async function checkPorts(services: Service[]): Promise<void> {
   const avoid = services.map((s) => s.port!).filter(Boolean);
   for (const svc of taken) {
     const holder = await portHolder(svc.port!).catch(() => undefined);
-    let who = holder?.pid ? `pid ${holder.pid}${holder.command ? ` (${holder.command.slice(0, 80)})` : ''}` : 'another program';
+    let who = holder?.pid ? `pid ${holder.pid}${holder.command ? ` (${holder.command})` : ''}` : 'another program';
     if (!holder?.pid || /docker-proxy|rootlessport|gvproxy|vpnkit/.test(holder.command ?? '')) {
       const { containerPublishing } = await import('../runtime/docker/port-owner.js');
       who = (await containerPublishing(svc.port!).catch(() => undefined)) ?? who;

@@ -112,6 +112,24 @@ describe('tm up / down on local binaries', () => {
     }
   });
 
+  it("names a port's holder on one line, however odd its command line", async () => {
+    const p = await project();
+    const script = join(p.dir, 'h.js');
+    await writeFile(script, `require('net').createServer().listen(${p.redisPort}, '127.0.0.1', () => console.log('up'))`);
+    const holder = spawn(process.execPath, [script, 'line one\nline two', 'x'.repeat(300)], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      await new Promise((r) => holder.stdout.once('data', r));
+      const r = await p.tm(['up']);
+      expect(r.exitCode).toBe(4);
+      const line = r.stderr.split('\n').find((l) => l.includes(`is taken by pid ${holder.pid}`));
+      expect(line).toMatch(/line one line two x+…\)$/);
+      expect(line!.length).toBeLessThan(160);
+      expect(r.stderr).not.toMatch(/^line two/m);
+    } finally {
+      holder.kill();
+    }
+  });
+
   it('exits 4 with an install hint when redis-server is not on PATH', async () => {
     const p = await project();
     const r = await p.tm(['up'], { env: { PATH: '/usr/lib/postgresql/15/bin' } });
@@ -121,23 +139,38 @@ describe('tm up / down on local binaries', () => {
     expect(await serverProcesses(p)).toEqual([]);
   });
 
-  it('stops what it started when interrupted before services are ready', async () => {
-    const p = await project();
-    const child = spawn(process.execPath, [TM, 'up'], { cwd: p.dir, env: { ...process.env, NO_COLOR: '1' } });
-    let stderr = '';
-    const code = await new Promise<number | null>((resolve) => {
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        // initdb is running: the servers are not ready yet.
-        if (stderr.includes('initializing postgres') && !child.killed) child.kill('SIGINT');
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`stops what it started when it gets ${signal} before services are ready`, async () => {
+      const p = await project();
+      const child = spawn(process.execPath, [TM, 'up'], { cwd: p.dir, env: { ...process.env, NO_COLOR: '1' } });
+      let stderr = '';
+      const code = await new Promise<number | null>((resolve) => {
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          // initdb is running: the servers are not ready yet.
+          if (stderr.includes('initializing postgres') && !child.killed) child.kill(signal);
+        });
+        child.on('exit', (c) => resolve(c));
       });
-      child.on('exit', (c) => resolve(c));
+      expect(code, stderr).toBe(130);
+      expect(stderr).toContain('TM_INTERRUPTED');
+      expect(await serverProcesses(p)).toEqual([]);
+      expect(existsSync(join(p.dir, '.taskmaster', 'run', 'redis.pid'))).toBe(false);
     });
-    expect(code, stderr).toBe(130);
-    expect(stderr).toContain('TM_INTERRUPTED');
+  }
+
+  it('tm down kills a server that does not stop within 10 s, and says so', async () => {
+    const p = await project();
+    expect((await p.tm(['up', 'redis'])).exitCode).toBe(0);
+    const { pid } = JSON.parse(await readFile(join(p.dir, '.taskmaster/run/redis.pid'), 'utf8'));
+    process.kill(pid, 'SIGSTOP'); // hung: SIGTERM stays pending
+    const r = await p.tm(['down']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`redis (pid ${pid}) did not stop within 10 s: killing it`);
+    expect(r.stdout).toMatch(/redis: killed/);
     expect(await serverProcesses(p)).toEqual([]);
     expect(existsSync(join(p.dir, '.taskmaster', 'run', 'redis.pid'))).toBe(false);
-  });
+  }, 60_000);
 
   it('treats a stale PID file as stopped and cleans it up', async () => {
     const p = await project();

@@ -5,7 +5,8 @@ import type { Config } from '../../config/load.js';
 import type { AppService, PostgresService, RedisService, Service } from '../../config/schema.js';
 import { EXIT, TmError } from '../../errors.js';
 import { waitFor, type Probe } from '../../health/wait-for.js';
-import type { Runtime, ServiceState, StartOptions, StopResult } from '../types.js';
+import type { Runtime, ServiceState, StartOptions, StopOptions, StopResult } from '../types.js';
+import { formatDuration } from '../../util/duration.js';
 import { appEnvironment } from '../../stack/app-env.js';
 import { readAppExit, startApp } from './app.js';
 import type { Daemon } from './daemon.js';
@@ -161,13 +162,13 @@ export class NativeRuntime implements Runtime {
     };
   }
 
-  async stop(services: Service[]): Promise<StopResult[]> {
+  async stop(services: Service[], opts: StopOptions = {}): Promise<StopResult[]> {
     const results: StopResult[] = [];
-    for (const svc of [...services].reverse()) results.unshift(await this.stopOne(svc));
+    for (const svc of [...services].reverse()) results.unshift(await this.stopOne(svc, opts));
     return results;
   }
 
-  private async stopOne(svc: Service): Promise<StopResult> {
+  private async stopOne(svc: Service, opts: StopOptions): Promise<StopResult> {
     const file = this.paths.pidFile(svc.name);
     const pid = await checkPidFile(file);
     if (pid.state !== 'running') {
@@ -175,8 +176,12 @@ export class NativeRuntime implements Runtime {
       return { name: svc.name, result: 'not running' };
     }
     // SIGINT is Postgres' "fast" shutdown (SIGTERM waits for clients); Redis saves on SIGTERM;
-    // an app's supervisor stops the app's process group (SIGKILL after the grace period).
-    const how = await terminate(pid.record.pid, svc.kind === 'postgres' ? 'SIGINT' : 'SIGTERM', STOP_GRACE_MS + 2000);
+    // an app's supervisor stops the app's process group (SIGKILL after the grace period), so
+    // the supervisor itself gets a moment longer.
+    const grace = svc.kind === 'app' ? STOP_GRACE_MS + 2000 : STOP_GRACE_MS;
+    const how = await terminate(pid.record.pid, svc.kind === 'postgres' ? 'SIGINT' : 'SIGTERM', grace, () =>
+      opts.onProgress?.(`${svc.name} (pid ${pid.record.pid}) did not stop within ${formatDuration(grace)}: killing it`),
+    );
     await removePidFile(file);
     // Postgres removes its socket file on exit; the short directory it lived in goes too (if empty).
     if (svc.kind === 'postgres') await rmdir(this.paths.socketDir).catch(() => undefined);
