@@ -78,3 +78,25 @@ export function errorText(err: unknown): string {
   }
   return String(err);
 }
+
+/** What a file-system error means for the user, and what to do about it. */
+const FILE_SYSTEM: Record<string, { what: string; hint: (path: string) => string }> = {
+  EEXIST: { what: 'a file is in the way', hint: (p) => `move or remove ${p} (tm keeps its state in .taskmaster/)` },
+  ENOTDIR: { what: 'part of the path is a file, not a folder', hint: (p) => `move away the file on the way to ${p}` },
+  EISDIR: { what: 'it is a folder, not a file', hint: (p) => `move or remove the folder ${p}` },
+  EACCES: { what: 'permission denied', hint: (p) => `check the owner and mode of ${p} (ls -ld), or run tm as its owner` },
+  EPERM: { what: 'operation not permitted', hint: (p) => `check the owner and mode of ${p} (ls -ld), or run tm as its owner` },
+  EROFS: { what: 'the file system is read-only', hint: (p) => `run tm where ${p} can be written` },
+  ENOSPC: { what: 'no space left on the device', hint: (p) => `free some disk space (df -h ${p})` },
+};
+
+/**
+ * A file-system error of the user's machine (a file where a folder should be, no permission,
+ * a full disk) as a user error with a hint, or undefined for anything else.
+ */
+export function fileSystemError(err: unknown): TmError | undefined {
+  const e = err as NodeJS.ErrnoException;
+  const known = e instanceof Error && typeof e.code === 'string' ? FILE_SYSTEM[e.code] : undefined;
+  if (!known || !e.path) return undefined;
+  return new TmError('TM_FILESYSTEM', `cannot ${e.syscall ?? 'use'} ${e.path}: ${known.what} (${e.code})`, { hint: known.hint(e.path), cause: err });
+}

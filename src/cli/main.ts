@@ -1,5 +1,5 @@
 import { type Command, CommanderError } from 'commander';
-import { EXIT, TmError, type ExitCode } from '../errors.js';
+import { EXIT, TmError, fileSystemError, type ExitCode } from '../errors.js';
 import type { GlobalOptions } from './context.js';
 import { buildProgram, type Loader } from './program.js';
 
@@ -18,9 +18,9 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
   const program = buildProgram(version, lazy, (text) => usage.push(text));
 
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(helpAsFlag(argv, program));
   } catch (err) {
-    if (err instanceof CommanderError) return commanderExit(err, usage);
+    if (err instanceof CommanderError) return commanderExit(err, usage, argv);
     throw err;
   }
   if (!pending) return EXIT.ok;
@@ -44,18 +44,46 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
   try {
     const { run } = await pending.loader();
     const opts = pending.cmd.opts();
-    return await Promise.race([run(ctx, opts, pending.args).then(() => EXIT.ok as ExitCode), interrupted]);
+    // A command that ends because of Ctrl-C (tm logs -f) still exits 130.
+    const finished = run(ctx, opts, pending.args).then((): ExitCode => (controller.signal.aborted ? EXIT.interrupted : EXIT.ok));
+    return await Promise.race([finished, interrupted]);
   } catch (err) {
     if (controller.signal.aborted) {
       out.fail(controller.signal.reason, debug);
       return EXIT.interrupted;
     }
-    return out.fail(err, debug);
+    return out.fail(fileSystemError(err) ?? err, debug);
   }
 }
 
+/** Global flags that take a value, to find the command word after them. */
+const VALUE_FLAGS = new Set(['-C', '--cwd', '--config']);
+
+/**
+ * `tm help db migrate` is `tm db migrate --help`. A name that is not a command is left for
+ * commander to reject (unknown command, with a suggestion); names past a command without
+ * subcommands are ignored.
+ */
+function helpAsFlag(argv: string[], program: Command): string[] {
+  const args = argv.slice(2);
+  let i = 0;
+  while (i < args.length && args[i]!.startsWith('-')) i += VALUE_FLAGS.has(args[i]!) ? 2 : 1;
+  if (args[i] !== 'help') return argv;
+  const before = [...argv.slice(0, 2), ...args.slice(0, i)];
+  const names: string[] = [];
+  let cmd = program;
+  for (const name of args.slice(i + 1).filter((a) => !a.startsWith('-'))) {
+    if (cmd.commands.length === 0) break;
+    const sub = cmd.commands.find((c) => c.name() === name || c.aliases().includes(name));
+    if (!sub) return [...before, ...names, name];
+    names.push(name);
+    cmd = sub;
+  }
+  return [...before, ...names, '--help'];
+}
+
 /** Help and version exit 0; anything commander rejects is a usage error (exit 2). */
-function commanderExit(err: CommanderError, usage: string[]): ExitCode {
+async function commanderExit(err: CommanderError, usage: string[], argv: string[]): Promise<ExitCode> {
   if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.ok;
   // `tm help health` exits 0; `tm` alone (help shown because a command is missing) is a usage error.
   if (err.code === 'commander.help') return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
@@ -64,6 +92,9 @@ function commanderExit(err: CommanderError, usage: string[]): ExitCode {
   const suggestion = rest.join(' ').match(/\(Did you mean (.+)\?\)/)?.[1];
   const message = first!.replace(/^error: /, '');
   const hint = suggestion ? `did you mean ${suggestion}? (tm --help lists commands and flags)` : 'tm --help lists commands and flags';
-  process.stderr.write(`error TM_USAGE ${message}\nhint: ${hint}\n`);
-  return EXIT.usage;
+  // Shown like every other error: with --json, also as the one JSON document on stdout.
+  const flags = argv.slice(2, argv.includes('--') ? argv.indexOf('--') : undefined);
+  const { Reporter } = await import('./output.js');
+  const out = new Reporter({ json: flags.includes('--json'), color: !flags.includes('--no-color'), verbose: false });
+  return out.fail(new TmError('TM_USAGE', message, { exit: EXIT.usage, hint }));
 }

@@ -105,22 +105,27 @@ export class Reporter {
 
   /**
    * Runs one step of work with progress: a spinner on a TTY, else one line when it starts
-   * (and one when it ends, so logs show durations).
+   * (and one when it ends, so logs show durations). `failed` tells a result that reports a
+   * failure (rather than throwing one) so it is not marked ✓.
    */
-  async step<T>(label: string, work: () => Promise<T>, done?: (value: T) => string): Promise<T> {
+  async step<T>(label: string, work: () => Promise<T>, done?: (value: T) => string, failed?: (value: T) => boolean): Promise<T> {
     if (this.json) return work();
     const start = performance.now();
-    if (!this.interactive) {
+    const ended = (value: T) => `${done ? done(value) : label} ${this.ce.dim(`(${formatDuration(performance.now() - start)})`)}`;
+    // ora never finishes redrawing on a terminal that reports zero columns (some `script`
+    // sessions, serial consoles): there, plain lines.
+    if (!this.interactive || !((this.stderr.columns ?? 0) > 0)) {
       this.line(`${this.ce.dim('…')} ${label}`);
       const value = await work();
-      this.line(`${this.ce.green('✓')} ${done ? done(value) : label} ${this.ce.dim(`(${formatDuration(performance.now() - start)})`)}`);
+      this.line(`${failed?.(value) ? this.ce.red('✗') : this.ce.green('✓')} ${ended(value)}`);
       return value;
     }
     const { default: ora } = await import('ora');
     const spinner = ora({ text: this.redact(label), stream: this.stderr, color: 'cyan' }).start();
     try {
       const value = await work();
-      spinner.succeed(this.redact(`${done ? done(value) : label} ${this.ce.dim(`(${formatDuration(performance.now() - start)})`)}`));
+      if (failed?.(value)) spinner.fail(this.redact(ended(value)));
+      else spinner.succeed(this.redact(ended(value)));
       return value;
     } catch (err) {
       spinner.fail(this.redact(label));
@@ -136,6 +141,7 @@ export class Reporter {
       for (const d of err.details) lines.push(this.ce.dim(`  ${d}`));
       if (err.hint) lines.push(`${this.ce.cyan('hint:')} ${err.hint}`);
       if (debug && err.stack) lines.push(this.ce.dim(err.stack));
+      if (debug && err.cause instanceof Error && err.cause.stack) lines.push(this.ce.dim(`cause: ${err.cause.stack}`));
       this.line(lines.join('\n'));
       if (this.json && !this.emitted) {
         this.result(

@@ -22,6 +22,8 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .option('-C, --cwd <dir>', 'run as if started in <dir>')
     .option('--config <file>', 'use this taskmaster.yml instead of searching for one')
     .showSuggestionAfterError(true)
+    // `tm status --help` lists --json, -C... too (settings are inherited by the commands below).
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({ outputError: onError })
     .addHelpText('after', '\nExit codes: 0 ok, 1 problems found, 2 usage, 3 config/env invalid, 4 runtime unavailable,\n5 timeout, 6 migration/seed failed, 70 internal error, 130 interrupted.');
@@ -30,7 +32,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .command('health')
     .description('probe every service (Postgres SELECT 1, Redis PING, HTTP 2xx, TCP) and report latencies')
     .option('--wait', 'keep probing until every service is ready (exit 5 on timeout)')
-    .option('--timeout <duration>', 'how long --wait waits, e.g. 30s', '30s')
+    .option('--timeout <duration>', 'how long --wait waits (default: 30s); without --wait, how long one probe may take (default: 2s)')
     .addOption(new Option('--attempt-timeout <duration>', 'bound for one probe attempt').default('2s').hideHelp())
     .argument('[service...]', 'only these services')
     .action(lazy(() => import('./commands/health.js')));

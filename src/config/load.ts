@@ -88,6 +88,18 @@ export interface ParseOptions {
   displayFile?: string;
 }
 
+/**
+ * A service taken for an app (by its name) whose keys are all a postgres' or a redis': the
+ * likely fix, e.g. for `postgress:`.
+ */
+function lookalike(name: string, value: unknown): string | undefined {
+  if (!isPlainObject(value) || 'kind' in value) return undefined;
+  const kind = (['postgres', 'redis'] as const).find((k) => Object.keys(value).every((key) => key in serviceSchemas[k].shape));
+  if (!kind) return undefined;
+  const fix = suggest(name, [kind]) ? `did you mean "${kind}"? (or add kind: ${kind})` : `add kind: ${kind} for a ${kind} service`;
+  return `a service named "${name}" is an app: ${fix}`;
+}
+
 /** Parses and validates config text; throws TmError(exit 3) listing every problem with its position. */
 export function parseConfig(source: string, opts: ParseOptions): Config {
   const shown = opts.displayFile ?? opts.file;
@@ -116,13 +128,14 @@ export function parseConfig(source: string, opts: ParseOptions): Config {
     const node = findNode(doc, key === undefined ? path : [...path, key], key !== undefined);
     return { file: shown, ...at(node?.range?.[0]), path: pathText(key === undefined ? path : [...path, key]) };
   };
-  const collect = (issues: z.core.$ZodIssue[], base: PropertyKey[], knownKeys: (path: PropertyKey[]) => readonly string[]) => {
+  const collect = (issues: z.core.$ZodIssue[], base: PropertyKey[], knownKeys: (path: PropertyKey[]) => readonly string[], otherwise?: string) => {
     for (const issue of issues) {
       const path = [...base, ...issue.path];
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
           const guess = suggest(key, knownKeys(path));
-          problems.push({ ...locate(path, key), message: `unknown key${guess ? ` (did you mean "${guess}"?)` : ''}` });
+          const why = guess ? `did you mean "${guess}"?` : otherwise;
+          problems.push({ ...locate(path, key), message: `unknown key${why ? ` (${why})` : ''}` });
         }
       } else {
         problems.push({ ...locate(path), message: zodMessage(issue.message) });
@@ -140,7 +153,7 @@ export function parseConfig(source: string, opts: ParseOptions): Config {
       const kind = serviceKind(name, value);
       const parsed = serviceSchemas[kind].safeParse(value ?? {});
       if (!parsed.success) {
-        collect(parsed.error.issues, ['services', name], () => Object.keys(serviceSchemas[kind].shape));
+        collect(parsed.error.issues, ['services', name], () => Object.keys(serviceSchemas[kind].shape), kind === 'app' ? lookalike(name, value) : undefined);
         continue;
       }
       services.push({ ...parsed.data, kind, name } as Service);

@@ -55,6 +55,15 @@ export async function loadRedis(): Promise<typeof import('ioredis').Redis> {
   return mod.Redis ?? (mod as unknown as { default: typeof import('ioredis').Redis }).default;
 }
 
+/**
+ * Postgres refused the credentials (wrong password, unknown role, no pg_hba entry): an
+ * answer from a running server that waiting will not change.
+ */
+export function isAuthFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === '28P01' || code === '28000';
+}
+
 /** Redis is ready when it answers PING and is not loading its dataset. */
 export function redisProbe(name: string, t: RedisTarget): Probe {
   return {

@@ -34,6 +34,8 @@ export interface WaitResult {
 }
 
 export const DEFAULT_INTERVAL_MS = 25;
+/** How much earlier than asked a timer may fire (ms rounding of the event loop's clock). */
+const TIMER_SLACK_MS = 3;
 
 /**
  * Polls `probe` until it passes or `timeoutMs` runs out. Attempts start at most every
@@ -43,22 +45,26 @@ export const DEFAULT_INTERVAL_MS = 25;
 export async function waitFor(probe: Probe, opts: WaitOptions): Promise<WaitResult> {
   const clock = opts.clock ?? systemClock;
   const interval = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
+  const attemptTimeout = opts.attemptTimeoutMs ?? 2000;
   const start = clock.now();
   const deadline = start + opts.timeoutMs;
   let lastError: unknown;
   for (let attempt = 1; ; attempt++) {
     opts.signal?.throwIfAborted();
     const attemptStart = clock.now();
-    const budget = Math.max(1, Math.min(opts.attemptTimeoutMs ?? 2000, deadline - attemptStart));
+    const budget = Math.max(1, Math.min(attemptTimeout, deadline - attemptStart));
     try {
       await probe.check(budget);
       const end = clock.now();
       return { attempts: attempt, elapsedMs: end - start, latencyMs: end - attemptStart };
     } catch (err) {
       if ((opts.isFatal ?? isTmError)(err)) throw err;
-      // An attempt cut short by the deadline says less than the full attempt before it.
-      const cutShort = budget < (opts.attemptTimeoutMs ?? 2000) && clock.now() >= deadline;
-      if (!(cutShort && lastError !== undefined)) lastError = err;
+      // An attempt whose budget the deadline clipped, and that used it up, most likely timed
+      // out for want of time: it says less than the full answer before it. Timers may fire
+      // a little before the deadline, so "used it up" allows some slack.
+      const clipped = budget < attemptTimeout;
+      const usedUp = clock.now() - attemptStart >= budget - TIMER_SLACK_MS;
+      if (!(clipped && usedUp && lastError !== undefined)) lastError = err;
       opts.onAttempt?.(err, attempt);
     }
     const now = clock.now();

@@ -46,8 +46,15 @@ export async function portHolder(port: number): Promise<PortHolder | undefined> 
     for (const fd of fds) {
       const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
       const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
-      if (inode && inodes.has(inode)) return { pid: Number(pid), command: await commandLine(Number(pid)) };
+      if (inode && inodes.has(inode)) return { pid: Number(pid), command: oneLine(await commandLine(Number(pid))) };
     }
   }
   return {};
+}
+
+/** A command line fit for a one-line message: no newlines or control characters, at most 80 characters. */
+function oneLine(command: string | undefined, max = 80): string | undefined {
+  const flat = command?.replace(/[\s\u0000-\u001f\u007f]+/g, ' ').trim();
+  if (!flat) return undefined;
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

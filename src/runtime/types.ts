@@ -23,6 +23,13 @@ export interface StartOptions {
   signal?: AbortSignal;
   /** Progress for the reporter ("initializing postgres data directory"). */
   onProgress?: (message: string) => void;
+  /** Something the user should know but that does not stop the start. */
+  onWarning?: (message: string) => void;
+}
+
+export interface StopOptions {
+  /** Progress for the reporter ("postgres did not stop within 10 s: killing it"). */
+  onProgress?: (message: string) => void;
 }
 
 export interface StopResult {
@@ -42,7 +49,7 @@ export interface Runtime {
    */
   start(services: Service[], opts: StartOptions): Promise<void>;
   /** Stops services, last declared first. */
-  stop(services: Service[]): Promise<StopResult[]>;
+  stop(services: Service[], opts?: StopOptions): Promise<StopResult[]>;
   /** Deletes the services' data; only called after they are stopped. */
   removeData(services: Service[]): Promise<void>;
   /** Wraps a readiness probe so a service that died during start fails at once. */

@@ -1,8 +1,8 @@
 import type { Config } from '../config/load.js';
-import type { Service } from '../config/schema.js';
-import { EXIT, TmError } from '../errors.js';
-import { probeFor } from '../health/probes.js';
-import { waitFor } from '../health/wait-for.js';
+import type { PostgresService, Service } from '../config/schema.js';
+import { EXIT, TmError, errorText, isTmError } from '../errors.js';
+import { isAuthFailure, probeFor } from '../health/probes.js';
+import { timeoutError, waitFor } from '../health/wait-for.js';
 import { isPortFree, nextFreePort, portHolder } from '../runtime/ports.js';
 import type { Runtime } from '../runtime/types.js';
 import { startLevels, withDependencies } from '../config/graph.js';
@@ -15,6 +15,7 @@ export interface UpOptions {
   startedAt?: number;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
+  onWarning?: (message: string) => void;
 }
 
 export interface UpService {
@@ -56,13 +57,20 @@ export async function up(config: Config, runtime: Runtime, requested: Service[],
     const probe = probeFor(svc);
     if (!probe) return;
     const remaining = Math.max(1, opts.timeoutMs - (performance.now() - t0));
+    // A native server was set up by tm with the configured role: a rejected password is final.
+    // (A container may still be applying POSTGRES_PASSWORD, so Docker keeps waiting.)
+    const isFatal = (err: unknown) => isTmError(err) || (runtime.name === 'native' && isAuthFailure(err));
     try {
       // Through Docker's port proxy a stalled attempt is common: keep attempts short.
       // Local servers refuse at once until they listen: poll them every 10 ms.
-      await waitFor(runtime.guard(svc, probe), { timeoutMs: remaining, signal: opts.signal, attemptTimeoutMs: runtime.name === 'docker' ? 200 : 2000, intervalMs: runtime.name === 'docker' ? 25 : 10 });
+      await waitFor(runtime.guard(svc, probe), { timeoutMs: remaining, signal: opts.signal, isFatal, attemptTimeoutMs: runtime.name === 'docker' ? 200 : 2000, intervalMs: runtime.name === 'docker' ? 25 : 10 });
     } catch (err) {
+      if (isAuthFailure(err) && svc.kind === 'postgres') throw authFailed(svc, err);
       if (err instanceof TmError && err.code === 'TM_HEALTH_TIMEOUT') {
-        throw new TmError(err.code, err.message, { exit: EXIT.timeout, hint: err.hint, cause: err, details: await runtime.tailLogs(svc, 10).catch(() => []) });
+        // Say the user's --timeout, not what was left of it when this service's wait began.
+        const timeout = timeoutError(probe, opts.timeoutMs, err.cause);
+        const hint = isAuthFailure(err.cause) && svc.kind === 'postgres' ? authFailed(svc, err.cause).hint : timeout.hint;
+        throw new TmError(timeout.code, timeout.message, { exit: EXIT.timeout, hint, cause: err.cause, details: await runtime.tailLogs(svc, 10).catch(() => []) });
       }
       throw err;
     }
@@ -72,7 +80,7 @@ export async function up(config: Config, runtime: Runtime, requested: Service[],
     // Level by level: a service starts once everything it depends on answers its probe.
     for (const level of startLevels(managed)) {
       const starting = level.filter((s) => toStart.includes(s));
-      if (starting.length > 0) await runtime.start(starting, { timeoutMs: opts.timeoutMs, signal: opts.signal, onProgress: opts.onProgress });
+      if (starting.length > 0) await runtime.start(starting, { timeoutMs: opts.timeoutMs, signal: opts.signal, onProgress: opts.onProgress, onWarning: opts.onWarning });
       await Promise.all(level.map(waitReady));
     }
   } catch (err) {
@@ -97,6 +105,15 @@ export async function up(config: Config, runtime: Runtime, requested: Service[],
   };
 }
 
+/** Waiting does not fix a password the server rejects: say which one and how to fix it. */
+function authFailed(svc: PostgresService, cause: unknown): TmError {
+  return new TmError('TM_PG_AUTH_FAILED', `${svc.name} rejected user ${svc.user} on database ${svc.database}: ${errorText(cause)}`, {
+    exit: EXIT.config,
+    cause,
+    hint: `the server's password for ${svc.user} differs from services.${svc.name}.password: put the old one back in the config (or ALTER ROLE ${svc.user} PASSWORD ...), or recreate the data with tm down --volumes (deletes it)`,
+  });
+}
+
 /** Every port is checked before anything starts; a taken port names its holder and a free one. */
 async function checkPorts(services: Service[]): Promise<void> {
   const taken = [];
@@ -109,7 +126,7 @@ async function checkPorts(services: Service[]): Promise<void> {
   const avoid = services.map((s) => s.port!).filter(Boolean);
   for (const svc of taken) {
     const holder = await portHolder(svc.port!).catch(() => undefined);
-    let who = holder?.pid ? `pid ${holder.pid}${holder.command ? ` (${holder.command.slice(0, 80)})` : ''}` : 'another program';
+    let who = holder?.pid ? `pid ${holder.pid}${holder.command ? ` (${holder.command})` : ''}` : 'another program';
     if (!holder?.pid || /docker-proxy|rootlessport|gvproxy|vpnkit/.test(holder.command ?? '')) {
       const { containerPublishing } = await import('../runtime/docker/port-owner.js');
       who = (await containerPublishing(svc.port!).catch(() => undefined)) ?? who;

@@ -52,6 +52,44 @@ describe('waitFor', () => {
     expect(clock.now()).toBe(100);
   });
 
+  it('keeps the real error when the last, deadline-clipped attempt times out a little early', async () => {
+    const clock = fakeClock();
+    // A server that rejects the password after 30 ms; an attempt with less time than that
+    // times out, and its timer fires half a millisecond early (as real timers can).
+    const probe: Probe = {
+      name: 'postgres',
+      target: 't',
+      async check(budget) {
+        if (budget < 30) {
+          clock.advance(budget - 0.5);
+          throw new Error(`postgres probe timed out after ${Math.round(budget)} ms`);
+        }
+        clock.advance(30);
+        throw new Error('password authentication failed for user "app"');
+      },
+    };
+    await expect(waitFor(probe, { timeoutMs: 100, clock })).rejects.toMatchObject({
+      code: 'TM_HEALTH_TIMEOUT',
+      message: 'postgres not ready after 100 ms: password authentication failed for user "app"',
+    });
+  });
+
+  it('does report an error that a clipped attempt got before its time ran out', async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    const probe: Probe = {
+      name: 'postgres',
+      target: 't',
+      async check() {
+        calls++;
+        clock.advance(5);
+        throw new Error(calls < 3 ? 'connect ECONNREFUSED 127.0.0.1:5432' : 'password authentication failed');
+      },
+    };
+    // Every attempt is clipped (100 ms < the 2 s attempt bound), yet each answers in 5 ms.
+    await expect(waitFor(probe, { timeoutMs: 100, clock })).rejects.toThrow(/after 100 ms: password authentication failed$/);
+  });
+
   it('stops at once when aborted', async () => {
     const clock = fakeClock();
     const controller = new AbortController();

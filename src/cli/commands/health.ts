@@ -6,8 +6,11 @@ import { renderTable } from '../table.js';
 
 export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
   const config = await ctx.config();
-  const waitMs = opts.wait ? parseDuration(String(opts.timeout), '--timeout') : 0;
-  const attemptTimeoutMs = parseDuration(String(opts.attemptTimeout), '--attempt-timeout');
+  const timeout = opts.timeout === undefined ? undefined : parseDuration(String(opts.timeout), '--timeout');
+  const waitMs = opts.wait ? (timeout ?? 30_000) : 0;
+  // Probing once, --timeout bounds that one probe.
+  const attempt = parseDuration(String(opts.attemptTimeout), '--attempt-timeout');
+  const attemptTimeoutMs = !opts.wait && timeout !== undefined ? Math.min(attempt, timeout) : attempt;
   const unknown = args.filter((a) => !config.services.some((s) => s.name === a));
   if (unknown.length > 0) {
     throw new TmError('TM_USAGE', `no service named ${unknown.join(', ')}`, {
@@ -16,14 +19,14 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
     });
   }
   const work = () => checkHealth(config, { waitMs, attemptTimeoutMs, services: args.length ? args : undefined, signal: ctx.signal });
-  const report = opts.wait ? await ctx.out.step(`waiting for ${args.join(', ') || 'all services'}`, work, (r) => `health: ${r.status}`) : await work();
+  const report = opts.wait ? await ctx.out.step(`waiting for ${args.join(', ') || 'all services'}`, work, (r) => `health: ${r.status}`, (r) => r.status !== 'ok') : await work();
   ctx.out.result(report, () => renderHealth(ctx, report));
 
   const failed = Object.entries(report.checks).filter(([, c]) => c.status !== 'ok');
   if (failed.length === 0) return;
   const [name, check] = failed[0]!;
   if (opts.wait) {
-    throw new TmError('TM_HEALTH_TIMEOUT', `${name} not ready after ${String(opts.timeout)}: ${check.error}`, {
+    throw new TmError('TM_HEALTH_TIMEOUT', `${name} not ready after ${String(opts.timeout ?? '30s')}: ${check.error}`, {
       exit: EXIT.timeout,
       hint: `is it running? tm logs ${name}`,
     });

@@ -11,9 +11,9 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   const services = pickServices(config, args);
   const timeoutMs = parseDuration(String(opts.timeout), '--timeout');
   const { runtime } = await selectRuntime(config, opts.runtime as string | undefined);
-  await ctx.out.step(`stopping ${services.map((s) => s.name).join(', ')}`, () => down(runtime, services));
+  await ctx.out.step(`stopping ${services.map((s) => s.name).join(', ')}`, () => down(runtime, services, { onProgress: (m) => ctx.out.info(m) }));
   const result = await ctx.out.step(`starting ${services.map((s) => s.name).join(', ')}`, () =>
-    up(config, runtime, services, { timeoutMs, signal: ctx.signal, onProgress: (m) => ctx.out.info(m) }),
+    up(config, runtime, services, { timeoutMs, signal: ctx.signal, onProgress: (m) => ctx.out.info(m), onWarning: (m) => ctx.out.warn(m) }),
   );
   ctx.out.result(result, () => renderUp(ctx, result));
 }

@@ -25,7 +25,7 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   const closure = withDependencies(config.services, services);
   const data = closure.filter((s) => s.kind !== 'app');
   const hasApps = closure.some((s) => s.kind === 'app');
-  const upOpts = { timeoutMs, startedAt: performance.now(), signal: ctx.signal, onProgress: (m: string) => ctx.out.info(m) };
+  const upOpts = { timeoutMs, startedAt: performance.now(), signal: ctx.signal, onProgress: (m: string) => ctx.out.info(m), onWarning: (m: string) => ctx.out.warn(m) };
   const first = await ctx.out.step(`starting ${config.name} (${runtime.name})`, () => up(config, runtime, data, upOpts), () => `${hasApps ? 'databases' : config.name} up`);
   const withDb = data.some((s) => s.kind === 'postgres');
   const migrations = opts.migrate === false || !withDb ? undefined : await migrateAfterUp(ctx);

@@ -23,6 +23,8 @@ export interface PgBinaries {
 
 export interface Discovery<T> {
   found?: T;
+  /** Every usable candidate, in discovery order (found is one of them). */
+  usable?: T[];
   rejected: Rejection[];
 }
 
@@ -69,7 +71,7 @@ export async function findPostgres(opts: { wantMajor?: number; path?: string; pr
   }
   // Prefer the configured major; otherwise the first found in discovery order.
   const found = usable.find((b) => b.major === opts.wantMajor) ?? usable[0];
-  return { found, rejected };
+  return { found, usable, rejected };
 }
 
 export async function findRedis(opts: { path?: string } = {}): Promise<Discovery<string>> {

@@ -64,6 +64,7 @@ export async function runLogged(file: string, args: string[], opts: { logFile: s
 
 /** The last `n` lines of a log file ([] if it does not exist). */
 export async function tailLines(file: string, n: number): Promise<string[]> {
+  if (n <= 0) return []; // slice(-0) would be every line
   try {
     const text = await readFile(file, 'utf8');
     const lines = text.split('\n');

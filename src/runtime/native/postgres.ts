@@ -1,4 +1,4 @@
-import { chown, mkdir, readFile, rm } from 'node:fs/promises';
+import { chown, mkdir, readFile, readlink, realpath, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { PostgresService } from '../../config/schema.js';
 import { EXIT, TmError } from '../../errors.js';
@@ -7,6 +7,7 @@ import type { Probe } from '../../health/wait-for.js';
 import { findPostgres, missingBinary, type PgBinaries } from './binaries.js';
 import { runLogged, spawnDaemon, type Daemon } from './daemon.js';
 import type { NativePaths } from './paths.js';
+import { isAlive } from './proc.js';
 import { canTraverse, postgresRunAs, type RunAs } from './run-as.js';
 
 /** The bootstrap superuser of a data directory; the configured user is created beside it. */
@@ -19,15 +20,21 @@ export interface PgPlan {
   dataDir: string;
   socketDir: string;
   logFile: string;
+  /** Set when a new data directory gets another major than services.<name>.version asks for. */
+  substitute?: string;
 }
 
-/** Finds binaries and the data directory; refuses a data directory of another major version. */
+/**
+ * Finds binaries and the data directory. An existing data directory opens only with its own
+ * major version, so that one is preferred over the configured one (a newer PostgreSQL
+ * installed beside it changes nothing); it is refused only when no binaries of it exist.
+ */
 export async function planPostgres(svc: PostgresService, paths: NativePaths, projectRoot: string): Promise<PgPlan> {
-  const { found, rejected } = await findPostgres({ wantMajor: svc.version, projectRoot });
-  if (!found) throw missingBinary('postgres', rejected);
-  const runAs = await postgresRunAs();
+  const [discovery, runAs] = await Promise.all([findPostgres({ wantMajor: svc.version, projectRoot }), postgresRunAs()]);
   const dataDir = await chooseDataDir(svc.name, paths, runAs);
   const existing = await readFile(join(dataDir, 'PG_VERSION'), 'utf8').then((v) => Number(v.trim()), () => undefined);
+  const found = discovery.usable?.find((b) => b.major === existing) ?? discovery.found;
+  if (!found) throw missingBinary('postgres', discovery.rejected);
   if (existing !== undefined && existing !== found.major) {
     throw new TmError(
       'TM_PG_VERSION_MISMATCH',
@@ -38,7 +45,11 @@ export async function planPostgres(svc: PostgresService, paths: NativePaths, pro
       },
     );
   }
-  return { svc, bins: found, runAs, dataDir, socketDir: paths.socketDir, logFile: paths.logFile(svc.name) };
+  const substitute =
+    existing === undefined && found.major !== svc.version
+      ? `PostgreSQL ${svc.version} (services.${svc.name}.version) is not installed: the new data directory is PostgreSQL ${found.major} (${found.bindir})`
+      : undefined;
+  return { svc, bins: found, runAs, dataDir, socketDir: paths.socketDir, logFile: paths.logFile(svc.name), substitute };
 }
 
 /** Data lives in `.taskmaster/data/<svc>` unless the `postgres` user cannot reach it there. */
@@ -80,6 +91,8 @@ export async function initPostgres(plan: PgPlan): Promise<void> {
 }
 
 export async function startPostgres(plan: PgPlan): Promise<Daemon> {
+  const port = plan.svc.port;
+  await Promise.all([join(plan.dataDir, 'postmaster.pid'), join(plan.socketDir, `.s.PGSQL.${port}.lock`)].map((f) => removeStaleLock(f, plan.dataDir)));
   await mkdir(plan.socketDir, { recursive: true, mode: 0o700 });
   if (plan.runAs) await chown(plan.socketDir, plan.runAs.uid, plan.runAs.gid);
   const host = /^\d+\.\d+\.\d+\.\d+$|^localhost$/.test(plan.svc.host) ? plan.svc.host.replace('localhost', '127.0.0.1') : '127.0.0.1';
@@ -88,6 +101,25 @@ export async function startPostgres(plan: PgPlan): Promise<Daemon> {
     ['-D', plan.dataDir, '-p', String(plan.svc.port), '-k', plan.socketDir, '-c', `listen_addresses=${host}`, '-c', 'logging_collector=off'],
     { logFile: plan.logFile, runAs: plan.runAs, env: { ...process.env, LC_ALL: 'C' } },
   );
+}
+
+/**
+ * Removes a lock file (postmaster.pid, the socket's .lock) of a server that died uncleanly
+ * (kill -9, a crash, power loss). Postgres removes one itself only when no process has its
+ * PID: a zombie (PID 1 may reap the dead server late) or a program of the postgres user that
+ * reused the PID makes it refuse to start. A live process whose working directory is this
+ * data directory (the postmaster chdirs there), or one we cannot look at, keeps its lock.
+ */
+async function removeStaleLock(file: string, dataDir: string): Promise<void> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) return;
+  // A standalone backend (postgres --single) writes its PID negated.
+  const pid = Math.abs(Number(text.split('\n')[0]));
+  if (Number.isInteger(pid) && pid > 0 && (await isAlive(pid))) {
+    const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => undefined);
+    if (cwd === undefined || cwd === (await realpath(dataDir))) return;
+  }
+  await rm(file, { force: true });
 }
 
 /** Answers on the Unix socket as the bootstrap superuser: the server is up, roles may not be. */

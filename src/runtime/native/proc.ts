@@ -33,10 +33,10 @@ export async function commandLine(pid: number): Promise<string | undefined> {
 }
 
 /**
- * Sends `signal`, waits up to `graceMs` for the process to end, then SIGKILLs it.
- * Returns how it ended.
+ * Sends `signal`, waits up to `graceMs` for the process to end, then SIGKILLs it (calling
+ * `onKill` first, so the user hears why it takes long). Returns how it ended.
  */
-export async function terminate(pid: number, signal: NodeJS.Signals, graceMs: number): Promise<'exited' | 'killed' | 'gone'> {
+export async function terminate(pid: number, signal: NodeJS.Signals, graceMs: number, onKill?: () => void): Promise<'exited' | 'killed' | 'gone'> {
   if (!(await isAlive(pid))) return 'gone';
   try {
     process.kill(pid, signal);
@@ -44,6 +44,7 @@ export async function terminate(pid: number, signal: NodeJS.Signals, graceMs: nu
     return 'gone';
   }
   if (await waitGone(pid, graceMs)) return 'exited';
+  onKill?.();
   try {
     process.kill(pid, 'SIGKILL');
   } catch {

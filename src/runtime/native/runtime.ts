@@ -5,7 +5,8 @@ import type { Config } from '../../config/load.js';
 import type { AppService, PostgresService, RedisService, Service } from '../../config/schema.js';
 import { EXIT, TmError } from '../../errors.js';
 import { waitFor, type Probe } from '../../health/wait-for.js';
-import type { Runtime, ServiceState, StartOptions, StopResult } from '../types.js';
+import type { Runtime, ServiceState, StartOptions, StopOptions, StopResult } from '../types.js';
+import { formatDuration } from '../../util/duration.js';
 import { appEnvironment } from '../../stack/app-env.js';
 import { readAppExit, startApp } from './app.js';
 import type { Daemon } from './daemon.js';
@@ -77,6 +78,7 @@ export class NativeRuntime implements Runtime {
   private async startPostgres(svc: PostgresService, opts: StartOptions): Promise<void> {
     const plan = this.pgPlans.get(svc.name) ?? (await pg.planPostgres(svc, this.paths, this.config.root));
     if (!(await pg.isInitialized(plan))) {
+      if (plan.substitute) opts.onWarning?.(plan.substitute);
       opts.onProgress?.(`initializing ${svc.name} data directory (PostgreSQL ${plan.bins.major})`);
       await pg.initPostgres(plan);
     }
@@ -115,13 +117,19 @@ export class NativeRuntime implements Runtime {
   }
 
   private async record(svc: Service, daemon: Daemon, command: string): Promise<void> {
-    await writePidFile(this.paths.pidFile(svc.name), {
-      pid: daemon.pid,
-      startTicks: await processStartTicks(daemon.pid),
-      startedAt: new Date().toISOString(),
-      port: svc.port,
-      command,
-    });
+    try {
+      await writePidFile(this.paths.pidFile(svc.name), {
+        pid: daemon.pid,
+        startTicks: await processStartTicks(daemon.pid),
+        startedAt: new Date().toISOString(),
+        port: svc.port,
+        command,
+      });
+    } catch (err) {
+      // A server without its PID file could never be found again by tm down.
+      await terminate(daemon.pid, svc.kind === 'postgres' ? 'SIGINT' : 'SIGTERM', STOP_GRACE_MS);
+      throw err;
+    }
     this.daemons.set(svc.name, daemon);
   }
 
@@ -154,13 +162,13 @@ export class NativeRuntime implements Runtime {
     };
   }
 
-  async stop(services: Service[]): Promise<StopResult[]> {
+  async stop(services: Service[], opts: StopOptions = {}): Promise<StopResult[]> {
     const results: StopResult[] = [];
-    for (const svc of [...services].reverse()) results.unshift(await this.stopOne(svc));
+    for (const svc of [...services].reverse()) results.unshift(await this.stopOne(svc, opts));
     return results;
   }
 
-  private async stopOne(svc: Service): Promise<StopResult> {
+  private async stopOne(svc: Service, opts: StopOptions): Promise<StopResult> {
     const file = this.paths.pidFile(svc.name);
     const pid = await checkPidFile(file);
     if (pid.state !== 'running') {
@@ -168,8 +176,12 @@ export class NativeRuntime implements Runtime {
       return { name: svc.name, result: 'not running' };
     }
     // SIGINT is Postgres' "fast" shutdown (SIGTERM waits for clients); Redis saves on SIGTERM;
-    // an app's supervisor stops the app's process group (SIGKILL after the grace period).
-    const how = await terminate(pid.record.pid, svc.kind === 'postgres' ? 'SIGINT' : 'SIGTERM', STOP_GRACE_MS + 2000);
+    // an app's supervisor stops the app's process group (SIGKILL after the grace period), so
+    // the supervisor itself gets a moment longer.
+    const grace = svc.kind === 'app' ? STOP_GRACE_MS + 2000 : STOP_GRACE_MS;
+    const how = await terminate(pid.record.pid, svc.kind === 'postgres' ? 'SIGINT' : 'SIGTERM', grace, () =>
+      opts.onProgress?.(`${svc.name} (pid ${pid.record.pid}) did not stop within ${formatDuration(grace)}: killing it`),
+    );
     await removePidFile(file);
     // Postgres removes its socket file on exit; the short directory it lived in goes too (if empty).
     if (svc.kind === 'postgres') await rmdir(this.paths.socketDir).catch(() => undefined);
