@@ -125,11 +125,10 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
   dbCommand('snapshots', 'list the snapshots of the database', () => import('./commands/db-snapshots.js'));
   dbCommand('redo', 'roll back the newest migration and apply it again', () => import('./commands/db-redo.js')).option('--lock-timeout <duration>', 'how long to wait for another runner', '10s');
   dbCommand('wait', 'wait until the database server accepts connections', () => import('./commands/db-wait.js')).option('--timeout <duration>', 'exit 5 after', '30s');
-  dbCommand('repair', 'accept edited files (re-record checksums) and forget applied files that are gone', () => import('./commands/db-repair.js')).option(
-    '--lock-timeout <duration>',
-    'how long to wait for another runner',
-    '10s',
-  );
+  dbCommand('repair', 'accept edited files (re-record checksums) and forget applied files that are gone', () => import('./commands/db-repair.js'))
+    .argument('[version]', 'only this migration')
+    .option('--dry-run', 'say what would be repaired; change nothing')
+    .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s');
 
   const env = program.command('env').description('the env contract: check, init, diff, show');
   env.command('check').description('check the environment against the contract in taskmaster.yml (exit 3 when invalid)').action(lazy(() => import('./commands/env-check.js')));

@@ -221,7 +221,7 @@ export async function prismaMigrate(
       } catch (err) {
         const e = err as { message?: string; position?: string; code?: string };
         await client.query('UPDATE _prisma_migrations SET logs = $1 WHERE id = $2', [`${e.message ?? String(err)}${e.code ? ` (SQLSTATE ${e.code})` : ''}`, id]).catch(() => undefined);
-        const offset = serverOffset(err, 0, m.text.length) ?? (await locateFailingStatement(client, m.text).catch(() => undefined));
+        const offset = serverOffset(err, m.text, 0, m.text.length) ?? (await locateFailingStatement(client, m.text).catch(() => undefined));
         const where = offset === undefined ? undefined : lineColumn(m.text, offset);
         throw new TmError('TM_MIGRATION_FAILED', `Prisma migration ${m.name} failed; it is recorded as failed, and later migrations will not run until it is resolved`, {
           exit: EXIT.migration,

@@ -94,7 +94,7 @@ async function runSeed(config: Config, target: DatabaseTarget, client: Client, s
         await client.query(sql);
       } catch (err) {
         await client.query('ROLLBACK');
-        const offset = serverOffset(err, 0, sql.length) ?? (await locateFailingStatement(client, sql).catch(() => undefined));
+        const offset = serverOffset(err, sql, 0, sql.length) ?? (await locateFailingStatement(client, sql, err).catch(() => undefined));
         throw seedError(s, err, offset === undefined ? undefined : lineColumn(sql, offset));
       }
     } else if (s.kind === '.csv') rows = await copyCsv(client, s);
