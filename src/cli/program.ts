@@ -93,7 +93,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
       .option('--database-url <url>', 'talk to this database (default: DIRECT_URL, DATABASE_URL, then services.postgres)')
       .action(lazy(loader));
   dbCommand('migrate', 'apply pending migrations, each in its own transaction, under a lock', () => import('./commands/db-migrate.js'))
-    .option('--to <version>', 'apply up to and including this version')
+    .option('--to <version>', 'apply up to and including this version (Prisma: this folder name or its timestamp)')
     .option('--dry-run', 'print the SQL that would run; change nothing')
     .option('--allow-out-of-order', 'apply files older than the newest applied one')
     .option('--strict', 'Prisma: refuse when an applied migration was modified')
