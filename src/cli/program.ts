@@ -121,7 +121,9 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
   dbCommand('snapshot', 'copy the database under NAME (CREATE DATABASE ... TEMPLATE)', () => import('./commands/db-snapshot.js'))
     .argument('[name]', 'lowercase letters, digits and _ (default: a timestamp)')
     .option('--delete <name>', 'delete that snapshot instead');
-  dbCommand('restore', 'replace the database with a copy of snapshot NAME', () => import('./commands/db-restore.js')).argument('<name>', 'the snapshot');
+  dbCommand('restore', 'replace the database with a copy of snapshot NAME', () => import('./commands/db-restore.js'))
+    .argument('<name>', 'the snapshot')
+    .option('--force', 'allow a database that is not on this machine');
   dbCommand('snapshots', 'list the snapshots of the database', () => import('./commands/db-snapshots.js'));
   dbCommand('redo', 'roll back the newest migration and apply it again', () => import('./commands/db-redo.js')).option('--lock-timeout <duration>', 'how long to wait for another runner', '10s');
   dbCommand('wait', 'wait until the database server accepts connections', () => import('./commands/db-wait.js')).option('--timeout <duration>', 'exit 5 after', '30s');

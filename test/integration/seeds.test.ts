@@ -203,3 +203,83 @@ describe('snapshots', () => {
     expect(await q('SELECT 1 AS ok', 'postgres')).toEqual([{ ok: 1 }]);
   });
 });
+
+describe('reset, snapshot and restore check before they drop', () => {
+  const role = async (name: string, attrs: string) => {
+    await admin.query(`DROP ROLE IF EXISTS ${name}`).catch(() => {});
+    await admin.query(`CREATE ROLE ${name} LOGIN PASSWORD 'pw-${name}' ${attrs}`);
+  };
+  const as = (name: string, database: string) => `postgres://${name}:pw-${name}@127.0.0.1:${project.pgPort}/${database}`;
+  const run = (...args: string[]) =>
+    execa(process.execPath, [TM, ...args], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } }).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
+  const exists = async (name: string) => (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+
+  it('a role without CREATEDB: reset and snapshot refuse (exit 3) and the database stays', async () => {
+    await role(`${db}_plain`, 'NOCREATEDB');
+    await admin.query(`ALTER DATABASE ${db} OWNER TO ${db}_plain`);
+    const reset = await run('db', 'reset', '--yes', '--database-url', as(`${db}_plain`, db));
+    expect(reset.code, reset.stderr).toBe(3);
+    expect(reset.stderr).toContain(`error TM_DB_PRIVILEGES role ${db}_plain may not create databases, which tm db reset needs; nothing was changed`);
+    expect(reset.stderr).toContain(`hint: as a superuser: ALTER ROLE "${db}_plain" CREATEDB`);
+    expect(await exists(db)).toBe(true);
+    expect(await q('SELECT count(*)::int AS n FROM users')).toEqual([{ n: 0 }]);
+    const snap = await run('db', 'snapshot', 'nope', '--database-url', as(`${db}_plain`, db));
+    expect(snap.code, snap.stderr).toBe(3);
+    expect(snap.stderr).toContain('TM_DB_PRIVILEGES');
+  });
+
+  it('a role that may create databases but does not own this one: refused before dropping', async () => {
+    await role(`${db}_maker`, 'CREATEDB');
+    const reset = await run('db', 'reset', '--yes', '--database-url', as(`${db}_maker`, db));
+    expect(reset.code, reset.stderr).toBe(3);
+    expect(reset.stderr).toContain(`role ${db}_maker does not own database ${db} (its owner is seed_user)`);
+    expect(await exists(db)).toBe(true);
+  });
+
+  it('refuses the server\'s own databases up front, ending no session', async () => {
+    const bystander = new pg.Client(url('postgres'));
+    await bystander.connect();
+    try {
+      for (const name of ['postgres', 'template1', 'template0']) {
+        for (const args of [['db', 'reset', '--yes'], ['db', 'restore', 'x']]) {
+          const r = await run(...args, '--database-url', url(name));
+          expect(r.code, r.stderr).toBe(2);
+          expect(r.stderr).toContain(`error TM_DB_SYSTEM refusing to ${args[1]} ${name}: it is a system database of the server`);
+        }
+      }
+      expect((await bystander.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+    } finally {
+      await bystander.end();
+    }
+  });
+
+  it('decides "local" from the host pg really uses: ?host= and PGHOST count, a socket directory is local', async () => {
+    const remote = [
+      { args: ['--database-url', 'postgres://u:p@127.0.0.1:5432/prod?host=db.example.com'], env: {} },
+      { args: ['--database-url', 'postgres://u:p@/prod'], env: { PGHOST: 'db.example.com' } },
+    ];
+    for (const { args, env } of remote) {
+      const r = await execa(process.execPath, [TM, 'db', 'reset', '--yes', ...args], { cwd: project.dir, reject: false, env: { NO_COLOR: '1', ...env } });
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.stderr).toContain('refusing to reset a database that is not on this machine (db.example.com');
+    }
+    // Over the server's Unix socket (trust for local connections here): a real reset.
+    const dirRow = await q<{ d: string }>(`SELECT split_part(current_setting('unix_socket_directories'), ',', 1) AS d`);
+    const socket = encodeURIComponent(dirRow[0]!.d);
+    const viaSocket = await run('db', 'reset', '--yes', '--json', '--database-url', `postgres://seed_user@${socket}:${project.pgPort}/${db}`);
+    expect(viaSocket.code, viaSocket.stderr).toBe(0);
+    expect(JSON.parse(viaSocket.stdout)).toMatchObject({ database: db, path: 'replay' });
+    const viaHostParam = await run('db', 'reset', '--yes', '--json', '--database-url', `postgres://seed_user@localhost:${project.pgPort}/${db}?host=${socket}`);
+    expect(viaHostParam.code, viaHostParam.stderr).toBe(0);
+  });
+
+  it('checks the host before asking, and restore has the same guard', async () => {
+    const ask = await run('db', 'reset', '--database-url', 'postgres://u:p@db.example.com:5432/prod');
+    expect(ask.code).toBe(2);
+    expect(ask.stderr).toContain('TM_RESET_REMOTE');
+    expect(ask.stderr).not.toContain('TM_NEEDS_YES');
+    const restore = await run('db', 'restore', 'snap', '--database-url', 'postgres://u:p@db.example.com:5432/prod');
+    expect(restore.code).toBe(2);
+    expect(restore.stderr).toContain('refusing to restore a database that is not on this machine (db.example.com, from --database-url)');
+  });
+});
