@@ -204,6 +204,76 @@ describe('snapshots', () => {
   });
 });
 
+describe('CSV seeds that run again', () => {
+  it('a changed CSV runs again: rows there are updated on their key, new rows added', async () => {
+    await writeFile(join(seeds(), '10_users.csv'), 'email,name\na@x,Ada\nb@x,Bob\n');
+    expect((await tm('db', 'seed')).code).toBe(0);
+    const ids = await q<{ id: number; email: string }>('SELECT id, email FROM users ORDER BY email');
+    await writeFile(join(seeds(), '10_users.csv'), 'email,name\na@x,Ada Lovelace\nb@x,Bob\nc@x,Cy\n');
+    const r = await tm('db', 'seed', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).ran).toMatchObject([{ path: 'db/seeds/10_users.csv', rows: 3 }]);
+    // Matched on email (the CSV has no id): same rows, names updated, one added.
+    expect(await q('SELECT email, name FROM users ORDER BY email')).toEqual([
+      { email: 'a@x', name: 'Ada Lovelace' },
+      { email: 'b@x', name: 'Bob' },
+      { email: 'c@x', name: 'Cy' },
+    ]);
+    expect((await q<{ id: number; email: string }>('SELECT id, email FROM users ORDER BY email')).slice(0, 2)).toEqual(ids);
+  });
+
+  it('upserts on the primary key when the CSV has it, and skips rows it cannot match', async () => {
+    await q('CREATE TABLE colours (id int PRIMARY KEY, name text NOT NULL)');
+    await q('CREATE TABLE tags (label text UNIQUE)');
+    await writeFile(join(seeds(), '20_colours.csv'), 'id,name\n1,red\n2,green\n');
+    await writeFile(join(seeds(), '30_tags.csv'), 'label\nnew\nhot\n');
+    expect((await tm('db', 'seed')).code).toBe(0);
+    await writeFile(join(seeds(), '20_colours.csv'), 'id,name\n1,crimson\n2,green\n3,blue\n');
+    await writeFile(join(seeds(), '30_tags.csv'), 'label\nnew\nhot\nsale\n');
+    const r = await tm('db', 'seed');
+    expect(r.code, r.stderr).toBe(0);
+    expect(await q('SELECT id, name FROM colours ORDER BY id')).toEqual([{ id: 1, name: 'crimson' }, { id: 2, name: 'green' }, { id: 3, name: 'blue' }]);
+    expect((await q<{ label: string }>('SELECT label FROM tags ORDER BY label')).map((t) => t.label)).toEqual(['hot', 'new', 'sale']);
+  });
+
+  it('a bad value names the CSV line (and column), on a first and on a later run', async () => {
+    await q('CREATE TABLE points (id int PRIMARY KEY, score int NOT NULL)');
+    await writeFile(join(seeds(), '20_points.csv'), 'id,score\n1,10\n2,20\n3,lots\n');
+    const first = await tm('db', 'seed');
+    expect(first.code).toBe(6);
+    expect(first.stderr).toMatch(/db\/seeds\/20_points\.csv:4 invalid input syntax for type integer: "lots" \(column score\)/);
+    await writeFile(join(seeds(), '20_points.csv'), 'id,score\n1,10\n2,20\n');
+    expect((await tm('db', 'seed')).code).toBe(0);
+    await writeFile(join(seeds(), '20_points.csv'), 'id,score\n1,10\n2,20\n3,30\n4,forty\n');
+    const later = await tm('db', 'seed');
+    expect(later.code).toBe(6);
+    expect(later.stderr).toMatch(/db\/seeds\/20_points\.csv:5 invalid input syntax for type integer: "forty" \(column score\)/);
+    expect(await q('SELECT count(*)::int AS n FROM points')).toEqual([{ n: 2 }]);
+  });
+});
+
+describe('.js seeds and the seed template', () => {
+  it('runs .js seeds as CommonJS and as ESM (by the nearest package.json "type")', async () => {
+    await writeFile(join(seeds(), '01_cjs.js'), "module.exports = async function (client) { await client.query(\"INSERT INTO log (what) VALUES ('cjs')\"); };\n");
+    expect((await tm('db', 'seed')).code).toBe(0);
+    await mkdir(join(seeds(), 'esm'));
+    await writeFile(join(seeds(), 'esm', 'package.json'), '{ "type": "module" }\n');
+    await writeFile(join(seeds(), 'esm', '01_esm.js'), "export default async function (client) { await client.query(\"INSERT INTO log (what) VALUES ('esm')\"); }\n");
+    const r = await tm('db', 'seed', '--env', 'esm');
+    expect(r.code, r.stderr).toBe(0);
+    expect((await q<{ what: string }>('SELECT what FROM log ORDER BY at')).map((x) => x.what)).toEqual(['cjs', 'esm']);
+  });
+
+  it('tm db new --seed writes a seed that runs as it is, before the tables it would fill exist', async () => {
+    await q('DROP TABLE users');
+    const made = await tm('db', 'new', '--seed', 'demo data');
+    expect(made.code, made.stderr).toBe(0);
+    const r = await tm('db', 'seed', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).ran.map((x: { path: string }) => x.path)).toEqual(['db/seeds/demo_data.sql']);
+  });
+});
+
 describe('reset, snapshot and restore check before they drop', () => {
   const role = async (name: string, attrs: string) => {
     await admin.query(`DROP ROLE IF EXISTS ${name}`).catch(() => {});
