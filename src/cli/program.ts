@@ -95,7 +95,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
       .option('--database-url <url>', 'talk to this database (default: DIRECT_URL, DATABASE_URL, then services.postgres)')
       .action(lazy(loader));
   dbCommand('migrate', 'apply pending migrations, each in its own transaction, under a lock', () => import('./commands/db-migrate.js'))
-    .option('--to <version>', 'apply up to and including this version')
+    .option('--to <version>', 'apply up to and including this version (Prisma: this folder name or its timestamp)')
     .option('--dry-run', 'print the SQL that would run; change nothing')
     .option('--allow-out-of-order', 'apply files older than the newest applied one')
     .option('--strict', 'Prisma: refuse when an applied migration was modified')
@@ -123,15 +123,16 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
   dbCommand('snapshot', 'copy the database under NAME (CREATE DATABASE ... TEMPLATE)', () => import('./commands/db-snapshot.js'))
     .argument('[name]', 'lowercase letters, digits and _ (default: a timestamp)')
     .option('--delete <name>', 'delete that snapshot instead');
-  dbCommand('restore', 'replace the database with a copy of snapshot NAME', () => import('./commands/db-restore.js')).argument('<name>', 'the snapshot');
+  dbCommand('restore', 'replace the database with a copy of snapshot NAME', () => import('./commands/db-restore.js'))
+    .argument('<name>', 'the snapshot')
+    .option('--force', 'allow a database that is not on this machine');
   dbCommand('snapshots', 'list the snapshots of the database', () => import('./commands/db-snapshots.js'));
   dbCommand('redo', 'roll back the newest migration and apply it again', () => import('./commands/db-redo.js')).option('--lock-timeout <duration>', 'how long to wait for another runner', '10s');
   dbCommand('wait', 'wait until the database server accepts connections', () => import('./commands/db-wait.js')).option('--timeout <duration>', 'exit 5 after', '30s');
-  dbCommand('repair', 'accept edited files (re-record checksums) and forget applied files that are gone', () => import('./commands/db-repair.js')).option(
-    '--lock-timeout <duration>',
-    'how long to wait for another runner',
-    '10s',
-  );
+  dbCommand('repair', 'accept edited files (re-record checksums) and forget applied files that are gone', () => import('./commands/db-repair.js'))
+    .argument('[version]', 'only this migration')
+    .option('--dry-run', 'say what would be repaired; change nothing')
+    .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s');
 
   const env = program.command('env').description('the env contract: check, init, diff, show');
   env.command('check').description('check the environment against the contract in taskmaster.yml (exit 3 when invalid)').action(lazy(() => import('./commands/env-check.js')));

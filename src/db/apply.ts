@@ -2,7 +2,7 @@ import type { Client } from 'pg';
 import { EXIT, TmError, type Problem } from '../errors.js';
 import type { MigrationFile, Section } from './files.js';
 import { HISTORY_TABLE } from './history.js';
-import { lineColumn, splitStatements } from './sql-split.js';
+import { isTransactionControl, lineColumn, splitStatements } from './sql-split.js';
 
 const BEGIN = 'BEGIN;\n';
 
@@ -30,8 +30,8 @@ async function runSection(client: Client, file: MigrationFile, section: Section,
     await client.query(query);
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
-    let offset = serverOffset(err, BEGIN.length, section.sql.length);
-    if (offset === undefined) offset = await locateFailingStatement(client, section.sql);
+    let offset = serverOffset(err, query, BEGIN.length, section.sql.length);
+    if (offset === undefined) offset = await locateFailingStatement(client, section.sql, err);
     throw migrationError(file, section, err, offset);
   }
 }
@@ -46,7 +46,7 @@ async function runWithoutTransaction(client: Client, file: MigrationFile, sectio
     try {
       await client.query(stmt.sql);
     } catch (err) {
-      const inStmt = serverOffset(err, 0, stmt.sql.length) ?? 0;
+      const inStmt = serverOffset(err, stmt.sql, 0, stmt.sql.length) ?? 0;
       throw migrationError(file, section, err, stmt.offset + inStmt, 'statements before it stay applied (transaction:false)');
     }
   }
@@ -56,9 +56,12 @@ async function runWithoutTransaction(client: Client, file: MigrationFile, sectio
 /**
  * Runtime errors (a constraint, a division by zero) carry no position. Re-run the section
  * statement by statement inside a transaction that is rolled back, to find which one fails.
+ * The script's own transaction control is skipped (a COMMIT would keep what the re-run did),
+ * and with `original` the answer counts only if the same error comes back: a statement the
+ * first run committed before failing later would fail differently now.
  */
-export async function locateFailingStatement(client: Client, sql: string): Promise<number | undefined> {
-  const statements = splitStatements(sql);
+export async function locateFailingStatement(client: Client, sql: string, original?: unknown): Promise<number | undefined> {
+  const statements = splitStatements(sql).filter((s) => !isTransactionControl(s.sql));
   if (statements.length < 2) return statements[0]?.offset;
   try {
     await client.query('BEGIN');
@@ -66,7 +69,8 @@ export async function locateFailingStatement(client: Client, sql: string): Promi
       try {
         await client.query(stmt.sql);
       } catch (err) {
-        return stmt.offset + (serverOffset(err, 0, stmt.sql.length) ?? 0);
+        if (original !== undefined && !sameError(err, original)) return undefined;
+        return stmt.offset + (serverOffset(err, stmt.sql, 0, stmt.sql.length) ?? 0);
       }
     }
     return undefined;
@@ -75,12 +79,29 @@ export async function locateFailingStatement(client: Client, sql: string): Promi
   }
 }
 
-/** The server's 1-based error position as an offset into our text, if it falls there. */
-export function serverOffset(err: unknown, prefix: number, length: number): number | undefined {
+
+function sameError(a: unknown, b: unknown): boolean {
+  const x = a as { code?: string; message?: string };
+  const y = b as { code?: string; message?: string };
+  return x.code === y.code && x.message === y.message;
+}
+
+/**
+ * The server's 1-based error position (in characters: code points) as a UTF-16 offset into
+ * the section that starts at `prefix` in `query`, if it falls there.
+ */
+export function serverOffset(err: unknown, query: string, prefix: number, length: number): number | undefined {
   const pos = Number((err as { position?: string }).position);
   if (!Number.isFinite(pos) || pos <= 0) return undefined;
-  const offset = pos - 1 - prefix;
+  const offset = utf16Index(query, pos - 1) - prefix;
   return offset >= 0 && offset <= length ? offset : undefined;
+}
+
+/** The UTF-16 index of the code point numbered `n` (0-based) in `text`. */
+function utf16Index(text: string, n: number): number {
+  let i = 0;
+  for (let k = 0; k < n && i < text.length; k++) i += text.codePointAt(i)! > 0xffff ? 2 : 1;
+  return i;
 }
 
 function migrationError(file: MigrationFile, section: Section, err: unknown, offset: number | undefined, note?: string): TmError {
@@ -94,7 +115,9 @@ function migrationError(file: MigrationFile, section: Section, err: unknown, off
     exit: EXIT.migration,
     problems: [problem],
     details,
-    hint: 'fix the SQL and run tm db migrate again; migrations before it stay applied',
+    hint: note
+      ? 'the statements before it in this file stayed applied: undo them, or make them safe to repeat (IF NOT EXISTS), then run tm db migrate again'
+      : 'fix the SQL and run tm db migrate again; migrations before it stay applied',
     cause: err,
   });
 }

@@ -1,14 +1,17 @@
 import { hostname } from 'node:os';
-import type { Client } from 'pg';
+import type { Client, ClientConfig } from 'pg';
 import type { Config } from '../config/load.js';
 import { projectVariables } from '../env/files.js';
 import { EXIT, TmError, errorText } from '../errors.js';
 import { serviceUrl } from '../stack/services.js';
+import { invalidUrl, parseConnection } from './url.js';
 
 export interface DatabaseTarget {
   url: string;
   /** Where the URL came from, for messages: "--database-url", "DATABASE_URL (.env)"... */
   source: string;
+  /** Another database on the same server (the maintenance database), instead of the URL's. */
+  database?: string;
 }
 
 /**
@@ -17,6 +20,12 @@ export interface DatabaseTarget {
  * `.env.local`, `.env`), else the URL of `services.postgres`.
  */
 export async function resolveDatabase(config: Config, flag?: string, env: NodeJS.ProcessEnv = process.env): Promise<DatabaseTarget> {
+  const target = await findDatabase(config, flag, env);
+  parseConnection(target.url, target.source, env); // a URL pg cannot read fails here, before any prompt
+  return target;
+}
+
+async function findDatabase(config: Config, flag: string | undefined, env: NodeJS.ProcessEnv): Promise<DatabaseTarget> {
   if (flag) return { url: flag, source: '--database-url' };
   const vars = await projectVariables(config.root, env);
   if (vars.DIRECT_URL) return { url: vars.DIRECT_URL, source: 'DIRECT_URL' };
@@ -35,9 +44,31 @@ export function runnerIdentity(role: string): string {
   return `tm ${role} pid=${process.pid} host=${hostname().slice(0, 16)} since=${since}`.slice(0, 63);
 }
 
-export async function connect(target: DatabaseTarget, applicationName: string, timeoutMs = 10_000): Promise<Client> {
+/** pg's client settings for a target: the URL as pg reads it, its database replaced if asked. */
+export function clientConfig(target: DatabaseTarget, applicationName: string, timeoutMs: number): ClientConfig & { schema?: string } {
+  const conn = parseConnection(target.url, target.source);
+  return {
+    ...conn.config,
+    ...(target.database ? { database: target.database } : {}),
+    application_name: applicationName,
+    connectionTimeoutMillis: timeoutMs,
+    schema: target.database ? undefined : conn.schema,
+  };
+}
+
+/**
+ * Connects as a named runner. With Prisma's `?schema=` in the URL the session works in that
+ * schema (search_path), as Prisma's does; `createSchema` creates it first when missing.
+ */
+export async function connect(target: DatabaseTarget, applicationName: string, timeoutMs = 10_000, opts: { createSchema?: boolean } = {}): Promise<Client> {
+  const { schema, ...config } = clientConfig(target, applicationName, timeoutMs);
   const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: target.url, application_name: applicationName, connectionTimeoutMillis: timeoutMs });
+  let client: Client;
+  try {
+    client = new pg.Client(config);
+  } catch (err) {
+    throw invalidUrl(target.url, target.source, err);
+  }
   client.on('error', () => {}); // a dropped connection surfaces through the next query
   try {
     await client.connect();
@@ -45,7 +76,31 @@ export async function connect(target: DatabaseTarget, applicationName: string, t
     await client.end().catch(() => {});
     throw unreachable(target, err);
   }
+  if (schema) {
+    try {
+      if (opts.createSchema) await ensureSchema(client, schema);
+      await client.query(`SET search_path TO ${client.escapeIdentifier(schema)}`);
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw err;
+    }
+  }
   return client;
+}
+
+/** CREATE SCHEMA only when missing: IF NOT EXISTS alone still needs CREATE on the database. */
+async function ensureSchema(client: Client, schema: string): Promise<void> {
+  const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+  if (rowCount) return;
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${client.escapeIdentifier(schema)}`);
+  } catch (err) {
+    throw new TmError('TM_DB_SCHEMA', `cannot create schema "${schema}" (from ?schema= in the database URL): ${errorText(err)}`, {
+      exit: EXIT.migration,
+      hint: `create it as a role that may (CREATE SCHEMA "${schema}"), or grant CREATE on the database to this user`,
+      cause: err,
+    });
+  }
 }
 
 export function unreachable(target: DatabaseTarget, err: unknown): TmError {

@@ -1,26 +1,98 @@
 import { createHash } from 'node:crypto';
 import type { Client } from 'pg';
-import { EXIT, TmError } from '../errors.js';
+import { EXIT, TmError, errorText } from '../errors.js';
 import { connect, runnerIdentity, type DatabaseTarget } from './connect.js';
+import { isLocalHost, parseConnection } from './url.js';
 
-/** The database a URL names. */
+/** The database a URL names (as pg reads the URL). */
 export function databaseName(target: DatabaseTarget): string {
-  const name = decodeURIComponent(new URL(target.url).pathname.replace(/^\//, ''));
+  const name = target.database ?? parseConnection(target.url, target.source).database;
   if (!name) throw new TmError('TM_NO_DATABASE', `the database URL (${target.source}) names no database`, { exit: EXIT.config, hint: 'end the URL with /<database>' });
   return name;
 }
 
 /** The same server, its `postgres` maintenance database: where DROP/CREATE DATABASE run. */
 export function maintenanceTarget(target: DatabaseTarget): DatabaseTarget {
-  const u = new URL(target.url);
-  u.pathname = '/postgres';
-  return { url: u.toString(), source: target.source };
+  return { ...target, database: 'postgres' };
 }
 
-/** Only databases on this machine are dropped without --force. */
-export function isLocal(target: DatabaseTarget): boolean {
-  const host = new URL(target.url).hostname.replace(/^\[|\]$/g, '');
-  return host === '' || host === 'localhost' || host === '::1' || host.startsWith('127.') || host.startsWith('/');
+/**
+ * The host pg will really connect to (the URL's, its ?host=, else PGHOST), so that a URL
+ * cannot look local and reach another machine. Only databases on this machine are dropped
+ * without --force.
+ */
+export function databaseHost(target: DatabaseTarget, env: NodeJS.ProcessEnv = process.env): { host: string; local: boolean } {
+  const { host } = parseConnection(target.url, target.source, env);
+  return { host, local: isLocalHost(host) };
+}
+
+const SYSTEM_DATABASES = new Set(['postgres', 'template0', 'template1']);
+
+/**
+ * What `reset` and `restore` check before asking or touching anything: not a system database
+ * (tm works from `postgres`, and ending its sessions breaks every other tool), and a host on
+ * this machine unless forced. Returns the database name.
+ */
+export function guardReplace(target: DatabaseTarget, command: string, force = false): string {
+  const db = databaseName(target);
+  if (SYSTEM_DATABASES.has(db)) {
+    throw new TmError('TM_DB_SYSTEM', `refusing to ${command} ${db}: it is a system database of the server`, {
+      exit: EXIT.usage,
+      hint: "point --database-url (or DATABASE_URL) at the app's own database",
+    });
+  }
+  const { host, local } = databaseHost(target);
+  if (!local && !force) {
+    throw new TmError('TM_RESET_REMOTE', `refusing to ${command} a database that is not on this machine (${host}, from ${target.source})`, {
+      exit: EXIT.usage,
+      hint: 'pass --force if you really mean it',
+    });
+  }
+  return db;
+}
+
+/**
+ * Checks before anything is dropped that this role can finish the job: CREATEDB to create
+ * (and copy) databases, and ownership of each existing database it drops or copies
+ * (PostgreSQL copies a database that is not a template only for its owner).
+ */
+export async function requirePrivileges(client: Client, need: { createdb: boolean; own: string[]; command: string }): Promise<void> {
+  const { rows } = await client.query<{ who: string; super: boolean; createdb: boolean; owners: { db: string; owner: string; ok: boolean }[] | null }>(
+    `SELECT current_user AS who, r.rolsuper AS super, r.rolcreatedb AS createdb,
+            (SELECT json_agg(json_build_object('db', d.datname, 'owner', pg_get_userbyid(d.datdba), 'ok', pg_has_role(current_user, d.datdba, 'USAGE')))
+               FROM pg_database d WHERE d.datname = ANY($1)) AS owners
+       FROM pg_roles r WHERE r.rolname = current_user`,
+    [need.own],
+  );
+  const me = rows[0];
+  if (!me || me.super) return;
+  if (need.createdb && !me.createdb) {
+    throw new TmError('TM_DB_PRIVILEGES', `role ${me.who} may not create databases, which ${need.command} needs; nothing was changed`, {
+      exit: EXIT.config,
+      hint: `as a superuser: ALTER ROLE ${client.escapeIdentifier(me.who)} CREATEDB; or use a database URL with such a role`,
+    });
+  }
+  const foreign = (me.owners ?? []).find((o) => !o.ok);
+  if (foreign) {
+    throw new TmError('TM_DB_PRIVILEGES', `role ${me.who} does not own database ${foreign.db} (its owner is ${foreign.owner}), which ${need.command} needs; nothing was changed`, {
+      exit: EXIT.config,
+      hint: `as a superuser: ALTER DATABASE ${client.escapeIdentifier(foreign.db)} OWNER TO ${client.escapeIdentifier(me.who)}; or use a database URL with role ${foreign.owner}`,
+    });
+  }
+}
+
+/** A DROP or CREATE DATABASE step: a server error becomes a TmError saying what state it left. */
+export async function ddl(client: Client, sql: string, what: string, hint: string): Promise<void> {
+  try {
+    await client.query(sql);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new TmError('TM_DB_DDL', `${what} failed: ${errorText(err)}${code ? ` (SQLSTATE ${code})` : ''}`, {
+      exit: code === '42501' ? EXIT.config : EXIT.migration,
+      hint,
+      cause: err,
+    });
+  }
 }
 
 export async function withMaintenance<T>(target: DatabaseTarget, role: string, work: (client: Client) => Promise<T>): Promise<T> {
@@ -49,12 +121,22 @@ export async function databaseExists(client: Client, db: string): Promise<boolea
  * CREATE DATABASE ... TEMPLATE with the server's default strategy: WAL_LOG (15+) measured
  * faster here than FILE_COPY, whose forced checkpoints dominate for many small tables.
  */
-export async function cloneDatabase(client: Client, name: string, template: string): Promise<void> {
-  await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)} TEMPLATE ${client.escapeIdentifier(template)}`);
+export async function cloneDatabase(client: Client, name: string, template: string, hint = 'nothing else was changed'): Promise<void> {
+  await ddl(client, `CREATE DATABASE ${client.escapeIdentifier(name)} TEMPLATE ${client.escapeIdentifier(template)}`, `copying ${template} to ${name}`, hint);
 }
 
+export async function createDatabase(client: Client, name: string, hint: string): Promise<void> {
+  await ddl(client, `CREATE DATABASE ${client.escapeIdentifier(name)}`, `creating ${name}`, hint);
+}
+
+/**
+ * DROP DATABASE; WITH (FORCE) (PostgreSQL 13+) also ends a session that connected after
+ * terminateConnections ran, instead of failing on it.
+ */
 export async function dropDatabase(client: Client, name: string): Promise<void> {
-  await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)}`);
+  const { rows } = await client.query<{ v: number }>(`SELECT current_setting('server_version_num')::int AS v`);
+  const force = rows[0]!.v >= 130000 ? ' WITH (FORCE)' : '';
+  await ddl(client, `DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)}${force}`, `dropping ${name}`, 'nothing was dropped');
 }
 
 /** A short stable tag of a database name, so derived names stay within 63 bytes. */

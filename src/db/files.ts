@@ -57,6 +57,13 @@ export async function readMigrations(dir: string, root: string): Promise<Migrati
   return parsed;
 }
 
+/** The newest version among the file names in `dir` (contents not read). */
+export async function newestVersion(dir: string): Promise<string | undefined> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const versions = names.map((n) => FILE.exec(n)?.[1]).filter((v): v is string => v !== undefined).map(normalizeVersion);
+  return versions.sort(compareVersions).at(-1);
+}
+
 export function parseMigration(fileName: string, path: string, text: string): MigrationFile {
   const m = FILE.exec(fileName)!;
   const checksum = createHash('sha256').update(text.replace(/\r\n/g, '\n')).digest('hex');

@@ -30,11 +30,13 @@ export async function releaseLock(client: Client, key: bigint): Promise<void> {
   await client.query('SELECT pg_advisory_unlock($1)', [key.toString()]);
 }
 
+/** The session holding the lock in this database (advisory locks are per database). */
 async function lockHolder(client: Client, key: bigint): Promise<string | undefined> {
   const { rows } = await client.query<{ pid: number; app: string; addr: string | null; backend_start: Date }>(
     `SELECT a.pid, a.application_name AS app, a.client_addr::text AS addr, a.backend_start
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
         AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint`,
     [key.toString()],
   );

@@ -5,10 +5,10 @@ import type { Config } from '../config/load.js';
 import { EXIT, TmError } from '../errors.js';
 import { applyDown, applyUp } from './apply.js';
 import { connect, runnerIdentity, type DatabaseTarget } from './connect.js';
-import { readMigrations, type MigrationFile } from './files.js';
+import { compareVersions, newestVersion, readMigrations, type MigrationFile } from './files.js';
 import { ensureHistory, HISTORY_TABLE, readHistory } from './history.js';
 import { acquireLock, MIGRATION_LOCK_KEY, releaseLock } from './lock.js';
-import { compare, planMigrate, planRollback, type MigrationStatus, type PlanOptions, type RollbackOptions } from './plan.js';
+import { checkVersion, compare, planMigrate, planRollback, type MigrationStatus, type PlanOptions, type RollbackOptions } from './plan.js';
 
 export interface RunOptions {
   lockTimeoutMs?: number;
@@ -36,7 +36,7 @@ export function migrationsDir(config: Config): string {
 
 /** Connects as a named runner, takes the lock, makes sure the history table exists. */
 async function withLock<T>(target: DatabaseTarget, role: string, opts: RunOptions, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = await connect(target, runnerIdentity(role));
+  const client = await connect(target, runnerIdentity(role), undefined, { createSchema: true });
   try {
     // The server notices a killed runner mid-statement within a second and frees its lock.
     await client.query(`SET client_connection_check_interval = 1000`).catch(() => undefined);
@@ -67,6 +67,7 @@ async function applyEach(client: Client, files: MigrationFile[], dir: 'up' | 'do
 
 /** Applies pending migrations in order, each in its own transaction, under the lock. */
 export async function migrate(config: Config, target: DatabaseTarget, opts: RunOptions & PlanOptions & { dryRun?: boolean } = {}): Promise<MigrateResult> {
+  checkVersion(opts.to);
   const files = await readMigrations(migrationsDir(config), config.root);
   if (opts.dryRun) {
     // Read-only: no lock, no history table created.
@@ -86,6 +87,7 @@ export async function migrate(config: Config, target: DatabaseTarget, opts: RunO
 }
 
 export async function rollback(config: Config, target: DatabaseTarget, opts: RunOptions & RollbackOptions = {}): Promise<AppliedFile[]> {
+  checkVersion(opts.to);
   const files = await readMigrations(migrationsDir(config), config.root);
   return withLock(target, 'rollback', opts, async (client) => {
     const targets = planRollback(files, await readHistory(client), opts);
@@ -119,42 +121,74 @@ export interface RepairChange {
   version: string;
   name: string;
   change: 'checksum re-recorded' | 'forgotten (file missing)';
+  /** For a re-recorded checksum: what was recorded, and the file's now. */
+  from?: string;
+  to?: string;
 }
 
-/** The escape hatch for edited and missing files: accept the file as it is now. */
-export async function repair(config: Config, target: DatabaseTarget, opts: RunOptions = {}): Promise<RepairChange[]> {
+/**
+ * The escape hatch for edited and missing files: accept the file as it is now. `version`
+ * limits it to one migration; `dryRun` says what it would do and changes nothing.
+ */
+export async function repair(config: Config, target: DatabaseTarget, opts: RunOptions & { version?: string; dryRun?: boolean } = {}): Promise<RepairChange[]> {
+  const version = checkVersion(opts.version, 'VERSION');
   const files = await readMigrations(migrationsDir(config), config.root);
+  const plan = (rows: MigrationStatus[]): RepairChange[] => {
+    const wanted = version === undefined ? rows : rows.filter((r) => compareVersions(r.version, version) === 0);
+    if (version !== undefined && wanted.length === 0) {
+      throw new TmError('TM_USAGE', `there is no migration ${version}, applied or not`, { exit: EXIT.usage, hint: 'tm db status lists them' });
+    }
+    return wanted.flatMap((r): RepairChange[] =>
+      r.state === 'edited'
+        ? [{ version: r.version, name: r.name, change: 'checksum re-recorded', from: r.recorded_checksum, to: r.file_checksum }]
+        : r.state === 'missing'
+          ? [{ version: r.version, name: r.name, change: 'forgotten (file missing)' }]
+          : [],
+    );
+  };
+  if (opts.dryRun) return plan(await migrationStatus(config, target));
   return withLock(target, 'repair', opts, async (client) => {
-    const rows = compare(files, await readHistory(client));
-    const changes: RepairChange[] = [];
-    for (const r of rows) {
-      if (r.state === 'edited') {
-        await client.query(`UPDATE ${HISTORY_TABLE} SET checksum = $1 WHERE version = $2`, [r.file_checksum, r.version]);
-        changes.push({ version: r.version, name: r.name, change: 'checksum re-recorded' });
-      } else if (r.state === 'missing') {
-        await client.query(`DELETE FROM ${HISTORY_TABLE} WHERE version = $1`, [r.version]);
-        changes.push({ version: r.version, name: r.name, change: 'forgotten (file missing)' });
-      }
+    const changes = plan(compare(files, await readHistory(client)));
+    for (const c of changes) {
+      if (c.to) await client.query(`UPDATE ${HISTORY_TABLE} SET checksum = $1 WHERE version = $2`, [c.to, c.version]);
+      else await client.query(`DELETE FROM ${HISTORY_TABLE} WHERE version = $1`, [c.version]);
     }
     return changes;
   });
 }
 
-/** Writes `<dir>/YYYYMMDDHHMMSS_<name>.sql` with both markers. */
+/**
+ * Writes `<dir>/YYYYMMDDHHMMSS_<name>.sql` with both markers. The stamp is the current time,
+ * or one second past the newest file when that is not older (two in the same second).
+ */
 export async function newMigration(config: Config, name: string, now = new Date()): Promise<string> {
-  const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  return writeNew(config, migrationsDir(config), `${stamp}_${slugOf(name)}.sql`, `-- migrate:up\n\n\n-- migrate:down\n\n`);
+  const slug = slugOf(name);
+  const newest = await newestVersion(migrationsDir(config));
+  return writeNew(config, migrationsDir(config), `${nextStamp(now, newest)}_${slug}.sql`, `-- migrate:up\n\n\n-- migrate:down\n\n`);
 }
 
-/** Writes `db/seeds/<name>.sql` with an idempotent upsert to start from. */
+const formatStamp = (d: Date) => d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+
+export function nextStamp(now: Date, newest?: string): string {
+  const stamp = formatStamp(now);
+  if (newest === undefined || compareVersions(newest, stamp) < 0) return stamp;
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(newest);
+  const t = m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : NaN;
+  // A newest version that is not a timestamp (or one a clock ahead wrote) still sorts first.
+  return Number.isFinite(t) && formatStamp(new Date(t)) === newest ? formatStamp(new Date(t + 1000)) : (BigInt(newest) + 1n).toString();
+}
+
+/** Writes `db/seeds/<name>.sql` with an idempotent upsert (commented out) to start from. */
 export async function newSeed(config: Config, name: string): Promise<string> {
+  // The example stays commented out, so the new seed runs before it is filled in.
   const template = `-- Seeds run again whenever this file changes, so write them to be idempotent:
--- insert what is missing and update what is there (ON CONFLICT ... DO UPDATE).
-INSERT INTO users (email, name)
-VALUES
-  ('ada@example.com', 'Ada Lovelace'),
-  ('grace@example.com', 'Grace Hopper')
-ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name;
+-- insert what is missing and update what is there (ON CONFLICT ... DO UPDATE), e.g.
+--
+-- INSERT INTO users (email, name)
+-- VALUES
+--   ('ada@example.com', 'Ada Lovelace'),
+--   ('grace@example.com', 'Grace Hopper')
+-- ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name;
 `;
   return writeNew(config, resolve(config.root, config.db.seeds), `${slugOf(name)}.sql`, template);
 }

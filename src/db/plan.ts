@@ -1,5 +1,6 @@
 import { EXIT, TmError, type Problem } from '../errors.js';
-import { compareVersions, type MigrationFile } from './files.js';
+import { compareVersions, type MigrationFile, type Section } from './files.js';
+import { isTransactionControl, lineColumn, splitStatements } from './sql-split.js';
 import type { AppliedMigration } from './history.js';
 
 export type MigrationState = 'applied' | 'pending' | 'edited' | 'missing' | 'out-of-order';
@@ -36,6 +37,18 @@ export function compare(files: MigrationFile[], applied: AppliedMigration[]): Mi
     }
   }
   return rows.sort((x, y) => compareVersions(x.version, y.version));
+}
+
+/** `--to` names a version: the leading digits of a file name, e.g. 20240101120000. */
+export function checkVersion(value: string | undefined, flag = '--to'): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) {
+    throw new TmError('TM_USAGE', `${flag}: "${value.slice(0, 60)}" is not a migration version`, {
+      exit: EXIT.usage,
+      hint: `give the leading digits of a migration file name, e.g. ${flag} 20240101120000 (tm db status lists them)`,
+    });
+  }
+  return value;
 }
 
 export interface PlanOptions {
@@ -76,7 +89,31 @@ export function planMigrate(files: MigrationFile[], applied: AppliedMigration[],
   }
   const pendingStates = new Set<MigrationState>(['pending', 'out-of-order']);
   const pending = new Set(rows.filter((r) => pendingStates.has(r.state)).map((r) => r.version));
-  return files.filter((f) => pending.has(f.version) && (opts.to === undefined || compareVersions(f.version, opts.to) <= 0));
+  const out = files.filter((f) => pending.has(f.version) && (opts.to === undefined || compareVersions(f.version, opts.to) <= 0));
+  refuseTransactionControl(out.map((f) => [f, f.up]));
+  return out;
+}
+
+/**
+ * tm wraps each transactional section in BEGIN ... COMMIT itself: a COMMIT of the file's own
+ * would commit half the file and leave the rest (and the history row) outside any transaction.
+ */
+function refuseTransactionControl(sections: [MigrationFile, Section][]): void {
+  const problems: Problem[] = [];
+  for (const [f, section] of sections) {
+    if (!section.transaction) continue;
+    const stmt = splitStatements(section.sql).find((s) => isTransactionControl(s.sql));
+    if (stmt) {
+      const at = lineColumn(f.text, section.offset + stmt.offset);
+      problems.push({ file: f.path, line: at.line, column: at.column, message: `"${stmt.sql.split(/\s/)[0]}" in a section that tm already runs in a transaction` });
+    }
+  }
+  if (problems.length === 0) return;
+  throw new TmError('TM_MIGRATION_INVALID', 'refusing to run migrations that control their own transaction; nothing was run', {
+    exit: EXIT.migration,
+    problems,
+    hint: 'remove BEGIN/COMMIT (each file already runs in its own transaction), or mark the section "-- migrate:up transaction:false"',
+  });
 }
 
 export interface RollbackOptions {
@@ -99,6 +136,7 @@ export function planRollback(files: MigrationFile[], applied: AppliedMigration[]
     else if (f.checksum !== t.checksum) problems.push({ file: f.path, message: 'was edited after it was applied; its down section may not undo what ran' });
     else out.push(f);
   }
+  if (problems.length === 0) refuseTransactionControl(out.map((f) => [f, f.down!]));
   if (problems.length > 0) {
     throw new TmError('TM_ROLLBACK_REFUSED', 'refusing to roll back; nothing was run', {
       exit: EXIT.migration,

@@ -5,6 +5,7 @@ import type { Client } from 'pg';
 import type { Config } from '../config/load.js';
 import { EXIT, TmError, type Problem } from '../errors.js';
 import { connect, runnerIdentity, type DatabaseTarget } from './connect.js';
+import { parseConnection } from './url.js';
 import { acquireLock, releaseLock } from './lock.js';
 import { locateFailingStatement, serverOffset } from './apply.js';
 import { lineColumn } from './sql-split.js';
@@ -145,7 +146,8 @@ async function readRows(client: Client): Promise<Row[] | undefined> {
 }
 
 async function withPrismaLock<T>(target: DatabaseTarget, role: string, lockTimeoutMs: number, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = await connect(target, runnerIdentity(role));
+  // With ?schema=NAME, Prisma creates the schema if missing and works inside it.
+  const client = await connect(target, runnerIdentity(role), undefined, { createSchema: true });
   try {
     await client.query('SET client_connection_check_interval = 1000').catch(() => undefined);
     await acquireLock(client, PRISMA_LOCK_KEY, lockTimeoutMs);
@@ -185,19 +187,22 @@ export async function prismaMigrate(
   config: Config,
   project: PrismaProject,
   target: DatabaseTarget,
-  opts: { lockTimeoutMs?: number; strict?: boolean; dryRun?: boolean; onFile?: (name: string, ms: number) => void } = {},
+  opts: { lockTimeoutMs?: number; strict?: boolean; dryRun?: boolean; to?: string; onFile?: (name: string, ms: number) => void } = {},
 ): Promise<PrismaMigrateResult & { dry_run?: { name: string; path: string; sql: string }[] }> {
   const migrations = await readPrismaMigrations(project, config.root);
+  const last = opts.to === undefined ? undefined : lastFolder(migrations, opts.to, relative(config.root, project.migrationsDir));
+  const pendingOf = (statuses: PrismaStatus[]) =>
+    migrations.filter((m) => statuses.find((s) => s.name === m.name)?.state === 'pending' && (last === undefined || m.name <= last));
   if (opts.dryRun) {
     const statuses = await prismaStatus(config, project, target);
     refuseFailed(statuses);
-    const pending = migrations.filter((m) => statuses.find((s) => s.name === m.name)?.state === 'pending');
+    const pending = pendingOf(statuses);
     return { applied: [], modified: [], dry_run: pending.map((m) => ({ name: m.name, path: m.path, sql: m.text.trim() })) };
   }
   return withPrismaLock(target, 'migrate', opts.lockTimeoutMs ?? 10_000, async (client) => {
     let rows = await readRows(client);
     if (!rows) {
-      await refuseNonEmptySchema(client);
+      await refuseNonEmptySchema(client, parseConnection(target.url, target.source).schema);
       await client.query(CREATE_TABLE);
       rows = [];
     }
@@ -211,7 +216,7 @@ export async function prismaMigrate(
       });
     }
     const applied: PrismaMigrateResult['applied'] = [];
-    for (const m of migrations.filter((m) => statuses.find((s) => s.name === m.name)?.state === 'pending')) {
+    for (const m of pendingOf(statuses)) {
       const id = randomUUID();
       const t = performance.now();
       await client.query('INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name) VALUES ($1, $2, now(), $3)', [id, m.checksum, m.name]);
@@ -220,12 +225,18 @@ export async function prismaMigrate(
         await client.query(`${m.text}\n;\nUPDATE _prisma_migrations SET applied_steps_count = applied_steps_count + 1, finished_at = now() WHERE id = ${client.escapeLiteral(id)}`);
       } catch (err) {
         const e = err as { message?: string; position?: string; code?: string };
-        await client.query('UPDATE _prisma_migrations SET logs = $1 WHERE id = $2', [`${e.message ?? String(err)}${e.code ? ` (SQLSTATE ${e.code})` : ''}`, id]).catch(() => undefined);
-        const offset = serverOffset(err, 0, m.text.length) ?? (await locateFailingStatement(client, m.text).catch(() => undefined));
+        const message = `${e.message ?? String(err)}${e.code ? ` (SQLSTATE ${e.code})` : ''}`;
+        // A script with its own BEGIN (Prisma writes one for enum changes) leaves the session
+        // in an aborted transaction, where recording the failure would fail too. pg reports
+        // the error before the server's transaction status arrives, so end it either way
+        // (outside a transaction ROLLBACK is only a notice).
+        await client.query('ROLLBACK');
+        await client.query('UPDATE _prisma_migrations SET logs = $1 WHERE id = $2', [message, id]);
+        const offset = serverOffset(err, m.text, 0, m.text.length) ?? (await locateFailingStatement(client, m.text, err).catch(() => undefined));
         const where = offset === undefined ? undefined : lineColumn(m.text, offset);
         throw new TmError('TM_MIGRATION_FAILED', `Prisma migration ${m.name} failed; it is recorded as failed, and later migrations will not run until it is resolved`, {
           exit: EXIT.migration,
-          problems: [{ file: m.path, line: where?.line, column: where?.column, message: `${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ''}` }],
+          problems: [{ file: m.path, line: where?.line, column: where?.column, message }],
           hint: `fix the database by hand if needed, then tm db resolve --rolled-back ${m.name} (to retry it) or --applied ${m.name}`,
           cause: err,
         });
@@ -249,9 +260,19 @@ function refuseFailed(statuses: PrismaStatus[]): void {
   });
 }
 
+/** `--to`: a folder name, or its leading timestamp; the last folder to apply. */
+function lastFolder(migrations: PrismaMigration[], to: string, dir: string): string {
+  const found = migrations.filter((m) => m.name === to || m.name.split('_')[0] === to);
+  if (found.length === 1) return found[0]!.name;
+  throw new TmError('TM_USAGE', `--to: ${found.length ? `"${to}" matches ${found.length} migration folders` : `there is no migration folder "${to.slice(0, 80)}" in ${dir}`}`, {
+    exit: EXIT.usage,
+    hint: `give a folder name from ${dir} (or its timestamp), e.g. --to ${migrations.at(-1)?.name ?? '20240101120000_init'}`,
+  });
+}
+
 /** Prisma will not start recording history in a database that already has tables (P3005). */
-async function refuseNonEmptySchema(client: Client): Promise<void> {
-  const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = current_schema()`);
+async function refuseNonEmptySchema(client: Client, schema: string | undefined): Promise<void> {
+  const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = coalesce($1, current_schema())`, [schema ?? null]);
   if (rows[0]!.n === 0) return;
   throw new TmError('TM_PRISMA_SCHEMA_NOT_EMPTY', 'the database schema is not empty but has no _prisma_migrations table (as Prisma\'s P3005)', {
     exit: EXIT.migration,
@@ -273,17 +294,26 @@ export async function prismaResolve(config: Config, project: PrismaProject, targ
       const m = migrations.find((x) => x.name === name);
       if (!m) throw new TmError('TM_PRISMA_UNKNOWN_MIGRATION', `there is no migration folder named ${name}`, { exit: EXIT.usage, hint: `ls ${relative(config.root, project.migrationsDir)}` });
       if (rows.some((r) => r.finished_at !== null)) {
-        throw new TmError('TM_PRISMA_ALREADY_APPLIED', `migration ${name} is already recorded as applied (as Prisma's P3008)`, { exit: EXIT.migration });
+        throw new TmError('TM_PRISMA_ALREADY_APPLIED', `migration ${name} is already recorded as applied (as Prisma's P3008)`, {
+          exit: EXIT.migration,
+          hint: 'nothing to do: tm db status shows it applied',
+        });
       }
       for (const r of failedRows) await client.query('UPDATE _prisma_migrations SET rolled_back_at = now() WHERE id = $1', [r.id]);
       await client.query(`INSERT INTO _prisma_migrations (id, checksum, logs, started_at, finished_at, migration_name) VALUES ($1, $2, '', now(), now(), $3)`, [randomUUID(), m.checksum, name]);
       return `${name} marked as applied`;
     }
     if (rows.length === 0) {
-      throw new TmError('TM_PRISMA_NOT_RECORDED', `migration ${name} cannot be rolled back: it was never applied (as Prisma's P3011)`, { exit: EXIT.migration });
+      throw new TmError('TM_PRISMA_NOT_RECORDED', `migration ${name} cannot be rolled back: it was never applied (as Prisma's P3011)`, {
+        exit: EXIT.migration,
+        hint: 'only a failed migration can be marked rolled back; tm db status lists them',
+      });
     }
     if (failedRows.length === 0) {
-      throw new TmError('TM_PRISMA_NOT_FAILED', `migration ${name} cannot be marked rolled back: it is not in a failed state (as Prisma's P3012)`, { exit: EXIT.migration });
+      throw new TmError('TM_PRISMA_NOT_FAILED', `migration ${name} cannot be marked rolled back: it is not in a failed state (as Prisma's P3012)`, {
+        exit: EXIT.migration,
+        hint: 'Prisma migrations are forward-only: undo it with a new migration (prisma migrate dev), or tm db reset a development database',
+      });
     }
     for (const r of failedRows) await client.query('UPDATE _prisma_migrations SET rolled_back_at = now() WHERE id = $1', [r.id]);
     return `${name} marked as rolled back; tm db migrate will apply it again`;

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/load.js';
-import { EXIT, TmError } from '../errors.js';
 import type { DatabaseTarget } from './connect.js';
-import { cloneDatabase, databaseExists, databaseName, dropDatabase, isLocal, nameTag, terminateConnections, withMaintenance } from './databases.js';
+import { cloneDatabase, createDatabase, databaseExists, dropDatabase, guardReplace, nameTag, requirePrivileges, terminateConnections, withMaintenance } from './databases.js';
 import { readMigrations } from './files.js';
 import { migrate, migrationsDir } from './migrate.js';
 import { detectPrisma, prismaMigrate, readPrismaMigrations } from './prisma.js';
@@ -32,25 +31,23 @@ export async function inputsHash(config: Config, env: string): Promise<string> {
  * so the next reset with the same files is one CREATE DATABASE ... TEMPLATE.
  */
 export async function resetDatabase(config: Config, target: DatabaseTarget, opts: { env: string; force?: boolean; onStep?: (m: string) => void }): Promise<ResetResult> {
-  if (!isLocal(target) && !opts.force) {
-    throw new TmError('TM_RESET_REMOTE', `refusing to reset a database that is not on this machine (${new URL(target.url).hostname}, from ${target.source})`, {
-      exit: EXIT.usage,
-      hint: 'pass --force if you really mean it',
-    });
-  }
-  const db = databaseName(target);
+  const db = guardReplace(target, 'reset', opts.force);
   const hash = await inputsHash(config, opts.env);
   const prefix = `tm_tpl_${nameTag(db)}_`;
   const template = `${prefix}${hash.slice(0, 16)}`;
+  const gone = `${db} was dropped; fix this and run tm db reset again to create it`;
 
   const cached = await withMaintenance(target, 'reset', async (client) => {
-    const terminated = await terminateConnections(client, db);
+    const exists = await databaseExists(client, db);
+    const hasTemplate = await databaseExists(client, template);
+    await requirePrivileges(client, { createdb: true, own: [...(exists ? [db] : []), ...(hasTemplate ? [template] : [])], command: 'tm db reset' });
+    const terminated = exists ? await terminateConnections(client, db) : 0;
     await dropDatabase(client, db);
-    if (await databaseExists(client, template)) {
-      await cloneDatabase(client, db, template);
+    if (hasTemplate) {
+      await cloneDatabase(client, db, template, gone);
       return { terminated };
     }
-    await client.query(`CREATE DATABASE ${client.escapeIdentifier(db)}`);
+    await createDatabase(client, db, gone);
     return { terminated, replay: true };
   });
   if (!('replay' in cached)) return { database: db, path: 'template', migrations: 0, seeds: 0, terminated: cached.terminated };
@@ -65,7 +62,7 @@ export async function resetDatabase(config: Config, target: DatabaseTarget, opts
     const old = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [prefix]);
     for (const r of old.rows) await dropDatabase(client, r.datname);
     await terminateConnections(client, db);
-    await cloneDatabase(client, template, db);
+    await cloneDatabase(client, template, db, `${db} is reset; only the template cache for the next reset is missing`);
   });
   return { database: db, path: 'replay', migrations: migrated, seeds: seeded, terminated: cached.terminated };
 }

@@ -6,6 +6,8 @@ import pg from 'pg';
 const client = new pg.Client({ connectionString: process.env.TM_SEED_URL, application_name: 'tm seed' });
 await client.connect();
 try {
+  // Prisma's ?schema= in the URL, as tm's own connections honour it.
+  if (process.env.TM_SEED_SCHEMA) await client.query(`SET search_path TO ${client.escapeIdentifier(process.env.TM_SEED_SCHEMA)}`);
   await client.query('BEGIN');
   const mod = (await import(pathToFileURL(process.env.TM_SEED_FILE!).href)) as { default?: unknown };
   if (typeof mod.default !== 'function') throw new Error('the seed has no default export function');

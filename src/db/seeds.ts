@@ -9,6 +9,7 @@ import type { Config } from '../config/load.js';
 import { EXIT, TmError, errorText } from '../errors.js';
 import { locateFailingStatement, serverOffset } from './apply.js';
 import { connect, runnerIdentity, type DatabaseTarget } from './connect.js';
+import { parseConnection } from './url.js';
 import { builtScript } from '../util/package-root.js';
 import { lineColumn } from './sql-split.js';
 
@@ -94,7 +95,7 @@ async function runSeed(config: Config, target: DatabaseTarget, client: Client, s
         await client.query(sql);
       } catch (err) {
         await client.query('ROLLBACK');
-        const offset = serverOffset(err, 0, sql.length) ?? (await locateFailingStatement(client, sql).catch(() => undefined));
+        const offset = serverOffset(err, sql, 0, sql.length) ?? (await locateFailingStatement(client, sql, err).catch(() => undefined));
         throw seedError(s, err, offset === undefined ? undefined : lineColumn(sql, offset));
       }
     } else if (s.kind === '.csv') rows = await copyCsv(client, s);
@@ -122,21 +123,63 @@ async function runModule(client: Client, s: SeedFile): Promise<void> {
   await (mod.default as (c: Client) => unknown)(client);
 }
 
-/** `.csv`: COPY into the table named by the file (`01_users.csv` -> users), columns from the header row. */
+/**
+ * `.csv`: the table named by the file (`01_users.csv` -> users), columns from the header row,
+ * loaded with COPY. Into an empty table it copies directly; otherwise (a changed seed running
+ * again) it copies into a temporary table of the same columns and merges from there, so a
+ * rerun never fails on rows that are already there (see csvMerge).
+ */
 async function copyCsv(client: Client, s: SeedFile): Promise<number> {
   const table = basename(s.file, '.csv').replace(/^\d+[_-]/, '');
   const header = (await readFirstLine(s.file)).replace(/^\uFEFF/, '');
   const columns = parseCsvLine(header);
   if (!table || columns.length === 0) throw new TmError('TM_SEED_FAILED', `${s.path}: no header row with column names`, { exit: EXIT.migration });
-  const ident = (x: string) => x.split('.').map((p) => client.escapeIdentifier(p)).join('.');
+  const target = table.split('.').map((p) => client.escapeIdentifier(p)).join('.');
+  const cols = columns.map((c) => client.escapeIdentifier(c)).join(', ');
+  const { rows } = await client.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT FROM ${target}) AS empty`);
+  if (rows[0]!.empty) return copyFrom(client, s, `${target} (${cols})`);
+  await client.query(`CREATE TEMP TABLE tm_seed_csv ON COMMIT DROP AS SELECT ${cols} FROM ${target} WITH NO DATA`);
+  const n = await copyFrom(client, s, `tm_seed_csv (${cols})`);
+  await client.query(`INSERT INTO ${target} AS t (${cols}) OVERRIDING SYSTEM VALUE SELECT ${cols} FROM tm_seed_csv ${await csvMerge(client, target, columns)}`);
+  return n;
+}
+
+/**
+ * How a CSV row meets a row already there: matched on the primary key (else the first unique
+ * key) when the CSV has all of its columns, the other columns are updated; with no such key
+ * in the CSV, a row that would collide with any unique key is skipped.
+ */
+async function csvMerge(client: Client, target: string, columns: string[]): Promise<string> {
+  const { rows } = await client.query<{ cols: string[] }>(
+    `SELECT array_agg(a.attname::text ORDER BY k.ord) AS cols
+       FROM pg_index i
+       CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+      WHERE i.indrelid = $1::regclass AND i.indisunique AND i.indimmediate AND i.indpred IS NULL AND i.indexprs IS NULL AND k.ord <= i.indnkeyatts
+      GROUP BY i.indexrelid, i.indisprimary
+      ORDER BY i.indisprimary DESC, i.indexrelid`,
+    [target],
+  );
+  const key = rows.map((r) => r.cols).find((k) => k.every((c) => columns.includes(c)));
+  const rest = columns.filter((c) => !key?.includes(c));
+  if (!key || rest.length === 0) return 'ON CONFLICT DO NOTHING';
+  const id = (c: string) => client.escapeIdentifier(c);
+  const row = (prefix: string) => `ROW(${rest.map((c) => `${prefix}.${id(c)}`).join(', ')})`;
+  // Unchanged rows are left alone: no new row versions, no index updates for them.
+  return `ON CONFLICT (${key.map(id).join(', ')}) DO UPDATE SET ${rest.map((c) => `${id(c)} = EXCLUDED.${id(c)}`).join(', ')} WHERE ${row('t')} IS DISTINCT FROM ${row('EXCLUDED')}`;
+}
+
+/** Streams the file through COPY ... FROM STDIN; an error names the CSV line the server reports. */
+async function copyFrom(client: Client, s: SeedFile, into: string): Promise<number> {
   // CommonJS: the named export may only exist on the default export once bundled.
   const copyStreams = await import('pg-copy-streams');
   const from = copyStreams.from ?? (copyStreams as unknown as { default: typeof copyStreams }).default.from;
-  const stream = client.query(from(`COPY ${ident(table)} (${columns.map((c) => client.escapeIdentifier(c)).join(', ')}) FROM STDIN WITH (FORMAT csv, HEADER true)`));
+  const stream = client.query(from(`COPY ${into} FROM STDIN WITH (FORMAT csv, HEADER true)`));
   try {
     await pipeline(createReadStream(s.file), stream);
   } catch (err) {
-    throw seedError(s, err);
+    const where = /\bline (\d+)(?:, column ([^:]+))?/.exec((err as { where?: string }).where ?? '');
+    throw seedError(s, err, where ? { line: Number(where[1]) } : undefined, where?.[2] && ` (column ${where[2]})`);
   }
   return stream.rowCount;
 }
@@ -154,16 +197,16 @@ async function runTsSeed(config: Config, target: DatabaseTarget, s: SeedFile): P
   const r = await execa(tsx, [builtScript('db/seed-runner.js')], {
     cwd: config.root,
     reject: false,
-    env: { TM_SEED_URL: target.url, TM_SEED_FILE: s.file, TM_SEED_TRACK: JSON.stringify([s.path, s.checksum, seedEnvOf(config, s)]), TM_SEED_SQL: TRACK },
+    env: { TM_SEED_URL: target.url, TM_SEED_SCHEMA: parseConnection(target.url, target.source).schema ?? '', TM_SEED_FILE: s.file, TM_SEED_TRACK: JSON.stringify([s.path, s.checksum, seedEnvOf(config, s)]), TM_SEED_SQL: TRACK },
   });
   if (r.exitCode !== 0) throw seedError(s, new Error(String(r.stderr).trim().split('\n').at(-1) || `tsx exited ${r.exitCode}`));
   return undefined;
 }
 
-function seedError(s: SeedFile, err: unknown, at?: { line: number; column: number }): TmError {
+function seedError(s: SeedFile, err: unknown, at?: { line: number; column?: number }, note = ''): TmError {
   return new TmError('TM_SEED_FAILED', `seed ${s.path} failed and was rolled back`, {
     exit: EXIT.migration,
-    problems: [{ file: s.path, line: at?.line, column: at?.column, message: errorText(err) }],
+    problems: [{ file: s.path, line: at?.line, column: at?.column, message: errorText(err) + (note || '') }],
     hint: 'fix it and run tm db seed again; seeds before it stay applied',
     cause: err,
   });

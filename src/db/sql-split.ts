@@ -66,19 +66,25 @@ export function splitStatements(script: string): Statement[] {
   return out;
 }
 
+/** BEGIN, COMMIT and their synonyms, as the first word of a top-level statement. */
+export function isTransactionControl(statement: string): boolean {
+  return /^(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT)\b/i.test(statement.replace(/^(\s|--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/)+/, ''));
+}
+
 function isOnlyComments(sql: string): boolean {
   return sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '').trim() === '';
 }
 
-/** 1-based line and column of a UTF-16 offset in `text`. */
+/** 1-based line and column of a UTF-16 offset in `text`; the column counts characters (code points), as the server does. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;
-  let last = -1;
+  let column = 1;
   for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
       line++;
-      last = i;
-    }
+      column = 1;
+    } else if (c < 0xdc00 || c > 0xdfff) column++; // the second half of a surrogate pair is the same character
   }
-  return { line, column: offset - last };
+  return { line, column };
 }

@@ -1,25 +1,59 @@
+import { EXIT, TmError, errorText, isTmError } from '../errors.js';
 import { waitFor, type WaitResult } from '../health/wait-for.js';
-import type { DatabaseTarget } from './connect.js';
+import { clientConfig, type DatabaseTarget } from './connect.js';
+import { parseConnection } from './url.js';
 
-/** Waits until the server accepts connections; a database that does not exist yet counts. */
+/** A database that does not exist yet still proves the server is up. */
+const REACHABLE = '3D000'; // invalid_catalog_name
+/** The server is up and said no: waiting will not change its answer. */
+const REJECTED: Record<string, string> = {
+  '28P01': 'the password was refused', // invalid_password
+  '28000': 'the login was refused', // invalid_authorization_specification: no such role, pg_hba.conf
+};
+
+/**
+ * Waits until the server accepts connections; a database that does not exist yet counts.
+ * A refused login ends the wait at once (exit 4): the server is up, the credentials are not.
+ */
 export async function waitForDatabase(target: DatabaseTarget, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
   const { default: pg } = await import('pg');
-  return waitFor(
-    {
-      name: 'database',
-      target: target.source,
-      async check(attemptMs) {
-        const client = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: Math.max(1, Math.ceil(attemptMs)), application_name: 'tm db wait' });
-        client.on('error', () => {});
-        try {
-          await client.connect();
-        } catch (err) {
-          if ((err as { code?: string }).code !== '3D000') throw err; // invalid_catalog_name: server is up
-        } finally {
-          await client.end().catch(() => undefined);
-        }
+  const { host, config } = parseConnection(target.url, target.source);
+  const where = config.port ? `${host}:${config.port}` : host;
+  try {
+    return await waitFor(
+      {
+        name: 'database',
+        target: target.source,
+        async check(attemptMs) {
+          const client = new pg.Client(clientConfig(target, 'tm db wait', Math.max(1, Math.ceil(attemptMs))));
+          client.on('error', () => {});
+          try {
+            await client.connect();
+          } catch (err) {
+            const code = (err as { code?: string }).code ?? '';
+            if (code === REACHABLE) return;
+            if (REJECTED[code]) {
+              throw new TmError('TM_DB_LOGIN_REFUSED', `the database server at ${where} is up, but ${REJECTED[code]}: ${errorText(err)}`, {
+                exit: EXIT.runtime,
+                hint: `check the user and password in ${target.source.split(' ')[0]}`,
+                cause: err,
+              });
+            }
+            throw err;
+          } finally {
+            await client.end().catch(() => undefined);
+          }
+        },
       },
-    },
-    { timeoutMs, signal },
-  );
+      { timeoutMs, signal },
+    );
+  } catch (err) {
+    if (!isTmError(err) || err.code !== 'TM_HEALTH_TIMEOUT') throw err;
+    const service = /^services\.(\S+)/.exec(target.source)?.[1];
+    throw new TmError(err.code, err.message, {
+      exit: err.exit,
+      cause: err.cause,
+      hint: service ? `is it running? tm up starts it; tm logs ${service} shows why not` : `is a server listening at ${where}? (the URL is from ${target.source})`,
+    });
+  }
 }

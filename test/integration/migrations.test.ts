@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/load.js';
-import { migrate, migrationStatus, redo, rollback } from '../../src/db/migrate.js';
+import { migrate, migrationStatus, newMigration, redo, rollback } from '../../src/db/migrate.js';
+import { readMigrations } from '../../src/db/files.js';
 import type { DatabaseTarget } from '../../src/db/connect.js';
 import { NativeRuntime } from '../../src/runtime/native/runtime.js';
 import { down } from '../../src/stack/down.js';
@@ -292,5 +293,168 @@ describe('tm db new and tm db wait', () => {
   it('wait succeeds against a server whose database does not exist yet', async () => {
     const r = await execa(process.execPath, [TM, 'db', 'wait', '--timeout', '5s', '--database-url', urlOf('not_created_yet')], { cwd: project.dir, reject: false });
     expect(r.exitCode).toBe(0);
+  });
+});
+
+describe('usage and URL errors are the user\'s, not tm bugs', () => {
+  it('refuses a --to that is not a version (exit 2), for migrate and rollback', async () => {
+    await file('1_a.sql', 'CREATE TABLE a (id int);');
+    await withMigrationsDir();
+    for (const args of [['db', 'migrate', '--to', 'xyz'], ['db', 'rollback', '--to', 'abc'], ['db', 'migrate', '--to', '1.5']]) {
+      const r = await cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/error TM_USAGE --to: "[^"]+" is not a migration version\nhint: give the leading digits of a migration file name/);
+    }
+    expect(await tables()).toEqual([]);
+  });
+
+  it('a malformed database URL exits 3 naming where it came from, without its password', async () => {
+    for (const url of ['postgres://u:pw-very-secret@127.0.0.1:xx/db', 'postgres://u:pw-very-secret@[::1:28860/db']) {
+      const flag = await execa(process.execPath, [TM, 'db', 'status', '--database-url', url], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } });
+      expect(flag.exitCode, flag.stderr).toBe(3);
+      expect(flag.stderr).toContain('error TM_DB_URL the database URL from --database-url cannot be read');
+      expect(flag.stderr).not.toContain('pw-very-secret');
+      expect(flag.stderr).not.toContain('TM_INTERNAL');
+      const env = await execa(process.execPath, [TM, 'db', 'migrate'], { cwd: project.dir, reject: false, env: { NO_COLOR: '1', DATABASE_URL: url } });
+      expect(env.exitCode, env.stderr).toBe(3);
+      expect(env.stderr).toContain('the database URL from DATABASE_URL cannot be read');
+      expect(env.stderr).toContain('hint: fix DATABASE_URL');
+      expect(env.stderr).not.toContain('pw-very-secret');
+    }
+  });
+
+  it('sslmode=require: one warning line instead of pg\'s paragraph', async () => {
+    const r = await execa(process.execPath, [TM, 'db', 'status', '--database-url', `${urlOf(db)}?sslmode=require`], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } });
+    expect(r.stderr).not.toContain('SECURITY WARNING');
+    expect(r.stderr).toContain('warning sslmode=require in --database-url: pg verifies the server certificate');
+    expect(r.stderr.split('\n').filter((l) => l.includes('sslmode')).length).toBe(1);
+  });
+});
+
+describe('tm db new twice in one second', () => {
+  it('moves the stamp past the newest file, so versions never collide', async () => {
+    const now = new Date('2024-05-06T07:08:09Z');
+    const a = await newMigration(config, 'first', now);
+    const b = await newMigration(config, 'second', now);
+    expect(a).toMatch(/20240506070809_first\.sql$/);
+    expect(b).toMatch(/20240506070810_second\.sql$/);
+    // A clock behind the newest file (another machine's) still sorts after it.
+    const c = await newMigration(config, 'third', new Date('2024-01-01T00:00:00Z'));
+    expect(c).toMatch(/20240506070811_third\.sql$/);
+    expect((await readMigrations(dir, project.dir)).map((m) => m.version)).toEqual(['20240506070809', '20240506070810', '20240506070811']);
+  });
+});
+
+describe('error positions and transaction control', () => {
+  it('names the right line and column after emoji (the server counts characters)', async () => {
+    await file('1_emoji.sql', "-- migrate:up\n-- 😀😀😀 party table\nCREATE TABLE party (icon text DEFAULT '🎉');\nSELECT '🎉🎉', nope FROM party;\n");
+    await expect(migrate(config, target)).rejects.toMatchObject({ problems: [expect.objectContaining({ line: 4, column: 14, message: expect.stringContaining('column "nope" does not exist') })] });
+  });
+
+  it('a transaction:false failure says the statements before it stayed applied', async () => {
+    await file('1_t.sql', '-- migrate:up transaction:false\nCREATE TABLE first_one (id int);\nCREATE INDEX CONCURRENTLY nope_idx ON nope (id);\n');
+    await withMigrationsDir();
+    const r = await cli(['db', 'migrate']);
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain('failed part-way');
+    expect(r.stderr).toMatch(/hint: the statements before it in this file stayed applied: undo them, or make them safe to repeat \(IF NOT EXISTS\)/);
+    expect(await tables()).toEqual(['first_one', 'tm_schema_migrations']);
+  });
+
+  it('refuses a transactional file with its own BEGIN/COMMIT before any SQL runs', async () => {
+    await file('1_ok.sql', 'CREATE TABLE ok (id int);');
+    await file('2_commit.sql', '-- migrate:up\nCREATE TABLE half (id int);\nCOMMIT;\nCREATE TABLE other (id int);\n');
+    await expect(migrate(config, target)).rejects.toMatchObject({ code: 'TM_MIGRATION_INVALID', exit: 6, problems: [expect.objectContaining({ line: 3, column: 1 })] });
+    expect(await tables()).toEqual(['tm_schema_migrations']); // not even 1_ok ran
+    // The same statements are fine where tm does not wrap them.
+    await file('2_commit.sql', '-- migrate:up transaction:false\nCREATE TABLE half (id int);\nCOMMIT;\nCREATE TABLE other (id int);\n');
+    expect((await migrate(config, target)).applied).toHaveLength(2);
+  });
+});
+
+describe('status hints and repair', () => {
+  it('status --exit-code points at repair when files were edited, not at migrate', async () => {
+    await file('1_a.sql', 'CREATE TABLE a (id int);');
+    await migrate(config, target);
+    await file('1_a.sql', 'CREATE TABLE a (id int, x int);');
+    await withMigrationsDir();
+    const r = await cli(['db', 'status', '--exit-code']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('hint: restore the edited or missing files (git checkout), or accept them with tm db repair; then tm db migrate');
+  });
+
+  it('repair VERSION repairs only that one; --dry-run says what it would do and changes nothing', async () => {
+    await file('1_a.sql', 'CREATE TABLE a (id int);');
+    await file('2_b.sql', 'CREATE TABLE b (id int);');
+    await migrate(config, target);
+    await file('1_a.sql', 'CREATE TABLE a (id int, x int);');
+    await file('2_b.sql', 'CREATE TABLE b (id int, y int);');
+    await withMigrationsDir();
+    const sums = async () => (await query<{ checksum: string }>('SELECT checksum FROM tm_schema_migrations ORDER BY version')).map((r) => r.checksum);
+    const before = await sums();
+
+    const dry = await cli(['db', 'repair', '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dry_run: true, changes: [{ version: '1', change: 'checksum re-recorded' }, { version: '2', change: 'checksum re-recorded' }] });
+    expect(dry.stderr).toMatch(/would repair 1_a: checksum re-recorded \(sha256 [0-9a-f]{12}… → [0-9a-f]{12}…\)/);
+    expect(await sums()).toEqual(before);
+
+    const one = await cli(['db', 'repair', '1']);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stderr).toContain('repaired 1_a: checksum re-recorded');
+    expect(one.stderr).not.toContain('2_b');
+    const after = await sums();
+    expect(after[0]).not.toBe(before[0]);
+    expect(after[1]).toBe(before[1]);
+    expect((await cli(['db', 'repair', '7'])).code).toBe(2);
+  });
+});
+
+describe('the lock holder', () => {
+  it('names the holder in this database, not a session holding the same key in another one', async () => {
+    await file('1_a.sql', 'CREATE TABLE a (id int);');
+    await withMigrationsDir();
+    const key = '8389466604385563233';
+    const sessions: pg.Client[] = [];
+    const hold = async (database: string, name: string) => {
+      const c = new pg.Client({ connectionString: urlOf(database), application_name: name });
+      await c.connect();
+      await c.query('SELECT pg_advisory_lock($1)', [key]);
+      sessions.push(c);
+    };
+    try {
+      // Decoys in other databases: with no database filter the first row is any of them.
+      for (let i = 0; i < 6; i++) {
+        await admin.query(`CREATE DATABASE ${db}_decoy${i}`);
+        await hold(`${db}_decoy${i}`, `decoy ${i}`);
+      }
+      await hold(db, 'the real holder');
+      const r = await cli(['db', 'migrate', '--lock-timeout', '200ms']);
+      expect(r.code).toBe(5);
+      expect(r.stderr).toContain('holds the lock after waiting 200 ms: the real holder (server pid');
+      expect(r.stderr).not.toContain('decoy');
+    } finally {
+      for (const c of sessions) await c.end();
+    }
+  });
+});
+
+describe('tm db wait when the server answers no', () => {
+  it('a wrong password or a missing role fails at once with exit 4, not after the timeout', async () => {
+    for (const url of [`postgres://mig_user:wrong-password@127.0.0.1:${project.pgPort}/${db}`, `postgres://no_such_role:pw@127.0.0.1:${project.pgPort}/${db}`]) {
+      const t0 = performance.now();
+      const r = await execa(process.execPath, [TM, 'db', 'wait', '--timeout', '60s', '--database-url', url], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } });
+      expect(r.exitCode, r.stderr).toBe(4);
+      expect(r.stderr).toMatch(/error TM_DB_LOGIN_REFUSED the database server at 127\.0\.0\.1:\d+ is up, but the (password|login) was refused/);
+      expect(r.stderr).toContain('hint: check the user and password in --database-url');
+      expect(performance.now() - t0).toBeLessThan(30_000);
+    }
+  });
+
+  it('on timeout the hint names where it looked, not a service called "database"', async () => {
+    const r = await execa(process.execPath, [TM, 'db', 'wait', '--timeout', '300ms', '--database-url', 'postgres://u:p@127.0.0.1:1/x'], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } });
+    expect(r.exitCode).toBe(5);
+    expect(r.stderr).not.toContain('tm logs database');
+    expect(r.stderr).toContain('hint: is a server listening at 127.0.0.1:1? (the URL is from --database-url)');
   });
 });

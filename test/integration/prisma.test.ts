@@ -101,9 +101,18 @@ describe('Prisma migrations without Prisma', () => {
       expect(row.rolled_back_at).toBeNull();
       expect(row.logs).toBeNull();
     }
+    // The schema the migrations describe, in the schema they were meant for.
+    expect((await admin.query(`SELECT datname FROM pg_database WHERE datname = $1`, [db])).rowCount).toBe(1);
+    const c0 = new pg.Client(url(db));
+    await c0.connect();
+    const made = await c0.query(`SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`);
+    const post = await c0.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'Post' ORDER BY ordinal_position`);
+    const roles = await c0.query(`SELECT unnest(enum_range(NULL::"Role"))::text AS v`);
+    await c0.end();
+    expect(made.rows.map((r) => r.t)).toEqual(['public.Post', 'public.User', 'public._prisma_migrations']);
+    expect(post.rows.map((r) => r.column_name)).toEqual(['id', 'headline', 'authorId']);
+    expect(roles.rows.map((r) => r.v)).toEqual(['USER', 'ADMIN', 'EDITOR']);
     // The table is Prisma's, column for column.
-    const cols = await admin.query(`SELECT 1`); // keep the admin connection warm
-    expect(cols.rowCount).toBe(1);
     const c = new pg.Client(url(db));
     await c.connect();
     const def = await c.query(`SELECT column_name, data_type, character_maximum_length AS len, is_nullable FROM information_schema.columns WHERE table_name = '_prisma_migrations' ORDER BY ordinal_position`);
@@ -160,7 +169,15 @@ describe('Prisma migrations without Prisma', () => {
     const [row] = await rows();
     expect(row).toMatchObject({ migration_name: '20240101000000_init', logs: '', applied_steps_count: 0, rolled_back_at: null });
     expect(row!.finished_at).toEqual(row!.started_at);
-    expect((await tm('db', 'resolve', '--applied', '20240101000000_init')).code).toBe(6);
+    const again = await tm('db', 'resolve', '--applied', '20240101000000_init');
+    expect(again.code).toBe(6);
+    expect(again.stderr).toContain("(as Prisma's P3008)\nhint: nothing to do");
+    const never = await tm('db', 'resolve', '--rolled-back', '20240102000000_posts');
+    expect(never.code).toBe(6);
+    expect(never.stderr).toContain("(as Prisma's P3011)\nhint: only a failed migration can be marked rolled back");
+    const notFailed = await tm('db', 'resolve', '--rolled-back', '20240101000000_init');
+    expect(notFailed.code).toBe(6);
+    expect(notFailed.stderr).toContain("(as Prisma's P3012)\nhint: Prisma migrations are forward-only");
   });
 
   it('two concurrent runners apply each migration once', async () => {
@@ -188,5 +205,62 @@ describe('Prisma migrations without Prisma', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('provider = "mysql"');
     expect(await readFile(join(migrations(), 'migration_lock.toml'), 'utf8')).toContain('mysql');
+  });
+});
+
+describe('Prisma conventions tm follows', () => {
+  it('?schema=NAME puts the tables and _prisma_migrations in that schema, created if missing', async () => {
+    const c = new pg.Client(url(db));
+    await c.connect();
+    try {
+      // Something already in public: Prisma's P3005 check looks only at the schema of the URL.
+      await c.query('CREATE TABLE public.unrelated (id int)');
+      const r = await execa(process.execPath, [TM, 'db', 'migrate', '--database-url', `${url(db)}?schema=tenant`], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } });
+      expect(r.exitCode, r.stderr).toBe(0);
+      const where = await c.query(`SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema IN ('public', 'tenant') ORDER BY 1`);
+      expect(where.rows.map((x) => x.t)).toEqual(['public.unrelated', 'tenant.Post', 'tenant.User', 'tenant._prisma_migrations']);
+      const st = await execa(process.execPath, [TM, 'db', 'status', '--json', '--database-url', `${url(db)}?schema=tenant`], { cwd: project.dir, reject: false });
+      expect(JSON.parse(String(st.stdout))).toMatchObject({ applied: 3, pending: 0 });
+      // Without ?schema= the same database is public's business: tables there, no history, so refused as P3005.
+      const plain = await tm('db', 'migrate');
+      expect(plain.code).toBe(6);
+      expect(plain.stderr).toContain("P3005");
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('keeps the error and its line when a migration with its own BEGIN/COMMIT fails', async () => {
+    // Prisma writes BEGIN ... COMMIT around enum changes.
+    const enumChange = `-- AlterEnum\nBEGIN;\nCREATE TYPE "Role_new" AS ENUM ('USER', 'EDITOR');\nALTER TABLE "User" ALTER COLUMN "role" DROP DEFAULT;\nALTER TABLE "User" ALTER COLUMN "role" TYPE "Role_new" USING ("role"::text::"Role_new");\nALTER TYPE "Role" RENAME TO "Role_old";\nALTER TYPE "Role_new" RENAME TO "Role";\nDROP TYPE "Role_old";\nCOMMIT;\n`;
+    await migration('20240104000000_enum', enumChange);
+    expect((await tm('db', 'migrate', '--to', '20240103000000_rename')).code).toBe(0);
+    const c = new pg.Client(url(db));
+    await c.connect();
+    await c.query(`INSERT INTO "User" (email, role) VALUES ('admin@x', 'ADMIN')`); // no ADMIN in the new enum
+    await c.end();
+    const r = await tm('db', 'migrate');
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stderr).toMatch(/prisma\/migrations\/20240104000000_enum\/migration\.sql:5:1 invalid input value for enum "Role_new": "ADMIN"/);
+    const row = (await rows()).find((x) => x.migration_name === '20240104000000_enum')!;
+    expect(row.finished_at).toBeNull();
+    expect(row.logs).toContain('invalid input value for enum "Role_new": "ADMIN"');
+    const left = await new pg.Client(url(db));
+    await left.connect();
+    expect((await left.query(`SELECT typname FROM pg_type WHERE typname IN ('Role_new', 'Role_old')`)).rows).toEqual([]);
+    await left.end();
+  });
+
+  it('--to stops at a folder (name or timestamp); --allow-out-of-order is refused', async () => {
+    const to = await tm('db', 'migrate', '--to', '20240102000000', '--json');
+    expect(to.code, to.stderr).toBe(0);
+    expect(JSON.parse(to.stdout).applied.map((a: { name: string }) => a.name)).toEqual(['20240101000000_init', '20240102000000_posts']);
+    const unknown = await tm('db', 'migrate', '--to', 'nope');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--to: there is no migration folder "nope"');
+    const ooo = await tm('db', 'migrate', '--allow-out-of-order');
+    expect(ooo.code).toBe(2);
+    expect(ooo.stderr).toContain('--allow-out-of-order is for SQL migrations');
+    expect((await rows()).map((r) => r.migration_name)).toEqual(['20240101000000_init', '20240102000000_posts']);
   });
 });

@@ -203,3 +203,153 @@ describe('snapshots', () => {
     expect(await q('SELECT 1 AS ok', 'postgres')).toEqual([{ ok: 1 }]);
   });
 });
+
+describe('CSV seeds that run again', () => {
+  it('a changed CSV runs again: rows there are updated on their key, new rows added', async () => {
+    await writeFile(join(seeds(), '10_users.csv'), 'email,name\na@x,Ada\nb@x,Bob\n');
+    expect((await tm('db', 'seed')).code).toBe(0);
+    const ids = await q<{ id: number; email: string }>('SELECT id, email FROM users ORDER BY email');
+    await writeFile(join(seeds(), '10_users.csv'), 'email,name\na@x,Ada Lovelace\nb@x,Bob\nc@x,Cy\n');
+    const r = await tm('db', 'seed', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).ran).toMatchObject([{ path: 'db/seeds/10_users.csv', rows: 3 }]);
+    // Matched on email (the CSV has no id): same rows, names updated, one added.
+    expect(await q('SELECT email, name FROM users ORDER BY email')).toEqual([
+      { email: 'a@x', name: 'Ada Lovelace' },
+      { email: 'b@x', name: 'Bob' },
+      { email: 'c@x', name: 'Cy' },
+    ]);
+    expect((await q<{ id: number; email: string }>('SELECT id, email FROM users ORDER BY email')).slice(0, 2)).toEqual(ids);
+  });
+
+  it('upserts on the primary key when the CSV has it, and skips rows it cannot match', async () => {
+    await q('CREATE TABLE colours (id int PRIMARY KEY, name text NOT NULL)');
+    await q('CREATE TABLE tags (label text UNIQUE)');
+    await writeFile(join(seeds(), '20_colours.csv'), 'id,name\n1,red\n2,green\n');
+    await writeFile(join(seeds(), '30_tags.csv'), 'label\nnew\nhot\n');
+    expect((await tm('db', 'seed')).code).toBe(0);
+    await writeFile(join(seeds(), '20_colours.csv'), 'id,name\n1,crimson\n2,green\n3,blue\n');
+    await writeFile(join(seeds(), '30_tags.csv'), 'label\nnew\nhot\nsale\n');
+    const r = await tm('db', 'seed');
+    expect(r.code, r.stderr).toBe(0);
+    expect(await q('SELECT id, name FROM colours ORDER BY id')).toEqual([{ id: 1, name: 'crimson' }, { id: 2, name: 'green' }, { id: 3, name: 'blue' }]);
+    expect((await q<{ label: string }>('SELECT label FROM tags ORDER BY label')).map((t) => t.label)).toEqual(['hot', 'new', 'sale']);
+  });
+
+  it('a bad value names the CSV line (and column), on a first and on a later run', async () => {
+    await q('CREATE TABLE points (id int PRIMARY KEY, score int NOT NULL)');
+    await writeFile(join(seeds(), '20_points.csv'), 'id,score\n1,10\n2,20\n3,lots\n');
+    const first = await tm('db', 'seed');
+    expect(first.code).toBe(6);
+    expect(first.stderr).toMatch(/db\/seeds\/20_points\.csv:4 invalid input syntax for type integer: "lots" \(column score\)/);
+    await writeFile(join(seeds(), '20_points.csv'), 'id,score\n1,10\n2,20\n');
+    expect((await tm('db', 'seed')).code).toBe(0);
+    await writeFile(join(seeds(), '20_points.csv'), 'id,score\n1,10\n2,20\n3,30\n4,forty\n');
+    const later = await tm('db', 'seed');
+    expect(later.code).toBe(6);
+    expect(later.stderr).toMatch(/db\/seeds\/20_points\.csv:5 invalid input syntax for type integer: "forty" \(column score\)/);
+    expect(await q('SELECT count(*)::int AS n FROM points')).toEqual([{ n: 2 }]);
+  });
+});
+
+describe('.js seeds and the seed template', () => {
+  it('runs .js seeds as CommonJS and as ESM (by the nearest package.json "type")', async () => {
+    await writeFile(join(seeds(), '01_cjs.js'), "module.exports = async function (client) { await client.query(\"INSERT INTO log (what) VALUES ('cjs')\"); };\n");
+    expect((await tm('db', 'seed')).code).toBe(0);
+    await mkdir(join(seeds(), 'esm'));
+    await writeFile(join(seeds(), 'esm', 'package.json'), '{ "type": "module" }\n');
+    await writeFile(join(seeds(), 'esm', '01_esm.js'), "export default async function (client) { await client.query(\"INSERT INTO log (what) VALUES ('esm')\"); }\n");
+    const r = await tm('db', 'seed', '--env', 'esm');
+    expect(r.code, r.stderr).toBe(0);
+    expect((await q<{ what: string }>('SELECT what FROM log ORDER BY at')).map((x) => x.what)).toEqual(['cjs', 'esm']);
+  });
+
+  it('tm db new --seed writes a seed that runs as it is, before the tables it would fill exist', async () => {
+    await q('DROP TABLE users');
+    const made = await tm('db', 'new', '--seed', 'demo data');
+    expect(made.code, made.stderr).toBe(0);
+    const r = await tm('db', 'seed', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).ran.map((x: { path: string }) => x.path)).toEqual(['db/seeds/demo_data.sql']);
+  });
+});
+
+describe('reset, snapshot and restore check before they drop', () => {
+  const role = async (name: string, attrs: string) => {
+    await admin.query(`DROP ROLE IF EXISTS ${name}`).catch(() => {});
+    await admin.query(`CREATE ROLE ${name} LOGIN PASSWORD 'pw-${name}' ${attrs}`);
+  };
+  const as = (name: string, database: string) => `postgres://${name}:pw-${name}@127.0.0.1:${project.pgPort}/${database}`;
+  const run = (...args: string[]) =>
+    execa(process.execPath, [TM, ...args], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } }).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
+  const exists = async (name: string) => (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+
+  it('a role without CREATEDB: reset and snapshot refuse (exit 3) and the database stays', async () => {
+    await role(`${db}_plain`, 'NOCREATEDB');
+    await admin.query(`ALTER DATABASE ${db} OWNER TO ${db}_plain`);
+    const reset = await run('db', 'reset', '--yes', '--database-url', as(`${db}_plain`, db));
+    expect(reset.code, reset.stderr).toBe(3);
+    expect(reset.stderr).toContain(`error TM_DB_PRIVILEGES role ${db}_plain may not create databases, which tm db reset needs; nothing was changed`);
+    expect(reset.stderr).toContain(`hint: as a superuser: ALTER ROLE "${db}_plain" CREATEDB`);
+    expect(await exists(db)).toBe(true);
+    expect(await q('SELECT count(*)::int AS n FROM users')).toEqual([{ n: 0 }]);
+    const snap = await run('db', 'snapshot', 'nope', '--database-url', as(`${db}_plain`, db));
+    expect(snap.code, snap.stderr).toBe(3);
+    expect(snap.stderr).toContain('TM_DB_PRIVILEGES');
+  });
+
+  it('a role that may create databases but does not own this one: refused before dropping', async () => {
+    await role(`${db}_maker`, 'CREATEDB');
+    const reset = await run('db', 'reset', '--yes', '--database-url', as(`${db}_maker`, db));
+    expect(reset.code, reset.stderr).toBe(3);
+    expect(reset.stderr).toContain(`role ${db}_maker does not own database ${db} (its owner is seed_user)`);
+    expect(await exists(db)).toBe(true);
+  });
+
+  it('refuses the server\'s own databases up front, ending no session', async () => {
+    const bystander = new pg.Client(url('postgres'));
+    await bystander.connect();
+    try {
+      for (const name of ['postgres', 'template1', 'template0']) {
+        for (const args of [['db', 'reset', '--yes'], ['db', 'restore', 'x']]) {
+          const r = await run(...args, '--database-url', url(name));
+          expect(r.code, r.stderr).toBe(2);
+          expect(r.stderr).toContain(`error TM_DB_SYSTEM refusing to ${args[1]} ${name}: it is a system database of the server`);
+        }
+      }
+      expect((await bystander.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+    } finally {
+      await bystander.end();
+    }
+  });
+
+  it('decides "local" from the host pg really uses: ?host= and PGHOST count, a socket directory is local', async () => {
+    const remote = [
+      { args: ['--database-url', 'postgres://u:p@127.0.0.1:5432/prod?host=db.example.com'], env: {} },
+      { args: ['--database-url', 'postgres://u:p@/prod'], env: { PGHOST: 'db.example.com' } },
+    ];
+    for (const { args, env } of remote) {
+      const r = await execa(process.execPath, [TM, 'db', 'reset', '--yes', ...args], { cwd: project.dir, reject: false, env: { NO_COLOR: '1', ...env } });
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.stderr).toContain('refusing to reset a database that is not on this machine (db.example.com');
+    }
+    // Over the server's Unix socket (trust for local connections here): a real reset.
+    const dirRow = await q<{ d: string }>(`SELECT split_part(current_setting('unix_socket_directories'), ',', 1) AS d`);
+    const socket = encodeURIComponent(dirRow[0]!.d);
+    const viaSocket = await run('db', 'reset', '--yes', '--json', '--database-url', `postgres://seed_user@${socket}:${project.pgPort}/${db}`);
+    expect(viaSocket.code, viaSocket.stderr).toBe(0);
+    expect(JSON.parse(viaSocket.stdout)).toMatchObject({ database: db, path: 'replay' });
+    const viaHostParam = await run('db', 'reset', '--yes', '--json', '--database-url', `postgres://seed_user@localhost:${project.pgPort}/${db}?host=${socket}`);
+    expect(viaHostParam.code, viaHostParam.stderr).toBe(0);
+  });
+
+  it('checks the host before asking, and restore has the same guard', async () => {
+    const ask = await run('db', 'reset', '--database-url', 'postgres://u:p@db.example.com:5432/prod');
+    expect(ask.code).toBe(2);
+    expect(ask.stderr).toContain('TM_RESET_REMOTE');
+    expect(ask.stderr).not.toContain('TM_NEEDS_YES');
+    const restore = await run('db', 'restore', 'snap', '--database-url', 'postgres://u:p@db.example.com:5432/prod');
+    expect(restore.code).toBe(2);
+    expect(restore.stderr).toContain('refusing to restore a database that is not on this machine (db.example.com, from --database-url)');
+  });
+});

@@ -1,16 +1,18 @@
 import { resolveDatabase, type DatabaseTarget } from '../../db/connect.js';
+import { parseConnection } from '../../db/url.js';
+import { urlPassword } from '../../env/mask.js';
 import { EXIT, TmError } from '../../errors.js';
 import { parseDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';
 
 /** The database a `tm db` command talks to, with its password registered as a secret. */
 export async function dbTarget(ctx: Context, opts: Record<string, unknown>): Promise<DatabaseTarget> {
-  const target = await resolveDatabase(await ctx.config(), opts.databaseUrl as string | undefined);
-  try {
-    ctx.out.addSecret(decodeURIComponent(new URL(target.url).password));
-  } catch {
-    // not a URL pg can parse either; pg will say so
-  }
+  const url = opts.databaseUrl as string | undefined;
+  if (url) ctx.out.addSecret(urlPassword(url));
+  const target = await resolveDatabase(await ctx.config(), url);
+  const conn = parseConnection(target.url, target.source);
+  ctx.out.addSecret(conn.config.password as string | undefined);
+  for (const note of conn.notes) ctx.out.warn(note);
   ctx.out.debug(`database: ${target.source}`);
   return target;
 }

@@ -1,5 +1,6 @@
 import { migrate } from '../../db/migrate.js';
 import { detectPrisma, prismaMigrate } from '../../db/prisma.js';
+import { EXIT, TmError } from '../../errors.js';
 import { formatDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';
 import { dbTarget, lockTimeout } from './db-common.js';
@@ -10,7 +11,19 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
   const done = (name: string, ms: number) => ctx.out.info(`${ctx.out.ce.green('✓')} ${name} ${ctx.out.ce.dim(`(${formatDuration(ms)})`)}`);
   const prisma = await detectPrisma(config);
   if (prisma) {
-    const result = await prismaMigrate(config, prisma, target, { lockTimeoutMs: lockTimeout(opts), strict: Boolean(opts.strict), dryRun: Boolean(opts.dryRun), onFile: done });
+    if (opts.allowOutOfOrder) {
+      throw new TmError('TM_USAGE', '--allow-out-of-order is for SQL migrations; this project keeps its migrations in Prisma folders', {
+        exit: EXIT.usage,
+        hint: 'drop it: Prisma migrations apply every pending folder in name order, older ones included, as prisma migrate deploy does',
+      });
+    }
+    const result = await prismaMigrate(config, prisma, target, {
+      lockTimeoutMs: lockTimeout(opts),
+      strict: Boolean(opts.strict),
+      dryRun: Boolean(opts.dryRun),
+      to: opts.to as string | undefined,
+      onFile: done,
+    });
     for (const name of result.modified) ctx.out.warn(`${name} was modified after it was applied (prisma migrate deploy warns too; --strict refuses)`);
     ctx.out.result(result, () =>
       result.dry_run

@@ -2,9 +2,17 @@ import { repair } from '../../db/migrate.js';
 import type { Context } from '../context.js';
 import { dbTarget, lockTimeout, refuseForPrisma } from './db-common.js';
 
-export async function run(ctx: Context, opts: Record<string, unknown>): Promise<void> {
+export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
   await refuseForPrisma(ctx, 'tm db repair');
-  const changes = await repair(await ctx.config(), await dbTarget(ctx, opts), { lockTimeoutMs: lockTimeout(opts), signal: ctx.signal });
-  for (const c of changes) ctx.out.warn(`repair: ${c.version}_${c.name}: ${c.change}`);
-  ctx.out.result({ changes }, () => (changes.length ? `${changes.length} history entr${changes.length > 1 ? 'ies' : 'y'} repaired` : 'nothing to repair'));
+  const dryRun = Boolean(opts.dryRun);
+  const changes = await repair(await ctx.config(), await dbTarget(ctx, opts), { version: args[0], dryRun, lockTimeoutMs: lockTimeout(opts), signal: ctx.signal });
+  const verb = dryRun ? 'would repair' : 'repaired';
+  for (const c of changes) {
+    const sums = c.from ? ` (sha256 ${c.from.slice(0, 12)}… → ${c.to!.slice(0, 12)}…)` : '';
+    ctx.out.warn(`${verb} ${c.version}_${c.name}: ${c.change}${sums}`);
+  }
+  const n = changes.length;
+  ctx.out.result({ dry_run: dryRun, changes }, () =>
+    n === 0 ? 'nothing to repair' : `${n} history entr${n > 1 ? 'ies' : 'y'} ${dryRun ? 'would be repaired (nothing changed; run without --dry-run to do it)' : 'repaired'}`,
+  );
 }

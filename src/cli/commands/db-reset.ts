@@ -1,4 +1,4 @@
-import { databaseName } from '../../db/databases.js';
+import { guardReplace } from '../../db/databases.js';
 import { resetDatabase } from '../../db/reset.js';
 import { seedEnv } from '../../db/seeds.js';
 import { EXIT, TmError } from '../../errors.js';
@@ -9,13 +9,12 @@ import { dbTarget } from './db-common.js';
 export async function run(ctx: Context, opts: Record<string, unknown>): Promise<void> {
   const config = await ctx.config();
   const target = await dbTarget(ctx, opts);
-  const db = databaseName(target);
+  const force = Boolean(opts.force);
+  const db = guardReplace(target, 'reset', force); // before asking: a question that will be refused anyway is noise
   if (!(await confirm(ctx, `Drop database ${db} and build it again from migrations and seeds?`))) {
     throw new TmError('TM_ABORTED', 'reset cancelled; nothing was changed', { exit: EXIT.usage });
   }
-  const result = await ctx.out.step(`resetting ${db}`, () =>
-    resetDatabase(config, target, { env: seedEnv(opts.env as string | undefined), force: Boolean(opts.force), onStep: (m) => ctx.out.info(m) }),
-  );
+  const result = await ctx.out.step(`resetting ${db}`, () => resetDatabase(config, target, { env: seedEnv(opts.env as string | undefined), force, onStep: (m) => ctx.out.info(m) }));
   if (result.terminated > 0) ctx.out.warn(`ended ${result.terminated} other connection(s) to ${db}`);
   ctx.out.result(result, () =>
     result.path === 'template'

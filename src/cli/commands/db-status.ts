@@ -21,9 +21,18 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
   if (opts.exitCode && summary.pending + summary.edited + summary.missing > 0) {
     throw new TmError('TM_MIGRATIONS_PENDING', `${summary.pending} pending migration${summary.pending === 1 ? '' : 's'}${summary.edited + summary.missing ? ' and history problems' : ''}`, {
       exit: EXIT.problems,
-      hint: 'tm db migrate',
+      hint: statusHint(count('edited') + count('missing') > 0, count('out-of-order') > 0),
     });
   }
+}
+
+/** tm db migrate refuses edited, missing and out-of-order files: point at what unblocks it. */
+function statusHint(broken: boolean, outOfOrder: boolean): string {
+  const steps = [
+    broken ? 'restore the edited or missing files (git checkout), or accept them with tm db repair' : '',
+    outOfOrder ? 'give the out-of-order file a newer version (tm db new), or apply it with tm db migrate --allow-out-of-order' : '',
+  ].filter(Boolean);
+  return steps.length ? `${steps.join('; ')}; then tm db migrate` : 'tm db migrate';
 }
 
 function prismaStatusCommand(ctx: Context, opts: Record<string, unknown>, rows: PrismaStatus[]): void {
