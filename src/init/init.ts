@@ -23,7 +23,7 @@ export interface InitAnswers {
 const RENDERED: Record<ProjectTemplate, { target: Parameters<typeof render>[1]; testDb?: boolean }[]> = {
   minimal: [{ target: 'schema' }],
   'express-pg': [{ target: 'schema' }, { target: 'dockerfile' }, { target: 'github-actions' }],
-  'next-prisma': [{ target: 'schema' }, { target: 'compose', testDb: true }, { target: 'github-actions' }],
+  'next-prisma': [{ target: 'schema' }, { target: 'compose' }, { target: 'github-actions' }],
 };
 const IGNORED = ['.env', '.env.local', '.taskmaster/'];
 
