@@ -4,6 +4,7 @@ import { EXIT, TmError } from '../../errors.js';
 import { splitCommand } from '../../util/command.js';
 import { builtScript } from '../../util/package-root.js';
 import { spawnDaemon, type Daemon } from './daemon.js';
+import type { SupervisorHello } from './supervisor.js';
 
 /** How an app service last exited, as its supervisor recorded it. */
 export interface AppExit {
@@ -14,7 +15,12 @@ export interface AppExit {
   at: string;
 }
 
-export async function startApp(svc: AppService, opts: { cwd: string; env: Record<string, string>; logFile: string; exitFile: string; graceMs: number }): Promise<Daemon> {
+/** A started app: its supervisor (the daemon) and the app's own process group. */
+export interface StartedApp extends Daemon {
+  pgid?: number;
+}
+
+export async function startApp(svc: AppService, opts: { cwd: string; env: Record<string, string>; logFile: string; exitFile: string; graceMs: number }): Promise<StartedApp> {
   if (!svc.command) {
     throw new TmError('TM_APP_NO_COMMAND', `services.${svc.name} has no command for the native runtime`, {
       exit: EXIT.config,
@@ -24,10 +30,20 @@ export async function startApp(svc: AppService, opts: { cwd: string; env: Record
   const argv = splitCommand(svc.command, svc.name);
   await rm(opts.exitFile, { force: true });
   const supervisor = builtScript('runtime/native/supervisor.js');
-  return spawnDaemon(process.execPath, [supervisor], {
+  const daemon = await spawnDaemon(process.execPath, [supervisor], {
     logFile: opts.logFile,
+    ipc: true,
     env: { ...process.env, TM_SUPERVISE: JSON.stringify({ argv, cwd: opts.cwd, env: opts.env, logFile: opts.logFile, exitFile: opts.exitFile, graceMs: opts.graceMs }) },
   });
+  // The supervisor says which process group the app runs in, so `tm down` can stop the group
+  // even if the supervisor itself is gone by then.
+  const hello = await new Promise<SupervisorHello | undefined>((resolve) => {
+    daemon.child.once('message', (m) => resolve(m as SupervisorHello));
+    daemon.child.once('exit', () => resolve(undefined));
+    daemon.child.once('disconnect', () => resolve(undefined));
+  });
+  if (daemon.child.connected) daemon.child.disconnect();
+  return { ...daemon, pgid: hello && 'pgid' in hello ? hello.pgid : undefined };
 }
 
 export async function readAppExit(file: string): Promise<AppExit | undefined> {
