@@ -1,5 +1,5 @@
 import type { Config } from '../config/load.js';
-import type { Service } from '../config/schema.js';
+import { isOneShot, type Service } from '../config/schema.js';
 import { EXIT, TmError } from '../errors.js';
 import { probeFor } from '../health/probes.js';
 import { waitFor } from '../health/wait-for.js';
@@ -54,12 +54,14 @@ export async function up(config: Config, runtime: Runtime, requested: Service[],
   const ready = new Map<string, number>();
   const waitReady = async (svc: Service) => {
     const probe = probeFor(svc);
-    if (!probe) return;
+    // A job (no port, no health URL) that others depend on is ready once it has exited 0.
+    const job = !probe && isOneShot(svc) && managed.some((s) => s.kind === 'app' && s.depends_on.includes(svc.name));
+    if (!probe && !job) return;
     const remaining = Math.max(1, opts.timeoutMs - (performance.now() - t0));
     try {
       // Through Docker's port proxy a stalled attempt is common: keep attempts short.
       // Local servers refuse at once until they listen: poll them every 10 ms.
-      await waitFor(runtime.guard(svc, probe), { timeoutMs: remaining, signal: opts.signal, attemptTimeoutMs: runtime.name === 'docker' ? 200 : 2000, intervalMs: runtime.name === 'docker' ? 25 : 10 });
+      await waitFor(probe ? runtime.guard(svc, probe) : runtime.completion(svc), { timeoutMs: remaining, signal: opts.signal, attemptTimeoutMs: runtime.name === 'docker' ? 200 : 2000, intervalMs: runtime.name === 'docker' ? 25 : 10 });
     } catch (err) {
       if (err instanceof TmError && err.code === 'TM_HEALTH_TIMEOUT') {
         throw new TmError(err.code, err.message, { exit: EXIT.timeout, hint: err.hint, cause: err, details: await runtime.tailLogs(svc, 10).catch(() => []) });

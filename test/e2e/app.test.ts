@@ -141,6 +141,25 @@ describe('app services on the native runtime', () => {
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
   });
 
+  it('a one-shot job (no port, no health) runs to completion before what depends on it; a failing one stops tm up', async () => {
+    const { p } = await appProject('  migrate:\n    command: node job.mjs\n', 'postgres, redis, migrate');
+    await writeFile(join(p.dir, 'job.mjs'), "await new Promise((r) => setTimeout(r, 300));\nif (process.env.JOB_FAILS) { console.error('job: cannot migrate'); process.exit(3); }\nconsole.log('job: done');\n");
+    const r = await p.tm(['up', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const services = JSON.parse(r.stdout).services;
+    const ready = Object.fromEntries(services.map((s: { name: string; ready_ms: number }) => [s.name, s.ready_ms]));
+    expect(ready.migrate).toBeGreaterThan(300);
+    expect(ready.app).toBeGreaterThan(ready.migrate);
+    expect((await p.tm(['logs', 'migrate'])).stdout).toContain('job: done');
+    expect((await p.tm(['down'])).exitCode).toBe(0);
+
+    const failing = await p.tm(['up'], { env: { JOB_FAILS: '1' } });
+    expect(failing.exitCode).toBe(5);
+    expect(failing.stderr).toContain('error TM_SERVICE_EXITED migrate exited before completing (code 3)');
+    expect(failing.stderr).toContain('job: cannot migrate');
+    expect(await processesMentioning('server.mjs')).toEqual([]);
+  });
+
   it('refuses a dependency cycle and an unknown dependency (exit 3)', async () => {
     const { p } = await appProject();
     await writeFile(join(p.dir, 'cycle.yml'), 'services:\n  a: { command: x, depends_on: [b] }\n  b: { command: y, depends_on: [a] }\n');
