@@ -284,6 +284,17 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
     expect(r.stderr).not.toContain('no Docker engine answers');
   });
 
+  it('the first tm up creates .env before it would warn about variables .env defines', async () => {
+    const p = await tempProject({ name: 'firstup', runtime: 'docker', images: IMAGES, password: '${POSTGRES_PASSWORD}' });
+    projects.push(p);
+    const { appendFile } = await import('node:fs/promises');
+    await appendFile(`${p.dir}/taskmaster.yml`, 'env:\n  POSTGRES_PASSWORD: { type: secret, generate: true, min: 24 }\n');
+    const r = await p.tm(['up']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain('created .env');
+    expect(r.stderr).not.toContain('is not set');
+  });
+
   it('refuses runtime: docker when no engine answers, with the fix (exit 4)', async () => {
     const p = await tempProject({ name: 'noengine', runtime: 'docker', images: IMAGES });
     projects.push(p);
