@@ -20,7 +20,8 @@ export interface Context {
   /** Aborted on SIGINT/SIGTERM for commands that clean up after themselves. */
   signal: AbortSignal;
   cwd: string;
-  config(): Promise<Config>;
+  /** `quiet`: do not print the config's warnings (the caller does, once .env may have changed). */
+  config(opts?: { quiet?: boolean }): Promise<Config>;
   /** Loads the config again (after `.env` changed, since it interpolates from it). */
   reloadConfig(): Promise<Config>;
 }
@@ -33,7 +34,7 @@ export function createContext(out: Reporter, globals: GlobalOptions, signal: Abo
     globals,
     signal,
     cwd,
-    config() {
+    config(opts = {}) {
       loaded ??= (async () => {
         const { loadConfig } = await import('../config/load.js');
         const config = await loadConfig({ cwd, configPath: globals.config });
@@ -41,7 +42,7 @@ export function createContext(out: Reporter, globals: GlobalOptions, signal: Abo
         const { resolveEnv } = await import('../env/resolve.js');
         const { secretValues } = await import('../env/contract.js');
         for (const s of secretValues(config.env, await resolveEnv(config.root, config.env))) out.addSecret(s);
-        for (const w of config.warnings) out.warn(formatProblem(w));
+        if (!opts.quiet) for (const w of config.warnings) out.warn(formatProblem(w));
         return config;
       })();
       return loaded;

@@ -156,7 +156,9 @@ export function parseConfig(source: string, opts: ParseOptions): Config {
         collect(parsed.error.issues, ['services', name], () => Object.keys(serviceSchemas[kind].shape), kind === 'app' ? lookalike(name, value) : undefined);
         continue;
       }
-      services.push({ ...parsed.data, kind, name } as Service);
+      const service = { ...parsed.data, kind, name } as Service;
+      if (service.kind === 'app') service.envSource = writtenEnv(raw, name);
+      services.push(service);
     }
   }
 
@@ -205,6 +207,14 @@ export function projectId(name: string, root: string): string {
   return `${name}-${createHash('sha256').update(resolve(root)).digest('hex').slice(0, 8)}`.toLowerCase();
 }
 
+/** An app's `env:` values as written in the file (before interpolation). */
+function writtenEnv(raw: Record<string, unknown>, service: string): Record<string, string> | undefined {
+  const services = raw.services as Record<string, unknown> | undefined;
+  const env = isPlainObject(services?.[service]) ? (services[service] as { env?: unknown }).env : undefined;
+  if (!isPlainObject(env)) return undefined;
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
+}
+
 function normalizeEnv(env: Record<string, EnvVarSpec>): Record<string, EnvVarSpec> {
   const out: Record<string, EnvVarSpec> = {};
   for (const [key, spec] of Object.entries(env)) {
@@ -229,7 +239,7 @@ function portClashes(services: Service[], locate: (path: PropertyKey[]) => Omit<
 function topLevelKeys(path: PropertyKey[]): readonly string[] {
   if (path.length === 0) return Object.keys(configSchema.shape);
   if (path[0] === 'db') return ['migrations', 'seeds', 'prisma'];
-  if (path[0] === 'docker') return ['compose_file'];
+  if (path[0] === 'docker') return ['compose_file', 'test_db'];
   if (path[0] === 'env') return ['type', 'required', 'default', 'devDefault', 'min', 'generate', 'values', 'enum', 'description', 'example'];
   return [];
 }

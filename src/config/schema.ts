@@ -19,6 +19,11 @@ const text = (what = 'a string') =>
     z.string({ error: (iss) => `expected ${what}, got ${describe(iss.input)}` }),
   );
 
+/** "500ms", "10s", "2m" (what parseDuration and compose's stop_grace_period both read). */
+const duration = text('a duration such as 10s').refine((v) => /^\s*\d+(?:\.\d+)?\s*(?:ms|s|m|h)?\s*$/.test(v), {
+  error: 'expected a duration such as 500ms, 10s or 2m',
+});
+
 const identifier = z
   .string({ error: (iss) => `expected a name, got ${describe(iss.input)}` })
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
@@ -61,6 +66,8 @@ const appService = z.strictObject({
   health: text('a URL such as http://localhost:3000/health').optional(),
   depends_on: z.array(identifier).default([]),
   env: z.record(z.string(), text()).default({}),
+  /** How long `tm down` waits after SIGTERM before SIGKILL (both runtimes). */
+  stop_grace_period: duration.optional(),
 });
 
 export const ENV_TYPES = [
@@ -94,6 +101,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Use the project's own compose file instead of the one tm renders. */
       compose_file: text().optional(),
+      /** `tm render compose`: add a throwaway `test-db` Postgres on tmpfs (one port above postgres). */
+      test_db: z.boolean({ error: (iss) => `expected true or false, got ${describe(iss.input)}` }).optional(),
     })
     .default({}),
   db: z
@@ -110,10 +119,20 @@ export const serviceSchemas = { postgres: postgresService, redis: redisService, 
 export type ServiceKind = keyof typeof serviceSchemas;
 export type PostgresService = z.output<typeof postgresService> & { kind: 'postgres'; name: string; database: string };
 export type RedisService = z.output<typeof redisService> & { kind: 'redis'; name: string };
-export type AppService = z.output<typeof appService> & { kind: 'app'; name: string };
+export type AppService = z.output<typeof appService> & {
+  kind: 'app';
+  name: string;
+  /** `env:` as written, before `${VAR}` expansion: compose expands the same syntax from .env. */
+  envSource?: Record<string, string>;
+};
 export type Service = PostgresService | RedisService | AppService;
 export type EnvVarSpec = z.output<typeof envVar>;
 export type RawConfig = z.output<typeof configSchema>;
+
+/** A service with neither port nor health URL is a job: it is done when it exits 0. */
+export function isOneShot(svc: Service): boolean {
+  return svc.kind === 'app' && svc.port === undefined && svc.health === undefined;
+}
 
 /** Which schema applies to a service: its `kind`, else its name (`postgres`, `redis`), else app. */
 export function serviceKind(name: string, raw: unknown): ServiceKind {

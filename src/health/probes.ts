@@ -110,11 +110,19 @@ export function httpProbe(name: string, url: string): Probe {
     name,
     target: url,
     async check(timeoutMs) {
-      const res = await fetch(url, { signal: AbortSignal.timeout(Math.max(1, timeoutMs)), redirect: 'manual' }).catch((err: unknown) => {
-        throw fetchError(err, url);
-      });
-      await res.body?.cancel();
-      if (res.status < 200 || res.status > 299) throw new Error(`HTTP ${res.status} from ${url}`);
+      // Not AbortSignal.timeout: its timer does not keep Node alive, and a request that gets no
+      // answer (Docker's port proxy before the app listens) would then end tm with exit 13.
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), Math.max(1, timeoutMs));
+      try {
+        const res = await fetch(url, { signal: controller.signal, redirect: 'manual' }).catch((err: unknown) => {
+          throw fetchError(err, url);
+        });
+        await res.body?.cancel();
+        if (res.status < 200 || res.status > 299) throw new Error(`HTTP ${res.status} from ${url}`);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }

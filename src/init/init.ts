@@ -38,7 +38,7 @@ const TEMPLATES: Record<ProjectTemplate, TemplateSpec> = {
     installFirst: true,
     usesAppPort: true,
   },
-  'next-prisma': { rendered: [SCHEMA, { target: 'compose', path: 'compose.yml', opts: { testDb: true } }, WORKFLOW], installFirst: false, usesAppPort: false },
+  'next-prisma': { rendered: [SCHEMA, { target: 'compose', path: 'compose.yml' }, WORKFLOW], installFirst: false, usesAppPort: false },
 };
 const IGNORED = ['.env', '.env.local', '.env.backup-*', '.taskmaster/'];
 const NAME = /^[a-z0-9][a-z0-9_-]*$/;

@@ -1,7 +1,9 @@
-import { join } from 'node:path/posix';
+import { isAbsolute, join } from 'node:path/posix';
 import { parse, stringify } from 'yaml';
 import type { Config } from '../config/load.js';
-import type { AppService, PostgresService, RedisService, Service } from '../config/schema.js';
+import { isOneShot, type AppService, type PostgresService, type RedisService, type Service } from '../config/schema.js';
+import { splitCommand } from '../util/command.js';
+import { parseDuration } from '../util/duration.js';
 import { fillYamlTemplate } from './template.js';
 
 /** Compose project names allow only [a-z0-9_-]. */
@@ -28,15 +30,29 @@ function passwordRef(svc: Service, variables: 'tm' | 'dotenv'): string {
   return variables === 'tm' ? `\${${passwordVariable(svc)}}` : `\${${svc.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_PASSWORD}`;
 }
 
-/** An app's value: by TM_* variable, or for the repository's file from .env, URLs rebuilt for the network. */
+/**
+ * An app's value: by TM_* variable, or for the repository's file from .env, URLs rebuilt
+ * for the network. The app's own `env:` values go in as written (compose expands `${VAR}`
+ * from .env as tm does); contract variables and secrets stay `${VAR}` references.
+ */
 function appValue(config: Config, svc: AppService, key: string, variables: 'tm' | 'dotenv'): string {
   if (variables === 'tm') return `\${${appVariable(svc, key)}}`;
+  const spec = config.env[key];
+  const written = svc.envSource?.[key];
+  if (written !== undefined && spec?.type !== 'secret') return composeText(written);
   const pg = config.services.find((s): s is PostgresService => s.kind === 'postgres');
   const redis = config.services.find((s): s is RedisService => s.kind === 'redis');
   if (key === 'DATABASE_URL' && pg) return `postgres://${pg.user}:${passwordRef(pg, variables)}@${pg.name}:5432/${pg.database}`;
   if (key === 'REDIS_URL' && redis) return `redis://${redis.password ? `:${passwordRef(redis, variables)}@` : ''}${redis.name}:6379`;
   if (key === 'PORT' && svc.port !== undefined) return String(svc.port);
+  // A default that compose can carry: `${LOG_LEVEL:-info}` works without a .env entry.
+  if (spec?.default !== undefined && spec.type !== 'secret' && !/[$}]/.test(spec.default)) return `\${${key}:-${spec.default}}`;
   return `\${${key}}`;
+}
+
+/** taskmaster.yml text as compose reads it: `${...}` and `$$` stay, a lone `$` is escaped. */
+function composeText(written: string): string {
+  return written.replace(/\$\$|\$\{[^}]*\}|\$/g, (m) => (m === '$' ? '$$' : m));
 }
 
 function postgres(svc: PostgresService, variables: 'tm' | 'dotenv'): unknown {
@@ -75,17 +91,62 @@ export function appVariable(svc: Service, key: string): string {
   return `TM_${svc.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_ENV_${key}`;
 }
 
+/** Programs that mean node is in the image, so a healthcheck can use it (images need not have curl). */
+const NODE_PROGRAMS = new Set(['node', 'npm', 'npx', 'yarn', 'pnpm', 'tsx']);
+
 /**
- * An app service: built from the project (`build`) or an image, started once what it
- * depends on is healthy, its environment passed by variable so no value lands in the file.
+ * A healthcheck tm can write without knowing the image: through node, when the app's command
+ * runs node; an HTTP 2xx from the health URL, else the port accepting TCP. Other apps get
+ * none, and what depends on them waits for `service_started` (tm itself waits for their probe).
  */
-function app(svc: AppService, envKeys: string[], buildBase: string, variable: (key: string) => string): unknown {
+function appHealthcheck(svc: AppService, argv: string[] | undefined): Record<string, unknown> | undefined {
+  const program = argv?.[0]?.split('/').pop();
+  if (!program || !NODE_PROGRAMS.has(program)) return undefined;
+  let script: string;
+  const url = svc.health ? URL.parse(svc.health) : null;
+  if (url) {
+    url.hostname = '127.0.0.1';
+    script = `fetch(${JSON.stringify(url.toString())}).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`;
+  } else if (svc.port !== undefined) {
+    script = `require('net').connect(${svc.port}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))`;
+  } else return undefined;
+  return { test: ['CMD', 'node', '-e', script], interval: '1s', timeout: '3s', retries: 60 };
+}
+
+/** What a dependent waits for: healthy, completed (a job), or started (no healthcheck to wait on). */
+function dependencyCondition(dep: Service | undefined): string {
+  if (!dep || dep.kind !== 'app') return 'service_healthy';
+  if (isOneShot(dep)) return 'service_completed_successfully';
+  return appHealthcheck(dep, dep.command ? splitCommand(dep.command, dep.name) : undefined) ? 'service_healthy' : 'service_started';
+}
+
+/** `10s`, `500ms`: compose's duration format. */
+function composeDuration(text: string): string {
+  const ms = parseDuration(text);
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/**
+ * An app service: built from the project (`build`) or an image, run with its `command`
+ * (exec form, no shell) when given, started once what it depends on is ready, its
+ * environment passed by variable so no value lands in the file.
+ */
+function app(config: Config, svc: AppService, envKeys: string[], buildBase: string, variable: (key: string) => string): unknown {
   const out: Record<string, unknown> = {};
+  const argv = svc.command ? splitCommand(svc.command, svc.name) : undefined;
   if (svc.build) out.build = { context: join(buildBase, svc.build) };
   else if (svc.image) out.image = svc.image;
+  if (argv) out.command = argv;
+  // A relative cwd is a folder of the project on this machine; in a container the image's WORKDIR applies.
+  if (svc.cwd && isAbsolute(svc.cwd)) out.working_dir = svc.cwd;
   if (svc.port !== undefined) out.ports = [`${hostIp(svc.host)}:${svc.port}:${svc.port}`];
   if (envKeys.length > 0) out.environment = Object.fromEntries(envKeys.map((k) => [k, variable(k)]));
-  if (svc.depends_on.length > 0) out.depends_on = Object.fromEntries(svc.depends_on.map((d) => [d, { condition: 'service_healthy' }]));
+  const healthcheck = appHealthcheck(svc, argv);
+  if (healthcheck) out.healthcheck = healthcheck;
+  if (svc.stop_grace_period) out.stop_grace_period = composeDuration(svc.stop_grace_period);
+  if (svc.depends_on.length > 0) {
+    out.depends_on = Object.fromEntries(svc.depends_on.map((d) => [d, { condition: dependencyCondition(config.services.find((s) => s.name === d)) }]));
+  }
   return out;
 }
 
@@ -104,16 +165,20 @@ export interface ComposeOptions {
  * gives the same bytes.
  */
 export function renderCompose(config: Config, services: Service[] = config.services, opts: ComposeOptions = {}): string {
-  const out: { name: string; services: Record<string, unknown>; volumes: Record<string, Record<string, never>> } = { name: composeProject(config), services: {}, volumes: {} };
+  const variables = opts.variables ?? 'tm';
+  const out: { name?: string; services: Record<string, unknown>; volumes: Record<string, Record<string, never>> } = { services: {}, volumes: {} };
+  // Only tm's own file is named: the project id holds a hash of this clone's path, so the
+  // repository's file would differ in every clone (tm passes -p anyway).
+  if (variables === 'tm') out.name = composeProject(config);
   for (const svc of services) {
     if (svc.kind === 'app') {
-      if (svc.build || svc.image) out.services[svc.name] = app(svc, opts.appEnvKeys?.[svc.name] ?? [], opts.buildBase ?? '.', (k) => appValue(config, svc, k, opts.variables ?? 'tm'));
+      if (svc.build || svc.image) out.services[svc.name] = app(config, svc, opts.appEnvKeys?.[svc.name] ?? [], opts.buildBase ?? '.', (k) => appValue(config, svc, k, variables));
       continue;
     }
-    out.services[svc.name] = svc.kind === 'postgres' ? postgres(svc, opts.variables ?? 'tm') : redis(svc, opts.variables ?? 'tm');
+    out.services[svc.name] = svc.kind === 'postgres' ? postgres(svc, variables) : redis(svc, variables);
     out.volumes[`${svc.name}-data`] = {};
   }
   // YAML 1.1 rules quote yes/no/on/off, which some compose parsers read as booleans.
-  const header = (opts.variables ?? 'tm') === 'tm' ? '# Rendered by tm from taskmaster.yml; do not edit (it is rewritten on every tm up).' : '# Rendered by tm render compose from taskmaster.yml; values come from .env.';
+  const header = variables === 'tm' ? '# Rendered by tm from taskmaster.yml; do not edit (it is rewritten on every tm up).' : '# Rendered by tm render compose from taskmaster.yml; values come from .env.';
   return `${header}\n${stringify(out, { lineWidth: 0, version: '1.1' })}`;
 }

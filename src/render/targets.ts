@@ -18,7 +18,7 @@ export interface Rendered {
 }
 
 export interface RenderOptions {
-  /** compose: add a throwaway `test-db` Postgres on tmpfs. */
+  /** compose: add a throwaway `test-db` Postgres on tmpfs (default: docker.test_db). */
   testDb?: boolean;
   /** dockerfile: which app service (default: the first with a port). */
   service?: string;
@@ -52,7 +52,7 @@ function renderUserCompose(config: Config, opts: RenderOptions): string {
   const appEnvKeys: Record<string, string[]> = {};
   for (const s of config.services) if (s.kind === 'app') appEnvKeys[s.name] = appKeys(config, s);
   let text = renderCompose(config, config.services, { appEnvKeys, buildBase: '.', variables: 'dotenv' });
-  if (opts.testDb) {
+  if (opts.testDb ?? config.docker.test_db) {
     const pg = config.services.find((s): s is PostgresService => s.kind === 'postgres');
     if (pg) {
       const doc = parseDocument(text);

@@ -1,4 +1,4 @@
-import { cp } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, processesMentioning, tempProject, type TempProject } from '../helpers/project.js';
@@ -11,7 +11,7 @@ afterEach(async () => {
   await Promise.all(projects.splice(0).map((p) => p.cleanup()));
 });
 
-async function appProject(extraEnv = '') {
+async function appProject(extraEnv = '', dependsOn = 'postgres, redis') {
   const port = await freePort();
   const p = await tempProject({
     name: 'withapp',
@@ -19,12 +19,41 @@ async function appProject(extraEnv = '') {
     command: node server.mjs
     port: ${port}
     health: http://127.0.0.1:${port}/health/ready
-    depends_on: [postgres, redis]
+    depends_on: [${dependsOn}]
 ${extraEnv}`, // services: is the last block, so this lands under it
   });
   await cp(FIXTURE, join(p.dir, 'server.mjs'));
   projects.push(p);
   return { p, port };
+}
+
+/** An app whose parent exits on SIGTERM while its child ignores it and keeps serving. */
+async function stubbornProject() {
+  const port = await freePort();
+  const p = await tempProject({
+    name: 'stubborn',
+    extra: `  app:
+    command: node stubborn.mjs
+    port: ${port}
+    health: http://127.0.0.1:${port}/
+    stop_grace_period: 1s
+`,
+  });
+  await cp(resolve(import.meta.dirname, '../fixtures/app/stubborn.mjs'), join(p.dir, 'stubborn.mjs'));
+  projects.push(p);
+  return { p, port };
+}
+
+async function cmdline(pid: number): Promise<string> {
+  return (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replaceAll('\0', ' ');
+}
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 describe('app services on the native runtime', () => {
@@ -49,8 +78,16 @@ describe('app services on the native runtime', () => {
     expect(status).toMatchObject({ state: 'running', health: 'ok' });
     expect((await p.tm(['logs', 'app'])).stdout).toContain(`app listening on ${port}`);
 
+    // The pid shown is the app's own process, not its supervisor's.
+    expect(await cmdline(status.pid)).toContain('server.mjs');
+
+    const pids = async () => Object.fromEntries(JSON.parse((await p.tm(['status', '--json'])).stdout).services.map((s: { name: string; pid: number }) => [s.name, s.pid]));
+    const before = await pids();
     expect((await p.tm(['restart', 'app'])).exitCode).toBe(0);
     expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200);
+    const after = await pids();
+    expect(after.app).not.toBe(before.app);
+    expect([after.postgres, after.redis]).toEqual([before.postgres, before.redis]);
 
     expect((await p.tm(['down'])).exitCode).toBe(0);
     expect(await processesMentioning('server.mjs')).toEqual([]);
@@ -58,18 +95,73 @@ describe('app services on the native runtime', () => {
   });
 
   it('an app that exits at start fails tm up with exit 5 and its last log lines; status shows the exit code', async () => {
-    const { p } = await appProject('    env: { FAIL_AT_START: "1" }\n');
+    const { p } = await appProject();
+    // A run that went well first: its lines are in the same log, but not in the crash report.
+    expect((await p.tm(['up'])).exitCode).toBe(0);
+    expect((await p.tm(['down'])).exitCode).toBe(0);
+    const yml = await readFile(join(p.dir, 'taskmaster.yml'), 'utf8');
+    await writeFile(join(p.dir, 'taskmaster.yml'), `${yml}    env: { FAIL_AT_START: "1" }\n`);
     const r = await p.tm(['up']);
     expect(r.exitCode).toBe(5);
     expect(r.stderr).toContain('error TM_SERVICE_EXITED app exited during start (code 1)');
     expect(r.stderr).toContain('fatal: FAIL_AT_START is set');
+    expect(r.stderr).not.toContain('app listening');
+    expect(r.stderr).not.toContain('app stopping');
     const app = JSON.parse((await p.tm(['status', '--json'])).stdout).services.find((s: { name: string }) => s.name === 'app');
     expect(app).toMatchObject({ state: 'stopped', exit_code: 1 });
   });
 
+  it('tm down stops the whole process group: a child that ignores SIGTERM after its parent exited', async () => {
+    const { p, port } = await stubbornProject();
+    const r = await p.tm(['up']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(await processesMentioning('stubborn.mjs')).toHaveLength(2);
+    expect((await p.tm(['down'])).exitCode).toBe(0);
+    expect(await processesMentioning('stubborn.mjs')).toEqual([]);
+    expect(await fetch(`http://127.0.0.1:${port}/`).then(() => 'answered', () => 'refused')).toBe('refused');
+    expect(await readFile(join(p.dir, '.taskmaster/logs/app.log'), 'utf8')).toContain('child ignores SIGTERM');
+  });
+
+  it('an app whose supervisor was killed is still found by its process group: status, down, up', async () => {
+    const { p, port } = await stubbornProject();
+    expect((await p.tm(['up'])).exitCode).toBe(0);
+    const record = JSON.parse(await readFile(join(p.dir, '.taskmaster/run/app.pid'), 'utf8'));
+    process.kill(record.pid, 'SIGKILL');
+    await waitUntil(async () => !(await cmdline(record.pid)));
+    const status = await p.tm(['status', '--json']);
+    const app = JSON.parse(status.stdout).services.find((s: { name: string }) => s.name === 'app');
+    expect(app).toMatchObject({ state: 'running', health: 'ok' });
+    expect(app.detail).toContain(`its supervisor (pid ${record.pid}) is gone`);
+    expect(await cmdline(app.pid)).toContain('stubborn.mjs');
+    expect((await p.tm(['down'])).exitCode).toBe(0);
+    expect(await processesMentioning('stubborn.mjs')).toEqual([]);
+    // Nothing left holding the port: the next tm up starts it again.
+    const again = await p.tm(['up']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+  });
+
+  it('a one-shot job (no port, no health) runs to completion before what depends on it; a failing one stops tm up', async () => {
+    const { p } = await appProject('  migrate:\n    command: node job.mjs\n', 'postgres, redis, migrate');
+    await writeFile(join(p.dir, 'job.mjs'), "await new Promise((r) => setTimeout(r, 300));\nif (process.env.JOB_FAILS) { console.error('job: cannot migrate'); process.exit(3); }\nconsole.log('job: done');\n");
+    const r = await p.tm(['up', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const services = JSON.parse(r.stdout).services;
+    const ready = Object.fromEntries(services.map((s: { name: string; ready_ms: number }) => [s.name, s.ready_ms]));
+    expect(ready.migrate).toBeGreaterThan(300);
+    expect(ready.app).toBeGreaterThan(ready.migrate);
+    expect((await p.tm(['logs', 'migrate'])).stdout).toContain('job: done');
+    expect((await p.tm(['down'])).exitCode).toBe(0);
+
+    const failing = await p.tm(['up'], { env: { JOB_FAILS: '1' } });
+    expect(failing.exitCode).toBe(5);
+    expect(failing.stderr).toContain('error TM_SERVICE_EXITED migrate exited before completing (code 3)');
+    expect(failing.stderr).toContain('job: cannot migrate');
+    expect(await processesMentioning('server.mjs')).toEqual([]);
+  });
+
   it('refuses a dependency cycle and an unknown dependency (exit 3)', async () => {
     const { p } = await appProject();
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(join(p.dir, 'cycle.yml'), 'services:\n  a: { command: x, depends_on: [b] }\n  b: { command: y, depends_on: [a] }\n');
     const cycle = await p.tm(['--config', 'cycle.yml', 'up']);
     expect(cycle.exitCode).toBe(3);
@@ -80,7 +172,6 @@ describe('app services on the native runtime', () => {
 
   it('runs commands without a shell', async () => {
     const { p } = await appProject();
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(join(p.dir, 'shell.yml'), 'runtime: native\nservices:\n  a: { command: "node x.js && rm -rf /tmp/x", port: 1234 }\n');
     const r = await p.tm(['--config', 'shell.yml', 'up']);
     expect(r.exitCode).toBe(3);

@@ -91,15 +91,32 @@ describe.skipIf(!engine)('docker runtime: an app service', () => {
     await p?.cleanup();
   });
 
-  it('builds the app from the project, starts it after its dependencies are healthy, probes its health URL', async () => {
+  it('builds the app from the project, starts it after its dependencies are ready (a one-shot job, another app), probes its health URL', async () => {
     const { cp, mkdir, writeFile, realpath } = await import('node:fs/promises');
     const { freePort } = await import('../helpers/project.js');
     const port = await freePort();
+    const webPort = await freePort();
     p = await tempProject({
       name: 'dockapp',
       runtime: 'docker',
       images: IMAGES,
-      extra: `  app:\n    build: app\n    port: ${port}\n    health: http://127.0.0.1:${port}/health/ready\n    depends_on: [postgres, redis]\n`,
+      // migrate: a one-shot job from an image without a CMD; web: an app on an app, run by its
+      // command (so node can be its healthcheck).
+      extra: `  migrate:
+    image: standin/debian:bookworm
+    command: ["sh", "-c", "sleep 0.3; echo migrated"]
+  app:
+    build: app
+    port: ${port}
+    health: http://127.0.0.1:${port}/health/ready
+    depends_on: [postgres, redis, migrate]
+  web:
+    build: app
+    command: node /app/server.mjs
+    port: ${webPort}
+    health: http://127.0.0.1:${webPort}/health/ready
+    depends_on: [app]
+`,
     });
     // The app image: the stand-in Debian base with this machine's node copied in.
     await mkdir(`${p.dir}/app`);
@@ -112,16 +129,33 @@ describe.skipIf(!engine)('docker runtime: an app service', () => {
     expect(services.map((s: { name: string; state: string }) => [s.name, s.state])).toEqual([
       ['postgres', 'started'],
       ['redis', 'started'],
+      ['migrate', 'started'],
       ['app', 'started'],
+      ['web', 'started'],
     ]);
     const byName = Object.fromEntries(services.map((s: { name: string; ready_ms: number }) => [s.name, s.ready_ms]));
-    expect(byName.app).toBeGreaterThan(Math.max(byName.postgres, byName.redis));
+    expect(byName.migrate).toBeGreaterThan(0);
+    expect(byName.app).toBeGreaterThan(Math.max(byName.postgres, byName.redis, byName.migrate));
+    expect(byName.web).toBeGreaterThan(byName.app);
+    expect((await (await fetch(`http://127.0.0.1:${webPort}/health/ready`)).json()).status).toBe('ok');
+    // The job ran once (a later level does not start it again) and counts as done.
+    expect((await p.tm(['logs', 'migrate'])).stdout.match(/migrated/g)).toHaveLength(1);
     // Inside the network the app reaches its databases by service name.
     const ready = await (await fetch(`http://127.0.0.1:${port}/health/ready`)).json();
     expect(ready.checks.map((c: { status: string }) => c.status)).toEqual(['ok', 'ok']);
     const { readFile } = await import('node:fs/promises');
     const compose = await readFile(`${p.dir}/.taskmaster/compose.yml`, 'utf8');
     expect(compose).toMatch(/depends_on:\n\s+postgres:\n\s+condition: service_healthy/);
+    expect(compose).toMatch(/migrate:\n\s+condition: service_completed_successfully/);
+    // app runs the image's CMD, so tm cannot know a tool to check it with: web waits for it to start.
+    expect(compose).toMatch(/depends_on:\n\s+app:\n\s+condition: service_started/);
+    // web's healthcheck runs through node: the engine reports it healthy.
+    let health: string | undefined;
+    for (let i = 0; i < 200 && health !== 'healthy'; i++) {
+      health = JSON.parse((await p.tm(['status', '--json', 'web'])).stdout).services[0].container.health;
+      if (health !== 'healthy') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(health).toBe('healthy');
     expect(compose).not.toContain('pw-dockapp-secret');
     expect((await p.tm(['logs', 'app'])).stdout).toContain(`app listening on ${port}`);
   }, 240_000);
@@ -189,6 +223,76 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
     const { existsSync } = await import('node:fs');
     expect(existsSync(`${p.dir}/.taskmaster/compose.yml`)).toBe(false); // tm rendered nothing of its own
     expect((await p.tm(['down', '--volumes'])).exitCode).toBe(0);
+  });
+
+  it('a one-shot job that fails, or a service that exits at start, fails tm up with exit 5 and its output', async () => {
+    const p = await tempProject({
+      name: 'oneshot',
+      runtime: 'docker',
+      images: IMAGES,
+      extra: `  job:\n    image: standin/debian:bookworm\n    command: ["sh", "-c", "echo cannot migrate >&2; exit 3"]\n  after:\n    image: standin/debian:bookworm\n    command: ["sleep", "600"]\n    depends_on: [job]\n`,
+    });
+    projects.push(p);
+    const r = await p.tm(['up']);
+    expect(r.exitCode, r.stderr).toBe(5);
+    expect(r.stderr).toContain('error TM_SERVICE_EXITED job container exited before completing (exit code 3)');
+    expect(r.stderr).toContain('cannot migrate');
+    const after = JSON.parse((await p.tm(['status', '--json', 'after'])).stdout).services[0];
+    expect(after.state).toBe('stopped');
+
+    const { freePort } = await import('../helpers/project.js');
+    const { readFile, writeFile } = await import('node:fs/promises');
+    const yml = (await readFile(`${p.dir}/taskmaster.yml`, 'utf8')).replace(/  job:[\s\S]*$/, '');
+    const port = await freePort();
+    await writeFile(`${p.dir}/taskmaster.yml`, `${yml}  crash:\n    image: standin/debian:bookworm\n    command: ["sh", "-c", "echo crashed at start; exit 1"]\n    port: ${port}\n    health: http://127.0.0.1:${port}/\n`);
+    const crash = await p.tm(['up']);
+    expect(crash.exitCode, crash.stderr).toBe(5);
+    expect(crash.stderr).toContain('error TM_SERVICE_EXITED crash container exited during start (exit code 1)');
+    expect(crash.stderr).toContain('crashed at start');
+  });
+
+  it('a failing compose up names the error, not the build progress before it', async () => {
+    const p = await tempProject({ name: 'badstart', runtime: 'docker', images: IMAGES, extra: '  app:\n    build: app\n    command: ["no-such-program"]\n' });
+    projects.push(p);
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    await mkdir(`${p.dir}/app`);
+    await writeFile(`${p.dir}/app/Dockerfile`, 'FROM standin/debian:bookworm\nRUN for i in 1 2 3 4 5 6 7 8 9 10; do echo build step output $i; done\n');
+    const r = await p.tm(['up'], { timeout: 180_000 });
+    expect(r.exitCode, r.stderr).toBe(4);
+    expect(r.stderr).toContain('error TM_COMPOSE_FAILED docker compose up failed');
+    expect(r.stderr).toMatch(/no-such-program.*(executable file not found|no such file)/);
+    expect(r.stderr).not.toMatch(/build step output|^\s*#\d+ |Container \S+\s+(Creat|Start)/m);
+  }, 240_000);
+
+  it('DOCKER_CONTEXT naming no context is a rejected candidate, and no other engine stands in', async () => {
+    const { DOCKER_HOST: _, ...env } = process.env;
+    const r = await detectEngine({ ...env, DOCKER_CONTEXT: 'tm-test-nosuch' });
+    expect(r.engine).toBeUndefined();
+    expect(r.rejected).toEqual([{ source: 'DOCKER_CONTEXT tm-test-nosuch', reason: 'no such context in ~/.docker/contexts' }]);
+  });
+
+  it('says permission denied when the user may not use the socket (exit 4)', async () => {
+    const p = await tempProject({ name: 'denied', runtime: 'docker', images: IMAGES });
+    projects.push(p);
+    const { chmod } = await import('node:fs/promises');
+    await chmod(p.dir, 0o755);
+    const { TM } = await import('../helpers/project.js');
+    // As root every socket opens; an unprivileged user meets the socket's permissions.
+    const r = await execa('runuser', ['-u', 'nobody', '--', process.execPath, TM, '-C', p.dir, 'status'], { reject: false, env: { NO_COLOR: '1', HOME: '/nonexistent' } });
+    expect(r.exitCode, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/error TM_RUNTIME_UNAVAILABLE .*but permission denied on \S+docker\.sock/);
+    expect(r.stderr).not.toContain('no Docker engine answers');
+  });
+
+  it('the first tm up creates .env before it would warn about variables .env defines', async () => {
+    const p = await tempProject({ name: 'firstup', runtime: 'docker', images: IMAGES, password: '${POSTGRES_PASSWORD}' });
+    projects.push(p);
+    const { appendFile } = await import('node:fs/promises');
+    await appendFile(`${p.dir}/taskmaster.yml`, 'env:\n  POSTGRES_PASSWORD: { type: secret, generate: true, min: 24 }\n');
+    const r = await p.tm(['up']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain('created .env');
+    expect(r.stderr).not.toContain('is not set');
   });
 
   it('refuses runtime: docker when no engine answers, with the fix (exit 4)', async () => {

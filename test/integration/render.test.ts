@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../src/config/load.js';
+import { loadConfig, parseConfig, type Config } from '../../src/config/load.js';
 import { configJsonSchema, render, TARGETS } from '../../src/render/targets.js';
 import { freePort, TM } from '../helpers/project.js';
 
@@ -39,6 +39,11 @@ env:
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+/** A config parsed from text, in the shared project folder (nothing is written). */
+function configFrom(text: string): Promise<Config> {
+  return Promise.resolve(parseConfig(text, { file: join(dir, 'taskmaster.yml'), root: dir, vars: {} }));
+}
 
 describe('tm render', () => {
   it('renders every target deterministically and writes no secret', async () => {
@@ -161,6 +166,86 @@ describe('tm render', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain('there is no .dockerignore beside Dockerfile');
     await rm(join(dir, 'Dockerfile'));
+  });
+
+  it('compose: the repository file is the same in every clone (no path-derived project name)', async () => {
+    const copies = await Promise.all([0, 1].map(() => mkdtemp(join(tmpdir(), 'tm-render-clone-'))));
+    try {
+      const yml = await readFile(join(dir, 'taskmaster.yml'), 'utf8');
+      const texts = [];
+      for (const copy of copies) {
+        await writeFile(join(copy, 'taskmaster.yml'), yml);
+        texts.push((await render(await loadConfig({ cwd: copy }), 'compose')).text);
+      }
+      expect(texts[0]).toBe(texts[1]);
+      expect(texts[0]).not.toMatch(/^name:/m);
+      // What one clone committed passes --check in the other.
+      await writeFile(join(copies[1]!, 'compose.yml'), texts[0]!);
+      expect((await execa(process.execPath, [TM, 'render', 'compose', '--check'], { cwd: copies[1], reject: false })).exitCode).toBe(0);
+    } finally {
+      await Promise.all(copies.map((c) => rm(c, { recursive: true, force: true })));
+    }
+  });
+
+  it('compose: app command, working_dir, env values as written, healthchecks and dependency conditions', async () => {
+    const { text } = await render(await configFrom(`name: apps
+services:
+  postgres: { image: standin/postgres:15, port: ${await freePort()} }
+  migrate: { image: standin/debian:bookworm, command: ["sh", "-c", "echo migrated"] }
+  api:
+    image: standin/debian:bookworm
+    command: node server.js --port 3000
+    cwd: /srv/api
+    port: 3000
+    health: "http://localhost:3000/health/ready"
+    stop_grace_period: 3s
+    depends_on: [postgres, migrate]
+    env: { STATIC: hello, PRICE: "cost $5", FROM_ENV: "\${UPSTREAM:-http://up}", SESSION_SECRET: not-in-the-file }
+  web: { build: web, port: 3001, depends_on: [api] }
+  edge: { build: edge, port: 3002, depends_on: [web] }
+env:
+  SESSION_SECRET: { type: secret, generate: true, min: 32 }
+  LOG_LEVEL: { enum: [info, debug], default: info }
+`), 'compose');
+    const services = parse(text).services;
+    expect(services.migrate.command).toEqual(['sh', '-c', 'echo migrated']);
+    expect(services.api.command).toEqual(['node', 'server.js', '--port', '3000']);
+    expect(services.api.working_dir).toBe('/srv/api');
+    expect(services.api.stop_grace_period).toBe('3s');
+    // Literal values as they are ($ escaped for compose), references for compose to expand, secrets by variable.
+    expect(services.api.environment).toMatchObject({ STATIC: 'hello', PRICE: 'cost $$5', FROM_ENV: '${UPSTREAM:-http://up}', SESSION_SECRET: '${SESSION_SECRET}', LOG_LEVEL: '${LOG_LEVEL:-info}' });
+    expect(text).not.toContain('not-in-the-file');
+    // node runs the app, so node can check it (the image need not have curl).
+    expect(services.api.healthcheck.test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
+    expect(services.api.healthcheck.test[3]).toContain('http://127.0.0.1:3000/health/ready');
+    expect(services.web.healthcheck).toBeUndefined();
+    expect(services.api.depends_on).toEqual({ postgres: { condition: 'service_healthy' }, migrate: { condition: 'service_completed_successfully' } });
+    expect(services.web.depends_on).toEqual({ api: { condition: 'service_healthy' } });
+    expect(services.edge.depends_on).toEqual({ web: { condition: 'service_started' } });
+  });
+
+  it('compose: docker.test_db adds the test-db (so --check needs no flag); --test-db still adds it', async () => {
+    const withKey = await configFrom(`name: tdb\nservices:\n  postgres: { port: ${await freePort()} }\ndocker: { test_db: true }\n`);
+    expect(parse((await render(withKey, 'compose')).text).services['test-db']).toBeDefined();
+    const without = await configFrom(`name: tdb\nservices:\n  postgres: { port: ${await freePort()} }\n`);
+    expect(parse((await render(without, 'compose')).text).services['test-db']).toBeUndefined();
+    expect(parse((await render(without, 'compose', { testDb: true })).text).services['test-db']).toBeDefined();
+    const schema = configJsonSchema() as { properties: { docker: { properties: Record<string, unknown> } } };
+    expect(schema.properties.docker.properties.test_db).toEqual({ type: 'boolean' });
+  });
+
+  it('compose: a fresh next-prisma project passes tm render compose --check', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'tm-render-init-'));
+    try {
+      const ports = ['--pg-port', String(await freePort()), '--redis-port', String(await freePort()), '--app-port', String(await freePort())];
+      const init = await execa(process.execPath, [TM, 'init', 'np', '--template', 'next-prisma', '--yes', '--runtime', 'native', ...ports], { cwd: root, reject: false });
+      expect(init.exitCode, init.stderr).toBe(0);
+      expect(await readFile(join(root, 'np', 'compose.yml'), 'utf8')).toContain('test-db:');
+      const check = await execa(process.execPath, [TM, 'render', 'compose', '--check'], { cwd: join(root, 'np'), reject: false });
+      expect(check.exitCode, check.stdout + check.stderr).toBe(0);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it.skipIf(!engineUp)('compose: passes docker compose config -q and comes up with the stand-in images', async () => {

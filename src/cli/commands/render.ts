@@ -14,7 +14,7 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
     throw new TmError('TM_USAGE', `unknown render target "${args[0]}"`, { exit: EXIT.usage, hint: `targets: ${[...TARGETS, 'k8s'].join(', ')}` });
   }
   const config = await ctx.config();
-  const rendered = await render(config, target, { testDb: Boolean(opts.testDb), service: opts.service as string | undefined, baseImage: opts.baseImage as string | undefined });
+  const rendered = await render(config, target, { testDb: opts.testDb ? true : undefined, service: opts.service as string | undefined, baseImage: opts.baseImage as string | undefined });
   const path = (opts.out as string | undefined) ?? (opts.check ? rendered.path : undefined);
   if (!path) {
     // Rendered files hold no secrets by construction (passwords go by variable), and masking

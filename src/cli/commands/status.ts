@@ -26,6 +26,8 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
     ) + (migrations ? `\n\nmigrations: ${migrations.applied} applied, ${migrations.pending} pending` : '');
   });
   for (const r of rows) if (r.detail && r.state === 'stopped') ctx.out.debug(`${r.name}: ${r.detail}`);
+  // A running service with a detail needs attention (an app whose supervisor was killed).
+  for (const r of rows) if (r.detail && r.state === 'running') ctx.out.warn(`${r.name}: ${r.detail}`);
 }
 
 /** Counts of applied and pending migrations, when there are migrations and Postgres answers. */

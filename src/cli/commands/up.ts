@@ -1,5 +1,6 @@
 import { withDependencies } from '../../config/graph.js';
 import { assertEnvValid, createEnvIfMissing } from '../../env/ensure.js';
+import { formatProblem } from '../../errors.js';
 import { serviceDatabase } from '../../stack/migrations.js';
 import { pickServices } from '../../stack/services.js';
 import { selectRuntime } from '../../stack/select.js';
@@ -9,13 +10,14 @@ import type { Context } from '../context.js';
 import { renderTable } from '../table.js';
 
 export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
-  let config = await ctx.config();
+  // Warnings about unset ${VAR}s wait until .env exists: the first tm up creates it.
+  let config = await ctx.config({ quiet: true });
   const created = await createEnvIfMissing(config);
   if (created) {
     ctx.out.info(`created .env from the env contract (${created.written.length} keys; secrets generated)`);
     for (const w of created.warnings) ctx.out.warn(`.env ${w.path}: ${w.message}`);
     config = await ctx.reloadConfig();
-  }
+  } else for (const w of config.warnings) ctx.out.warn(formatProblem(w));
   await assertEnvValid(config);
   const services = pickServices(config, args);
   const timeoutMs = parseDuration(String(opts.timeout), '--timeout');

@@ -57,5 +57,27 @@ function composeError(verb: string, output: string): TmError {
   if (bind) {
     return new TmError('TM_PORT_TAKEN', `a port is already in use${bind[1] ? `: ${bind[1]}` : ''}`, { exit: EXIT.runtime, details: lines.slice(-3), hint: 'tm status shows what runs; change the port in taskmaster.yml' });
   }
-  return new TmError('TM_COMPOSE_FAILED', `docker compose ${verb} failed`, { exit: EXIT.runtime, details: lines.slice(-8), hint: 'tm logs shows the containers\' output' });
+  return new TmError('TM_COMPOSE_FAILED', `docker compose ${verb} failed`, { exit: EXIT.runtime, details: composeDetails(lines), hint: 'tm logs shows the containers\' output' });
+}
+
+/** Build steps and container progress: what compose prints on the way, not why it failed. */
+const PROGRESS = /^#\d+ |^\s*=> |^\s*\[\+\] |^\s*(?:Container|Network|Volume|Image|Service) \S+\s+(?:Creating|Created|Starting|Started|Stopping|Stopped|Removing|Removed|Waiting|Healthy|Running|Recreate|Recreated|Pulling|Pulled|Building|Built|Exited)\s*$/;
+const FAILURE = /\berror\b|\bfailed\b/i;
+const RULE = /^-{6,}$/;
+
+/**
+ * The lines that say why compose failed: error lines, and the output of a failed build step
+ * (BuildKit repeats it between "------" rules); else the last lines that are not progress.
+ */
+export function composeDetails(lines: string[], n = 10): string[] {
+  const picked: string[] = [];
+  let inRule = false;
+  for (const line of lines) {
+    if (RULE.test(line.trim())) {
+      inRule = !inRule;
+      continue;
+    }
+    if ((inRule || FAILURE.test(line)) && picked.at(-1) !== line) picked.push(line);
+  }
+  return (picked.length > 0 ? picked : lines.filter((l) => !PROGRESS.test(l))).slice(-n);
 }

@@ -72,6 +72,8 @@ async function candidatesFrom(env: NodeJS.ProcessEnv, rejected: Rejection[]): Pr
     const host = await contextHost(home, contextName);
     if (host) return [{ source: `DOCKER_CONTEXT ${contextName}`, host }];
     rejected.push({ source: `DOCKER_CONTEXT ${contextName}`, reason: 'no such context in ~/.docker/contexts' });
+    // DOCKER_CONTEXT is an explicit choice, as for the docker CLI: no other engine stands in.
+    if (env.DOCKER_CONTEXT) return [];
   }
   const runtimeDir = env.XDG_RUNTIME_DIR ?? (typeof process.getuid === 'function' ? `/run/user/${process.getuid()}` : undefined);
   const sockets: [string, string | undefined][] = [

@@ -23,6 +23,8 @@ interface ContainerFacts {
   restarts: number;
   pid?: number;
   startedAt?: string;
+  /** Published ports: container port -> host port. */
+  ports: Map<number, number>;
 }
 
 /**
@@ -71,10 +73,11 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  /** Containers of this compose project, by service name (inspect gives health and restarts). */
-  private async containers(): Promise<Map<string, ContainerFacts>> {
+  /** Containers of this compose project (or of one service), by service name (inspect gives health and restarts). */
+  private async containers(only?: string): Promise<Map<string, ContainerFacts>> {
     const docker = await this.docker();
-    const list = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${this.project}`] } });
+    const labels = [`com.docker.compose.project=${this.project}`, ...(only ? [`com.docker.compose.service=${only}`] : [])];
+    const list = await docker.listContainers({ all: true, filters: { label: labels } });
     const out = new Map<string, ContainerFacts>();
     await Promise.all(
       list.map(async (c) => {
@@ -90,6 +93,7 @@ export class DockerRuntime implements Runtime {
           restarts: info.RestartCount ?? 0,
           pid: info.State.Pid || undefined,
           startedAt: info.State.StartedAt,
+          ports: new Map(c.Ports.filter((p) => p.PublicPort).map((p) => [p.PrivatePort, p.PublicPort])),
         });
       }),
     );
@@ -103,12 +107,14 @@ export class DockerRuntime implements Runtime {
       const c = containers.get(svc.name);
       if (!c) return { name: svc.name, kind: svc.kind, state: 'stopped', port: svc.port, detail: 'no container' };
       const running = c.state === 'running';
+      const inside = svc.kind === 'postgres' ? 5432 : svc.kind === 'redis' ? 6379 : svc.port;
       return {
         name: svc.name,
         kind: svc.kind,
         state: running ? 'running' : 'stopped',
         pid: c.pid,
-        port: svc.port,
+        // What the engine publishes (the project's own compose file may map other ports).
+        port: (inside !== undefined ? c.ports.get(inside) : undefined) ?? c.ports.values().next().value ?? svc.port,
         startedAt: running ? c.startedAt : undefined,
         container: { id: c.id.slice(0, 12), state: c.state, health: c.health, exit_code: c.exitCode, restarts: c.restarts },
         exit_code: c.exitCode,
@@ -157,7 +163,9 @@ export class DockerRuntime implements Runtime {
     await this.writeComposeFile();
     const build = services.some((s) => s.kind === 'app' && s.build) ? ['--build'] : [];
     opts.onProgress?.(`docker compose up -d ${build.join(' ')} ${services.map((s) => s.name).join(' ')}`.replace('  ', ' '));
-    await compose(this.target(), ['up', '-d', '--remove-orphans', ...build, ...services.map((s) => s.name)], opts.signal);
+    // --no-deps: tm starts level by level and has already waited for what these depend on;
+    // without it compose would start a finished one-shot dependency again.
+    await compose(this.target(), ['up', '-d', '--no-deps', '--remove-orphans', ...build, ...services.map((s) => s.name)], opts.signal);
   }
 
   async stop(services: Service[]): Promise<StopResult[]> {
@@ -184,22 +192,38 @@ export class DockerRuntime implements Runtime {
         try {
           await probe.check(timeoutMs);
         } catch (err) {
-          const c = (await this.containers()).get(svc.name);
-          if (c && (c.state === 'exited' || c.state === 'dead')) {
-            throw new TmError('TM_SERVICE_EXITED', `${svc.name} container exited during start (exit code ${c.exitCode})`, {
-              exit: EXIT.runtime,
-              details: await this.tailLogs(svc, 10),
-              hint: `tm logs ${svc.name}`,
-            });
-          }
+          const c = (await this.containers(svc.name)).get(svc.name);
+          if (c && (c.state === 'exited' || c.state === 'dead')) throw await this.exitedError(svc, c, 'during start');
           throw err;
         }
       },
     };
   }
 
+  completion(svc: Service): Probe {
+    return {
+      name: svc.name,
+      target: `${svc.name} container exiting with code 0`,
+      check: async () => {
+        const c = (await this.containers(svc.name)).get(svc.name);
+        if (!c) throw new Error('no container');
+        if (c.state !== 'exited' && c.state !== 'dead') throw new Error(`still ${c.state}`);
+        if (c.exitCode !== 0) throw await this.exitedError(svc, c, 'before completing');
+      },
+    };
+  }
+
+  /** A container that ended while tm up waited for it: exit 5, like a native process, with its last lines. */
+  private async exitedError(svc: Service, c: ContainerFacts, when: string): Promise<TmError> {
+    return new TmError('TM_SERVICE_EXITED', `${svc.name} container exited ${when} (exit code ${c.exitCode})`, {
+      exit: EXIT.timeout,
+      details: await this.tailLogs(svc, 10),
+      hint: `tm logs ${svc.name}`,
+    });
+  }
+
   async tailLogs(svc: Service, n: number): Promise<string[]> {
-    const c = (await this.containers()).get(svc.name);
+    const c = (await this.containers(svc.name)).get(svc.name);
     if (!c) return [];
     const docker = await this.docker();
     const buf = (await docker.getContainer(c.id).logs({ stdout: true, stderr: true, tail: n, follow: false })) as unknown as Buffer;

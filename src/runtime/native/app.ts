@@ -1,8 +1,10 @@
 import { readFile, rm } from 'node:fs/promises';
 import type { AppService } from '../../config/schema.js';
 import { EXIT, TmError } from '../../errors.js';
+import { splitCommand } from '../../util/command.js';
 import { builtScript } from '../../util/package-root.js';
 import { spawnDaemon, type Daemon } from './daemon.js';
+import type { SupervisorHello } from './supervisor.js';
 
 /** How an app service last exited, as its supervisor recorded it. */
 export interface AppExit {
@@ -13,41 +15,12 @@ export interface AppExit {
   at: string;
 }
 
-/**
- * Splits a command line into arguments (quotes and backslashes, no shell): app commands run
- * without a shell, so a pipeline or `&&` belongs in an npm script.
- */
-export function splitCommand(command: string | string[], service: string): string[] {
-  if (Array.isArray(command)) return command;
-  if (/[|&;<>`$()]/.test(command.replace(/'[^']*'|"[^"]*"/g, ''))) {
-    throw new TmError('TM_APP_COMMAND', `services.${service}.command uses shell syntax (${command}); tm runs commands without a shell`, {
-      exit: EXIT.config,
-      hint: 'put it in a package.json script and use `npm run <script>`, or give the command as a list',
-    });
-  }
-  const out: string[] = [];
-  let cur = '';
-  let quote: string | undefined;
-  let has = false;
-  for (let i = 0; i < command.length; i++) {
-    const c = command[i]!;
-    if (quote) {
-      if (c === quote) quote = undefined;
-      else if (c === '\\' && quote === '"' && i + 1 < command.length) cur += command[++i];
-      else cur += c;
-    } else if (c === '"' || c === "'") (quote = c), (has = true);
-    else if (c === '\\' && i + 1 < command.length) (cur += command[++i]), (has = true);
-    else if (/\s/.test(c)) {
-      if (cur || has) out.push(cur);
-      cur = '';
-      has = false;
-    } else cur += c;
-  }
-  if (cur || has) out.push(cur);
-  return out;
+/** A started app: its supervisor (the daemon) and the app's own process group. */
+export interface StartedApp extends Daemon {
+  pgid?: number;
 }
 
-export async function startApp(svc: AppService, opts: { cwd: string; env: Record<string, string>; logFile: string; exitFile: string; graceMs: number }): Promise<Daemon> {
+export async function startApp(svc: AppService, opts: { cwd: string; env: Record<string, string>; logFile: string; exitFile: string; graceMs: number }): Promise<StartedApp> {
   if (!svc.command) {
     throw new TmError('TM_APP_NO_COMMAND', `services.${svc.name} has no command for the native runtime`, {
       exit: EXIT.config,
@@ -57,10 +30,20 @@ export async function startApp(svc: AppService, opts: { cwd: string; env: Record
   const argv = splitCommand(svc.command, svc.name);
   await rm(opts.exitFile, { force: true });
   const supervisor = builtScript('runtime/native/supervisor.js');
-  return spawnDaemon(process.execPath, [supervisor], {
+  const daemon = await spawnDaemon(process.execPath, [supervisor], {
     logFile: opts.logFile,
+    ipc: true,
     env: { ...process.env, TM_SUPERVISE: JSON.stringify({ argv, cwd: opts.cwd, env: opts.env, logFile: opts.logFile, exitFile: opts.exitFile, graceMs: opts.graceMs }) },
   });
+  // The supervisor says which process group the app runs in, so `tm down` can stop the group
+  // even if the supervisor itself is gone by then.
+  const hello = await new Promise<SupervisorHello | undefined>((resolve) => {
+    daemon.child.once('message', (m) => resolve(m as SupervisorHello));
+    daemon.child.once('exit', () => resolve(undefined));
+    daemon.child.once('disconnect', () => resolve(undefined));
+  });
+  if (daemon.child.connected) daemon.child.disconnect();
+  return { ...daemon, pgid: hello && 'pgid' in hello ? hello.pgid : undefined };
 }
 
 export async function readAppExit(file: string): Promise<AppExit | undefined> {

@@ -14,13 +14,13 @@ export interface Daemon {
  * Starts a server that outlives this CLI: its own session (so Ctrl-C in the terminal does
  * not reach it), output appended to `logFile`, not waited for by Node.
  */
-export async function spawnDaemon(file: string, args: string[], opts: { logFile: string; runAs?: RunAs; env?: NodeJS.ProcessEnv }): Promise<Daemon> {
+export async function spawnDaemon(file: string, args: string[], opts: { logFile: string; runAs?: RunAs; env?: NodeJS.ProcessEnv; ipc?: boolean }): Promise<Daemon> {
   await mkdir(dirname(opts.logFile), { recursive: true });
   const log = await open(opts.logFile, 'a');
   try {
     const child = spawn(file, args, {
       detached: true,
-      stdio: ['ignore', log.fd, log.fd],
+      stdio: opts.ipc ? ['ignore', log.fd, log.fd, 'ipc'] : ['ignore', log.fd, log.fd],
       // A server running as another user must not inherit a cwd it cannot enter.
       cwd: opts.runAs ? '/' : undefined,
       uid: opts.runAs?.uid,

@@ -63,6 +63,63 @@ export async function waitGone(pid: number, timeoutMs: number): Promise<boolean>
   return !(await isAlive(pid));
 }
 
+/**
+ * Live (not zombie) members of process group `pgid`: from /proc on Linux; elsewhere
+ * kill(-pgid, 0) can only tell whether any member exists ([pgid] stands for the group).
+ */
+export async function groupMembers(pgid: number): Promise<number[]> {
+  if (!Number.isInteger(pgid) || pgid <= 1) return [];
+  if (process.platform !== 'linux') {
+    try {
+      process.kill(-pgid, 0);
+      return [pgid];
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM' ? [pgid] : [];
+    }
+  }
+  const { readdir } = await import('node:fs/promises');
+  const members: number[] = [];
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readStat(Number(entry));
+    // [0] state, [1] parent, [2] process group
+    if (stat && stat[2] === String(pgid) && stat[0] !== 'Z' && stat[0] !== 'X') members.push(Number(entry));
+  }
+  return members;
+}
+
+/** Sends `signal` to every process of group `pgid` (false: the group is gone). */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stops a whole process group: `signal`, then SIGKILL for what is left after `graceMs`.
+ * Returns how it ended.
+ */
+export async function terminateGroup(pgid: number, signal: NodeJS.Signals, graceMs: number): Promise<'exited' | 'killed' | 'gone'> {
+  if ((await groupMembers(pgid)).length === 0) return 'gone';
+  signalGroup(pgid, signal);
+  if (await waitGroupGone(pgid, graceMs)) return 'exited';
+  signalGroup(pgid, 'SIGKILL');
+  await waitGroupGone(pgid, 5000);
+  return 'killed';
+}
+
+export async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if ((await groupMembers(pgid)).length === 0) return true;
+    await delay(25);
+  }
+  return (await groupMembers(pgid)).length === 0;
+}
+
 /** Fields of /proc/PID/stat after the command name: [0] is the state, [19] the start time. */
 async function readStat(pid: number): Promise<string[] | undefined> {
   try {

@@ -5,20 +5,25 @@ import type { Config } from '../../config/load.js';
 import type { AppService, PostgresService, RedisService, Service } from '../../config/schema.js';
 import { EXIT, TmError } from '../../errors.js';
 import { waitFor, type Probe } from '../../health/wait-for.js';
+import { formatDuration, parseDuration } from '../../util/duration.js';
 import type { Runtime, ServiceState, StartOptions, StopOptions, StopResult } from '../types.js';
-import { formatDuration } from '../../util/duration.js';
 import { appEnvironment } from '../../stack/app-env.js';
 import { readAppExit, startApp } from './app.js';
 import type { Daemon } from './daemon.js';
 import { tailLines } from './daemon.js';
 import { followFiles } from './follow.js';
 import { nativePaths, type NativePaths } from './paths.js';
-import { checkPidFile, removePidFile, writePidFile } from './pidfile.js';
+import { checkPidFile, removePidFile, writePidFile, type PidRecord } from './pidfile.js';
 import * as pg from './postgres.js';
-import { processStartTicks, terminate } from './proc.js';
+import { groupMembers, processStartTicks, terminate, terminateGroup } from './proc.js';
 import * as redis from './redis.js';
 
 const STOP_GRACE_MS = 10_000;
+
+/** How long an app gets between SIGTERM and SIGKILL (services.<app>.stop_grace_period). */
+function graceOf(svc: AppService): number {
+  return svc.stop_grace_period ? parseDuration(svc.stop_grace_period, `services.${svc.name}.stop_grace_period`) : STOP_GRACE_MS;
+}
 
 function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
@@ -44,7 +49,13 @@ export class NativeRuntime implements Runtime {
         const file = this.paths.pidFile(svc.name);
         const pid = await checkPidFile(file);
         if (pid.state === 'running') {
-          return { name: svc.name, kind: svc.kind, state: 'running', pid: pid.record.pid, port: pid.record.port, startedAt: pid.record.startedAt };
+          const { record, unsupervised } = pid;
+          // For an app, the pid is the app's (its group leader), not its supervisor's.
+          const shown = unsupervised ? (unsupervised.includes(record.pgid!) ? record.pgid : unsupervised[0]) : (record.pgid ?? record.pid);
+          const detail = unsupervised
+            ? `its supervisor (pid ${record.pid}) is gone; ${unsupervised.length} process(es) of the app still run unsupervised (tm down or tm restart ${svc.name} stops them)`
+            : undefined;
+          return { name: svc.name, kind: svc.kind, state: 'running', pid: shown, port: record.port, startedAt: record.startedAt, detail };
         }
         const exit = svc.kind === 'app' ? await readAppExit(this.exitFile(svc)) : undefined;
         const exited = exit && !exit.stopped ? `exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`} at ${exit.at}` : undefined;
@@ -102,21 +113,22 @@ export class NativeRuntime implements Runtime {
   }
 
   private async startApp(svc: AppService): Promise<void> {
-    const daemon = await startApp(svc, {
+    const app = await startApp(svc, {
       cwd: resolve(this.config.root, svc.cwd ?? '.'),
       env: { ...stringEnv(process.env), ...(await appEnvironment(this.config, svc)) },
       logFile: this.logFile(svc),
       exitFile: this.exitFile(svc),
-      graceMs: STOP_GRACE_MS,
+      graceMs: graceOf(svc),
     });
-    await this.record(svc, daemon, Array.isArray(svc.command) ? svc.command.join(' ') : svc.command!);
+    const group = app.pgid === undefined ? {} : { pgid: app.pgid, pgidStartTicks: await processStartTicks(app.pgid) };
+    await this.record(svc, app, Array.isArray(svc.command) ? svc.command.join(' ') : svc.command!, group);
   }
 
   private exitFile(svc: Service): string {
     return this.paths.pidFile(svc.name).replace(/\.pid$/, '.exit');
   }
 
-  private async record(svc: Service, daemon: Daemon, command: string): Promise<void> {
+  private async record(svc: Service, daemon: Daemon, command: string, group: Pick<PidRecord, 'pgid' | 'pgidStartTicks'> = {}): Promise<void> {
     try {
       await writePidFile(this.paths.pidFile(svc.name), {
         pid: daemon.pid,
@@ -124,6 +136,7 @@ export class NativeRuntime implements Runtime {
         startedAt: new Date().toISOString(),
         port: svc.port,
         command,
+        ...group,
       });
     } catch (err) {
       // A server without its PID file could never be found again by tm down.
@@ -145,7 +158,7 @@ export class NativeRuntime implements Runtime {
           const how = appExit.signal ? `signal ${appExit.signal}` : `code ${appExit.code}`;
           throw new TmError('TM_SERVICE_EXITED', `${svc.name} exited during start (${how})`, {
             exit: EXIT.timeout,
-            details: await tailLines(this.logFile(svc), 10),
+            details: await this.runTail(svc, 10),
             hint: `tm logs ${svc.name}`,
           });
         }
@@ -158,6 +171,26 @@ export class NativeRuntime implements Runtime {
           });
         }
         return probe.check(timeoutMs);
+      },
+    };
+  }
+
+  completion(svc: Service): Probe {
+    return {
+      name: svc.name,
+      target: `${svc.name} exiting with code 0`,
+      check: async () => {
+        const exit = await readAppExit(this.exitFile(svc));
+        if (!exit) {
+          if ((await checkPidFile(this.paths.pidFile(svc.name))).state !== 'running') throw new Error('not running');
+          throw new Error('still running');
+        }
+        if (exit.code === 0) return;
+        throw new TmError('TM_SERVICE_EXITED', `${svc.name} exited before completing (${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`})`, {
+          exit: EXIT.timeout,
+          details: await this.runTail(svc, 10),
+          hint: `tm logs ${svc.name}`,
+        });
       },
     };
   }
@@ -178,10 +211,19 @@ export class NativeRuntime implements Runtime {
     // SIGINT is Postgres' "fast" shutdown (SIGTERM waits for clients); Redis saves on SIGTERM;
     // an app's supervisor stops the app's process group (SIGKILL after the grace period), so
     // the supervisor itself gets a moment longer.
-    const grace = svc.kind === 'app' ? STOP_GRACE_MS + 2000 : STOP_GRACE_MS;
-    const how = await terminate(pid.record.pid, svc.kind === 'postgres' ? 'SIGINT' : 'SIGTERM', grace, () =>
-      opts.onProgress?.(`${svc.name} (pid ${pid.record.pid}) did not stop within ${formatDuration(grace)}: killing it`),
-    );
+    const { record } = pid;
+    const killing = (grace: number) => () => opts.onProgress?.(`${svc.name} (pid ${record.pid}) did not stop within ${formatDuration(grace)}: killing it`);
+    let how: Awaited<ReturnType<typeof terminate>>;
+    if (pid.unsupervised) {
+      // The supervisor was killed: stop what is left of the app's group ourselves.
+      const grace = svc.kind === 'app' ? graceOf(svc) : STOP_GRACE_MS;
+      how = await terminateGroup(record.pgid!, 'SIGTERM', grace);
+    } else {
+      const grace = svc.kind === 'app' ? graceOf(svc) + 2000 : STOP_GRACE_MS;
+      how = await terminate(record.pid, svc.kind === 'postgres' ? 'SIGINT' : 'SIGTERM', grace, killing(grace));
+      // The supervisor empties the group before it leaves; if it was cut short, finish the job.
+      if (record.pgid !== undefined && (await groupMembers(record.pgid)).length > 0 && (await terminateGroup(record.pgid, 'SIGKILL', 0)) !== 'gone') how = 'killed';
+    }
     await removePidFile(file);
     // Postgres removes its socket file on exit; the short directory it lived in goes too (if empty).
     if (svc.kind === 'postgres') await rmdir(this.paths.socketDir).catch(() => undefined);
@@ -205,6 +247,14 @@ export class NativeRuntime implements Runtime {
 
   tailLogs(svc: Service, n: number): Promise<string[]> {
     return tailLines(this.logFile(svc), n);
+  }
+
+  /** The last lines of this start only: an app's supervisor writes a line at each start. */
+  private async runTail(svc: Service, n: number): Promise<string[]> {
+    const lines = await tailLines(this.logFile(svc), n);
+    let start = lines.length;
+    while (start > 0 && !lines[start - 1]!.startsWith('--- tm: started ')) start--;
+    return start === 0 ? lines : lines.slice(start);
   }
 
   followLogs(services: Service[], onLine: (service: string, line: string) => void, signal: AbortSignal): Promise<void> {

@@ -1,8 +1,12 @@
 // The supervisor of one app service (started detached by NativeRuntime): runs the app in a
-// process group of its own with output appended to its log, records how it exited, and on
-// SIGTERM stops the whole group (SIGTERM, then SIGKILL after the grace period).
+// process group of its own with output appended to its log, tells tm the group's id, records
+// how the app exited, and does not leave before the whole group is gone: on SIGTERM (tm down)
+// and when the app ends by itself, what is left of the group gets SIGTERM, then SIGKILL after
+// the grace period. A parent that exits on SIGTERM must not leave a child serving its port.
 import { spawn } from 'node:child_process';
 import { openSync, writeFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { groupMembers, signalGroup } from './proc.js';
 
 interface Job {
   argv: string[];
@@ -13,37 +17,63 @@ interface Job {
   graceMs: number;
 }
 
+/** What the supervisor tells tm once the app was spawned (or could not be). */
+export type SupervisorHello = { pgid: number } | { error: string };
+
 const job = JSON.parse(process.env.TM_SUPERVISE ?? '{}') as Job;
 const log = openSync(job.logFile, 'a');
+// One line per start, so the log tail of a crash shows this run only.
+writeFileSync(log, `--- tm: started ${job.argv.join(' ')} at ${new Date().toISOString()} ---\n`);
 const child = spawn(job.argv[0]!, job.argv.slice(1), { cwd: job.cwd, env: job.env, detached: true, stdio: ['ignore', log, log] });
 let stopping = false;
+let exited = false;
+/** When the group got SIGTERM; SIGKILL follows `graceMs` later. */
+let termAt: number | undefined;
 
+function hello(message: SupervisorHello): void {
+  if (process.send) process.send(message, () => process.disconnect());
+}
+
+child.on('spawn', () => hello({ pgid: child.pid! }));
 child.on('error', (err) => {
   writeFileSync(log, `tm: cannot start ${job.argv[0]}: ${err.message}\n`);
-  finish(127, null);
+  hello({ error: err.message });
+  record(127, null);
+  process.exit(0);
 });
-child.on('exit', (code, signal) => finish(code, signal));
+child.on('exit', (code, signal) => {
+  record(code, signal);
+  void drain();
+});
 
-function finish(code: number | null, signal: NodeJS.Signals | null): void {
+function record(code: number | null, signal: NodeJS.Signals | null): void {
+  exited = true;
   writeFileSync(job.exitFile, JSON.stringify({ code, signal, stopped: stopping, at: new Date().toISOString() }) + '\n');
+}
+
+function term(): void {
+  if (termAt !== undefined || child.pid === undefined) return;
+  termAt = Date.now();
+  signalGroup(child.pid, 'SIGTERM');
+  setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), job.graceMs).unref();
+}
+
+/** The app's own process has ended; its group may live on. Leave only once it is empty. */
+async function drain(): Promise<void> {
+  const pgid = child.pid!;
+  while ((await groupMembers(pgid)).length > 0) {
+    term();
+    if (Date.now() - termAt! >= job.graceMs) signalGroup(pgid, 'SIGKILL');
+    // A process stuck in the kernel may never go; do not wait for it forever.
+    if (Date.now() - termAt! >= job.graceMs + 5000) break;
+    await delay(50);
+  }
   process.exit(0);
 }
 
 function stop(): void {
-  if (stopping || child.pid === undefined) return;
-  stopping = true;
-  try {
-    process.kill(-child.pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  setTimeout(() => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }, job.graceMs).unref();
+  if (!exited) stopping = true;
+  term();
 }
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
