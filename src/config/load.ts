@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { Document, isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
-import type { z } from 'zod';
+import type { $ZodIssue } from 'zod/v4/core';
 import { EXIT, TmError, type Problem } from '../errors.js';
 import { projectVariables } from '../env/files.js';
 import { suggest } from '../util/suggest.js';
@@ -128,7 +128,7 @@ export function parseConfig(source: string, opts: ParseOptions): Config {
     const node = findNode(doc, key === undefined ? path : [...path, key], key !== undefined);
     return { file: shown, ...at(node?.range?.[0]), path: pathText(key === undefined ? path : [...path, key]) };
   };
-  const collect = (issues: z.core.$ZodIssue[], base: PropertyKey[], knownKeys: (path: PropertyKey[]) => readonly string[], otherwise?: string) => {
+  const collect = (issues: $ZodIssue[], base: PropertyKey[], knownKeys: (path: PropertyKey[]) => readonly string[], otherwise?: string) => {
     for (const issue of issues) {
       const path = [...base, ...issue.path];
       if (issue.code === 'unrecognized_keys') {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { EnvVarSpec } from '../config/schema.js';
 import type { Problem } from '../errors.js';
 import { maskUrlPasswords } from './mask.js';
@@ -18,7 +18,7 @@ export function isSecret(key: string, spec?: EnvVarSpec): boolean {
 }
 
 const urlWith = (protocols: string[], label: string) =>
-  z.string().refine(
+  refined(
     (v) => {
       try {
         const u = new URL(v);
@@ -32,40 +32,45 @@ const urlWith = (protocols: string[], label: string) =>
 
 // Decimal only: Number() would also take 0x10, 0b1, '  12 ' and Infinity.
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const atLeast = (schema: z.ZodType<string>, min: number | undefined) =>
-  min === undefined ? schema : schema.refine((v) => Number(v) >= min, { error: `expected at least ${min}` });
+const atLeast = (schema: z.ZodMiniType<string>, min: number | undefined) =>
+  min === undefined ? schema : schema.check(z.refine((v: string) => Number(v) >= min, { error: `expected at least ${min}` }));
+/** A string that passes `ok`, else has `error` as its problem. */
+function refined(ok: (v: string) => boolean, params: { error: string }): z.ZodMiniType<string> {
+  return z.string().check(z.refine(ok, params));
+}
+const matching = (re: RegExp, error: string) => z.string().check(z.regex(re, { error }));
 
 /** The zod schema of one variable, compiled from its spec. */
-export function compileVar(spec: EnvVarSpec): z.ZodType<string> {
+export function compileVar(spec: EnvVarSpec): z.ZodMiniType<string> {
   const type = spec.type ?? (spec.values || spec.enum ? 'enum' : 'string');
   const min = spec.min;
   switch (type) {
     case 'string':
-      return min ? z.string().min(min, { error: `expected at least ${min} characters` }) : z.string();
+      return min ? z.string().check(z.minLength(min, { error: `expected at least ${min} characters` })) : z.string();
     case 'url':
-      return z.string().refine((v) => URL.canParse(v), { error: 'expected a URL such as https://example.com' });
+      return refined((v) => URL.canParse(v), { error: 'expected a URL such as https://example.com' });
     case 'postgres-url':
       return urlWith(['postgres:', 'postgresql:'], 'PostgreSQL');
     case 'redis-url':
       return urlWith(['redis:', 'rediss:'], 'Redis');
     case 'port':
-      return z.string().regex(/^\d+$/, { error: 'expected a port number' }).refine((v) => Number(v) >= 1 && Number(v) <= 65535, { error: 'expected a port number 1-65535' });
+      return matching(/^\d+$/, 'expected a port number').check(z.refine((v: string) => Number(v) >= 1 && Number(v) <= 65535, { error: 'expected a port number 1-65535' }));
     case 'int':
-      return atLeast(z.string().regex(/^[+-]?\d+$/, { error: 'expected a whole number' }), min);
+      return atLeast(matching(/^[+-]?\d+$/, 'expected a whole number'), min);
     case 'number':
-      return atLeast(z.string().regex(DECIMAL, { error: 'expected a decimal number' }), min);
+      return atLeast(matching(DECIMAL, 'expected a decimal number'), min);
     case 'bool':
-      return z.string().regex(/^(true|false|1|0|yes|no|on|off)$/i, { error: 'expected true or false' });
+      return matching(/^(true|false|1|0|yes|no|on|off)$/i, 'expected true or false');
     case 'enum': {
       const values = spec.values ?? spec.enum ?? [];
-      return z.string().refine((v) => values.includes(v), { error: `expected one of ${values.join(', ')}` });
+      return refined((v) => values.includes(v), { error: `expected one of ${values.join(', ')}` });
     }
     case 'email':
-      return z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { error: 'expected an email address' });
+      return matching(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'expected an email address');
     case 'duration':
-      return z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, { error: 'expected a duration such as 500ms, 30s, 5m, 1h' });
+      return matching(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, 'expected a duration such as 500ms, 30s, 5m, 1h');
     case 'json':
-      return z.string().refine(
+      return refined(
         (v) => {
           try {
             JSON.parse(v);
@@ -78,10 +83,10 @@ export function compileVar(spec: EnvVarSpec): z.ZodType<string> {
       );
     case 'secret': {
       const n = min ?? DEFAULT_SECRET_MIN;
-      return z
-        .string()
-        .min(n, { error: `expected a secret of at least ${n} characters` })
-        .refine((v) => !PLACEHOLDERS.test(v.trim()), { error: 'is a placeholder, not a secret' });
+      return z.string().check(
+        z.minLength(n, { error: `expected a secret of at least ${n} characters` }),
+        z.refine((v: string) => !PLACEHOLDERS.test(v.trim()), { error: 'is a placeholder, not a secret' }),
+      );
     }
   }
 }

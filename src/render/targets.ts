@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCollection, parseDocument, visit } from 'yaml';
-import { z } from 'zod';
+import { toJSONSchema } from 'zod/mini';
 import type { Config } from '../config/load.js';
 import { configSchema, serviceSchemas, type AppService, type PostgresService, type RedisService } from '../config/schema.js';
 import { EXIT, TmError } from '../errors.js';
@@ -183,9 +183,9 @@ function renderWorkflow(config: Config, pkg: PackageJson | undefined): string {
 /** A JSON Schema of taskmaster.yml from the zod schema, services typed by kind. */
 export function configJsonSchema(): Record<string, unknown> {
   const opts = { io: 'input', unrepresentable: 'any' } as const;
-  const top = z.toJSONSchema(configSchema, opts) as Record<string, any>;
+  const top = toJSONSchema(configSchema, opts) as Record<string, any>;
   const kinds = Object.values(serviceSchemas).map((s) => {
-    const j = z.toJSONSchema(s, opts) as Record<string, any>;
+    const j = toJSONSchema(s, opts) as Record<string, any>;
     delete j.$schema;
     // Interpolated values arrive as strings: "${PG_PORT:-5432}" is a valid port.
     if (j.properties?.port) j.properties.port = { anyOf: [j.properties.port, { type: 'string' }] };
