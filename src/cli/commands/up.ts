@@ -63,8 +63,8 @@ async function migrateAfterUp(ctx: Context) {
   const prisma = await detectPrisma(config);
   if (prisma) return ctx.out.step('applying Prisma migrations', () => prismaMigrate(config, prisma, target), (r) => `migrations: ${r.applied.length} applied`);
   const { migrate, migrationsDir } = await import('../../db/migrate.js');
-  const { readMigrations } = await import('../../db/files.js');
-  if ((await readMigrations(migrationsDir(config), config.root)).length === 0) return undefined;
+  const { migrationFileNames } = await import('../../db/files.js');
+  if (migrationFileNames(migrationsDir(config)).length === 0) return undefined;
   return ctx.out.step('applying migrations', () => migrate(config, target, { signal: ctx.signal }), (r) => `migrations: ${r.applied.length} applied`);
 }
 
