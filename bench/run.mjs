@@ -87,8 +87,10 @@ if (write) {
   const notes = previous.includes(NOTES) ? previous.slice(previous.indexOf(NOTES)) : `${NOTES}\n`;
   // Rows of suites not run this time are kept, so one suite can be re-measured alone.
   const ran = new Set(rows.map((r) => r.suite));
-  const kept = previous.split('\n').filter((l) => /^\| [\w-]+ \|/.test(l) && !l.startsWith('| suite |') && !ran.has(l.split('|')[1].trim()));
-  const order = (l) => files.indexOf(`${l.split('|')[1].trim()}.mjs`);
+  const suiteOf = (l) => l.split('|')[1].trim();
+  const known = new Set(files.map((f) => f.replace(/\.mjs$/, '')));
+  const kept = previous.split('\n').filter((l) => /^\| [\w-]+ \|/.test(l) && known.has(suiteOf(l)) && !ran.has(suiteOf(l)));
+  const order = (l) => files.indexOf(`${suiteOf(l)}.mjs`);
   const table = [...HEADER, ...[...kept, ...rows.map(line)].sort((a, b) => order(a) - order(b))].join('\n');
   // Versions of tools measured in earlier runs stay listed unless measured again.
   const previousVersions = /^- Versions: (.*)$/m.exec(previous)?.[1] ?? '';
