@@ -70,36 +70,15 @@ export function redisProbe(name: string, t: RedisTarget): Probe {
     name,
     target: `redis://${t.host}:${t.port}`,
     async check(timeoutMs) {
-      const Redis = await loadRedis();
-      const client = new Redis({
-        host: t.host,
-        port: t.port,
-        password: t.password || undefined,
-        lazyConnect: true,
-        connectTimeout: Math.max(1, Math.ceil(timeoutMs)),
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-        enableOfflineQueue: false,
-        enableReadyCheck: false,
+      const { sendCommands } = await import('./resp.js');
+      const commands = [['PING'], ['INFO', 'persistence']];
+      if (t.password) commands.unshift(['AUTH', t.password]);
+      const replies = await sendCommands(t, commands, timeoutMs).catch((err: unknown) => {
+        throw (err as { code?: string }).code === 'LOADING' ? new Error('redis is loading its dataset') : err;
       });
-      // ioredis reports the socket error as an event and rejects with "Connection is closed";
-      // the event's error (ECONNREFUSED...) is the one worth showing.
-      let socketError: Error | undefined;
-      client.on('error', (err: Error) => (socketError ??= err));
-      await withTimeout(
-        (async () => {
-          await client.connect().catch((err: unknown) => {
-            throw socketError ?? err;
-          });
-          const pong = await client.ping();
-          if (pong !== 'PONG') throw new Error(`unexpected PING reply ${JSON.stringify(pong)}`);
-          const info = await client.info('persistence');
-          if (/^loading:1/m.test(info)) throw new Error('redis is loading its dataset');
-        })(),
-        timeoutMs,
-        'redis probe',
-        () => client.disconnect(),
-      );
+      const [pong, info] = replies.slice(-2);
+      if (pong !== 'PONG') throw new Error(`unexpected PING reply ${JSON.stringify(pong)}`);
+      if (/^loading:1/m.test(String(info))) throw new Error('redis is loading its dataset');
     },
   };
 }
@@ -151,12 +130,12 @@ export function tcpProbe(name: string, host: string, port: number): Probe {
 
 /**
  * Loads the client libraries the probes of `services` need, so that a measured latency is
- * the server's answer and not the first import of pg or ioredis.
+ * the server's answer and not the first import of pg.
  */
 export async function loadProbeLibraries(services: Service[]): Promise<void> {
   await Promise.all([
     services.some((s) => s.kind === 'postgres') ? import('pg') : undefined,
-    services.some((s) => s.kind === 'redis') ? import('ioredis') : undefined,
+    services.some((s) => s.kind === 'redis') ? import('./resp.js') : undefined,
   ]);
 }
 

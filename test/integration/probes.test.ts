@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { checkHealth } from '../../src/health/check.js';
@@ -59,6 +61,35 @@ describe('redis probe', () => {
 
   it('fails when the server is not redis', async () => {
     await expect(redisProbe('redis', { host: '127.0.0.1', port: project.pgPort }).check(500)).rejects.toThrow();
+  });
+
+  it('a server still loading its dataset is not ready, with the reason', async () => {
+    // Redis answers -LOADING to every command while it reads a large dataset at start.
+    const loading = createTcpServer((sock) => sock.on('data', () => sock.write('-LOADING Redis is loading the dataset in memory\r\n')));
+    await new Promise<void>((r) => loading.listen(0, '127.0.0.1', r));
+    const { port } = loading.address() as { port: number };
+    try {
+      await expect(redisProbe('redis', { host: '127.0.0.1', port }).check(1000)).rejects.toThrow('redis is loading its dataset');
+    } finally {
+      loading.close();
+    }
+  });
+});
+
+describe('redis probe with a password (requirepass)', () => {
+  let server: ChildProcess;
+  let port: number;
+  beforeAll(async () => {
+    port = await freePort();
+    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', 'probe-pw', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await waitFor(tcpProbe('redis', '127.0.0.1', port), { timeoutMs: 10_000 });
+  });
+  afterAll(() => void server?.kill());
+
+  it('passes with the password, fails without it or with a wrong one, naming the reason', async () => {
+    await expect(redisProbe('redis', { host: '127.0.0.1', port, password: 'probe-pw' }).check(2000)).resolves.toBeUndefined();
+    await expect(redisProbe('redis', { host: '127.0.0.1', port }).check(2000)).rejects.toThrow(/NOAUTH/);
+    await expect(redisProbe('redis', { host: '127.0.0.1', port, password: 'wrong' }).check(2000)).rejects.toThrow(/WRONGPASS|invalid password/);
   });
 });
 
