@@ -2,7 +2,8 @@
 // splitting), so Node resolves and compiles a handful of files instead of hundreds of
 // modules; `tm --help` and every command start faster. Type checking is tsc's job.
 import { build } from 'esbuild';
-import { readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -23,6 +24,14 @@ const pgNodeStreams = {
   },
 };
 await rm(`${root}dist`, { recursive: true, force: true });
+
+// Identifies this build's code: caches written by one build (src/config/cache.ts) are not
+// read by another.
+const buildId = createHash('sha256');
+for (const entry of (await readdir(`${root}src`, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => `${e.parentPath}/${e.name}`).sort()) {
+  buildId.update(entry).update(await readFile(entry));
+}
+buildId.update(await readFile(`${root}package.json`));
 await build({
   absWorkingDir: root,
   entryPoints: ['src/cli/main.ts', 'src/runtime/native/supervisor.ts', 'src/db/seed-runner.ts', 'src/env/write.ts'],
@@ -38,6 +47,7 @@ await build({
   external: ['dockerode', 'pg-native'],
   // CommonJS dependencies call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __tmRequire } from 'node:module'; const require = __tmRequire(import.meta.url);" },
+  define: { __TM_BUILD__: JSON.stringify(buildId.digest('hex').slice(0, 16)) },
   minifySyntax: true,
   minifyWhitespace: true,
   legalComments: 'none',

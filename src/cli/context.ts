@@ -36,8 +36,8 @@ export function createContext(out: Reporter, globals: GlobalOptions, signal: Abo
     cwd,
     config(opts = {}) {
       loaded ??= (async () => {
-        const { loadConfig } = await import('../config/load.js');
-        const config = await loadConfig({ cwd, configPath: globals.config });
+        const { loadConfigCached } = await import('../config/cache.js');
+        const config = await loadConfigCached({ cwd, configPath: globals.config });
         for (const svc of config.services) if ('password' in svc) out.addSecret(svc.password);
         const { resolveEnv } = await import('../env/resolve.js');
         const { secretValues } = await import('../env/contract.js');

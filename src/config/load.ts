@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { Document, isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { $ZodIssue } from 'zod/v4/core';
 import { EXIT, TmError, type Problem } from '../errors.js';
-import { projectVariables } from '../env/files.js';
+import { projectVariables, variablesFrom } from '../env/files.js';
+import { findConfig, type LoadOptions } from './find.js';
+
+export { CONFIG_NAMES, findConfig, type LoadOptions } from './find.js';
 import { suggest } from '../util/suggest.js';
 import { findCycle } from './graph.js';
 import { interpolate, type Unresolved } from './interpolate.js';
@@ -17,7 +20,6 @@ import {
   type Service,
 } from './schema.js';
 
-export const CONFIG_NAMES = ['taskmaster.yml', 'taskmaster.yaml'] as const;
 
 /** A loaded, validated project. */
 export interface Config {
@@ -38,46 +40,18 @@ export interface Config {
   warnings: Problem[];
 }
 
-export interface LoadOptions {
-  /** Directory to start from (default: process.cwd()). */
-  cwd?: string;
-  /** Explicit config file, relative to cwd. */
-  configPath?: string;
-  env?: NodeJS.ProcessEnv;
-}
-
-/** Finds taskmaster.yml by walking up from `cwd`, unless a path is given. */
-export async function findConfig(opts: LoadOptions = {}): Promise<string> {
-  const cwd = resolve(opts.cwd ?? process.cwd());
-  if (opts.configPath) {
-    const file = resolve(cwd, opts.configPath);
-    if (!(await isFile(file))) {
-      throw new TmError('TM_CONFIG_NOT_FOUND', `config file ${opts.configPath} does not exist`, {
-        exit: EXIT.config,
-        hint: 'check the --config path, or run tm init to create taskmaster.yml',
-      });
-    }
-    return file;
-  }
-  for (let dir = cwd; ; dir = dirname(dir)) {
-    for (const name of CONFIG_NAMES) {
-      const file = join(dir, name);
-      if (await isFile(file)) return file;
-    }
-    if (dirname(dir) === dir) break;
-  }
-  throw new TmError('TM_CONFIG_NOT_FOUND', `no taskmaster.yml in ${cwd} or any parent directory`, {
-    exit: EXIT.config,
-    hint: 'run tm init to create one, or pass -C DIR / --config FILE',
-  });
-}
-
 export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const file = await findConfig(opts);
   const source = await readFile(file, 'utf8');
   const root = dirname(file);
   const vars = await projectVariables(root, opts.env ?? process.env);
   return parseConfig(source, { file, root, vars, displayFile: displayName(file, opts.cwd) });
+}
+
+/** loadConfig over texts already read: taskmaster.yml, then the env files (null when absent). */
+export function loadConfigFrom(file: string, source: string, envTexts: (string | null)[], opts: LoadOptions = {}): Config {
+  const vars = variablesFrom(envTexts, opts.env ?? process.env);
+  return parseConfig(source, { file, root: dirname(file), vars, displayFile: displayName(file, opts.cwd) });
 }
 
 export interface ParseOptions {
@@ -299,12 +273,4 @@ function displayName(file: string, cwd?: string): string {
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
 }

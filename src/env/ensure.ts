@@ -3,13 +3,15 @@ import { join } from 'node:path';
 import type { Config } from '../config/load.js';
 import { EXIT, TmError } from '../errors.js';
 import { checkProjectEnv } from './check.js';
-import { initEnv, type InitResult } from './init.js';
+import type { InitResult } from './init.js';
 
 /** Creates `.env` when a project with a contract has none (the first `tm up` of a fresh clone). */
 export async function createEnvIfMissing(config: Config): Promise<InitResult | undefined> {
   if (Object.keys(config.env).length === 0) return undefined;
   const exists = await access(join(config.root, '.env')).then(() => true, () => false);
-  return exists ? undefined : initEnv(config);
+  if (exists) return undefined;
+  const { initEnv } = await import('./init.js');
+  return initEnv(config);
 }
 
 /** Refuses (exit 3) when the environment does not match the contract. */

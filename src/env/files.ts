@@ -17,6 +17,13 @@ export async function readEnvFile(file: string): Promise<Record<string, string> 
   return parse(text);
 }
 
+/** The same precedence over env file texts already read (`ENV_FILES` order, null when absent). */
+export function variablesFrom(texts: (string | null)[], processEnv: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  const merged: Record<string, string | undefined> = {};
+  for (const text of texts) if (text !== null) Object.assign(merged, parse(text));
+  return { ...merged, ...processEnv };
+}
+
 /** Variables as a project sees them: process environment over `.env.local` over `.env`. */
 export async function projectVariables(root: string, processEnv: NodeJS.ProcessEnv = process.env): Promise<Record<string, string | undefined>> {
   const merged: Record<string, string | undefined> = {};
