@@ -57,3 +57,8 @@ export function startLevels(services: Service[]): Service[][] {
   }
   return levels;
 }
+
+/** A service with neither port nor health URL is a job: it is done when it exits 0. */
+export function isOneShot(svc: Service): boolean {
+  return svc.kind === 'app' && svc.port === undefined && svc.health === undefined;
+}

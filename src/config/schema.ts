@@ -128,11 +128,6 @@ export type Service = PostgresService | RedisService | AppService;
 export type EnvVarSpec = z.output<typeof envVar>;
 export type RawConfig = z.output<typeof configSchema>;
 
-/** A service with neither port nor health URL is a job: it is done when it exits 0. */
-export function isOneShot(svc: Service): boolean {
-  return svc.kind === 'app' && svc.port === undefined && svc.health === undefined;
-}
-
 /** Which schema applies to a service: its `kind`, else its name (`postgres`, `redis`), else app. */
 export function serviceKind(name: string, raw: unknown): ServiceKind {
   const kind = raw && typeof raw === 'object' ? (raw as { kind?: unknown }).kind : undefined;

@@ -3,19 +3,14 @@ import type { EnvVarSpec } from '../config/schema.js';
 import type { Problem } from '../errors.js';
 import { maskUrlPasswords } from './mask.js';
 import type { EnvState, ResolvedVar } from './resolve.js';
+import { isSecret } from './secrets.js';
+
+export { isSecret, SECRET_NAME, secretValues } from './secrets.js';
 
 /** Secrets shorter than this (when `min` is not given) are refused. */
 export const DEFAULT_SECRET_MIN = 16;
 
 const PLACEHOLDERS = /^(changeme|change-me|change_me|secret|password|passwd|xxx+|todo|replace-?me|your[-_ ]?secret([-_ ]?here)?|example|test|dev|12345+)$/i;
-
-/** Names that hold secrets whatever their type: their values are never printed. */
-export const SECRET_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL)/i;
-
-/** The one rule for "never print this value": `type: secret`, or a secret-like name. */
-export function isSecret(key: string, spec?: EnvVarSpec): boolean {
-  return spec?.type === 'secret' || SECRET_NAME.test(key);
-}
 
 const urlWith = (protocols: string[], label: string) =>
   refined(
@@ -132,18 +127,3 @@ function fixFor(key: string, spec: EnvVarSpec, v: ResolvedVar, why: 'missing' | 
   return `fix: set ${key} in ${file}${spec.description ? ` (${spec.description})` : ''}`;
 }
 
-/** Values that must never be printed: secret-typed values and passwords inside URLs. */
-export function secretValues(contract: Record<string, EnvVarSpec>, state: EnvState): string[] {
-  const out: string[] = [];
-  for (const v of state.vars.values()) {
-    if (!v.value) continue;
-    if (isSecret(v.key, contract[v.key])) out.push(v.value);
-    try {
-      const pw = new URL(v.value).password;
-      if (pw) out.push(decodeURIComponent(pw), pw);
-    } catch {
-      // not a URL
-    }
-  }
-  return out;
-}

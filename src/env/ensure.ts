@@ -2,7 +2,6 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/load.js';
 import { EXIT, TmError } from '../errors.js';
-import { checkProjectEnv } from './check.js';
 import type { InitResult } from './init.js';
 
 /** Creates `.env` when a project with a contract has none (the first `tm up` of a fresh clone). */
@@ -17,6 +16,7 @@ export async function createEnvIfMissing(config: Config): Promise<InitResult | u
 /** Refuses (exit 3) when the environment does not match the contract. */
 export async function assertEnvValid(config: Config): Promise<void> {
   if (Object.keys(config.env).length === 0) return;
+  const { checkProjectEnv } = await import('./check.js');
   const problems = (await checkProjectEnv(config)).problems.filter((p) => p.path !== undefined);
   if (problems.length === 0) return;
   throw new TmError('TM_ENV_INVALID', `the environment does not match the contract in taskmaster.yml (${problems.length} problem${problems.length > 1 ? 's' : ''}); nothing was started`, {

@@ -1,7 +1,8 @@
 import { isAbsolute, join } from 'node:path/posix';
 import { parse, stringify } from 'yaml';
 import type { Config } from '../config/load.js';
-import { isOneShot, type AppService, type PostgresService, type RedisService, type Service } from '../config/schema.js';
+import { isOneShot } from '../config/graph.js';
+import type { AppService, PostgresService, RedisService, Service } from '../config/schema.js';
 import { splitCommand } from '../util/command.js';
 import { parseDuration } from '../util/duration.js';
 import { fillYamlTemplate } from './template.js';

@@ -1,11 +1,11 @@
 import type { Config } from '../config/load.js';
-import { isOneShot, type PostgresService, type Service } from '../config/schema.js';
+import type { PostgresService, Service } from '../config/schema.js';
 import { EXIT, TmError, errorText, isTmError } from '../errors.js';
 import { isAuthFailure, probeFor } from '../health/probes.js';
 import { timeoutError, waitFor } from '../health/wait-for.js';
 import { isPortFree, nextFreePort, portHolder } from '../runtime/ports.js';
 import type { Runtime } from '../runtime/types.js';
-import { startLevels, withDependencies } from '../config/graph.js';
+import { isOneShot, startLevels, withDependencies } from '../config/graph.js';
 import { serviceUrl } from './services.js';
 import { recordRuntime } from './select.js';
 
