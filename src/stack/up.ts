@@ -64,8 +64,8 @@ export async function up(config: Config, runtime: Runtime, requested: Service[],
     const isFatal = (err: unknown) => isTmError(err) || (runtime.name === 'native' && isAuthFailure(err));
     try {
       // Through Docker's port proxy a stalled attempt is common: keep attempts short.
-      // Local servers refuse at once until they listen: poll them every 10 ms.
-      await waitFor(probe ? runtime.guard(svc, probe) : runtime.completion(svc), { timeoutMs: remaining, signal: opts.signal, isFatal, attemptTimeoutMs: runtime.name === 'docker' ? 200 : 2000, intervalMs: runtime.name === 'docker' ? 25 : 10 });
+      // Local servers refuse at once until they listen: poll them every 5 ms.
+      await waitFor(probe ? runtime.guard(svc, probe) : runtime.completion(svc), { timeoutMs: remaining, signal: opts.signal, isFatal, attemptTimeoutMs: runtime.name === 'docker' ? 200 : 2000, intervalMs: runtime.name === 'docker' ? 25 : 5 });
     } catch (err) {
       if (isAuthFailure(err) && svc.kind === 'postgres') throw authFailed(svc, err);
       if (err instanceof TmError && err.code === 'TM_HEALTH_TIMEOUT') {

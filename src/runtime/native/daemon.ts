@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { RunAs } from './run-as.js';
@@ -15,12 +16,12 @@ export interface Daemon {
  * not reach it), output appended to `logFile`, not waited for by Node.
  */
 export async function spawnDaemon(file: string, args: string[], opts: { logFile: string; runAs?: RunAs; env?: NodeJS.ProcessEnv; ipc?: boolean }): Promise<Daemon> {
-  await mkdir(dirname(opts.logFile), { recursive: true });
-  const log = await open(opts.logFile, 'a');
+  mkdirSync(dirname(opts.logFile), { recursive: true });
+  const log = openSync(opts.logFile, 'a');
   try {
     const child = spawn(file, args, {
       detached: true,
-      stdio: opts.ipc ? ['ignore', log.fd, log.fd, 'ipc'] : ['ignore', log.fd, log.fd],
+      stdio: opts.ipc ? ['ignore', log, log, 'ipc'] : ['ignore', log, log],
       // A server running as another user must not inherit a cwd it cannot enter.
       cwd: opts.runAs ? '/' : undefined,
       uid: opts.runAs?.uid,
@@ -37,7 +38,7 @@ export async function spawnDaemon(file: string, args: string[], opts: { logFile:
     child.unref();
     return daemon;
   } finally {
-    await log.close();
+    closeSync(log);
   }
 }
 

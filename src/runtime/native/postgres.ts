@@ -1,3 +1,4 @@
+import { chownSync, existsSync, mkdirSync } from 'node:fs';
 import { chown, mkdir, readFile, readlink, realpath, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { PostgresService } from '../../config/schema.js';
@@ -65,7 +66,7 @@ async function chooseDataDir(name: string, paths: NativePaths, runAs?: RunAs): P
 }
 
 export async function isInitialized(plan: PgPlan): Promise<boolean> {
-  return readFile(join(plan.dataDir, 'PG_VERSION')).then(() => true, () => false);
+  return existsSync(join(plan.dataDir, 'PG_VERSION'));
 }
 
 /** initdb into an empty data directory, owned by the user the server runs as. */
@@ -93,9 +94,13 @@ export async function initPostgres(plan: PgPlan): Promise<void> {
 
 export async function startPostgres(plan: PgPlan): Promise<Daemon> {
   const port = plan.svc.port;
-  await Promise.all([join(plan.dataDir, 'postmaster.pid'), join(plan.socketDir, `.s.PGSQL.${port}.lock`)].map((f) => removeStaleLock(f, plan.dataDir)));
-  await mkdir(plan.socketDir, { recursive: true, mode: 0o700 });
-  if (plan.runAs) await chown(plan.socketDir, plan.runAs.uid, plan.runAs.gid);
+  // Synchronous on the way to the spawn: Postgres is what `tm up` waits for longest, and the
+  // Redis start must not slip in between these steps.
+  for (const lock of [join(plan.dataDir, 'postmaster.pid'), join(plan.socketDir, `.s.PGSQL.${port}.lock`)]) {
+    if (existsSync(lock)) await removeStaleLock(lock, plan.dataDir);
+  }
+  mkdirSync(plan.socketDir, { recursive: true, mode: 0o700 });
+  if (plan.runAs) chownSync(plan.socketDir, plan.runAs.uid, plan.runAs.gid);
   const host = /^\d+\.\d+\.\d+\.\d+$|^localhost$/.test(plan.svc.host) ? plan.svc.host.replace('localhost', '127.0.0.1') : '127.0.0.1';
   return spawnDaemon(
     join(plan.bins.bindir, 'postgres'),
