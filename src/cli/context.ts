@@ -36,12 +36,10 @@ export function createContext(out: Reporter, globals: GlobalOptions, signal: Abo
     cwd,
     config(opts = {}) {
       loaded ??= (async () => {
-        const { loadConfigCached } = await import('../config/cache.js');
-        const config = await loadConfigCached({ cwd, configPath: globals.config });
+        const { loadProject } = await import('../config/cache.js');
+        const { config, secrets } = await loadProject({ cwd, configPath: globals.config });
         for (const svc of config.services) if ('password' in svc) out.addSecret(svc.password);
-        const { resolveEnv } = await import('../env/resolve.js');
-        const { secretValues } = await import('../env/secrets.js');
-        for (const s of secretValues(config.env, await resolveEnv(config.root, config.env))) out.addSecret(s);
+        for (const s of secrets) out.addSecret(s);
         if (!opts.quiet) for (const w of config.warnings) out.warn(formatProblem(w));
         return config;
       })();

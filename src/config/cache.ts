@@ -4,43 +4,59 @@ import { dirname, join, resolve } from 'node:path';
 import { findConfig, type LoadOptions } from './find.js';
 import type { Config } from './load.js';
 
-// The validated config of the last command, keyed by everything loadConfig reads: the
-// bytes of taskmaster.yml and the env files, the values of the variables taskmaster.yml
-// interpolates, the working directory (messages name files relative to it) and tm's own
-// build. A hit skips the YAML parser and zod (~25 ms of every command); any change to an
-// input is a different key, so a stale config is never used. Kept under .taskmaster/ (mode
-// 0600: it holds interpolated passwords, as .env does), only once that directory exists.
+// The validated config of the last command, and the secret values it found for masking,
+// keyed by everything they are derived from: the bytes of taskmaster.yml and the env files,
+// the values of the process variables those files name (interpolation, the contract's
+// variables, the env files' keys and references), the working directory (messages name
+// files relative to it) and tm's own build. A hit skips the YAML parser, zod and dotenv
+// (~30 ms of every command); any change to an input is a different key, so a stale entry is
+// never used. Kept under .taskmaster/ (mode 0600: it holds passwords, as .env does), only once
+// that directory exists.
 
 declare const __TM_BUILD__: string | undefined;
 const BUILD = typeof __TM_BUILD__ === 'string' ? __TM_BUILD__ : 'source';
 const ENV_FILES = ['.env', '.env.local'];
-const REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)/g;
+const WORD = /[A-Za-z_][A-Za-z0-9_]*/g;
 
-interface Entry {
-  key: string;
+/** A loaded project: its config and the values that must never be printed. */
+export interface Project {
   config: Config;
+  secrets: string[];
 }
 
-/** loadConfig, through the cache. */
-export async function loadConfigCached(opts: LoadOptions = {}): Promise<Config> {
+interface Entry extends Project {
+  key: string;
+}
+
+/** loadConfig and the project's secret values, through the cache. */
+export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   const file = await findConfig(opts);
   const root = dirname(file);
   const source = readFileSync(file, 'utf8');
   const envTexts = ENV_FILES.map((name) => readOrNull(join(root, name)));
   const env = opts.env ?? process.env;
-  const names = [...new Set(Array.from(source.matchAll(REF), (m) => m[1]!))].sort();
+  // A process variable can only matter if one of the files names it.
+  const words = new Set([source, ...envTexts].flatMap((t) => (t === null ? [] : t.match(WORD) ?? [])));
+  const names = Object.keys(env).filter((n) => words.has(n)).sort();
   const key = createHash('sha256')
     .update(JSON.stringify([BUILD, file, resolve(opts.cwd ?? process.cwd()), source, envTexts, names.map((n) => [n, env[n] ?? null])]))
     .digest('hex');
   const state = join(root, '.taskmaster');
   const cacheFile = join(state, 'cache', 'config.json');
   const cached = readEntry(cacheFile);
-  if (cached?.key === key) return cached.config;
+  if (cached?.key === key) return { config: cached.config, secrets: cached.secrets };
 
   const { loadConfigFrom } = await import('./load.js');
   const config = loadConfigFrom(file, source, envTexts, opts);
-  if (existsSync(state)) writeEntry(cacheFile, { key, config });
-  return config;
+  const [{ resolveEnv }, { secretValues }] = await Promise.all([import('../env/resolve.js'), import('../env/secrets.js')]);
+  const secrets = secretValues(config.env, await resolveEnv(root, config.env, env));
+  if (existsSync(state)) writeEntry(cacheFile, { key, config, secrets });
+  return { config, secrets };
+}
+
+/** The config alone, through the cache. */
+export async function loadConfigCached(opts: LoadOptions = {}): Promise<Config> {
+  return (await loadProject(opts)).config;
 }
 
 function readOrNull(file: string): string | null {

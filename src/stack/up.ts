@@ -118,10 +118,8 @@ function authFailed(svc: PostgresService, cause: unknown): TmError {
 
 /** Every port is checked before anything starts; a taken port names its holder and a free one. */
 async function checkPorts(services: Service[]): Promise<void> {
-  const taken = [];
-  for (const svc of services) {
-    if (svc.port !== undefined && !(await isPortFree(svc.port, svc.host === 'localhost' ? '127.0.0.1' : svc.host))) taken.push(svc);
-  }
+  const free = await Promise.all(services.map((svc) => svc.port === undefined || isPortFree(svc.port, svc.host === 'localhost' ? '127.0.0.1' : svc.host)));
+  const taken = services.filter((_, i) => !free[i]);
   if (taken.length === 0) return;
   const details: string[] = [];
   const hints: string[] = [];

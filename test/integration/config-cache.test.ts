@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfigCached } from '../../src/config/cache.js';
+import { loadConfigCached, loadProject } from '../../src/config/cache.js';
 import { loadConfig } from '../../src/config/load.js';
 
 // The config cache on a real file system: a hit must equal a fresh load, and every input
@@ -72,5 +72,20 @@ describe('config cache', () => {
     expect(first.warnings).toHaveLength(1);
     expect(second.warnings).toEqual(first.warnings);
     expect(second.warnings[0]!.message).toContain('${REDIS_PW} is not set');
+  });
+
+  it('keeps the secret values for masking, and a process variable the contract names changes them', async () => {
+    await mkdir(join(dir, '.taskmaster'));
+    await writeFile(join(dir, 'taskmaster.yml'), `name: cached\nenv:\n  SESSION_SECRET: { type: secret }\n  DATABASE_URL: { type: postgres-url }\n`);
+    await writeFile(join(dir, '.env'), 'SESSION_SECRET=from-the-env-file-0123456789\nDATABASE_URL=postgres://app:url-pw@127.0.0.1:5432/app\n');
+    expect((await loadProject({ cwd: dir, env: {} })).secrets).toEqual(expect.arrayContaining(['from-the-env-file-0123456789', 'url-pw']));
+    expect((await loadProject({ cwd: dir, env: {} })).secrets).toContain('from-the-env-file-0123456789');
+    const overridden = await loadProject({ cwd: dir, env: { SESSION_SECRET: 'from-the-process-0123456789' } });
+    expect(overridden.secrets).toContain('from-the-process-0123456789');
+    expect(overridden.secrets).not.toContain('from-the-env-file-0123456789');
+    // A variable no file names cannot change anything: it does not change the key.
+    const before = JSON.parse(await readFile(cacheFile(), 'utf8')).key;
+    await loadProject({ cwd: dir, env: { SESSION_SECRET: 'from-the-process-0123456789', UNRELATED_THING: 'x' } });
+    expect(JSON.parse(await readFile(cacheFile(), 'utf8')).key).toBe(before);
   });
 });

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { access, readdir, realpath } from 'node:fs/promises';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { readdir, realpath } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -114,12 +114,14 @@ export function missingBinary(what: 'postgres' | 'redis', rejected: Rejection[])
   });
 }
 
+// Synchronous: a dozen PATH entries checked one by one through the thread pool took a few
+// milliseconds of every tm up.
 async function which(name: string, pathVar = process.env.PATH ?? ''): Promise<string | undefined> {
   for (const dir of pathVar.split(delimiter)) {
     if (!dir) continue;
     const file = join(dir, name);
     try {
-      await access(file, 1 /* X_OK */);
+      accessSync(file, constants.X_OK);
       return file;
     } catch {
       // not here
