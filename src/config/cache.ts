@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { readEnvTexts } from '../env/files.js';
 import { findConfig, type LoadOptions } from './find.js';
 import type { Config } from './load.js';
 
@@ -15,7 +16,6 @@ import type { Config } from './load.js';
 
 declare const __TM_BUILD__: string | undefined;
 const BUILD = typeof __TM_BUILD__ === 'string' ? __TM_BUILD__ : 'source';
-const ENV_FILES = ['.env', '.env.local'];
 const WORD = /[A-Za-z_][A-Za-z0-9_]*/g;
 
 /** A loaded project: its config and the values that must never be printed. */
@@ -33,7 +33,7 @@ export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   const file = await findConfig(opts);
   const root = dirname(file);
   const source = readFileSync(file, 'utf8');
-  const envTexts = ENV_FILES.map((name) => readOrNull(join(root, name)));
+  const envTexts = readEnvTexts(root);
   const env = opts.env ?? process.env;
   // A process variable can only matter if one of the files names it.
   const words = new Set([source, ...envTexts].flatMap((t) => (t === null ? [] : t.match(WORD) ?? [])));
@@ -52,19 +52,6 @@ export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   const secrets = secretValues(config.env, await resolveEnv(root, config.env, env));
   if (existsSync(state)) writeEntry(cacheFile, { key, config, secrets });
   return { config, secrets };
-}
-
-/** The config alone, through the cache. */
-export async function loadConfigCached(opts: LoadOptions = {}): Promise<Config> {
-  return (await loadProject(opts)).config;
-}
-
-function readOrNull(file: string): string | null {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
 }
 
 function readEntry(file: string): Entry | undefined {

@@ -4,7 +4,7 @@ import { basename, dirname, relative, resolve } from 'node:path';
 import { Document, isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { $ZodIssue } from 'zod/v4/core';
 import { EXIT, TmError, type Problem } from '../errors.js';
-import { projectVariables, variablesFrom } from '../env/files.js';
+import { readEnvTexts, variablesFrom } from '../env/files.js';
 import { findConfig, type LoadOptions } from './find.js';
 
 export { CONFIG_NAMES, findConfig, type LoadOptions } from './find.js';
@@ -42,10 +42,7 @@ export interface Config {
 
 export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const file = await findConfig(opts);
-  const source = await readFile(file, 'utf8');
-  const root = dirname(file);
-  const vars = await projectVariables(root, opts.env ?? process.env);
-  return parseConfig(source, { file, root, vars, displayFile: displayName(file, opts.cwd) });
+  return loadConfigFrom(file, await readFile(file, 'utf8'), readEnvTexts(dirname(file)), opts);
 }
 
 /** loadConfig over texts already read: taskmaster.yml, then the env files (null when absent). */

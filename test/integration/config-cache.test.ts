@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfigCached, loadProject } from '../../src/config/cache.js';
+import { loadProject } from '../../src/config/cache.js';
 import { loadConfig } from '../../src/config/load.js';
 
 // The config cache on a real file system: a hit must equal a fresh load, and every input
@@ -15,7 +15,7 @@ env:
   LOG_LEVEL: { enum: [info, debug], default: info }
 `;
 const cacheFile = () => join(dir, '.taskmaster', 'cache', 'config.json');
-const load = (env: NodeJS.ProcessEnv = {}, cwd = dir) => loadConfigCached({ cwd, env });
+const load = async (env: NodeJS.ProcessEnv = {}, cwd = dir) => (await loadProject({ cwd, env })).config;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tm-config-cache-'));

@@ -1,10 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { checkHealth } from '../../src/health/check.js';
 import { httpProbe, pgProbe, redisProbe, tcpProbe } from '../../src/health/probes.js';
+import { sendCommands } from '../../src/health/resp.js';
 import { waitFor } from '../../src/health/wait-for.js';
 import { NativeRuntime } from '../../src/runtime/native/runtime.js';
 import { down } from '../../src/stack/down.js';
@@ -64,14 +67,22 @@ describe('redis probe', () => {
   });
 
   it('a server still loading its dataset is not ready, with the reason', async () => {
-    // Redis answers -LOADING to every command while it reads a large dataset at start.
-    const loading = createTcpServer((sock) => sock.on('data', () => sock.write('-LOADING Redis is loading the dataset in memory\r\n')));
-    await new Promise<void>((r) => loading.listen(0, '127.0.0.1', r));
-    const { port } = loading.address() as { port: number };
+    // A real Redis reading a million keys at start (~0.6 s here) answers -LOADING meanwhile.
+    const dir = await mkdtemp(join(tmpdir(), 'tm-redis-loading-'));
+    const port = await freePort();
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'];
+    let server = spawn('redis-server', [...args, '--enable-debug-command', 'yes'], { stdio: 'ignore' });
     try {
+      await waitFor(redisProbe('redis', { host: '127.0.0.1', port }), { timeoutMs: 10_000 });
+      await sendCommands({ host: '127.0.0.1', port }, [['DEBUG', 'POPULATE', '1000000'], ['SAVE']], 30_000);
+      await new Promise((r) => (server.once('exit', r), server.kill()));
+      server = spawn('redis-server', args, { stdio: 'ignore' });
+      await waitFor(tcpProbe('redis', '127.0.0.1', port), { timeoutMs: 10_000 });
       await expect(redisProbe('redis', { host: '127.0.0.1', port }).check(1000)).rejects.toThrow('redis is loading its dataset');
+      await waitFor(redisProbe('redis', { host: '127.0.0.1', port }), { timeoutMs: 30_000 });
     } finally {
-      loading.close();
+      server.kill();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
