@@ -19,41 +19,33 @@ export async function waitForDatabase(target: DatabaseTarget, timeoutMs: number,
   const { default: pg } = await import('pg');
   const { host, config } = parseConnection(target.url, target.source);
   const where = config.port ? `${host}:${config.port}` : host;
-  try {
-    return await waitFor(
-      {
-        name: 'database',
-        target: target.source,
-        async check(attemptMs) {
-          const client = new pg.Client(clientConfig(target, 'tm db wait', Math.max(1, Math.ceil(attemptMs))));
-          client.on('error', () => {});
-          try {
-            await client.connect();
-          } catch (err) {
-            const code = (err as { code?: string }).code ?? '';
-            if (code === REACHABLE) return;
-            if (REJECTED[code]) {
-              throw new TmError('TM_DB_LOGIN_REFUSED', `the database server at ${where} is up, but ${REJECTED[code]}: ${errorText(err)}`, {
-                exit: EXIT.runtime,
-                hint: `check the user and password in ${target.source.split(' ')[0]}`,
-                cause: err,
-              });
-            }
-            throw err;
-          } finally {
-            await client.end().catch(() => undefined);
+  const service = /^services\.(\S+)/.exec(target.source)?.[1];
+  const hint = service ? `is it running? tm up starts it; tm logs ${service} shows why not` : `is a server listening at ${where}? (the URL is from ${target.source})`;
+  return waitFor(
+    {
+      name: 'database',
+      target: target.source,
+      async check(attemptMs) {
+        const client = new pg.Client(clientConfig(target, 'tm db wait', Math.max(1, Math.ceil(attemptMs))));
+        client.on('error', () => {});
+        try {
+          await client.connect();
+        } catch (err) {
+          const code = (err as { code?: string }).code ?? '';
+          if (code === REACHABLE) return;
+          if (REJECTED[code]) {
+            throw new TmError('TM_DB_LOGIN_REFUSED', `the database server at ${where} is up, but ${REJECTED[code]}: ${errorText(err)}`, {
+              exit: EXIT.runtime,
+              hint: `check the user and password in ${target.source.split(' ')[0]}`,
+              cause: err,
+            });
           }
-        },
+          throw err;
+        } finally {
+          await client.end().catch(() => undefined);
+        }
       },
-      { timeoutMs, signal },
-    );
-  } catch (err) {
-    if (!isTmError(err) || err.code !== 'TM_HEALTH_TIMEOUT') throw err;
-    const service = /^services\.(\S+)/.exec(target.source)?.[1];
-    throw new TmError(err.code, err.message, {
-      exit: err.exit,
-      cause: err.cause,
-      hint: service ? `is it running? tm up starts it; tm logs ${service} shows why not` : `is a server listening at ${where}? (the URL is from ${target.source})`,
-    });
-  }
+    },
+    { timeoutMs, signal, hint },
+  );
 }

@@ -23,6 +23,10 @@ export interface WaitOptions {
   isFatal?: (error: unknown) => boolean;
   /** Called after each failed attempt (for progress output). */
   onAttempt?: (error: unknown, attempt: number) => void;
+  /** The fix a timeout suggests (default: the probed service's log). */
+  hint?: string;
+  /** The timeout a timeout names, when this wait is the rest of a longer one (tm up's --timeout). */
+  reportedTimeoutMs?: number;
 }
 
 export interface WaitResult {
@@ -68,15 +72,15 @@ export async function waitFor(probe: Probe, opts: WaitOptions): Promise<WaitResu
       opts.onAttempt?.(err, attempt);
     }
     const now = clock.now();
-    if (now >= deadline) throw timeoutError(probe, opts.timeoutMs, lastError);
+    if (now >= deadline) throw timeoutError(probe, opts.reportedTimeoutMs ?? opts.timeoutMs, lastError, opts.hint);
     await clock.sleep(Math.min(Math.max(0, attemptStart + interval - now), deadline - now), opts.signal);
   }
 }
 
-export function timeoutError(probe: Probe, timeoutMs: number, lastError: unknown): TmError {
+function timeoutError(probe: Probe, timeoutMs: number, lastError: unknown, hint = `tm logs ${probe.name}`): TmError {
   return new TmError('TM_HEALTH_TIMEOUT', `${probe.name} not ready after ${formatDuration(timeoutMs)}: ${errorText(lastError)}`, {
     exit: EXIT.timeout,
-    hint: `tm logs ${probe.name}`,
+    hint,
     cause: lastError,
   });
 }

@@ -2,7 +2,7 @@ import type { Config } from '../config/load.js';
 import type { PostgresService, Service } from '../config/schema.js';
 import { EXIT, TmError, errorText, isTmError } from '../errors.js';
 import { isAuthFailure, probeFor } from '../health/probes.js';
-import { timeoutError, waitFor } from '../health/wait-for.js';
+import { waitFor } from '../health/wait-for.js';
 import { isPortFree, nextFreePort, portHolder } from '../runtime/ports.js';
 import type { Runtime } from '../runtime/types.js';
 import { isOneShot, startLevels, withDependencies } from '../config/graph.js';
@@ -58,6 +58,7 @@ export async function up(config: Config, runtime: Runtime, requested: Service[],
     // A job (no port, no health URL) that others depend on is ready once it has exited 0.
     const job = !probe && isOneShot(svc) && managed.some((s) => s.kind === 'app' && s.depends_on.includes(svc.name));
     if (!probe && !job) return;
+    const readiness = probe ? runtime.guard(svc, probe) : runtime.completion(svc);
     const remaining = Math.max(1, opts.timeoutMs - (performance.now() - t0));
     // A native server was set up by tm with the configured role: a rejected password is final.
     // (A container may still be applying POSTGRES_PASSWORD, so Docker keeps waiting.)
@@ -65,14 +66,14 @@ export async function up(config: Config, runtime: Runtime, requested: Service[],
     try {
       // Through Docker's port proxy a stalled attempt is common: keep attempts short.
       // Local servers refuse at once until they listen: poll them every 5 ms.
-      await waitFor(probe ? runtime.guard(svc, probe) : runtime.completion(svc), { timeoutMs: remaining, signal: opts.signal, isFatal, attemptTimeoutMs: runtime.name === 'docker' ? 200 : 2000, intervalMs: runtime.name === 'docker' ? 25 : 5 });
+      // The message names the user's --timeout, not what was left of it when this wait began.
+      await waitFor(readiness, { timeoutMs: remaining, reportedTimeoutMs: opts.timeoutMs, signal: opts.signal, isFatal, attemptTimeoutMs: runtime.name === 'docker' ? 200 : 2000, intervalMs: runtime.name === 'docker' ? 25 : 5 });
     } catch (err) {
       if (isAuthFailure(err) && svc.kind === 'postgres') throw authFailed(svc, err);
       if (err instanceof TmError && err.code === 'TM_HEALTH_TIMEOUT') {
-        // Say the user's --timeout, not what was left of it when this service's wait began.
-        const timeout = timeoutError(probe ?? runtime.completion(svc), opts.timeoutMs, err.cause);
-        const hint = isAuthFailure(err.cause) && svc.kind === 'postgres' ? authFailed(svc, err.cause).hint : timeout.hint;
-        throw new TmError(timeout.code, timeout.message, { exit: EXIT.timeout, hint, cause: err.cause, details: await runtime.tailLogs(svc, 10).catch(() => []) });
+        // With the service's last log lines (and the password's fix when that was the last error).
+        const hint = isAuthFailure(err.cause) && svc.kind === 'postgres' ? authFailed(svc, err.cause).hint : err.hint;
+        throw new TmError(err.code, err.message, { exit: EXIT.timeout, hint, cause: err.cause, details: await runtime.tailLogs(svc, 10).catch(() => []) });
       }
       throw err;
     }
