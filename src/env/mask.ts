@@ -1,9 +1,14 @@
 /** What a hidden value looks like in every output. */
 export const MASK = '****';
 
-/** Masks the password of every URL in `text` (`postgres://user:****@host`). */
+/**
+ * Masks the password of every URL in `text` (`postgres://user:****@host`). The password runs
+ * to the last `@` before the host part (an unencoded `@` in a password is read so by the WHATWG
+ * URL parser and by pg), that is the `@` after which no other comes before a `/`, `?`, `#`,
+ * quote or space; so `https://u:p@h/?email=a@b` and `"redis://u:p@h","x@y"` keep their host.
+ */
 export function maskUrlPasswords(text: string): string {
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s/]+)@/gi, `$1${MASK}@`);
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s/]+(?:@[^@\s/?#"]*)*@(?=[^@\s/?#"]*(?:[\s/?#"]|$))/gi, `$1${MASK}@`);
 }
 
 /**

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { maskText, maskUrlPasswords } from '../../src/env/mask.js';
+
+describe('maskUrlPasswords', () => {
+  it('masks a password with an unencoded @ up to the host, leaking none of it', () => {
+    expect(maskUrlPasswords('postgres://u:p@ss@host/db')).toBe('postgres://u:****@host/db');
+    expect(maskUrlPasswords('postgres://u:a@b@c@host:5432/db?x=1')).toBe('postgres://u:****@host:5432/db?x=1');
+    expect(maskUrlPasswords('DATABASE_URL=postgres://u:p@ss@host')).toBe('DATABASE_URL=postgres://u:****@host');
+    expect(maskText('cannot reach postgres://u:p@ss@host/db now', [])).toBe('cannot reach postgres://u:****@host/db now');
+  });
+
+  it('keeps the host when an @ comes after it (a path, a query, another JSON field)', () => {
+    expect(maskUrlPasswords('https://u:pw@host/path?email=a@b.com')).toBe('https://u:****@host/path?email=a@b.com');
+    expect(maskUrlPasswords('postgres://u:pw@host?email=a@b.com')).toBe('postgres://u:****@host?email=a@b.com');
+    expect(maskUrlPasswords('{"a":"redis://u:pw@h:6379","b":"c@d"}')).toBe('{"a":"redis://u:****@h:6379","b":"c@d"}');
+    expect(maskUrlPasswords('postgres://u:pw@h/db and redis://:rpw@r:6379')).toBe('postgres://u:****@h/db and redis://:****@r:6379');
+  });
+
+  it('leaves URLs without a password and paths with an @ alone', () => {
+    for (const text of ['postgres://u@host/db', 'https://registry.npmjs.org:443/@types/node', 'postgres://host:5432/db', 'mail me: a@b.com']) {
+      expect(maskUrlPasswords(text)).toBe(text);
+    }
+  });
+});
