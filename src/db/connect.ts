@@ -4,7 +4,7 @@ import type { Config } from '../config/load.js';
 import { projectVariables } from '../env/files.js';
 import { EXIT, TmError, errorText } from '../errors.js';
 import { serviceUrl } from '../stack/services.js';
-import { invalidUrl, parseConnection } from './url.js';
+import { invalidUrl, parseConnection, type Connection } from './url.js';
 
 export interface DatabaseTarget {
   url: string;
@@ -12,6 +12,8 @@ export interface DatabaseTarget {
   source: string;
   /** Another database on the same server (the maintenance database), instead of the URL's. */
   database?: string;
+  /** The URL as pg reads it: set by resolveDatabase, else parsed on first use (connectionOf). */
+  conn?: Connection;
 }
 
 /**
@@ -19,10 +21,15 @@ export interface DatabaseTarget {
  * locks do not survive transaction-mode poolers), else `DATABASE_URL` (environment,
  * `.env.local`, `.env`), else the URL of `services.postgres`.
  */
-export async function resolveDatabase(config: Config, flag?: string, env: NodeJS.ProcessEnv = process.env): Promise<DatabaseTarget> {
+export async function resolveDatabase(config: Config, flag?: string, env: NodeJS.ProcessEnv = process.env): Promise<DatabaseTarget & { conn: Connection }> {
   const target = await findDatabase(config, flag, env);
-  parseConnection(target.url, target.source, env); // a URL pg cannot read fails here, before any prompt
-  return target;
+  // A URL pg cannot read fails here, before any prompt.
+  return { ...target, conn: parseConnection(target.url, target.source, env) };
+}
+
+/** The target's URL as pg reads it, parsed once per target. */
+export function connectionOf(target: DatabaseTarget): Connection {
+  return (target.conn ??= parseConnection(target.url, target.source));
 }
 
 async function findDatabase(config: Config, flag: string | undefined, env: NodeJS.ProcessEnv): Promise<DatabaseTarget> {
@@ -46,7 +53,7 @@ export function runnerIdentity(role: string): string {
 
 /** pg's client settings for a target: the URL as pg reads it, its database replaced if asked. */
 export function clientConfig(target: DatabaseTarget, applicationName: string, timeoutMs: number): ClientConfig & { schema?: string } {
-  const conn = parseConnection(target.url, target.source);
+  const conn = connectionOf(target);
   return {
     ...conn.config,
     ...(target.database ? { database: target.database } : {}),

@@ -1,29 +1,19 @@
 import { createHash } from 'node:crypto';
 import type { Client } from 'pg';
 import { EXIT, TmError, errorText } from '../errors.js';
-import { connect, runnerIdentity, type DatabaseTarget } from './connect.js';
-import { isLocalHost, parseConnection } from './url.js';
+import { connect, connectionOf, runnerIdentity, type DatabaseTarget } from './connect.js';
+import { isLocalHost } from './url.js';
 
 /** The database a URL names (as pg reads the URL). */
 export function databaseName(target: DatabaseTarget): string {
-  const name = target.database ?? parseConnection(target.url, target.source).database;
+  const name = target.database ?? connectionOf(target).database;
   if (!name) throw new TmError('TM_NO_DATABASE', `the database URL (${target.source}) names no database`, { exit: EXIT.config, hint: 'end the URL with /<database>' });
   return name;
 }
 
 /** The same server, its `postgres` maintenance database: where DROP/CREATE DATABASE run. */
 export function maintenanceTarget(target: DatabaseTarget): DatabaseTarget {
-  return { ...target, database: 'postgres' };
-}
-
-/**
- * The host pg will really connect to (the URL's, its ?host=, else PGHOST), so that a URL
- * cannot look local and reach another machine. Only databases on this machine are dropped
- * without --force.
- */
-export function databaseHost(target: DatabaseTarget, env: NodeJS.ProcessEnv = process.env): { host: string; local: boolean } {
-  const { host } = parseConnection(target.url, target.source, env);
-  return { host, local: isLocalHost(host) };
+  return { ...target, conn: connectionOf(target), database: 'postgres' };
 }
 
 const SYSTEM_DATABASES = new Set(['postgres', 'template0', 'template1']);
@@ -31,7 +21,8 @@ const SYSTEM_DATABASES = new Set(['postgres', 'template0', 'template1']);
 /**
  * What `reset` and `restore` check before asking or touching anything: not a system database
  * (tm works from `postgres`, and ending its sessions breaks every other tool), and a host on
- * this machine unless forced. Returns the database name.
+ * this machine unless forced: the host pg will really connect to (the URL's, its ?host=, else
+ * PGHOST), so that a URL cannot look local and reach another machine. Returns the database name.
  */
 export function guardReplace(target: DatabaseTarget, command: string, force = false): string {
   const db = databaseName(target);
@@ -41,8 +32,8 @@ export function guardReplace(target: DatabaseTarget, command: string, force = fa
       hint: "point --database-url (or DATABASE_URL) at the app's own database",
     });
   }
-  const { host, local } = databaseHost(target);
-  if (!local && !force) {
+  const { host } = connectionOf(target);
+  if (!isLocalHost(host) && !force) {
     throw new TmError('TM_RESET_REMOTE', `refusing to ${command} a database that is not on this machine (${host}, from ${target.source})`, {
       exit: EXIT.usage,
       hint: 'pass --force if you really mean it',
@@ -82,7 +73,7 @@ export async function requirePrivileges(client: Client, need: { createdb: boolea
 }
 
 /** A DROP or CREATE DATABASE step: a server error becomes a TmError saying what state it left. */
-export async function ddl(client: Client, sql: string, what: string, hint: string): Promise<void> {
+async function ddl(client: Client, sql: string, what: string, hint: string): Promise<void> {
   try {
     await client.query(sql);
   } catch (err) {

@@ -169,7 +169,7 @@ export async function newMigration(config: Config, name: string, now = new Date(
 
 const formatStamp = (d: Date) => d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
 
-export function nextStamp(now: Date, newest?: string): string {
+function nextStamp(now: Date, newest?: string): string {
   const stamp = formatStamp(now);
   if (newest === undefined || compareVersions(newest, stamp) < 0) return stamp;
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(newest);

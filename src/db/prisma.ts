@@ -4,8 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import type { Client } from 'pg';
 import type { Config } from '../config/load.js';
 import { EXIT, TmError, type Problem } from '../errors.js';
-import { connect, runnerIdentity, type DatabaseTarget } from './connect.js';
-import { parseConnection } from './url.js';
+import { connect, connectionOf, runnerIdentity, type DatabaseTarget } from './connect.js';
 import { acquireLock, releaseLock } from './lock.js';
 import { locateFailingStatement, serverOffset } from './apply.js';
 import { lineColumn } from './sql-split.js';
@@ -202,7 +201,7 @@ export async function prismaMigrate(
   return withPrismaLock(target, 'migrate', opts.lockTimeoutMs ?? 10_000, async (client) => {
     let rows = await readRows(client);
     if (!rows) {
-      await refuseNonEmptySchema(client, parseConnection(target.url, target.source).schema);
+      await refuseNonEmptySchema(client, connectionOf(target).schema);
       await client.query(CREATE_TABLE);
       rows = [];
     }

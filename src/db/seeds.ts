@@ -8,8 +8,7 @@ import type { Client } from 'pg';
 import type { Config } from '../config/load.js';
 import { EXIT, TmError, errorText } from '../errors.js';
 import { locateFailingStatement, serverOffset } from './apply.js';
-import { connect, runnerIdentity, type DatabaseTarget } from './connect.js';
-import { parseConnection } from './url.js';
+import { connect, connectionOf, runnerIdentity, type DatabaseTarget } from './connect.js';
 import { builtScript } from '../util/package-root.js';
 import { lineColumn } from './sql-split.js';
 
@@ -197,7 +196,7 @@ async function runTsSeed(config: Config, target: DatabaseTarget, s: SeedFile): P
   const r = await execa(tsx, [builtScript('db/seed-runner.js')], {
     cwd: config.root,
     reject: false,
-    env: { TM_SEED_URL: target.url, TM_SEED_SCHEMA: parseConnection(target.url, target.source).schema ?? '', TM_SEED_FILE: s.file, TM_SEED_TRACK: JSON.stringify([s.path, s.checksum, seedEnvOf(config, s)]), TM_SEED_SQL: TRACK },
+    env: { TM_SEED_URL: target.url, TM_SEED_SCHEMA: connectionOf(target).schema ?? '', TM_SEED_FILE: s.file, TM_SEED_TRACK: JSON.stringify([s.path, s.checksum, seedEnvOf(config, s)]), TM_SEED_SQL: TRACK },
   });
   if (r.exitCode !== 0) throw seedError(s, new Error(String(r.stderr).trim().split('\n').at(-1) || `tsx exited ${r.exitCode}`));
   return undefined;

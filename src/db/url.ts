@@ -1,6 +1,6 @@
 import { parse } from 'pg-connection-string';
 import type { ClientConfig } from 'pg';
-import { maskUrlPasswords } from '../env/mask.js';
+import { MASK } from '../env/mask.js';
 import { EXIT, TmError, errorText } from '../errors.js';
 
 /** A database URL as pg reads it, plus the parts tm acts on. */
@@ -32,6 +32,9 @@ export function parseConnection(url: string, source: string, env: NodeJS.Process
     throw invalidUrl(url, source, err);
   }
   const { schema, ...rest } = parsed;
+  // Not pg-connection-string's toClientConfig: it drops a string `ssl` such as `?ssl=no-verify`,
+  // which pg, given the same URL, turns into TLS without certificate checks; and it reads
+  // `?port=12x` as 12. pg reads a URL with parse() alone, as here.
   const config: ClientConfig = {};
   for (const [key, value] of Object.entries(rest)) {
     if (value === undefined || value === null || value === '') continue;
@@ -58,23 +61,27 @@ export function isLocalHost(host: string): boolean {
 }
 
 export function invalidUrl(url: string, source: string, err: unknown): TmError {
-  return new TmError('TM_DB_URL', `the database URL from ${source} cannot be read: ${errorText(err)} (${maskUrlPasswords(maskAnyPassword(url))})`, {
+  return new TmError('TM_DB_URL', `the database URL from ${source} cannot be read: ${errorText(err)} (${maskUnreadableUrl(url)})`, {
     exit: EXIT.config,
     hint: `fix ${source.split(' ')[0]}: postgres://USER:PASSWORD@HOST:PORT/DATABASE (percent-encode special characters in the password)`,
     cause: err,
   });
 }
 
-/** Masks what sits between the user and the last @ even when the URL does not parse. */
-function maskAnyPassword(url: string): string {
+/**
+ * One URL that did not parse, masked from the first `:` after the user to its last `@`. Text
+ * masking (maskUrlPasswords) stops at a `/`, `?` or `#`, as URL syntax does; an unencoded one
+ * in the password is a common reason a URL does not parse (postgres://u:pa/ss@host/db).
+ */
+function maskUnreadableUrl(url: string): string {
   const m = /^([a-z][a-z0-9+.-]*:\/\/)(.*)$/is.exec(url);
-  if (!m) return '****';
+  if (!m) return MASK;
   const rest = m[2]!;
   const at = rest.lastIndexOf('@');
   if (at < 0) return url;
   const credentials = rest.slice(0, at);
   const colon = credentials.indexOf(':');
-  return `${m[1]}${colon < 0 ? credentials : `${credentials.slice(0, colon)}:****`}${rest.slice(at)}`;
+  return `${m[1]}${colon < 0 ? credentials : `${credentials.slice(0, colon)}:${MASK}`}${rest.slice(at)}`;
 }
 
 /** pg-connection-string prints a paragraph-long SECURITY WARNING for some sslmodes; tm says it in one line. */

@@ -1,7 +1,6 @@
 import { EXIT, TmError, errorText, isTmError } from '../errors.js';
 import { waitFor, type WaitResult } from '../health/wait-for.js';
-import { clientConfig, type DatabaseTarget } from './connect.js';
-import { parseConnection } from './url.js';
+import { clientConfig, connectionOf, type DatabaseTarget } from './connect.js';
 
 /** A database that does not exist yet still proves the server is up. */
 const REACHABLE = '3D000'; // invalid_catalog_name
@@ -17,7 +16,7 @@ const REJECTED: Record<string, string> = {
  */
 export async function waitForDatabase(target: DatabaseTarget, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
   const { default: pg } = await import('pg');
-  const { host, config } = parseConnection(target.url, target.source);
+  const { host, config } = connectionOf(target);
   const where = config.port ? `${host}:${config.port}` : host;
   const service = /^services\.(\S+)/.exec(target.source)?.[1];
   const hint = service ? `is it running? tm up starts it; tm logs ${service} shows why not` : `is a server listening at ${where}? (the URL is from ${target.source})`;

@@ -22,3 +22,14 @@ describe('maskUrlPasswords', () => {
     }
   });
 });
+
+describe('a database URL pg cannot read', () => {
+  it('is shown without any part of its password, even one with a / that text masking stops at', async () => {
+    const { invalidUrl } = await import('../../src/db/url.js');
+    for (const url of ['postgres://u:pa/ss-secret@host/db', 'postgres://u:p?ss-secret@host/db', 'postgres://u:p@ss-secret@host:xx/db']) {
+      const message = invalidUrl(url, '--database-url', new Error('Invalid URL')).message;
+      expect(message).toContain('postgres://u:****@host');
+      expect(message).not.toMatch(/ss-secret|pa\/|p\?/);
+    }
+  });
+});

@@ -1,5 +1,4 @@
 import { resolveDatabase, type DatabaseTarget } from '../../db/connect.js';
-import { parseConnection } from '../../db/url.js';
 import { urlPassword } from '../../env/mask.js';
 import { EXIT, TmError } from '../../errors.js';
 import { parseDuration } from '../../util/duration.js';
@@ -10,9 +9,8 @@ export async function dbTarget(ctx: Context, opts: Record<string, unknown>): Pro
   const url = opts.databaseUrl as string | undefined;
   if (url) ctx.out.addSecret(urlPassword(url));
   const target = await resolveDatabase(await ctx.config(), url);
-  const conn = parseConnection(target.url, target.source);
-  ctx.out.addSecret(conn.config.password as string | undefined);
-  for (const note of conn.notes) ctx.out.warn(note);
+  ctx.out.addSecret(target.conn.config.password as string | undefined);
+  for (const note of target.conn.notes) ctx.out.warn(note);
   ctx.out.debug(`database: ${target.source}`);
   return target;
 }
