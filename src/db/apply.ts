@@ -2,7 +2,7 @@ import type { Client } from 'pg';
 import { EXIT, TmError, type Problem } from '../errors.js';
 import type { MigrationFile, Section } from './files.js';
 import { HISTORY_TABLE } from './history.js';
-import { isTransactionControl, lineColumn, splitStatements } from './sql-split.js';
+import { isTransactionControl, lineColumn, splitStatements, utf16Index } from './sql-split.js';
 
 const BEGIN = 'BEGIN;\n';
 
@@ -79,7 +79,6 @@ export async function locateFailingStatement(client: Client, sql: string, origin
   }
 }
 
-
 function sameError(a: unknown, b: unknown): boolean {
   const x = a as { code?: string; message?: string };
   const y = b as { code?: string; message?: string };
@@ -95,13 +94,6 @@ export function serverOffset(err: unknown, query: string, prefix: number, length
   if (!Number.isFinite(pos) || pos <= 0) return undefined;
   const offset = utf16Index(query, pos - 1) - prefix;
   return offset >= 0 && offset <= length ? offset : undefined;
-}
-
-/** The UTF-16 index of the code point numbered `n` (0-based) in `text`. */
-function utf16Index(text: string, n: number): number {
-  let i = 0;
-  for (let k = 0; k < n && i < text.length; k++) i += text.codePointAt(i)! > 0xffff ? 2 : 1;
-  return i;
 }
 
 function migrationError(file: MigrationFile, section: Section, err: unknown, offset: number | undefined, note?: string): TmError {

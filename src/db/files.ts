@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { EXIT, TmError } from '../errors.js';
 
@@ -63,10 +62,8 @@ export function migrationFileNames(dir: string): string[] {
 }
 
 /** The newest version among the file names in `dir` (contents not read). */
-export async function newestVersion(dir: string): Promise<string | undefined> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const versions = names.map((n) => FILE.exec(n)?.[1]).filter((v): v is string => v !== undefined).map(normalizeVersion);
-  return versions.sort(compareVersions).at(-1);
+export function newestVersion(dir: string): string | undefined {
+  return migrationFileNames(dir).map((n) => normalizeVersion(FILE.exec(n)![1]!)).sort(compareVersions).at(-1);
 }
 
 export function parseMigration(fileName: string, path: string, text: string): MigrationFile {

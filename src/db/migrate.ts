@@ -6,7 +6,7 @@ import { EXIT, TmError } from '../errors.js';
 import { applyDown, applyUp } from './apply.js';
 import { connect, runnerIdentity, type DatabaseTarget } from './connect.js';
 import { compareVersions, newestVersion, readMigrations, type MigrationFile } from './files.js';
-import { ensureHistory, HISTORY_TABLE, readHistory } from './history.js';
+import { ensureHistory, HISTORY_TABLE, readHistory, type AppliedMigration } from './history.js';
 import { acquireLock, MIGRATION_LOCK_KEY, releaseLock } from './lock.js';
 import { checkVersion, compare, planMigrate, planRollback, type MigrationStatus, type PlanOptions, type RollbackOptions } from './plan.js';
 
@@ -70,14 +70,8 @@ export async function migrate(config: Config, target: DatabaseTarget, opts: RunO
   checkVersion(opts.to);
   const files = await readMigrations(migrationsDir(config), config.root);
   if (opts.dryRun) {
-    // Read-only: no lock, no history table created.
-    const client = await connect(target, runnerIdentity('dry-run'));
-    try {
-      const pending = planMigrate(files, await readHistory(client), opts);
-      return { applied: [], dry_run: pending.map((f) => ({ version: f.version, name: f.name, path: f.path, sql: f.up.sql.trim() })) };
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    const pending = planMigrate(files, await historyOf(target, 'dry-run'), opts);
+    return { applied: [], dry_run: pending.map((f) => ({ version: f.version, name: f.name, path: f.path, sql: f.up.sql.trim() })) };
   }
   if (files.length === 0) return { applied: [] };
   return withLock(target, 'migrate', opts, async (client) => {
@@ -106,15 +100,19 @@ export async function redo(config: Config, target: DatabaseTarget, opts: RunOpti
   });
 }
 
-/** Files and history side by side; read-only (no lock, nothing created). */
-export async function migrationStatus(config: Config, target: DatabaseTarget): Promise<MigrationStatus[]> {
-  const files = await readMigrations(migrationsDir(config), config.root);
-  const client = await connect(target, runnerIdentity('status'));
+/** The applied migrations, read-only: no lock, no history table created. */
+async function historyOf(target: DatabaseTarget, role: string): Promise<AppliedMigration[]> {
+  const client = await connect(target, runnerIdentity(role));
   try {
-    return compare(files, await readHistory(client));
+    return await readHistory(client);
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** Files and history side by side; read-only (no lock, nothing created). */
+export async function migrationStatus(config: Config, target: DatabaseTarget): Promise<MigrationStatus[]> {
+  return compare(await readMigrations(migrationsDir(config), config.root), await historyOf(target, 'status'));
 }
 
 export interface RepairChange {
@@ -146,7 +144,7 @@ export async function repair(config: Config, target: DatabaseTarget, opts: RunOp
           : [],
     );
   };
-  if (opts.dryRun) return plan(await migrationStatus(config, target));
+  if (opts.dryRun) return plan(compare(files, await historyOf(target, 'status')));
   return withLock(target, 'repair', opts, async (client) => {
     const changes = plan(compare(files, await readHistory(client)));
     for (const c of changes) {
@@ -163,7 +161,7 @@ export async function repair(config: Config, target: DatabaseTarget, opts: RunOp
  */
 export async function newMigration(config: Config, name: string, now = new Date()): Promise<string> {
   const slug = slugOf(name);
-  const newest = await newestVersion(migrationsDir(config));
+  const newest = newestVersion(migrationsDir(config));
   return writeNew(config, migrationsDir(config), `${nextStamp(now, newest)}_${slug}.sql`, `-- migrate:up\n\n\n-- migrate:down\n\n`);
 }
 

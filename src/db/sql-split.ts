@@ -88,3 +88,10 @@ export function lineColumn(text: string, offset: number): { line: number; column
   }
   return { line, column };
 }
+
+/** The UTF-16 index of the code point numbered `n` (0-based) in `text`: the server's positions count code points. */
+export function utf16Index(text: string, n: number): number {
+  let i = 0;
+  for (let k = 0; k < n && i < text.length; k++) i += text.codePointAt(i)! > 0xffff ? 2 : 1;
+  return i;
+}

@@ -21,7 +21,7 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
   if (opts.exitCode && summary.pending + summary.edited + summary.missing > 0) {
     throw new TmError('TM_MIGRATIONS_PENDING', `${summary.pending} pending migration${summary.pending === 1 ? '' : 's'}${summary.edited + summary.missing ? ' and history problems' : ''}`, {
       exit: EXIT.problems,
-      hint: statusHint(count('edited') + count('missing') > 0, count('out-of-order') > 0),
+      hint: statusHint(summary.edited + summary.missing > 0, count('out-of-order') > 0),
     });
   }
 }
