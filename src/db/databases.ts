@@ -42,28 +42,43 @@ export function guardReplace(target: DatabaseTarget, command: string, force = fa
   return db;
 }
 
-/**
- * Checks before anything is dropped that this role can finish the job: CREATEDB to create
- * (and copy) databases, and ownership of each existing database it drops or copies
- * (PostgreSQL copies a database that is not a template only for its owner).
- */
-export async function requirePrivileges(client: Client, need: { createdb: boolean; own: string[]; command: string }): Promise<void> {
-  const { rows } = await client.query<{ who: string; super: boolean; createdb: boolean; owners: { db: string; owner: string; ok: boolean }[] | null }>(
+/** This role's privileges, and which of the databases asked about exist (with their owners). */
+export interface Privileges {
+  who: string;
+  /** null: the role has no row in pg_roles (nothing is checked then). */
+  superuser: boolean | null;
+  createdb: boolean;
+  /** The databases asked about that exist; `ok`: this role acts as their owner. */
+  databases: Map<string, { owner: string; ok: boolean }>;
+}
+
+/** Both in one query, as reset, restore and snapshots need them before they drop anything. */
+export async function readPrivileges(client: Client, databases: string[]): Promise<Privileges> {
+  const { rows } = await client.query<{ who: string; super: boolean | null; createdb: boolean | null; owners: { db: string; owner: string; ok: boolean }[] | null }>(
     `SELECT current_user AS who, r.rolsuper AS super, r.rolcreatedb AS createdb,
             (SELECT json_agg(json_build_object('db', d.datname, 'owner', pg_get_userbyid(d.datdba), 'ok', pg_has_role(current_user, d.datdba, 'USAGE')))
                FROM pg_database d WHERE d.datname = ANY($1)) AS owners
-       FROM pg_roles r WHERE r.rolname = current_user`,
-    [need.own],
+       FROM (SELECT) AS one LEFT JOIN pg_roles r ON r.rolname = current_user`,
+    [databases],
   );
-  const me = rows[0];
-  if (!me || me.super) return;
+  const me = rows[0]!;
+  return { who: me.who, superuser: me.super, createdb: me.createdb === true, databases: new Map((me.owners ?? []).map((o) => [o.db, { owner: o.owner, ok: o.ok }])) };
+}
+
+/**
+ * Checks before anything is dropped that this role can finish the job: CREATEDB to create
+ * (and copy) databases, and ownership of each existing database of `own` it drops or copies
+ * (PostgreSQL copies a database that is not a template only for its owner).
+ */
+export function requirePrivileges(client: Client, me: Privileges, need: { createdb: boolean; own: string[]; command: string }): void {
+  if (me.superuser !== false) return;
   if (need.createdb && !me.createdb) {
     throw new TmError('TM_DB_PRIVILEGES', `role ${me.who} may not create databases, which ${need.command} needs; nothing was changed`, {
       exit: EXIT.config,
       hint: `as a superuser: ALTER ROLE ${client.escapeIdentifier(me.who)} CREATEDB; or use a database URL with such a role`,
     });
   }
-  const foreign = (me.owners ?? []).find((o) => !o.ok);
+  const foreign = need.own.map((db) => ({ db, ...me.databases.get(db) })).find((o) => o.ok === false);
   if (foreign) {
     throw new TmError('TM_DB_PRIVILEGES', `role ${me.who} does not own database ${foreign.db} (its owner is ${foreign.owner}), which ${need.command} needs; nothing was changed`, {
       exit: EXIT.config,
@@ -104,10 +119,6 @@ export async function terminateConnections(client: Client, db: string): Promise<
   return rows[0]!.n;
 }
 
-export async function databaseExists(client: Client, db: string): Promise<boolean> {
-  return (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [db])).rowCount! > 0;
-}
-
 /**
  * CREATE DATABASE ... TEMPLATE with the server's default strategy: WAL_LOG (15+) measured
  * faster here than FILE_COPY, whose forced checkpoints dominate for many small tables.
@@ -125,9 +136,20 @@ export async function createDatabase(client: Client, name: string, hint: string)
  * terminateConnections ran, instead of failing on it.
  */
 export async function dropDatabase(client: Client, name: string): Promise<void> {
-  const { rows } = await client.query<{ v: number }>(`SELECT current_setting('server_version_num')::int AS v`);
-  const force = rows[0]!.v >= 130000 ? ' WITH (FORCE)' : '';
+  const force = (await serverVersion(client)) >= 130000 ? ' WITH (FORCE)' : '';
   await ddl(client, `DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)}${force}`, `dropping ${name}`, 'nothing was dropped');
+}
+
+const versions = new WeakMap<Client, number>();
+
+/** server_version_num, asked once per connection. */
+async function serverVersion(client: Client): Promise<number> {
+  let v = versions.get(client);
+  if (v === undefined) {
+    const { rows } = await client.query<{ v: number }>(`SELECT current_setting('server_version_num')::int AS v`);
+    versions.set(client, (v = rows[0]!.v));
+  }
+  return v;
 }
 
 /** A short stable tag of a database name, so derived names stay within 63 bytes. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import type { DatabaseTarget } from './connect.js';
-import { cloneDatabase, createDatabase, databaseExists, dropDatabase, guardReplace, nameTag, requirePrivileges, terminateConnections, withMaintenance } from './databases.js';
+import { cloneDatabase, createDatabase, dropDatabase, guardReplace, nameTag, readPrivileges, requirePrivileges, terminateConnections, withMaintenance } from './databases.js';
 import { readMigrations } from './files.js';
 import { migrate, migrationsDir } from './migrate.js';
 import { detectPrisma, prismaMigrate, readPrismaMigrations } from './prisma.js';
@@ -38,12 +38,11 @@ export async function resetDatabase(config: Config, target: DatabaseTarget, opts
   const gone = `${db} was dropped; fix this and run tm db reset again to create it`;
 
   const cached = await withMaintenance(target, 'reset', async (client) => {
-    const exists = await databaseExists(client, db);
-    const hasTemplate = await databaseExists(client, template);
-    await requirePrivileges(client, { createdb: true, own: [...(exists ? [db] : []), ...(hasTemplate ? [template] : [])], command: 'tm db reset' });
-    const terminated = exists ? await terminateConnections(client, db) : 0;
+    const me = await readPrivileges(client, [db, template]);
+    requirePrivileges(client, me, { createdb: true, own: [db, template], command: 'tm db reset' });
+    const terminated = me.databases.has(db) ? await terminateConnections(client, db) : 0;
     await dropDatabase(client, db);
-    if (hasTemplate) {
+    if (me.databases.has(template)) {
       await cloneDatabase(client, db, template, gone);
       return { terminated };
     }

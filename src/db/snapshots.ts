@@ -1,6 +1,6 @@
 import { EXIT, TmError } from '../errors.js';
 import type { DatabaseTarget } from './connect.js';
-import { cloneDatabase, databaseExists, databaseName, dropDatabase, guardReplace, nameTag, requirePrivileges, terminateConnections, withMaintenance } from './databases.js';
+import { cloneDatabase, databaseName, dropDatabase, guardReplace, nameTag, readPrivileges, requirePrivileges, terminateConnections, withMaintenance } from './databases.js';
 
 export interface Snapshot {
   name: string;
@@ -34,10 +34,11 @@ export async function createSnapshot(target: DatabaseTarget, name: string): Prom
   const db = databaseName(target);
   return withMaintenance(target, 'snapshot', async (client) => {
     const snap = snapshotDb(db, name);
-    if (await databaseExists(client, snap)) {
+    const me = await readPrivileges(client, [db, snap]);
+    if (me.databases.has(snap)) {
       throw new TmError('TM_SNAPSHOT_EXISTS', `snapshot ${name} of ${db} already exists`, { exit: EXIT.usage, hint: `tm db snapshot --delete ${name} first, or pick another name` });
     }
-    await requirePrivileges(client, { createdb: true, own: [db], command: 'tm db snapshot' });
+    requirePrivileges(client, me, { createdb: true, own: [db], command: 'tm db snapshot' });
     const terminated = await terminateConnections(client, db);
     await cloneDatabase(client, snap, db);
     await client.query(`COMMENT ON DATABASE ${client.escapeIdentifier(snap)} IS ${client.escapeLiteral(JSON.stringify({ source: db, created_at: new Date().toISOString() }))}`);
@@ -51,12 +52,12 @@ export async function restoreSnapshot(target: DatabaseTarget, name: string, opts
   const db = guardReplace(target, 'restore', opts.force);
   return withMaintenance(target, 'restore', async (client) => {
     const snap = snapshotDb(db, name);
-    if (!(await databaseExists(client, snap))) {
+    const me = await readPrivileges(client, [db, snap]);
+    if (!me.databases.has(snap)) {
       throw new TmError('TM_SNAPSHOT_MISSING', `there is no snapshot ${name} of ${db}`, { exit: EXIT.usage, hint: 'tm db snapshots lists them' });
     }
-    const exists = await databaseExists(client, db);
-    await requirePrivileges(client, { createdb: true, own: exists ? [db, snap] : [snap], command: 'tm db restore' });
-    const terminated = exists ? await terminateConnections(client, db) : 0;
+    requirePrivileges(client, me, { createdb: true, own: [db, snap], command: 'tm db restore' });
+    const terminated = me.databases.has(db) ? await terminateConnections(client, db) : 0;
     await dropDatabase(client, db);
     await cloneDatabase(client, db, snap, `${db} was dropped; fix this and run tm db restore ${name} again`);
     return { snapshot: name, terminated };
@@ -68,8 +69,9 @@ export async function deleteSnapshot(target: DatabaseTarget, name: string): Prom
   const db = databaseName(target);
   await withMaintenance(target, 'snapshot', async (client) => {
     const snap = snapshotDb(db, name);
-    if (!(await databaseExists(client, snap))) throw new TmError('TM_SNAPSHOT_MISSING', `there is no snapshot ${name} of ${db}`, { exit: EXIT.usage, hint: 'tm db snapshots lists them' });
-    await requirePrivileges(client, { createdb: false, own: [snap], command: 'tm db snapshot --delete' });
+    const me = await readPrivileges(client, [snap]);
+    if (!me.databases.has(snap)) throw new TmError('TM_SNAPSHOT_MISSING', `there is no snapshot ${name} of ${db}`, { exit: EXIT.usage, hint: 'tm db snapshots lists them' });
+    requirePrivileges(client, me, { createdb: false, own: [snap], command: 'tm db snapshot --delete' });
     await dropDatabase(client, snap);
   });
 }
