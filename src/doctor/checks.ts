@@ -12,7 +12,7 @@ import { writeRendered } from '../render/write.js';
 import { findPostgres, findRedis } from '../runtime/native/binaries.js';
 import { nativePaths } from '../runtime/native/paths.js';
 import { checkPidFile, removePidFile } from '../runtime/native/pidfile.js';
-import { isPortFree, nextFreePort, portHolder } from '../runtime/ports.js';
+import { isPortFree, nextFreePort, oneLine, portHolder } from '../runtime/ports.js';
 import { selectRuntime } from '../stack/select.js';
 import { databaseFix, doctorDatabase, staleServiceUrls } from './targets.js';
 import type { Check } from './types.js';
@@ -21,8 +21,6 @@ import { setServicePort } from './yaml-edit.js';
 const run = promisify(execFile);
 const ok = (detail: string) => ({ status: 'ok' as const, detail });
 const cfg = (ctx: { config?: Config }) => ctx.config!;
-/** A command line on one line, short enough for a finding. */
-const oneLine = (text: string | undefined, max = 60) => (text ?? '').replace(/[\s\u0000-\u001f]+/g, ' ').trim().slice(0, max);
 
 /** `>=20.19` style ranges: the lowest version each alternative accepts. */
 function satisfies(version: string, range: string): boolean {
@@ -180,7 +178,7 @@ export const checks: Check[] = [
           const next = await nextFreePort(svc.port);
           out.push({
             status: 'fail' as const,
-            detail: `${svc.name}: ${svc.port} held by ${holder?.pid ? `pid ${holder.pid} (${oneLine(holder.command)})` : 'another program'}`,
+            detail: `${svc.name}: ${svc.port} held by ${holder?.pid ? `pid ${holder.pid} (${holder.command ?? ''})` : 'another program'}`,
             fix: next ? `set services.${svc.name}.port: ${next} in taskmaster.yml (tm doctor --fix does it)` : `stop what holds port ${svc.port}`,
           });
         }
@@ -296,7 +294,7 @@ export const checks: Check[] = [
         const line = cmd.filter(Boolean).join(' ');
         const postgres = /(^|\/)postgres$/.test(cmd[0] ?? '') && dataDirs.some((d) => cmd.includes(d));
         const redis = /redis-server/.test(cmd[0] ?? '') && redisPorts.some((port) => new RegExp(`:${port}(\\s|$)`).test(line));
-        if (postgres || redis) orphans.push(`${pid} (${oneLine(line)})`);
+        if (postgres || redis) orphans.push(`${pid} (${oneLine(line, 60)})`);
       }
       if (orphans.length === 0) return ok('none');
       return { status: 'warn', detail: `running on this project's data but not tracked: ${orphans.join(', ')}`, fix: `kill ${orphans.map((o) => o.split(' ')[0]).join(' ')} (then tm up)` };
@@ -354,7 +352,7 @@ export const checks: Check[] = [
         if (actual === redis.persistence) return ok(`${actual}`);
         return { status: 'warn', detail: `configured ${redis.persistence}, running with ${actual}`, fix: `tm restart ${redis.name}` };
       } catch (err) {
-        return { status: 'warn', detail: `not checked: redis at ${redis.host}:${redis.port} does not answer (${oneLine((err as Error).message, 80)})`, fix: `tm up ${redis.name} (or see what holds port ${redis.port}: ss -ltnp)` };
+        return { status: 'warn', detail: `not checked: redis at ${redis.host}:${redis.port} does not answer (${oneLine((err as Error).message) ?? ''})`, fix: `tm up ${redis.name} (or see what holds port ${redis.port}: ss -ltnp)` };
       } finally {
         client.disconnect();
       }
