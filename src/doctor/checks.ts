@@ -263,7 +263,7 @@ export const checks: Check[] = [
           await probe.check(2000);
           out.push(ok(`${svc.name}: ${probe.target} answers (${Math.round(performance.now() - t)} ms)`));
         } catch (err) {
-          const fix = svc.kind === 'postgres' ? databaseFix({ url: '', source: `services.${svc.name}` }, err) : `tm up (or tm logs ${svc.name} if it is running)`;
+          const fix = svc.kind === 'postgres' ? databaseFix(`services.${svc.name}`, err) : `tm up (or tm logs ${svc.name} if it is running)`;
           out.push({ status: 'warn' as const, detail: `${svc.name}: ${probe.target}: ${(err as Error).message}`, fix });
         }
       }
@@ -314,7 +314,7 @@ export const checks: Check[] = [
       try {
         client = await connect(target, 'tm doctor', 1500);
       } catch (err) {
-        return { status: 'warn', detail: `not checked: the database (${target.source}) does not answer`, fix: databaseFix(target, err) };
+        return { status: 'warn', detail: `not checked: the database (${target.source}) does not answer`, fix: databaseFix(target.source, err) };
       }
       const server = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v").then((r) => Math.floor(Number(r.rows[0]!.v) / 10000)).finally(() => client.end());
       const { found } = await findPostgres({ path: ctx.env.PATH, projectRoot: c.root, wantMajor: server });
@@ -371,7 +371,7 @@ export const checks: Check[] = [
       const { migrationStatus } = await import('../db/migrate.js');
       const prisma = await detectPrisma(c);
       const rows = await (prisma ? prismaStatus(c, prisma, target) : migrationStatus(c, target)).catch((err: Error) => err);
-      if (rows instanceof Error) return { status: 'warn', detail: `not checked: ${rows.message}`, fix: databaseFix(target, rows) };
+      if (rows instanceof Error) return { status: 'warn', detail: `not checked: ${rows.message}`, fix: databaseFix(target.source, rows) };
       const count = (...states: string[]) => rows.filter((r) => states.includes(r.state)).length;
       const broken = rows.filter((r) => ['edited', 'missing', 'failed'].includes(r.state));
       const fileName = (r: (typeof rows)[number]) => (r.path ? basename(r.path) : 'version' in r ? `${r.version}_${r.name}` : r.name);
