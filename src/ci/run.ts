@@ -169,17 +169,17 @@ function externalServices(state: CiState, opts: CiOptions): CiStep {
     name: 'services',
     run: async () => {
       const config = state.config!;
-      const { resolveDatabase } = await import('../db/connect.js');
+      const { optionalDatabase } = await import('../stack/database.js');
       const { projectVariables } = await import('../env/files.js');
       const { serviceUrl } = await import('../stack/services.js');
       const { waitFor } = await import('../health/wait-for.js');
       const { waitForDatabase } = await import('../db/wait.js');
-      const vars = await projectVariables(config.root);
-      if (config.services.some((s) => s.kind === 'postgres') || vars.DATABASE_URL || vars.DIRECT_URL) {
-        state.target = await resolveDatabase(config);
+      state.target = await optionalDatabase(config);
+      if (state.target) {
         await waitForDatabase(state.target, opts.timeoutMs, opts.signal);
         state.probes.push(databaseProbe(state.target));
       }
+      const vars = await projectVariables(config.root);
       const redis = config.services.find((s) => s.kind === 'redis');
       const redisUrl = vars.REDIS_URL ? { url: vars.REDIS_URL, source: 'REDIS_URL' } : redis && { url: serviceUrl(redis, true)!, source: `services.${redis.name}` };
       if (redisUrl) {

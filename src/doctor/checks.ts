@@ -13,8 +13,9 @@ import { findPostgres, findRedis } from '../runtime/native/binaries.js';
 import { nativePaths } from '../runtime/native/paths.js';
 import { checkPidFile, removePidFile } from '../runtime/native/pidfile.js';
 import { isPortFree, nextFreePort, oneLine, portHolder } from '../runtime/ports.js';
+import { optionalDatabase } from '../stack/database.js';
 import { selectRuntime } from '../stack/select.js';
-import { databaseFix, doctorDatabase, staleServiceUrls } from './targets.js';
+import { databaseFix, staleServiceUrls } from './targets.js';
 import type { Check } from './types.js';
 import { setServicePort } from './yaml-edit.js';
 
@@ -307,7 +308,7 @@ export const checks: Check[] = [
     hangsOn: 'services',
     async run(ctx) {
       const c = cfg(ctx);
-      const target = await doctorDatabase(c, ctx.env);
+      const target = await optionalDatabase(c, ctx.env);
       if (!target) return ok('no database');
       const { connect } = await import('../db/connect.js');
       let client;
@@ -365,7 +366,7 @@ export const checks: Check[] = [
     hangsOn: 'services',
     async run(ctx) {
       const c = cfg(ctx);
-      const target = await doctorDatabase(c, ctx.env);
+      const target = await optionalDatabase(c, ctx.env);
       if (!target) return ok('no database');
       const { detectPrisma, prismaStatus } = await import('../db/prisma.js');
       const { migrationStatus } = await import('../db/migrate.js');

@@ -1,19 +1,9 @@
 import type { Config } from '../config/load.js';
-import type { DatabaseTarget } from '../db/connect.js';
 import { isLocalHost } from '../db/url.js';
 import { resolveEnv } from '../env/resolve.js';
 import { isTmError } from '../errors.js';
 import { isAuthFailure } from '../health/probes.js';
 import { defaultPort } from '../stack/app-env.js';
-
-/** The database `tm db` would talk to (DIRECT_URL, DATABASE_URL, then services.postgres), or none. */
-export async function doctorDatabase(config: Config, env: NodeJS.ProcessEnv): Promise<DatabaseTarget | undefined> {
-  const { resolveDatabase } = await import('../db/connect.js');
-  return resolveDatabase(config, undefined, env).catch((err: unknown) => {
-    if (isTmError(err) && err.code === 'TM_NO_DATABASE') return undefined;
-    throw err;
-  });
-}
 
 /** The exact fix for a database that did not answer, by why it did not; `source` is the target's. */
 export function databaseFix(source: string, err: unknown): string {
