@@ -20,7 +20,7 @@ import type { Check } from './types.js';
 import { setServicePort } from './yaml-edit.js';
 
 const run = promisify(execFile);
-const ok = (detail: string) => ({ status: 'ok' as const, detail });
+const ok = (detail: string, subject?: string) => ({ status: 'ok' as const, detail, subject });
 const cfg = (ctx: { config?: Config }) => ctx.config!;
 
 /** `>=20.19` style ranges: the lowest version each alternative accepts. */
@@ -172,13 +172,14 @@ export const checks: Check[] = [
       const out = [];
       for (const svc of c.services) {
         if (svc.port === undefined) continue;
-        if (await isPortFree(svc.port, svc.host === 'localhost' ? '127.0.0.1' : svc.host)) out.push(ok(`${svc.name}: ${svc.port} free`));
-        else if (await running(svc.name)) out.push(ok(`${svc.name}: ${svc.port} held by this project's ${svc.name}`));
+        if (await isPortFree(svc.port, svc.host === 'localhost' ? '127.0.0.1' : svc.host)) out.push(ok(`${svc.name}: ${svc.port} free`, svc.name));
+        else if (await running(svc.name)) out.push(ok(`${svc.name}: ${svc.port} held by this project's ${svc.name}`, svc.name));
         else {
           const holder = await portHolder(svc.port).catch(() => undefined);
           const next = await nextFreePort(svc.port);
           out.push({
             status: 'fail' as const,
+            subject: svc.name,
             detail: `${svc.name}: ${svc.port} held by ${holder?.pid ? `pid ${holder.pid} (${holder.command ?? ''})` : 'another program'}`,
             fix: next ? `set services.${svc.name}.port: ${next} in taskmaster.yml (tm doctor --fix does it)` : `stop what holds port ${svc.port}`,
           });
@@ -186,17 +187,18 @@ export const checks: Check[] = [
       }
       // URLs in .env still pointing at a port no service of theirs uses (after a port moved).
       for (const s of await staleServiceUrls(c, ctx.env)) {
-        out.push({ status: 'warn' as const, detail: `${s.service}: ${s.key} (${s.where}) uses port ${s.port}, but services.${s.service}.port is ${s.expected}`, fix: `edit ${s.where}: ${s.key} with port ${s.expected}` });
+        out.push({ status: 'warn' as const, subject: s.key, detail: `${s.service}: ${s.key} (${s.where}) uses port ${s.port}, but services.${s.service}.port is ${s.expected}`, fix: `edit ${s.where}: ${s.key} with port ${s.expected}` });
       }
       return out.length ? out : ok('no ports configured');
     },
     async fix(ctx, finding) {
       const c = cfg(ctx);
-      const m = /^([\w.-]+): (\d+) held by/.exec(finding.detail);
+      // A clash (its subject a service; a stale URL's is the variable), with a free port to move to.
+      const svc = c.services.find((s) => s.name === finding.subject);
       const next = /port: (\d+)/.exec(finding.fix ?? '')?.[1];
-      if (!m || !next) return undefined;
-      await writeRendered(c.file, setServicePort(await readFile(c.file, 'utf8'), m[1]!, Number(next)));
-      return `services.${m[1]}.port set to ${next} in ${c.file}`;
+      if (!svc || !next) return undefined;
+      await writeRendered(c.file, setServicePort(await readFile(c.file, 'utf8'), svc.name, Number(next)));
+      return `services.${svc.name}.port set to ${next} in ${c.file}`;
     },
   },
   {
@@ -220,12 +222,12 @@ export const checks: Check[] = [
       const out = [];
       for (const svc of c.services) {
         const st = await checkPidFile(paths.pidFile(svc.name));
-        if (st.state === 'stale') out.push({ status: 'warn' as const, detail: `${svc.name}: stale PID file (${st.reason})`, fix: 'tm doctor --fix removes it (tm status does too)' });
+        if (st.state === 'stale') out.push({ status: 'warn' as const, subject: svc.name, detail: `${svc.name}: stale PID file (${st.reason})`, fix: 'tm doctor --fix removes it (tm status does too)' });
       }
       return out.length ? out : ok('none stale');
     },
     async fix(ctx, finding) {
-      const name = /^([\w.-]+): stale/.exec(finding.detail)?.[1];
+      const name = finding.subject;
       if (!name) return undefined;
       await removePidFile(nativePaths(cfg(ctx)).pidFile(name));
       return `removed the stale PID file of ${name}`;
@@ -262,10 +264,10 @@ export const checks: Check[] = [
         const t = performance.now();
         try {
           await probe.check(2000);
-          out.push(ok(`${svc.name}: ${probe.target} answers (${Math.round(performance.now() - t)} ms)`));
+          out.push(ok(`${svc.name}: ${probe.target} answers (${Math.round(performance.now() - t)} ms)`, svc.name));
         } catch (err) {
           const fix = svc.kind === 'postgres' ? databaseFix(`services.${svc.name}`, err) : `tm up (or tm logs ${svc.name} if it is running)`;
-          out.push({ status: 'warn' as const, detail: `${svc.name}: ${probe.target}: ${(err as Error).message}`, fix });
+          out.push({ status: 'warn' as const, subject: svc.name, detail: `${svc.name}: ${probe.target}: ${(err as Error).message}`, fix });
         }
       }
       return out.length ? out : ok('no services');

@@ -37,7 +37,10 @@ export async function runChecks(checks: Check[], base: Base, opts: DoctorOptions
   return results.flat();
 }
 
-/** One check, and with --fix its repairs, each counted only when the check passes afterwards. */
+/**
+ * One check, and with --fix its repairs, each counted only when the check passes afterwards:
+ * then the findings are the re-check's, a repaired problem in the place of its subject's.
+ */
 async function diagnose(check: Check, base: Base, signal: AbortSignal, fix: boolean): Promise<Finding[]> {
   const run = async (ctx: Base) => {
     const out = await check.run({ ...ctx, signal });
@@ -46,8 +49,7 @@ async function diagnose(check: Check, base: Base, signal: AbortSignal, fix: bool
   const findings = await run(base);
   if (!fix || !check.fix) return findings;
   const repairs = new Map<Finding, string>();
-  for (const f of findings) {
-    if (f.status !== 'warn' && f.status !== 'fail') continue;
+  for (const f of findings.filter(isProblem)) {
     const done = await check.fix({ ...base, signal }, f).catch((err: unknown) => `could not fix: ${errorText(err)}`);
     if (done) repairs.set(f, done);
   }
@@ -55,22 +57,28 @@ async function diagnose(check: Check, base: Base, signal: AbortSignal, fix: bool
   // Check again, with the config as the repair left it.
   const config = base.reloadConfig ? await base.reloadConfig().catch(() => base.config) : base.config;
   const after = await run({ ...base, config });
+  const attempted = new Map<string | undefined, string>();
+  let fixed: Finding[] = [];
   for (const [f, done] of repairs) {
-    const still = after.find((a) => (a.status === 'warn' || a.status === 'fail') && subject(a) === subject(f));
-    if (!still && !done.startsWith('could not')) {
-      f.fixed = done;
+    if (done.startsWith('could not') || after.some((a) => isProblem(a) && a.subject === f.subject)) attempted.set(f.subject, done);
+    else fixed.push({ ...f, fixed: done });
+  }
+  const out: Finding[] = [];
+  for (const a of after) {
+    if (isProblem(a)) {
+      out.push(attempted.has(a.subject) ? { ...a, attempted: attempted.get(a.subject) } : a);
       continue;
     }
-    f.attempted = done;
-    if (still) Object.assign(f, { status: still.status, detail: still.detail, fix: still.fix });
+    // The repaired problem stands where the re-check says its subject is fine (or the whole check is).
+    const mine = fixed.filter((f) => a.subject === undefined || f.subject === a.subject);
+    if (mine.length === 0) out.push(a);
+    out.push(...mine);
+    fixed = fixed.filter((f) => !mine.includes(f));
   }
-  return findings;
+  return [...out, ...fixed];
 }
 
-/** What a finding is about: the service or file its detail starts with (`redis: ...`), else the whole check. */
-function subject(f: Finding): string | undefined {
-  return /^([\w.-]+): /.exec(f.detail)?.[1];
-}
+const isProblem = (f: Finding) => f.status === 'warn' || f.status === 'fail';
 
 class CutOff extends Error {
   constructor(limit: number) {

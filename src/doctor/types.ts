@@ -9,6 +9,8 @@ export interface Finding {
   id: string;
   title: string;
   status: CheckStatus;
+  /** What it is about (a service or variable name): how --fix tells a problem in the re-check is the one it repaired. */
+  subject?: string;
   detail: string;
   fix?: string;
   /** Set when `--fix` repaired it and the check passes afterwards. */

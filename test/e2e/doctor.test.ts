@@ -128,19 +128,31 @@ describe('tm doctor', () => {
     expect(r.stdout).toMatch(/\[!\] \.env is not tracked by git: tracked: \.env\n\s+→ git rm --cached \.env && printf '\.env\\n' >> \.gitignore\n/);
   });
 
-  it('moves a clashing port by editing only that value, and names the URL variables left on the old port', async () => {
+  it('moves a clashing port by editing only that value and counts it fixed; names the URL variables left on the old port', async () => {
     const p = await tempProject({ name: 'moved', extra: '  api: { command: "node -e 0", depends_on: [postgres, redis] } # keep me\n' });
     projects.push(p);
     await writeFile(join(p.dir, '.env'), `REDIS_URL=redis://127.0.0.1:${p.redisPort}/0\n`);
     await listen(p.redisPort);
     const before = await readFile(join(p.dir, 'taskmaster.yml'), 'utf8');
     const r = await p.tm(['doctor', '--fix', '--json']);
-    const ports = JSON.parse(r.stdout).findings.find((f: { id: string; attempted?: string }) => f.id === 'ports' && f.attempted);
-    const next = Number(/port set to (\d+)/.exec(ports.attempted)?.[1]);
+    const result = JSON.parse(r.stdout) as { fixed: number; findings: { id: string; subject?: string; fixed?: string; attempted?: string }[] };
+    const ports = result.findings.filter((f) => f.id === 'ports');
+    // The clash is gone: counted as fixed, although the re-check warns about redis again.
+    const clash = ports.find((f) => f.subject === 'redis')!;
+    const next = Number(/^services\.redis\.port set to (\d+)/.exec(clash.fixed ?? '')?.[1]);
     expect(next).toBeGreaterThan(p.redisPort);
+    expect(clash.attempted).toBeUndefined();
+    expect(result.fixed).toBe(1);
     expect(await readFile(join(p.dir, 'taskmaster.yml'), 'utf8')).toBe(before.replace(`port: ${p.redisPort} }`, `port: ${next} }`));
-    // The port moved, but REDIS_URL in .env still points at the old one: what is left to do.
-    expect(ports).toMatchObject({ status: 'warn', detail: `redis: REDIS_URL (.env:1) uses port ${p.redisPort}, but services.redis.port is ${next}`, fix: `edit .env:1: REDIS_URL with port ${next}` });
+    // The port moved, but REDIS_URL in .env still points at the old one: what is left to do, found by the re-check.
+    expect(ports.find((f) => f.subject === 'REDIS_URL')).toEqual({
+      id: 'ports',
+      title: 'ports',
+      subject: 'REDIS_URL',
+      status: 'warn',
+      detail: `redis: REDIS_URL (.env:1) uses port ${p.redisPort}, but services.redis.port is ${next}`,
+      fix: `edit .env:1: REDIS_URL with port ${next}`,
+    });
   });
 
   it('a healthy project exits 0 with every line [✓]; migrations and client tools follow DATABASE_URL as tm db does', async () => {
