@@ -3,7 +3,7 @@ import { statfs, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Config } from '../config/load.js';
-import { checkProjectEnv } from '../env/check.js';
+import { envProblems } from '../env/check.js';
 import { diffEnv } from '../env/diff.js';
 import { initEnv } from '../env/init.js';
 import { formatProblem } from '../errors.js';
@@ -13,7 +13,6 @@ import { findPostgres, findRedis } from '../runtime/native/binaries.js';
 import { nativePaths } from '../runtime/native/paths.js';
 import { checkPidFile, removePidFile } from '../runtime/native/pidfile.js';
 import { isPortFree, nextFreePort, oneLine, portHolder } from '../runtime/ports.js';
-import { optionalDatabase } from '../stack/database.js';
 import { selectRuntime } from '../stack/select.js';
 import { databaseFix, staleServiceUrls } from './targets.js';
 import type { Check } from './types.js';
@@ -60,7 +59,7 @@ export const checks: Check[] = [
     async run(ctx) {
       const c = cfg(ctx);
       if (Object.keys(c.env).length === 0) return ok('no env contract');
-      const problems = (await checkProjectEnv(c, ctx.env)).problems.filter((p) => p.path);
+      const problems = (await envProblems(c, await ctx.projectEnv())).filter((p) => p.path);
       if (problems.length === 0) return ok(`${Object.keys(c.env).length} variables valid`);
       return { status: 'fail', detail: problems.map(formatProblem).join('; '), fix: 'tm env init --merge (adds missing keys, generates secrets), then edit the values named' };
     },
@@ -186,7 +185,7 @@ export const checks: Check[] = [
         }
       }
       // URLs in .env still pointing at a port no service of theirs uses (after a port moved).
-      for (const s of await staleServiceUrls(c, ctx.env)) {
+      for (const s of staleServiceUrls(c, await ctx.projectEnv())) {
         out.push({ status: 'warn' as const, subject: s.key, detail: `${s.service}: ${s.key} (${s.where}) uses port ${s.port}, but services.${s.service}.port is ${s.expected}`, fix: `edit ${s.where}: ${s.key} with port ${s.expected}` });
       }
       return out.length ? out : ok('no ports configured');
@@ -310,7 +309,7 @@ export const checks: Check[] = [
     hangsOn: 'services',
     async run(ctx) {
       const c = cfg(ctx);
-      const target = await optionalDatabase(c, ctx.env);
+      const target = await ctx.database();
       if (!target) return ok('no database');
       const { connect } = await import('../db/connect.js');
       let client;
@@ -368,7 +367,7 @@ export const checks: Check[] = [
     hangsOn: 'services',
     async run(ctx) {
       const c = cfg(ctx);
-      const target = await optionalDatabase(c, ctx.env);
+      const target = await ctx.database();
       if (!target) return ok('no database');
       const { detectPrisma, prismaStatus } = await import('../db/prisma.js');
       const { migrationStatus } = await import('../db/migrate.js');

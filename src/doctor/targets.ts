@@ -1,6 +1,6 @@
 import type { Config } from '../config/load.js';
 import { isLocalHost } from '../db/url.js';
-import { resolveEnv } from '../env/resolve.js';
+import type { EnvState } from '../env/resolve.js';
 import { isTmError } from '../errors.js';
 import { isAuthFailure } from '../health/probes.js';
 import { defaultPort } from '../stack/app-env.js';
@@ -40,8 +40,7 @@ const SCHEMES: Record<string, string[]> = {
  * URL variables that point at this machine with the scheme of a service of the project but at a
  * port none of those services uses: typically left behind when a service's port moved.
  */
-export async function staleServiceUrls(config: Config, env: NodeJS.ProcessEnv): Promise<StaleUrl[]> {
-  const state = await resolveEnv(config.root, config.env, env);
+export function staleServiceUrls(config: Config, state: EnvState): StaleUrl[] {
   const out: StaleUrl[] = [];
   for (const v of state.vars.values()) {
     if (!v.value || !/^[a-z]+:\/\//i.test(v.value)) continue;
