@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import type { DatabaseTarget } from '../db/connect.js';
 import { EXIT, TmError, errorText, isTmError, type ExitCode, type Problem } from '../errors.js';
+import type { HealthReport } from '../health/check.js';
 import type { Probe } from '../health/wait-for.js';
 
 /** What `tm ci` reports as it goes: NDJSON events with --json, annotations on GitHub. */
@@ -119,28 +120,25 @@ function ciSteps(state: CiState, opts: CiOptions): CiStep[] {
     {
       name: 'health',
       run: async () => {
-        if (!opts.external) {
-          const { checkHealth } = await import('../health/check.js');
-          const report = await checkHealth(config());
-          const bad = Object.entries(report.checks).filter(([, c]) => c.status !== 'ok');
-          if (bad.length) throw new TmError('TM_HEALTH_FAILED', bad.map(([n, c]) => `${n}: ${c.error}`).join('; '), { exit: EXIT.problems });
-          return Object.entries(report.checks).map(([n, c]) => `${n} ${c.latency_ms} ms`).join(', ');
-        }
-        // The external services once more, after migrate and seed: one attempt each, timed.
-        const results = [];
-        for (const probe of state.probes) {
-          const t0 = performance.now();
-          try {
-            await probe.check(5000);
-          } catch (err) {
-            throw new TmError('TM_HEALTH_FAILED', `${probe.name} (${probe.target}): ${errorText(err)}`, { exit: EXIT.problems, hint: `check the service behind ${probe.target}` });
-          }
-          results.push(`${probe.name} ${Math.round(performance.now() - t0)} ms`);
-        }
-        return results.length ? results.join(', ') : 'no services';
+        const { checkHealth, checkProbes } = await import('../health/check.js');
+        // Own services as tm health sees them; external ones once more, after migrate and seed.
+        return healthy(opts.external ? await checkProbes(state.probes, { attemptTimeoutMs: 5000 }) : await checkHealth(config()));
       },
     },
   ];
+}
+
+/** Every service's latency, or TM_HEALTH_FAILED naming each one that did not answer and why. */
+function healthy(report: HealthReport): string {
+  const checks = Object.entries(report.checks);
+  const bad = checks.filter(([, c]) => c.status !== 'ok');
+  if (bad.length) {
+    throw new TmError('TM_HEALTH_FAILED', bad.map(([n, c]) => `${n} (${c.target}): ${c.error}`).join('; '), {
+      exit: EXIT.problems,
+      hint: `check the service${bad.length > 1 ? 's' : ''} behind ${bad.map(([, c]) => c.target).join(', ')}`,
+    });
+  }
+  return checks.length ? checks.map(([n, c]) => `${n} ${Math.round(c.latency_ms)} ms`).join(', ') : 'no services';
 }
 
 /** `tm up`'s services, started here. */
@@ -169,17 +167,17 @@ function externalServices(state: CiState, opts: CiOptions): CiStep {
     name: 'services',
     run: async () => {
       const config = state.config!;
-      const { resolveDatabase } = await import('../db/connect.js');
+      const { optionalDatabase } = await import('../stack/database.js');
       const { projectVariables } = await import('../env/files.js');
       const { serviceUrl } = await import('../stack/services.js');
       const { waitFor } = await import('../health/wait-for.js');
       const { waitForDatabase } = await import('../db/wait.js');
-      const vars = await projectVariables(config.root);
-      if (config.services.some((s) => s.kind === 'postgres') || vars.DATABASE_URL || vars.DIRECT_URL) {
-        state.target = await resolveDatabase(config);
+      state.target = await optionalDatabase(config);
+      if (state.target) {
         await waitForDatabase(state.target, opts.timeoutMs, opts.signal);
         state.probes.push(databaseProbe(state.target));
       }
+      const vars = await projectVariables(config.root);
       const redis = config.services.find((s) => s.kind === 'redis');
       const redisUrl = vars.REDIS_URL ? { url: vars.REDIS_URL, source: 'REDIS_URL' } : redis && { url: serviceUrl(redis, true)!, source: `services.${redis.name}` };
       if (redisUrl) {

@@ -3,7 +3,7 @@ import { statfs, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Config } from '../config/load.js';
-import { checkProjectEnv } from '../env/check.js';
+import { envProblems } from '../env/check.js';
 import { diffEnv } from '../env/diff.js';
 import { initEnv } from '../env/init.js';
 import { formatProblem } from '../errors.js';
@@ -12,17 +12,15 @@ import { writeRendered } from '../render/write.js';
 import { findPostgres, findRedis } from '../runtime/native/binaries.js';
 import { nativePaths } from '../runtime/native/paths.js';
 import { checkPidFile, removePidFile } from '../runtime/native/pidfile.js';
-import { isPortFree, nextFreePort, portHolder } from '../runtime/ports.js';
+import { isPortFree, nextFreePort, oneLine, portHolder } from '../runtime/ports.js';
 import { selectRuntime } from '../stack/select.js';
-import { databaseFix, doctorDatabase, staleServiceUrls } from './targets.js';
+import { databaseFix, staleServiceUrls } from './targets.js';
 import type { Check } from './types.js';
 import { setServicePort } from './yaml-edit.js';
 
 const run = promisify(execFile);
-const ok = (detail: string) => ({ status: 'ok' as const, detail });
+const ok = (detail: string, subject?: string) => ({ status: 'ok' as const, detail, subject });
 const cfg = (ctx: { config?: Config }) => ctx.config!;
-/** A command line on one line, short enough for a finding. */
-const oneLine = (text: string | undefined, max = 60) => (text ?? '').replace(/[\s\u0000-\u001f]+/g, ' ').trim().slice(0, max);
 
 /** `>=20.19` style ranges: the lowest version each alternative accepts. */
 function satisfies(version: string, range: string): boolean {
@@ -61,7 +59,7 @@ export const checks: Check[] = [
     async run(ctx) {
       const c = cfg(ctx);
       if (Object.keys(c.env).length === 0) return ok('no env contract');
-      const problems = (await checkProjectEnv(c, ctx.env)).problems.filter((p) => p.path);
+      const problems = (await envProblems(c, await ctx.projectEnv())).filter((p) => p.path);
       if (problems.length === 0) return ok(`${Object.keys(c.env).length} variables valid`);
       return { status: 'fail', detail: problems.map(formatProblem).join('; '), fix: 'tm env init --merge (adds missing keys, generates secrets), then edit the values named' };
     },
@@ -173,31 +171,33 @@ export const checks: Check[] = [
       const out = [];
       for (const svc of c.services) {
         if (svc.port === undefined) continue;
-        if (await isPortFree(svc.port, svc.host === 'localhost' ? '127.0.0.1' : svc.host)) out.push(ok(`${svc.name}: ${svc.port} free`));
-        else if (await running(svc.name)) out.push(ok(`${svc.name}: ${svc.port} held by this project's ${svc.name}`));
+        if (await isPortFree(svc.port, svc.host === 'localhost' ? '127.0.0.1' : svc.host)) out.push(ok(`${svc.name}: ${svc.port} free`, svc.name));
+        else if (await running(svc.name)) out.push(ok(`${svc.name}: ${svc.port} held by this project's ${svc.name}`, svc.name));
         else {
           const holder = await portHolder(svc.port).catch(() => undefined);
           const next = await nextFreePort(svc.port);
           out.push({
             status: 'fail' as const,
-            detail: `${svc.name}: ${svc.port} held by ${holder?.pid ? `pid ${holder.pid} (${oneLine(holder.command)})` : 'another program'}`,
+            subject: svc.name,
+            detail: `${svc.name}: ${svc.port} held by ${holder?.pid ? `pid ${holder.pid} (${holder.command ?? ''})` : 'another program'}`,
             fix: next ? `set services.${svc.name}.port: ${next} in taskmaster.yml (tm doctor --fix does it)` : `stop what holds port ${svc.port}`,
           });
         }
       }
       // URLs in .env still pointing at a port no service of theirs uses (after a port moved).
-      for (const s of await staleServiceUrls(c, ctx.env)) {
-        out.push({ status: 'warn' as const, detail: `${s.service}: ${s.key} (${s.where}) uses port ${s.port}, but services.${s.service}.port is ${s.expected}`, fix: `edit ${s.where}: ${s.key} with port ${s.expected}` });
+      for (const s of staleServiceUrls(c, await ctx.projectEnv())) {
+        out.push({ status: 'warn' as const, subject: s.key, detail: `${s.service}: ${s.key} (${s.where}) uses port ${s.port}, but services.${s.service}.port is ${s.expected}`, fix: `edit ${s.where}: ${s.key} with port ${s.expected}` });
       }
       return out.length ? out : ok('no ports configured');
     },
     async fix(ctx, finding) {
       const c = cfg(ctx);
-      const m = /^([\w.-]+): (\d+) held by/.exec(finding.detail);
+      // A clash (its subject a service; a stale URL's is the variable), with a free port to move to.
+      const svc = c.services.find((s) => s.name === finding.subject);
       const next = /port: (\d+)/.exec(finding.fix ?? '')?.[1];
-      if (!m || !next) return undefined;
-      await writeRendered(c.file, setServicePort(await readFile(c.file, 'utf8'), m[1]!, Number(next)));
-      return `services.${m[1]}.port set to ${next} in ${c.file}`;
+      if (!svc || !next) return undefined;
+      await writeRendered(c.file, setServicePort(await readFile(c.file, 'utf8'), svc.name, Number(next)));
+      return `services.${svc.name}.port set to ${next} in ${c.file}`;
     },
   },
   {
@@ -221,12 +221,12 @@ export const checks: Check[] = [
       const out = [];
       for (const svc of c.services) {
         const st = await checkPidFile(paths.pidFile(svc.name));
-        if (st.state === 'stale') out.push({ status: 'warn' as const, detail: `${svc.name}: stale PID file (${st.reason})`, fix: 'tm doctor --fix removes it (tm status does too)' });
+        if (st.state === 'stale') out.push({ status: 'warn' as const, subject: svc.name, detail: `${svc.name}: stale PID file (${st.reason})`, fix: 'tm doctor --fix removes it (tm status does too)' });
       }
       return out.length ? out : ok('none stale');
     },
     async fix(ctx, finding) {
-      const name = /^([\w.-]+): stale/.exec(finding.detail)?.[1];
+      const name = finding.subject;
       if (!name) return undefined;
       await removePidFile(nativePaths(cfg(ctx)).pidFile(name));
       return `removed the stale PID file of ${name}`;
@@ -263,10 +263,10 @@ export const checks: Check[] = [
         const t = performance.now();
         try {
           await probe.check(2000);
-          out.push(ok(`${svc.name}: ${probe.target} answers (${Math.round(performance.now() - t)} ms)`));
+          out.push(ok(`${svc.name}: ${probe.target} answers (${Math.round(performance.now() - t)} ms)`, svc.name));
         } catch (err) {
-          const fix = svc.kind === 'postgres' ? databaseFix({ url: '', source: `services.${svc.name}` }, err) : `tm up (or tm logs ${svc.name} if it is running)`;
-          out.push({ status: 'warn' as const, detail: `${svc.name}: ${probe.target}: ${(err as Error).message}`, fix });
+          const fix = svc.kind === 'postgres' ? databaseFix(`services.${svc.name}`, err) : `tm up (or tm logs ${svc.name} if it is running)`;
+          out.push({ status: 'warn' as const, subject: svc.name, detail: `${svc.name}: ${probe.target}: ${(err as Error).message}`, fix });
         }
       }
       return out.length ? out : ok('no services');
@@ -296,7 +296,7 @@ export const checks: Check[] = [
         const line = cmd.filter(Boolean).join(' ');
         const postgres = /(^|\/)postgres$/.test(cmd[0] ?? '') && dataDirs.some((d) => cmd.includes(d));
         const redis = /redis-server/.test(cmd[0] ?? '') && redisPorts.some((port) => new RegExp(`:${port}(\\s|$)`).test(line));
-        if (postgres || redis) orphans.push(`${pid} (${oneLine(line)})`);
+        if (postgres || redis) orphans.push(`${pid} (${oneLine(line, 60)})`);
       }
       if (orphans.length === 0) return ok('none');
       return { status: 'warn', detail: `running on this project's data but not tracked: ${orphans.join(', ')}`, fix: `kill ${orphans.map((o) => o.split(' ')[0]).join(' ')} (then tm up)` };
@@ -309,14 +309,14 @@ export const checks: Check[] = [
     hangsOn: 'services',
     async run(ctx) {
       const c = cfg(ctx);
-      const target = await doctorDatabase(c, ctx.env);
+      const target = await ctx.database();
       if (!target) return ok('no database');
       const { connect } = await import('../db/connect.js');
       let client;
       try {
         client = await connect(target, 'tm doctor', 1500);
       } catch (err) {
-        return { status: 'warn', detail: `not checked: the database (${target.source}) does not answer`, fix: databaseFix(target, err) };
+        return { status: 'warn', detail: `not checked: the database (${target.source}) does not answer`, fix: databaseFix(target.source, err) };
       }
       const server = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v").then((r) => Math.floor(Number(r.rows[0]!.v) / 10000)).finally(() => client.end());
       const { found } = await findPostgres({ path: ctx.env.PATH, projectRoot: c.root, wantMajor: server });
@@ -354,7 +354,7 @@ export const checks: Check[] = [
         if (actual === redis.persistence) return ok(`${actual}`);
         return { status: 'warn', detail: `configured ${redis.persistence}, running with ${actual}`, fix: `tm restart ${redis.name}` };
       } catch (err) {
-        return { status: 'warn', detail: `not checked: redis at ${redis.host}:${redis.port} does not answer (${oneLine((err as Error).message, 80)})`, fix: `tm up ${redis.name} (or see what holds port ${redis.port}: ss -ltnp)` };
+        return { status: 'warn', detail: `not checked: redis at ${redis.host}:${redis.port} does not answer (${oneLine((err as Error).message) ?? ''})`, fix: `tm up ${redis.name} (or see what holds port ${redis.port}: ss -ltnp)` };
       } finally {
         client.disconnect();
       }
@@ -367,13 +367,13 @@ export const checks: Check[] = [
     hangsOn: 'services',
     async run(ctx) {
       const c = cfg(ctx);
-      const target = await doctorDatabase(c, ctx.env);
+      const target = await ctx.database();
       if (!target) return ok('no database');
       const { detectPrisma, prismaStatus } = await import('../db/prisma.js');
       const { migrationStatus } = await import('../db/migrate.js');
       const prisma = await detectPrisma(c);
       const rows = await (prisma ? prismaStatus(c, prisma, target) : migrationStatus(c, target)).catch((err: Error) => err);
-      if (rows instanceof Error) return { status: 'warn', detail: `not checked: ${rows.message}`, fix: databaseFix(target, rows) };
+      if (rows instanceof Error) return { status: 'warn', detail: `not checked: ${rows.message}`, fix: databaseFix(target.source, rows) };
       const count = (...states: string[]) => rows.filter((r) => states.includes(r.state)).length;
       const broken = rows.filter((r) => ['edited', 'missing', 'failed'].includes(r.state));
       const fileName = (r: (typeof rows)[number]) => (r.path ? basename(r.path) : 'version' in r ? `${r.version}_${r.name}` : r.name);

@@ -1,4 +1,6 @@
+import { resolveEnv } from '../env/resolve.js';
 import { errorText, isTmError } from '../errors.js';
+import { optionalDatabase } from '../stack/database.js';
 import type { Check, DoctorContext, Finding } from './types.js';
 
 export interface DoctorOptions {
@@ -7,11 +9,25 @@ export interface DoctorOptions {
   fix?: boolean;
 }
 
-type Base = Omit<DoctorContext, 'signal'>;
+type Base = Omit<DoctorContext, 'signal' | 'projectEnv' | 'database'>;
+type Reads = Pick<DoctorContext, 'projectEnv' | 'database'>;
+
+/** What several checks read, read once for a config (a re-check after a repair reads again). */
+function sharedReads(base: Base): Reads {
+  const once = <T>(read: () => Promise<T>) => {
+    let value: Promise<T> | undefined;
+    return () => (value ??= read());
+  };
+  return {
+    projectEnv: once(() => resolveEnv(base.config!.root, base.config!.env, base.env)),
+    database: once(() => optionalDatabase(base.config!, base.env)),
+  };
+}
 
 /** Runs every check concurrently, each bounded by its timeout; findings keep the checks' order. */
 export async function runChecks(checks: Check[], base: Base, opts: DoctorOptions = {}): Promise<Finding[]> {
   const limit = opts.checkTimeoutMs ?? 5000;
+  const reads = sharedReads(base);
   const results = await Promise.all(
     checks.map(async (check): Promise<Finding[]> => {
       if (check.needsConfig && !base.config) return [{ id: check.id, title: check.title, status: 'skip', detail: 'not checked: taskmaster.yml does not load' }];
@@ -24,7 +40,7 @@ export async function runChecks(checks: Check[], base: Base, opts: DoctorOptions
         }, limit);
       });
       try {
-        return await Promise.race([diagnose(check, base, controller.signal, Boolean(opts.fix)), timeout]);
+        return await Promise.race([diagnose(check, { ...base, ...reads }, controller.signal, Boolean(opts.fix)), timeout]);
       } catch (err) {
         if (err instanceof CutOff) return [{ id: check.id, title: check.title, status: 'fail', detail: err.message, fix: cutOffFix(check, base, limit) }];
         if (isTmError(err)) return [{ id: check.id, title: check.title, status: 'fail', detail: err.message, fix: err.hint ?? 'TM_DEBUG=1 tm doctor shows where it failed' }];
@@ -37,40 +53,48 @@ export async function runChecks(checks: Check[], base: Base, opts: DoctorOptions
   return results.flat();
 }
 
-/** One check, and with --fix its repairs, each counted only when the check passes afterwards. */
-async function diagnose(check: Check, base: Base, signal: AbortSignal, fix: boolean): Promise<Finding[]> {
-  const run = async (ctx: Base) => {
+/**
+ * One check, and with --fix its repairs, each counted only when the check passes afterwards:
+ * then the findings are the re-check's, a repaired problem in the place of its subject's.
+ */
+async function diagnose(check: Check, base: Base & Reads, signal: AbortSignal, fix: boolean): Promise<Finding[]> {
+  const run = async (ctx: Base & Reads) => {
     const out = await check.run({ ...ctx, signal });
     return (Array.isArray(out) ? out : [out]).map((f): Finding => ({ id: check.id, title: check.title, ...f }));
   };
   const findings = await run(base);
   if (!fix || !check.fix) return findings;
   const repairs = new Map<Finding, string>();
-  for (const f of findings) {
-    if (f.status !== 'warn' && f.status !== 'fail') continue;
+  for (const f of findings.filter(isProblem)) {
     const done = await check.fix({ ...base, signal }, f).catch((err: unknown) => `could not fix: ${errorText(err)}`);
     if (done) repairs.set(f, done);
   }
   if (repairs.size === 0) return findings;
   // Check again, with the config as the repair left it.
   const config = base.reloadConfig ? await base.reloadConfig().catch(() => base.config) : base.config;
-  const after = await run({ ...base, config });
+  const after = await run({ ...base, config, ...sharedReads({ ...base, config }) });
+  const attempted = new Map<string | undefined, string>();
+  let fixed: Finding[] = [];
   for (const [f, done] of repairs) {
-    const still = after.find((a) => (a.status === 'warn' || a.status === 'fail') && subject(a) === subject(f));
-    if (!still && !done.startsWith('could not')) {
-      f.fixed = done;
+    if (done.startsWith('could not') || after.some((a) => isProblem(a) && a.subject === f.subject)) attempted.set(f.subject, done);
+    else fixed.push({ ...f, fixed: done });
+  }
+  const out: Finding[] = [];
+  for (const a of after) {
+    if (isProblem(a)) {
+      out.push(attempted.has(a.subject) ? { ...a, attempted: attempted.get(a.subject) } : a);
       continue;
     }
-    f.attempted = done;
-    if (still) Object.assign(f, { status: still.status, detail: still.detail, fix: still.fix });
+    // The repaired problem stands where the re-check says its subject is fine (or the whole check is).
+    const mine = fixed.filter((f) => a.subject === undefined || f.subject === a.subject);
+    if (mine.length === 0) out.push(a);
+    out.push(...mine);
+    fixed = fixed.filter((f) => !mine.includes(f));
   }
-  return findings;
+  return [...out, ...fixed];
 }
 
-/** What a finding is about: the service or file its detail starts with (`redis: ...`), else the whole check. */
-function subject(f: Finding): string | undefined {
-  return /^([\w.-]+): /.exec(f.detail)?.[1];
-}
+const isProblem = (f: Finding) => f.status === 'warn' || f.status === 'fail';
 
 class CutOff extends Error {
   constructor(limit: number) {

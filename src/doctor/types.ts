@@ -1,4 +1,6 @@
 import type { Config } from '../config/load.js';
+import type { DatabaseTarget } from '../db/connect.js';
+import type { EnvState } from '../env/resolve.js';
 import type { TmError } from '../errors.js';
 
 /** `skip`: not checked at all (the config does not load); counted neither way. */
@@ -9,6 +11,8 @@ export interface Finding {
   id: string;
   title: string;
   status: CheckStatus;
+  /** What it is about (a service or variable name): how --fix tells a problem in the re-check is the one it repaired. */
+  subject?: string;
   detail: string;
   fix?: string;
   /** Set when `--fix` repaired it and the check passes afterwards. */
@@ -26,6 +30,10 @@ export interface DoctorContext {
   /** Loads the config again (after a repair edited taskmaster.yml or .env). */
   reloadConfig?: () => Promise<Config>;
   env: NodeJS.ProcessEnv;
+  /** The project's variables (contract, env files, environment), read once for all checks of a config. */
+  projectEnv(): Promise<EnvState>;
+  /** The database `tm db` would use, or none, resolved once for all checks of a config. */
+  database(): Promise<DatabaseTarget | undefined>;
   /** Abort when the check's time is up. */
   signal: AbortSignal;
 }

@@ -9,10 +9,15 @@ import { resolveEnv, type EnvState } from './resolve.js';
  */
 export async function checkProjectEnv(config: Config, processEnv: NodeJS.ProcessEnv = process.env): Promise<{ state: EnvState; problems: Problem[] }> {
   const state = await resolveEnv(config.root, config.env, processEnv);
+  return { state, problems: await envProblems(config, state) };
+}
+
+/** The problems of an environment already resolved, placed as checkProjectEnv places them. */
+export async function envProblems(config: Config, state: EnvState): Promise<Problem[]> {
   const problems = checkEnv(config.env, state);
   // Declarations only place problems (a variable that is not set points at its line); a valid
   // environment needs no second read of taskmaster.yml.
-  if (problems.length === 0) return { state, problems };
+  if (problems.length === 0) return problems;
   const { envDeclarations } = await import('./declarations.js');
-  return { state, problems: checkEnv(config.env, state, await envDeclarations(config)) };
+  return checkEnv(config.env, state, await envDeclarations(config));
 }

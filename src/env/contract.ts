@@ -5,8 +5,6 @@ import { maskUrlPasswords } from './mask.js';
 import type { EnvState, ResolvedVar } from './resolve.js';
 import { isSecret } from './secrets.js';
 
-export { isSecret, SECRET_NAME, secretValues } from './secrets.js';
-
 /** Secrets shorter than this (when `min` is not given) are refused. */
 export const DEFAULT_SECRET_MIN = 16;
 

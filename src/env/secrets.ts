@@ -5,7 +5,7 @@ import type { EnvState } from './resolve.js';
 // command can register them for masking without loading the validator.
 
 /** Names that hold secrets whatever their type: their values are never printed. */
-export const SECRET_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL)/i;
+const SECRET_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL)/i;
 
 /** The one rule for "never print this value": `type: secret`, or a secret-like name. */
 export function isSecret(key: string, spec?: EnvVarSpec): boolean {

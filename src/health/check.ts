@@ -34,13 +34,18 @@ export async function checkHealth(config: Config, opts: HealthOptions = {}): Pro
   const probes = services
     .map(probeFor)
     .filter((p): p is Probe => p !== undefined);
+  return checkProbes(probes, opts);
+}
+
+/** Runs the probes concurrently, each reported under its name. Never throws for a failing probe. */
+export async function checkProbes(probes: Probe[], opts: Omit<HealthOptions, 'services'> = {}): Promise<HealthReport> {
   const results = await Promise.all(probes.map((p) => runProbe(p, opts)));
   const checks: Record<string, CheckResult> = {};
   probes.forEach((p, i) => (checks[p.name] = results[i]!));
   return { status: overall(results), checks };
 }
 
-async function runProbe(probe: Probe, opts: HealthOptions): Promise<CheckResult> {
+async function runProbe(probe: Probe, opts: Omit<HealthOptions, 'services'>): Promise<CheckResult> {
   const attemptTimeoutMs = opts.attemptTimeoutMs ?? 2000;
   const start = performance.now();
   try {

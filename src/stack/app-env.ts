@@ -42,6 +42,6 @@ function toNetwork(config: Config, value: string): string {
   return url.toString();
 }
 
-function defaultPort(protocol: string): string {
+export function defaultPort(protocol: string): string {
   return protocol.startsWith('postgres') ? '5432' : protocol.startsWith('redis') ? '6379' : protocol === 'https:' ? '443' : '80';
 }

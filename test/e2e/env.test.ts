@@ -229,6 +229,8 @@ it('secrets never appear in any output of any command, except env show --reveal'
     if (args[0] === 'env' && args[1] === 'check') expect(r.exitCode).toBe(3);
     // ::add-mask:: is the one line that must carry the value (GitHub never shows it).
     const shown = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+    // The problem is reported (a command that failed before reaching it would leak nothing either).
+    for (const key of ['API_TOKEN', 'DB_PASSWORD']) expect(shown, `tm ${args.join(' ')}`).toContain(key);
     for (const leak of leaks) expect(shown, `tm ${args.join(' ')}`).not.toContain(leak);
   }
   for (const leak of leaks) expect(await readFile(summary, 'utf8')).not.toContain(leak);

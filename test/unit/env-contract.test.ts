@@ -98,7 +98,6 @@ describe('maskText', () => {
     const { maskText } = await import('../../src/env/mask.js');
     const secret = 'sh"ort\\pass12';
     const json = JSON.stringify({ message: `value ${secret}` });
-    expect(json).not.toContain(secret);
     expect(maskText(json, [secret])).toBe(JSON.stringify({ message: 'value ****' }));
   });
 });

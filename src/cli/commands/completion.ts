@@ -4,10 +4,13 @@ import type { Context } from '../context.js';
 import { buildProgram } from '../program.js';
 
 const SERVICE_COMMANDS = ['up', 'down', 'status', 'restart', 'logs', 'health'];
-const RENDER_TARGETS = ['compose', 'env-example', 'dockerfile', 'dockerignore', 'github-actions', 'schema', 'k8s'];
 const SHELLS = ['bash', 'zsh', 'fish'];
-/** Global options that take a value: the word after them is not a command. */
-const VALUE_OPTIONS = ['-C', '--cwd', '--config'];
+
+/** What the scripts are made from: the program's commands and options, and the render targets. */
+interface Model {
+  program: Command;
+  renderTargets: string[];
+}
 
 export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
   if (opts.services) {
@@ -17,8 +20,10 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
     return;
   }
   const shell = args[0] ?? 'bash';
-  const program = buildProgram('0', () => () => undefined, () => undefined);
-  const script = shell === 'bash' ? bash(program) : shell === 'zsh' ? zsh(program) : shell === 'fish' ? fish(program) : undefined;
+  // Only here, not for --services (run at every Tab): the render module loads yaml and zod.
+  const { TARGETS } = await import('../../render/targets.js');
+  const model = { program: buildProgram('0', () => () => undefined, () => undefined), renderTargets: [...TARGETS, 'k8s'] };
+  const script = shell === 'bash' ? bash(model) : shell === 'zsh' ? zsh(model) : shell === 'fish' ? fish(model) : undefined;
   if (!script) throw new TmError('TM_USAGE', `no completion for "${shell}"`, { exit: EXIT.usage, hint: 'tm completion bash|zsh|fish' });
   ctx.out.result({ shell, script }, () => script, { reveal: true });
 }
@@ -27,31 +32,33 @@ const visible = (cmd: Command) => cmd.commands.filter((c) => c.name() !== 'help'
 const names = (cmd: Command) => visible(cmd).map((c) => c.name());
 const shown = (cmd: Command) => cmd.options.filter((o) => !o.hidden);
 const flags = (options: readonly Option[]) => options.flatMap((o) => [o.long, o.short]).filter((f): f is string => Boolean(f));
+const takesValue = (o: Option) => o.required || o.optional;
+/** Flags of the global options that take a value: the word after them is not a command. */
+const valueFlags = (program: Command) => flags(program.options.filter(takesValue));
 /** Every command that takes options: `up`, `db migrate`... with its own options. */
 function leaves(program: Command): { path: string; cmd: Command }[] {
   return visible(program).flatMap((c) => (c.commands.length > 0 ? visible(c).map((s) => ({ path: `${c.name()} ${s.name()}`, cmd: s })) : [{ path: c.name(), cmd: c }]));
 }
 
-function bash(program: Command): string {
+function bash({ program, renderTargets }: Model): string {
   const groups = visible(program).filter((c) => c.commands.length > 0);
   const global = flags(shown(program));
   return `# tm completion for bash (source it, or add it to ~/.bashrc)
 _tm_complete() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}" cmd="" sub="" opts="" w i=1
   local -a project=()
-  # The command and its subcommand, skipping global options (and the value of ${VALUE_OPTIONS.join(' ')}).
+  # The command and its subcommand, skipping global options (and the value of ${valueFlags(program).join(' ')}).
   while [ "$i" -lt "$COMP_CWORD" ]; do
     w="\${COMP_WORDS[i]}"
     case "$w" in
-      ${VALUE_OPTIONS.join('|')}) project+=("$w" "\${COMP_WORDS[i+1]}"); i=$((i+1)) ;;
+      ${valueFlags(program).join('|')}) project+=("$w" "\${COMP_WORDS[i+1]}"); i=$((i+1)) ;;
       -*) ;;
       *) if [ -z "$cmd" ]; then cmd="$w"; elif [ -z "$sub" ]; then sub="$w"; fi ;;
     esac
     i=$((i+1))
   done
   case "$prev" in
-    -C|--cwd) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-    --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+${program.options.filter(takesValue).map((o) => `    ${flags([o]).join('|')}) COMPREPLY=($(compgen ${/<dir>/.test(o.flags) ? '-d' : '-f'} -- "$cur")); return ;;`).join('\n')}
   esac
   if [ -z "$cmd" ]; then
     if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "${global.join(' ')}" -- "$cur")); else COMPREPLY=($(compgen -W "${names(program).join(' ')}" -- "$cur")); fi
@@ -67,7 +74,7 @@ ${leaves(program).map((l) => `    "${l.path}") opts="${flags(shown(l.cmd)).join(
   if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "$opts ${global.join(' ')}" -- "$cur")); return; fi
   case "$key" in
     ${SERVICE_COMMANDS.join('|')}) COMPREPLY=($(compgen -W "$("\${COMP_WORDS[0]}" "\${project[@]}" completion --services 2>/dev/null)" -- "$cur")) ;;
-    render) COMPREPLY=($(compgen -W "${RENDER_TARGETS.join(' ')}" -- "$cur")) ;;
+    render) COMPREPLY=($(compgen -W "${renderTargets.join(' ')}" -- "$cur")) ;;
     completion) COMPREPLY=($(compgen -W "${SHELLS.join(' ')}" -- "$cur")) ;;
   esac
 }
@@ -76,17 +83,17 @@ complete -F _tm_complete tm taskmaster
 }
 
 /** zsh runs the bash function through its bashcompinit layer. */
-function zsh(program: Command): string {
+function zsh(model: Model): string {
   return `# tm completion for zsh (source it, or add it to ~/.zshrc)
 (( $+functions[compdef] )) || { autoload -U +X compinit && compinit }
 autoload -U +X bashcompinit && bashcompinit
-${bash(program).split('\n').slice(1).join('\n')}`;
+${bash(model).split('\n').slice(1).join('\n')}`;
 }
 
 /** A fish single-quoted string. */
 const fq = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-function fish(program: Command): string {
+function fish({ program, renderTargets }: Model): string {
   const groups = visible(program).filter((c) => c.commands.length > 0).map((c) => c.name());
   const option = (o: Option, condition?: string) =>
     [
@@ -94,7 +101,7 @@ function fish(program: Command): string {
       condition ? `-n ${fq(condition)}` : '',
       o.short ? `-s ${o.short.replace(/^-/, '')}` : '',
       o.long ? `-l ${o.long.replace(/^--/, '')}` : '',
-      o.required || o.optional ? '-r' : '',
+      takesValue(o) ? '-r' : '',
       `-d ${fq(o.description.slice(0, 60))}`,
     ]
       .filter(Boolean)
@@ -113,7 +120,7 @@ function fish(program: Command): string {
     '            continue',
     '        end',
     '        switch $w',
-    `            case ${VALUE_OPTIONS.join(' ')}`,
+    `            case ${valueFlags(program).join(' ')}`,
     '                set skip 1',
     "            case '-*'",
     "            case '*'",
@@ -133,7 +140,7 @@ function fish(program: Command): string {
     '    set -l words (commandline -opc)',
     '    set -l project',
     '    for i in (seq 2 (count $words))',
-    `        if contains -- $words[$i] ${VALUE_OPTIONS.join(' ')}; and test $i -lt (count $words)`,
+    `        if contains -- $words[$i] ${valueFlags(program).join(' ')}; and test $i -lt (count $words)`,
     '            set -a project $words[$i] $words[(math $i + 1)]',
     '        end',
     '    end',
@@ -148,7 +155,7 @@ function fish(program: Command): string {
   }
   for (const l of leaves(program)) for (const o of shown(l.cmd)) lines.push(option(o, `test (__tm_command) = ${fq(l.path)}`));
   lines.push(`complete -c tm -n ${fq(`contains -- (__tm_command) ${SERVICE_COMMANDS.join(' ')}`)} -a '(__tm_services)'`);
-  lines.push(`complete -c tm -n ${fq('test (__tm_command) = render')} -a ${fq(RENDER_TARGETS.join(' '))}`);
+  lines.push(`complete -c tm -n ${fq('test (__tm_command) = render')} -a ${fq(renderTargets.join(' '))}`);
   lines.push(`complete -c tm -n ${fq('test (__tm_command) = completion')} -a ${fq(SHELLS.join(' '))}`);
   return lines.join('\n') + '\n';
 }

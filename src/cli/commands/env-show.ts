@@ -1,6 +1,6 @@
-import { isSecret } from '../../env/contract.js';
-import { resolveEnv } from '../../env/resolve.js';
 import { MASK, maskUrlPasswords } from '../../env/mask.js';
+import { resolveEnv } from '../../env/resolve.js';
+import { isSecret } from '../../env/secrets.js';
 import type { Context } from '../context.js';
 import { renderTable } from '../table.js';
 

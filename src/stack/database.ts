@@ -1,0 +1,15 @@
+import type { Config } from '../config/load.js';
+import type { DatabaseTarget } from '../db/connect.js';
+import { isTmError } from '../errors.js';
+
+/**
+ * The database `tm db` would talk to (DIRECT_URL, DATABASE_URL, then services.postgres), or
+ * undefined when the project has none: for steps that have nothing to do without one.
+ */
+export async function optionalDatabase(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<DatabaseTarget | undefined> {
+  const { resolveDatabase } = await import('../db/connect.js');
+  return resolveDatabase(config, undefined, env).catch((err: unknown) => {
+    if (isTmError(err) && err.code === 'TM_NO_DATABASE') return undefined;
+    throw err;
+  });
+}
