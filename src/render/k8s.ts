@@ -5,6 +5,7 @@ import { relative } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { Config } from '../config/load.js';
 import type { AppService, EnvVarSpec, PostgresService, RedisService } from '../config/schema.js';
+import { isSecret } from '../env/secrets.js';
 import { DEFAULT_BASE_IMAGE, fillTextTemplate, tmVersion } from './template.js';
 
 export interface K8sOptions {
@@ -90,7 +91,7 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
   for (const [key, spec] of Object.entries(config.env)) {
     if (key === 'DATABASE_URL' && pgUrl) secret[key] = pgUrl;
     else if (key === 'REDIS_URL' && redisUrl) (redis!.password ? secret : plain)[key] = redisUrl;
-    else if (isSecret(key, spec)) secret[key] = fill(key);
+    else if (belongsInSecret(key, spec)) secret[key] = fill(key);
     else {
       const rawSpec = raw.env[key];
       const value = spec.default ?? spec.example ?? '';
@@ -199,9 +200,9 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
   return { files, notes, migrateImage };
 }
 
-/** Secrets, and URLs that usually carry a password. */
-function isSecret(key: string, spec: EnvVarSpec): boolean {
-  return spec.type === 'secret' || spec.type === 'postgres-url' || key === 'DATABASE_URL' || key === 'DIRECT_URL';
+/** Secrets (by the one rule: type or name), and URLs that usually carry a password. */
+function belongsInSecret(key: string, spec: EnvVarSpec): boolean {
+  return isSecret(key, spec) || spec.type === 'postgres-url' || key === 'DATABASE_URL' || key === 'DIRECT_URL';
 }
 
 function hasRef(text: string): boolean {

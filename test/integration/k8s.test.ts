@@ -150,7 +150,7 @@ for (const template of PROJECT_TEMPLATES) {
 describe('tm render k8s: values from .env', () => {
   let dir: string;
   let redisPort: number;
-  const SECRETS = ['tokSECRET789', 'redisSECRET456', 'pgSECRET123'];
+  const SECRETS = ['tokSECRET789', 'redisSECRET456', 'pgSECRET123', 'jwtSECRET321', 'stripeSECRET654'];
   const tm = (...args: string[]) => execa(process.execPath, [TM, ...args], { cwd: dir, reject: false, env: { NO_COLOR: '1' } });
   let manifests: Manifest[];
   const find = (kind: string, name: string) => manifests.find((m) => m.kind === kind && m.metadata.name === name)!;
@@ -180,11 +180,13 @@ env:
   DATABASE_URL: { type: postgres-url, required: true }
   REDIS_URL: { type: redis-url, required: true }
   LOG_LEVEL: { enum: [info, debug], default: info }
+  JWT_SECRET: { type: string }
+  STRIPE_API_KEY: { description: "a secret by its name, whatever its type" }
 `,
     );
     await writeFile(
       join(dir, '.env'),
-      `API_TOKEN=tokSECRET789\nUPSTREAM_KEY=tokSECRET789\nREDIS_PASSWORD=redisSECRET456\nPOSTGRES_PASSWORD=pgSECRET123\nDATABASE_URL=postgres://shop:pgSECRET123@127.0.0.1:5432/shop\nREDIS_URL=redis://:redisSECRET456@127.0.0.1:${redisPort}\n`,
+      `API_TOKEN=tokSECRET789\nUPSTREAM_KEY=tokSECRET789\nREDIS_PASSWORD=redisSECRET456\nPOSTGRES_PASSWORD=pgSECRET123\nDATABASE_URL=postgres://shop:pgSECRET123@127.0.0.1:5432/shop\nREDIS_URL=redis://:redisSECRET456@127.0.0.1:${redisPort}\nJWT_SECRET=jwtSECRET321\nSTRIPE_API_KEY=stripeSECRET654\n`,
     );
   });
 
@@ -210,6 +212,12 @@ env:
     // A variable outside the contract may be a secret: it goes into the Secret.
     expect(secret.UPSTREAM_KEY).toBe('REPLACE_ME');
     expect(secret.API_TOKEN).toBe('REPLACE_ME');
+    // A secret-like name makes a secret whatever its type: never in the ConfigMap.
+    const config = find('ConfigMap', 'shop-config').data!;
+    for (const key of ['JWT_SECRET', 'STRIPE_API_KEY']) {
+      expect(config[key], key).toBeUndefined();
+      expect(secret[key], key).toBe('REPLACE_ME');
+    }
   });
 
   it('the Redis password: requirepass from the Secret, probes authenticated, REDIS_URL in the Secret', () => {
@@ -258,6 +266,8 @@ env:
       REDIS_URL: 'redis://:redisSECRET456@redis:6379',
       DATABASE_URL: 'postgres://shop:pgSECRET123@postgres:5432/shop',
       POSTGRES_PASSWORD: 'pgSECRET123',
+      JWT_SECRET: 'jwtSECRET321',
+      STRIPE_API_KEY: 'stripeSECRET654',
     });
   });
 
