@@ -175,6 +175,7 @@ services:
       LEVEL: "\${LOG_LEVEL}"
       MODE: fast
       PRICE: "5$$"
+      DEPLOY: "\${CI_DEPLOY_TOKEN}"
 env:
   API_TOKEN: { type: secret }
   DATABASE_URL: { type: postgres-url, required: true }
@@ -254,10 +255,12 @@ env:
     }
   }, 60_000);
 
-  it('--with-secrets fills the Secret from .env, with the in-cluster URLs', async () => {
-    const r = await tm('render', 'k8s', '--with-secrets', '--json');
+  it('--with-secrets fills the Secret from .env, with the in-cluster URLs, and nothing from the shell', async () => {
+    // A variable only the shell has stays a placeholder, though an app value names it.
+    const r = await execa(process.execPath, [TM, 'render', 'k8s', '--with-secrets', '--json'], { cwd: dir, reject: false, env: { NO_COLOR: '1', CI_DEPLOY_TOKEN: 'shellSECRET777' } });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain('--with-secrets');
+    expect(r.stdout).not.toContain('shellSECRET777');
     const secret = parseAllDocuments(JSON.parse(r.stdout).files['secret.yaml'])[0]!.toJS().stringData;
     expect(secret).toMatchObject({
       API_TOKEN: 'tokSECRET789',
@@ -268,6 +271,7 @@ env:
       POSTGRES_PASSWORD: 'pgSECRET123',
       JWT_SECRET: 'jwtSECRET321',
       STRIPE_API_KEY: 'stripeSECRET654',
+      CI_DEPLOY_TOKEN: 'REPLACE_ME',
     });
   });
 
