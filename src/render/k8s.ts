@@ -6,6 +6,7 @@ import { parse, stringify } from 'yaml';
 import type { Config } from '../config/load.js';
 import type { AppService, EnvVarSpec, PostgresService, RedisService } from '../config/schema.js';
 import { isSecret } from '../env/secrets.js';
+import { inNetworkUrl, projectPasswordVariable } from './compose.js';
 import { DEFAULT_BASE_IMAGE, fillTextTemplate, tmVersion } from './template.js';
 
 export interface K8sOptions {
@@ -87,8 +88,8 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
   // ConfigMap for plain values, Secret for secret ones (and URLs that carry a password).
   const plain: Record<string, string> = {};
   const secret: Record<string, string> = {};
-  const pgUrl = pg && (opts.secrets?.DATABASE_URL ? inCluster(opts.secrets.DATABASE_URL, pg) : `postgres://${encodeURIComponent(pg.user)}:${password(pg.password)}@${pg.name}:5432/${encodeURIComponent(pg.database)}`);
-  const redisUrl = redis && `redis://${redis.password ? `:${password(redis.password)}@` : ''}${redis.name}:6379`;
+  const pgUrl = pg && (opts.secrets?.DATABASE_URL ? inCluster(opts.secrets.DATABASE_URL, pg) : inNetworkUrl(pg, password(pg.password)));
+  const redisUrl = redis && inNetworkUrl(redis, password(redis.password ?? ''));
   for (const [key, spec] of Object.entries(config.env)) {
     if (key === 'DATABASE_URL' && pgUrl) secret[key] = pgUrl;
     else if (key === 'REDIS_URL' && redisUrl) (redis!.password ? secret : plain)[key] = redisUrl;
@@ -107,7 +108,7 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
     plain.POSTGRES_USER = pg.user;
     plain.POSTGRES_DB = pg.database;
   }
-  const redisPasswordKey = redis && `${redis.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_PASSWORD`;
+  const redisPasswordKey = redis && projectPasswordVariable(redis);
   if (redis?.password) {
     // The URL carries the password: it belongs in the Secret, not the ConfigMap.
     delete plain.REDIS_URL;

@@ -5,7 +5,7 @@ import { toJSONSchema } from 'zod/mini';
 import type { Config } from '../config/load.js';
 import { configSchema, serviceSchemas, type AppService, type PostgresService, type RedisService } from '../config/schema.js';
 import { EXIT, TmError } from '../errors.js';
-import { renderCompose } from './compose.js';
+import { nodeHttpCheck, renderCompose } from './compose.js';
 import { DEFAULT_BASE_IMAGE, fillTextTemplate, fillYamlTemplate, tmVersion } from './template.js';
 
 export const TARGETS = ['compose', 'env-example', 'dockerfile', 'dockerignore', 'github-actions', 'schema'] as const;
@@ -112,7 +112,7 @@ function renderDockerfile(config: Config, opts: RenderOptions): string {
     service: app.name,
     base: opts.baseImage ?? DEFAULT_BASE_IMAGE,
     port: String(port),
-    health: `http://127.0.0.1:${port}${healthPath}`,
+    health_check: JSON.stringify(nodeHttpCheck(`http://127.0.0.1:${port}${healthPath}`)),
     command: JSON.stringify(command),
   });
 }
