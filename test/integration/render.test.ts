@@ -76,6 +76,11 @@ describe('tm render', () => {
     expect(custom.text.match(/^FROM registry\.example\.com\/node:20 /gm)).toHaveLength(2);
   });
 
+  it('dockerfile: the CMD splits the command as tm runs it, a quoted argument staying one', async () => {
+    const quoted = await configFrom('services:\n  api: { port: 3000, command: "node server.js --greeting \'hello world\'" }\n');
+    expect((await render(quoted, 'dockerfile')).text).toContain('CMD ["node","server.js","--greeting","hello world"]');
+  });
+
   it('dockerignore: keeps .env (not .env.example), node_modules, .taskmaster and .git out of the image', async () => {
     const { path, text } = await render(config, 'dockerignore');
     expect(path).toBe('.dockerignore');
