@@ -34,9 +34,8 @@ export async function planPostgres(svc: PostgresService, paths: NativePaths, pro
   const runAs = await postgresRunAs();
   const dataDir = await chooseDataDir(svc.name, paths, runAs);
   const existing = await readFile(join(dataDir, 'PG_VERSION'), 'utf8').then((v) => Number(v.trim()), () => undefined);
-  const discovery = await findPostgres({ wantMajor: existing ?? svc.version, projectRoot, quick: true });
-  const found = discovery.usable?.find((b) => b.major === existing) ?? discovery.found;
-  if (!found) throw missingBinary('postgres', discovery.rejected);
+  const { found, rejected } = await findPostgres({ wantMajor: existing ?? svc.version, projectRoot, quick: true });
+  if (!found) throw missingBinary('postgres', rejected);
   if (existing !== undefined && existing !== found.major) {
     throw new TmError(
       'TM_PG_VERSION_MISMATCH',
