@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { readMigrations } from '../../src/db/files.js';
 import { initProject, PROJECT_TEMPLATES } from '../../src/init/init.js';
-import { hashFiles, readK8sInputs, renderK8s } from '../../src/render/k8s.js';
+import { readK8sInputs, renderK8s } from '../../src/render/k8s.js';
+import { tmVersion } from '../../src/render/template.js';
 import { freePort, TM } from '../helpers/project.js';
 
 // The kustomize base of each starter template, validated offline against the Kubernetes
@@ -123,15 +123,14 @@ for (const template of PROJECT_TEMPLATES) {
       const text = files['migrate.Dockerfile']!;
       const migrations = template === 'next-prisma' ? 'prisma/migrations' : 'db/migrations';
       expect(text).toMatch(/^FROM node:20-bookworm-slim$/m);
-      expect(text).toMatch(/^RUN npm install --global .*taskmaster@0\.1\.0/m);
+      expect(text.split('\n').find((l) => l.startsWith('RUN npm install --global '))).toContain(`taskmaster@${tmVersion()}`);
       expect(text).toContain('\nCOPY taskmaster.yml ./\n');
       expect(text).toContain(`\nCOPY ${migrations} ./${migrations}\n`);
       expect(text).toContain('\nUSER 1000:1000\n');
       expect(parseAllDocuments(files['kustomization.yaml']!)[0]!.toJS().resources).not.toContain('migrate.Dockerfile');
-      // The hash is the one of the real migration files: a new migration renames the Job.
+      // The hash is over the migration files: a new migration renames the Job.
       if (template !== 'next-prisma') {
         const config = await loadConfig({ cwd: dir });
-        expect(hash).toBe(hashFiles(await readMigrations(join(dir, 'db/migrations'), dir)));
         await writeFile(join(dir, 'db/migrations/20990101000000_more.sql'), '-- migrate:up\nSELECT 1;\n');
         expect((await readK8sInputs(config)).migrationsHash).not.toBe(hash);
         await rm(join(dir, 'db/migrations/20990101000000_more.sql'));

@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig, type Config } from '../../src/config/load.js';
 import { configJsonSchema, render, TARGETS } from '../../src/render/targets.js';
+import { tmVersion } from '../../src/render/template.js';
 import { freePort, TM } from '../helpers/project.js';
 
 let dir: string;
@@ -95,18 +96,18 @@ describe('tm render', () => {
     expect(wf.jobs.test.services.postgres.image).toBe('standin/postgres:15');
     expect(wf.jobs.test.services.redis.image).toBe('standin/redis:7');
     const runs = () => wf.jobs.test.steps.map((s: { run?: string }) => s.run).filter(Boolean);
-    expect(runs()).toEqual(['npx --yes taskmaster@0.1.0 ci --external']);
+    expect(runs()).toEqual([`npx --yes taskmaster@${tmVersion()} ci --external`]);
     expect(wf.jobs.test.steps[1].with).toEqual({ 'node-version': '20' });
     try {
       // taskmaster declared, and a test script: tm from node_modules, never a registry package called tm.
-      await writeFile(join(dir, 'package.json'), JSON.stringify({ scripts: { test: 'node --test' }, devDependencies: { taskmaster: '^0.1.0' } }));
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ scripts: { test: 'node --test' }, devDependencies: { taskmaster: `^${tmVersion()}` } }));
       wf = parse((await render(config, 'github-actions')).text);
       expect(runs()).toEqual(['npm ci', 'npx --no-install tm ci --external', 'npm test']);
       expect(wf.jobs.test.steps[1].with).toEqual({ 'node-version': '20', cache: 'npm' });
       // npm init's placeholder script fails by design: no npm test step for it.
       await writeFile(join(dir, 'package.json'), JSON.stringify({ scripts: { test: 'echo "Error: no test specified" && exit 1' } }));
       wf = parse((await render(config, 'github-actions')).text);
-      expect(runs()).toEqual(['npm ci', 'npx --yes taskmaster@0.1.0 ci --external']);
+      expect(runs()).toEqual(['npm ci', `npx --yes taskmaster@${tmVersion()} ci --external`]);
     } finally {
       await rm(join(dir, 'package.json'), { force: true });
     }
