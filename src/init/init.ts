@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative } from 'node:path';
-import { loadConfig, parseConfig } from '../config/load.js';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { parseConfig } from '../config/load.js';
 import { projectVariables } from '../env/files.js';
 import { initEnv } from '../env/init.js';
 import { EXIT, TmError } from '../errors.js';
@@ -111,8 +111,10 @@ export async function initProject(dir: string, a: InitAnswers): Promise<InitResu
     const text = await readFile(join(source, file), 'utf8');
     files.set(file.replace(/\.tmpl$/, ''), file.endsWith('.tmpl') ? text.replace(/\{\{(\w+)\}\}/g, (_, k: string) => values[k] ?? `{{${k}}}`) : text);
   }
-  // The model is validated before anything is written (exit 3 leaves the directory as it was).
-  parseConfig(files.get('taskmaster.yml')!, { file: join(dir, 'taskmaster.yml'), root: dir, vars: await projectVariables(dir, {}), displayFile: 'taskmaster.yml' });
+  // The model is validated before anything is written (exit 3 leaves the directory as it was);
+  // the files written below hold no env file, so this is the model the project loads.
+  const root = resolve(dir);
+  const config = parseConfig(files.get('taskmaster.yml')!, { file: join(root, 'taskmaster.yml'), root, vars: await projectVariables(root, {}), displayFile: 'taskmaster.yml' });
 
   const undo = new Undo(dir);
   try {
@@ -120,7 +122,6 @@ export async function initProject(dir: string, a: InitAnswers): Promise<InitResu
     for (const [path, text] of files) await undo.write(path, text);
     await undo.keepGitignore();
     await addToGitignore(dir);
-    const config = await loadConfig({ cwd: dir, env: {} });
     for (const r of spec.rendered) {
       const { path, text } = await render(config, r.target, r.opts);
       await undo.write(path, text);

@@ -12,9 +12,33 @@ export function composeProject(config: Pick<Config, 'projectId'>): string {
   return config.projectId.toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
 }
 
+/** A service's name as part of a variable's: `my-redis` -> `MY_REDIS`. */
+function variableName(svc: Service): string {
+  return svc.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+}
+
+/** `<NAME>_PASSWORD`: where a service's password is kept in `.env` and in the Kubernetes Secret. */
+export function projectPasswordVariable(svc: Service): string {
+  return `${variableName(svc)}_PASSWORD`;
+}
+
 /** The variable compose reads a service's password from (never written into the file). */
 export function passwordVariable(svc: Service): string {
-  return `TM_${svc.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_PASSWORD`;
+  return `TM_${projectPasswordVariable(svc)}`;
+}
+
+/**
+ * A service's URL inside the compose network or the cluster: the service's name and its
+ * container's port, with `password` as given (a `${VAR}` reference, a placeholder, a value).
+ */
+export function inNetworkUrl(svc: PostgresService | RedisService, password: string): string {
+  if (svc.kind === 'postgres') return `postgres://${encodeURIComponent(svc.user)}:${password}@${svc.name}:5432/${encodeURIComponent(svc.database)}`;
+  return `redis://${svc.password ? `:${password}@` : ''}${svc.name}:6379`;
+}
+
+/** A node one-liner that exits 0 when `url` answers 2xx (images need not have curl). */
+export function nodeHttpCheck(url: string): string {
+  return `fetch('${url.replace(/[\\']/g, '\\$&')}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`;
 }
 
 /** Values for the compose process's environment: the passwords the file refers to. */
@@ -28,7 +52,7 @@ const hostIp = (host: string) => (host === 'localhost' || host === '0.0.0.0' ? '
 
 /** `${TM_POSTGRES_PASSWORD}` for tm's own file, `${POSTGRES_PASSWORD}` (from .env) for the repository's. */
 function passwordRef(svc: Service, variables: 'tm' | 'dotenv'): string {
-  return variables === 'tm' ? `\${${passwordVariable(svc)}}` : `\${${svc.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_PASSWORD}`;
+  return `\${${variables === 'tm' ? passwordVariable(svc) : projectPasswordVariable(svc)}}`;
 }
 
 /**
@@ -43,8 +67,8 @@ function appValue(config: Config, svc: AppService, key: string, variables: 'tm' 
   if (written !== undefined && spec?.type !== 'secret') return composeText(written);
   const pg = config.services.find((s): s is PostgresService => s.kind === 'postgres');
   const redis = config.services.find((s): s is RedisService => s.kind === 'redis');
-  if (key === 'DATABASE_URL' && pg) return `postgres://${pg.user}:${passwordRef(pg, variables)}@${pg.name}:5432/${pg.database}`;
-  if (key === 'REDIS_URL' && redis) return `redis://${redis.password ? `:${passwordRef(redis, variables)}@` : ''}${redis.name}:6379`;
+  if (key === 'DATABASE_URL' && pg) return inNetworkUrl(pg, passwordRef(pg, variables));
+  if (key === 'REDIS_URL' && redis) return inNetworkUrl(redis, passwordRef(redis, variables));
   if (key === 'PORT' && svc.port !== undefined) return String(svc.port);
   // A default that compose can carry: `${LOG_LEVEL:-info}` works without a .env entry.
   if (spec?.default !== undefined && spec.type !== 'secret' && !/[$}]/.test(spec.default)) return `\${${key}:-${spec.default}}`;
@@ -89,7 +113,7 @@ function redis(svc: RedisService, variables: 'tm' | 'dotenv'): Record<string, un
 
 /** The variable compose reads an app's environment value from (values may hold secrets). */
 export function appVariable(svc: Service, key: string): string {
-  return `TM_${svc.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_ENV_${key}`;
+  return `TM_${variableName(svc)}_ENV_${key}`;
 }
 
 /** Programs that mean node is in the image, so a healthcheck can use it (images need not have curl). */
@@ -107,7 +131,7 @@ function appHealthcheck(svc: AppService, argv: string[] | undefined): Record<str
   const url = svc.health ? URL.parse(svc.health) : null;
   if (url) {
     url.hostname = '127.0.0.1';
-    script = `fetch(${JSON.stringify(url.toString())}).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`;
+    script = nodeHttpCheck(url.toString());
   } else if (svc.port !== undefined) {
     script = `require('net').connect(${svc.port}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))`;
   } else return undefined;

@@ -5,6 +5,8 @@ import { relative } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { Config } from '../config/load.js';
 import type { AppService, EnvVarSpec, PostgresService, RedisService } from '../config/schema.js';
+import { isSecret } from '../env/secrets.js';
+import { inNetworkUrl, projectPasswordVariable } from './compose.js';
 import { DEFAULT_BASE_IMAGE, fillTextTemplate, tmVersion } from './template.js';
 
 export interface K8sOptions {
@@ -20,8 +22,9 @@ export interface K8sOptions {
   /** false when that folder does not exist (yet): there is nothing to copy. */
   migrationsExist?: boolean;
   /**
-   * The text of taskmaster.yml before interpolation: a value that came from `${VAR}` is
-   * rendered as a reference to VAR, never as the value it had on this machine.
+   * The text of taskmaster.yml before interpolation, for the env contract's defaults: one
+   * that came from `${VAR}` is left empty, never the value it had on this machine. (Apps'
+   * values as written come with the model, as `envSource`.)
    */
   source: string;
   /** Base image of `migrate.Dockerfile` (default node:20-bookworm-slim). */
@@ -78,21 +81,21 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
   const migrateImage = opts.migrateImage ?? `${name}-migrate:${opts.migrationsHash.slice(0, 8)}`;
   const pg = config.services.find((s): s is PostgresService => s.kind === 'postgres');
   const redis = config.services.find((s): s is RedisService => s.kind === 'redis');
-  const raw = rawModel(opts.source);
+  const rawEnv = writtenContract(opts.source);
   const fill = (key: string) => opts.secrets?.[key] ?? PLACEHOLDER;
   const password = (value: string) => (opts.secrets ? encodeURIComponent(value) : PLACEHOLDER);
 
   // ConfigMap for plain values, Secret for secret ones (and URLs that carry a password).
   const plain: Record<string, string> = {};
   const secret: Record<string, string> = {};
-  const pgUrl = pg && (opts.secrets?.DATABASE_URL ? inCluster(opts.secrets.DATABASE_URL, pg) : `postgres://${encodeURIComponent(pg.user)}:${password(pg.password)}@${pg.name}:5432/${encodeURIComponent(pg.database)}`);
-  const redisUrl = redis && `redis://${redis.password ? `:${password(redis.password)}@` : ''}${redis.name}:6379`;
+  const pgUrl = pg && (opts.secrets?.DATABASE_URL ? inCluster(opts.secrets.DATABASE_URL, pg) : inNetworkUrl(pg, password(pg.password)));
+  const redisUrl = redis && inNetworkUrl(redis, password(redis.password ?? ''));
   for (const [key, spec] of Object.entries(config.env)) {
     if (key === 'DATABASE_URL' && pgUrl) secret[key] = pgUrl;
     else if (key === 'REDIS_URL' && redisUrl) (redis!.password ? secret : plain)[key] = redisUrl;
-    else if (isSecret(key, spec)) secret[key] = fill(key);
+    else if (belongsInSecret(key, spec)) secret[key] = fill(key);
     else {
-      const rawSpec = raw.env[key];
+      const rawSpec = rawEnv[key];
       const value = spec.default ?? spec.example ?? '';
       const interpolated = [rawSpec?.default, rawSpec?.example].some((v) => typeof v === 'string' && hasRef(v));
       if (interpolated) notes.push(`${key}: its default comes from \${...} on this machine; config.yaml leaves it empty, set it there`);
@@ -105,7 +108,7 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
     plain.POSTGRES_USER = pg.user;
     plain.POSTGRES_DB = pg.database;
   }
-  const redisPasswordKey = redis && `${redis.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_PASSWORD`;
+  const redisPasswordKey = redis && projectPasswordVariable(redis);
   if (redis?.password) {
     // The URL carries the password: it belongs in the Secret, not the ConfigMap.
     delete plain.REDIS_URL;
@@ -121,11 +124,10 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
     return { secretKeyRef: { name: secretName, key: variable } };
   };
   const appEnv = (app: AppService): EnvVar[] => {
-    const rawEnv = raw.services[app.name]?.env ?? {};
     const out: EnvVar[] = app.env.PORT === undefined ? [{ name: 'PORT', value: String(app.port ?? 3000) }] : [];
     for (const key of Object.keys(app.env).sort()) {
-      const source = rawEnv[key];
-      const refs = typeof source === 'string' ? [...source.matchAll(REF)].filter((m) => m[1]) : [];
+      const source = app.envSource?.[key];
+      const refs = source === undefined ? [] : [...source.matchAll(REF)].filter((m) => m[1]);
       if (refs.length === 0) {
         out.push({ name: key, value: app.env[key]!.split('$').join('$$') });
         continue;
@@ -133,7 +135,7 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
       for (const m of refs) reference(m[1]!, m[2]);
       if (refs.length === 1 && refs[0]![0] === source) out.push({ name: key, valueFrom: reference(refs[0]![1]!, refs[0]![2]) });
       // Kubernetes expands $(VAR) from envFrom and earlier entries; a literal $ is $$.
-      else out.push({ name: key, value: (source as string).replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$/g, (m, v?: string) => (v ? `$(${v})` : '$$')) });
+      else out.push({ name: key, value: source!.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$/g, (m, v?: string) => (v ? `$(${v})` : '$$')) });
     }
     return out;
   };
@@ -199,25 +201,19 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
   return { files, notes, migrateImage };
 }
 
-/** Secrets, and URLs that usually carry a password. */
-function isSecret(key: string, spec: EnvVarSpec): boolean {
-  return spec.type === 'secret' || spec.type === 'postgres-url' || key === 'DATABASE_URL' || key === 'DIRECT_URL';
+/** Secrets (by the one rule: type or name), and URLs that usually carry a password. */
+function belongsInSecret(key: string, spec: EnvVarSpec): boolean {
+  return isSecret(key, spec) || spec.type === 'postgres-url' || key === 'DATABASE_URL' || key === 'DIRECT_URL';
 }
 
 function hasRef(text: string): boolean {
   return [...text.matchAll(REF)].some((m) => m[1]);
 }
 
-type RawModel = {
-  env: Record<string, Record<string, unknown> | undefined>;
-  services: Record<string, { env?: Record<string, unknown> } | undefined>;
-};
-
-/** The parts of taskmaster.yml read before interpolation. */
-function rawModel(source: string): RawModel {
-  const raw = (parse(source) ?? {}) as Partial<RawModel>;
-  const obj = <T>(v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as T) : ({} as T));
-  return { env: obj(raw.env), services: obj(raw.services) };
+/** The env contract of taskmaster.yml as written, before interpolation. */
+function writtenContract(source: string): Record<string, Record<string, unknown> | undefined> {
+  const env = ((parse(source) ?? {}) as { env?: unknown }).env;
+  return env && typeof env === 'object' && !Array.isArray(env) ? (env as Record<string, Record<string, unknown> | undefined>) : {};
 }
 
 function postgresManifests(pg: PostgresService, labels: Record<string, string>, envFrom: unknown[]): string {

@@ -5,7 +5,8 @@ import { toJSONSchema } from 'zod/mini';
 import type { Config } from '../config/load.js';
 import { configSchema, serviceSchemas, type AppService, type PostgresService, type RedisService } from '../config/schema.js';
 import { EXIT, TmError } from '../errors.js';
-import { renderCompose } from './compose.js';
+import { splitCommand } from '../util/command.js';
+import { nodeHttpCheck, renderCompose } from './compose.js';
 import { DEFAULT_BASE_IMAGE, fillTextTemplate, fillYamlTemplate, tmVersion } from './template.js';
 
 export const TARGETS = ['compose', 'env-example', 'dockerfile', 'dockerignore', 'github-actions', 'schema'] as const;
@@ -107,12 +108,13 @@ function renderDockerfile(config: Config, opts: RenderOptions): string {
   }
   const port = app.port ?? 3000;
   const healthPath = app.health ? new URL(app.health).pathname : '/';
-  const command = app.command ? (Array.isArray(app.command) ? app.command : app.command.split(/\s+/)) : ['npm', 'start'];
+  // Split as compose and the native runtime split it, so a quoted argument stays one.
+  const command = app.command ? splitCommand(app.command, app.name) : ['npm', 'start'];
   return fillTextTemplate('dockerfile/node.Dockerfile', {
     service: app.name,
     base: opts.baseImage ?? DEFAULT_BASE_IMAGE,
     port: String(port),
-    health: `http://127.0.0.1:${port}${healthPath}`,
+    health_check: JSON.stringify(nodeHttpCheck(`http://127.0.0.1:${port}${healthPath}`)),
     command: JSON.stringify(command),
   });
 }

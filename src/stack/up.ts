@@ -5,7 +5,7 @@ import { isAuthFailure, probeFor } from '../health/probes.js';
 import { waitFor } from '../health/wait-for.js';
 import { isPortFree, nextFreePort, portHolder } from '../runtime/ports.js';
 import type { Runtime } from '../runtime/types.js';
-import { isOneShot, startLevels, withDependencies } from '../config/graph.js';
+import { startLevels, withDependencies } from '../config/graph.js';
 import { serviceUrl } from './services.js';
 import { recordRuntime } from './select.js';
 
@@ -55,8 +55,8 @@ export async function up(config: Config, runtime: Runtime, requested: Service[],
   const ready = new Map<string, number>();
   const waitReady = async (svc: Service) => {
     const probe = probeFor(svc);
-    // A job (no port, no health URL) that others depend on is ready once it has exited 0.
-    const job = !probe && isOneShot(svc) && managed.some((s) => s.kind === 'app' && s.depends_on.includes(svc.name));
+    // A job (no probe: an app with no port and no health URL) that others depend on is ready once it has exited 0.
+    const job = !probe && managed.some((s) => s.kind === 'app' && s.depends_on.includes(svc.name));
     if (!probe && !job) return;
     const readiness = probe ? runtime.guard(svc, probe) : runtime.completion(svc);
     const remaining = Math.max(1, opts.timeoutMs - (performance.now() - t0));

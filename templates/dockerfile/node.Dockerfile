@@ -18,5 +18,5 @@ COPY --from=build --chown=node:node /app .
 USER node
 EXPOSE {{port}}
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('{{health}}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", {{health_check}}]
 CMD {{command}}

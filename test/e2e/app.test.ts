@@ -1,51 +1,55 @@
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { commandLine } from '../../src/runtime/native/proc.js';
 import { freePort, processesMentioning, tempProject, type TempProject } from '../helpers/project.js';
 
-// An app service beside its databases on local binaries: the fixture's /health/ready
-// answers 200 only when the Postgres and Redis it was given answer.
-const FIXTURE = resolve(import.meta.dirname, '../fixtures/app/server.mjs');
 const projects: TempProject[] = [];
 afterEach(async () => {
   await Promise.all(projects.splice(0).map((p) => p.cleanup()));
 });
 
-async function appProject(extraEnv = '', dependsOn = 'postgres, redis') {
+/**
+ * A project whose app runs `fixture` (from test/fixtures/app) on a free port; `yaml` is the
+ * app's entry under services: (the last block, so it lands there).
+ */
+async function fixtureProject(opts: { name: string; fixture: string; yaml: (port: number) => string }) {
   const port = await freePort();
-  const p = await tempProject({
-    name: 'withapp',
-    extra: `  app:
-    command: node server.mjs
-    port: ${port}
-    health: http://127.0.0.1:${port}/health/ready
-    depends_on: [${dependsOn}]
-${extraEnv}`, // services: is the last block, so this lands under it
-  });
-  await cp(FIXTURE, join(p.dir, 'server.mjs'));
+  const p = await tempProject({ name: opts.name, extra: opts.yaml(port) });
+  await cp(resolve(import.meta.dirname, '../fixtures/app', opts.fixture), join(p.dir, opts.fixture));
   projects.push(p);
   return { p, port };
 }
 
+/**
+ * An app service beside its databases on local binaries: the fixture's /health/ready
+ * answers 200 only when the Postgres and Redis it was given answer.
+ */
+function appProject(extraEnv = '', dependsOn = 'postgres, redis') {
+  return fixtureProject({
+    name: 'withapp',
+    fixture: 'server.mjs',
+    yaml: (port) => `  app:
+    command: node server.mjs
+    port: ${port}
+    health: http://127.0.0.1:${port}/health/ready
+    depends_on: [${dependsOn}]
+${extraEnv}`,
+  });
+}
+
 /** An app whose parent exits on SIGTERM while its child ignores it and keeps serving. */
-async function stubbornProject() {
-  const port = await freePort();
-  const p = await tempProject({
+function stubbornProject() {
+  return fixtureProject({
     name: 'stubborn',
-    extra: `  app:
+    fixture: 'stubborn.mjs',
+    yaml: (port) => `  app:
     command: node stubborn.mjs
     port: ${port}
     health: http://127.0.0.1:${port}/
     stop_grace_period: 1s
 `,
   });
-  await cp(resolve(import.meta.dirname, '../fixtures/app/stubborn.mjs'), join(p.dir, 'stubborn.mjs'));
-  projects.push(p);
-  return { p, port };
-}
-
-async function cmdline(pid: number): Promise<string> {
-  return (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replaceAll('\0', ' ');
 }
 
 async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
@@ -79,7 +83,7 @@ describe('app services on the native runtime', () => {
     expect((await p.tm(['logs', 'app'])).stdout).toContain(`app listening on ${port}`);
 
     // The pid shown is the app's own process, not its supervisor's.
-    expect(await cmdline(status.pid)).toContain('server.mjs');
+    expect(await commandLine(status.pid)).toContain('server.mjs');
 
     const pids = async () => Object.fromEntries(JSON.parse((await p.tm(['status', '--json'])).stdout).services.map((s: { name: string; pid: number }) => [s.name, s.pid]));
     const before = await pids();
@@ -127,12 +131,12 @@ describe('app services on the native runtime', () => {
     expect((await p.tm(['up'])).exitCode).toBe(0);
     const record = JSON.parse(await readFile(join(p.dir, '.taskmaster/run/app.pid'), 'utf8'));
     process.kill(record.pid, 'SIGKILL');
-    await waitUntil(async () => !(await cmdline(record.pid)));
+    await waitUntil(async () => !(await commandLine(record.pid)));
     const status = await p.tm(['status', '--json']);
     const app = JSON.parse(status.stdout).services.find((s: { name: string }) => s.name === 'app');
     expect(app).toMatchObject({ state: 'running', health: 'ok' });
     expect(app.detail).toContain(`its supervisor (pid ${record.pid}) is gone`);
-    expect(await cmdline(app.pid)).toContain('stubborn.mjs');
+    expect(await commandLine(app.pid)).toContain('stubborn.mjs');
     expect((await p.tm(['down'])).exitCode).toBe(0);
     expect(await processesMentioning('stubborn.mjs')).toEqual([]);
     // Nothing left holding the port: the next tm up starts it again.

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { parse } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tmVersion } from '../../src/render/template.js';
 import { freePort, processesMentioning, TM } from '../helpers/project.js';
 
 // Each starter template: tm init, tm up on local binaries, and the stack works.
@@ -32,7 +33,7 @@ async function init(template: string) {
  */
 async function npmInstall(dir: string, ...flags: string[]) {
   const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
-  expect(pkg.devDependencies.taskmaster).toBe('^0.1.0');
+  expect(pkg.devDependencies.taskmaster).toBe(`^${tmVersion()}`);
   pkg.devDependencies.taskmaster = `file:${resolve(TM, '../..')}`;
   await writeFile(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
   const install = await execa('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...flags], { cwd: dir, reject: false });
@@ -97,7 +98,7 @@ describe('tm init', () => {
     expect(test.exitCode, String(test.stdout) + String(test.stderr)).toBe(0);
     expect(await workflowRuns(dir)).toEqual(['npm ci', 'npx --no-install tm ci --external', 'npm test']);
     const npx = await execa('npx', ['--no-install', 'tm', '--version'], { cwd: dir, reject: false });
-    expect(String(npx.stdout).trim()).toBe('0.1.0');
+    expect(String(npx.stdout).trim()).toBe(tmVersion());
     expect((await tm(dir, 'db', 'rollback', '--to', '0')).exitCode).toBe(0);
     expect(await query(dir, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tm_schema_migrations' AND tablename <> 'tm_seeds'")).toEqual([]);
     expect((await tm(dir, 'db', 'migrate')).exitCode).toBe(0);

@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isAlive } from '../../src/runtime/native/proc.js';
 import { isPortFree } from '../../src/runtime/ports.js';
 import { processesMentioning, tempProject, TM, type TempProject } from '../helpers/project.js';
 
@@ -249,7 +250,7 @@ describe('tm up / down on local binaries', () => {
     const { pid } = JSON.parse(await readFile(join(p.dir, '.taskmaster/run/postgres.pid'), 'utf8'));
     process.kill(pid, 'SIGKILL');
     // Dead, though maybe not reaped yet: a zombie still holds its PID (and postmaster.pid names it).
-    for (let i = 0; i < 500 && /^\S+ \(.*\) [^ZX]/.test(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')); i++) await delay(10);
+    for (let i = 0; i < 500 && (await isAlive(pid)); i++) await delay(10);
     const restarted = await p.tm(['up']);
     expect(restarted.exitCode, restarted.stderr).toBe(0);
     expect((await psql(p, 'SELECT 1')).stdout.trim()).toBe('1');

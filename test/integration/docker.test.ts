@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { detectEngine } from '../../src/runtime/docker/detect.js';
-import { tempProject, type TempProject } from '../helpers/project.js';
+import { tempProject, type ProjectOptions, type TempProject } from '../helpers/project.js';
 
 // Against the real engine of ../shared/tools/docker-engine.sh, with its stand-in images.
 const IMAGES = { postgres: 'standin/postgres:15', redis: 'standin/redis:7' };
@@ -166,10 +166,15 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
   afterEach(async () => {
     await Promise.all(projects.splice(0).map((p) => p.cleanup()));
   });
+  /** A project on the Docker runtime with the stand-in images, removed after the test. */
+  async function dockerProject(name: string, opts: Omit<ProjectOptions, 'name'> = {}) {
+    const p = await tempProject({ name, runtime: 'docker', images: IMAGES, ...opts });
+    projects.push(p);
+    return p;
+  }
 
   it('reports a taken port with its holder and creates no container', async () => {
-    const p = await tempProject({ name: 'clash', runtime: 'docker', images: IMAGES });
-    projects.push(p);
+    const p = await dockerProject('clash');
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(p.pgPort, '127.0.0.1', r));
     try {
@@ -184,8 +189,7 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
   });
 
   it('auto picks docker when the engine runs, native when DOCKER_HOST points nowhere', async () => {
-    const p = await tempProject({ name: 'auto', runtime: 'auto', images: IMAGES });
-    projects.push(p);
+    const p = await dockerProject('auto', { runtime: 'auto' });
     const onDocker = await p.tm(['up', '--json', '--verbose']);
     expect(onDocker.exitCode, onDocker.stderr).toBe(0);
     expect(JSON.parse(onDocker.stdout).runtime).toBe('docker');
@@ -201,8 +205,7 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
   });
 
   it('names an image that is not on the machine and cannot be pulled, with how to get it', async () => {
-    const p = await tempProject({ name: 'noimage', runtime: 'docker', images: { postgres: 'tm-test-absent/postgres:99', redis: IMAGES.redis } });
-    projects.push(p);
+    const p = await dockerProject('noimage', { images: { postgres: 'tm-test-absent/postgres:99', redis: IMAGES.redis } });
     const r = await p.tm(['up']);
     expect(r.exitCode).toBe(4);
     expect(r.stderr).toContain('error TM_IMAGE_UNAVAILABLE image tm-test-absent/postgres:99 (services.postgres.image) is not on this machine');
@@ -210,8 +213,7 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
   });
 
   it("uses the project's own compose file when docker.compose_file is set", async () => {
-    const p = await tempProject({ name: 'ownfile', runtime: 'docker', images: IMAGES, password: 'own-file-pw' });
-    projects.push(p);
+    const p = await dockerProject('ownfile', { password: 'own-file-pw' });
     const { readFile, writeFile } = await import('node:fs/promises');
     expect((await p.tm(['render', 'compose', '--out', 'docker-compose.yml'])).exitCode).toBe(0);
     await writeFile(`${p.dir}/.env`, 'POSTGRES_PASSWORD=own-file-pw\n');
@@ -226,13 +228,9 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
   });
 
   it('a one-shot job that fails, or a service that exits at start, fails tm up with exit 5 and its output', async () => {
-    const p = await tempProject({
-      name: 'oneshot',
-      runtime: 'docker',
-      images: IMAGES,
+    const p = await dockerProject('oneshot', {
       extra: `  job:\n    image: standin/debian:bookworm\n    command: ["sh", "-c", "echo cannot migrate >&2; exit 3"]\n  after:\n    image: standin/debian:bookworm\n    command: ["sleep", "600"]\n    depends_on: [job]\n`,
     });
-    projects.push(p);
     const r = await p.tm(['up']);
     expect(r.exitCode, r.stderr).toBe(5);
     expect(r.stderr).toContain('error TM_SERVICE_EXITED job container exited before completing (exit code 3)');
@@ -252,8 +250,7 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
   });
 
   it('a failing compose up names the error, not the build progress before it', async () => {
-    const p = await tempProject({ name: 'badstart', runtime: 'docker', images: IMAGES, extra: '  app:\n    build: app\n    command: ["no-such-program"]\n' });
-    projects.push(p);
+    const p = await dockerProject('badstart', { extra: '  app:\n    build: app\n    command: ["no-such-program"]\n' });
     const { mkdir, writeFile } = await import('node:fs/promises');
     await mkdir(`${p.dir}/app`);
     await writeFile(`${p.dir}/app/Dockerfile`, 'FROM standin/debian:bookworm\nRUN for i in 1 2 3 4 5 6 7 8 9 10; do echo build step output $i; done\n');
@@ -272,8 +269,7 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
   });
 
   it('says permission denied when the user may not use the socket (exit 4)', async () => {
-    const p = await tempProject({ name: 'denied', runtime: 'docker', images: IMAGES });
-    projects.push(p);
+    const p = await dockerProject('denied');
     const { chmod } = await import('node:fs/promises');
     await chmod(p.dir, 0o755);
     const { TM } = await import('../helpers/project.js');
@@ -285,8 +281,7 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
   });
 
   it('the first tm up creates .env before it would warn about variables .env defines', async () => {
-    const p = await tempProject({ name: 'firstup', runtime: 'docker', images: IMAGES, password: '${POSTGRES_PASSWORD}' });
-    projects.push(p);
+    const p = await dockerProject('firstup', { password: '${POSTGRES_PASSWORD}' });
     const { appendFile } = await import('node:fs/promises');
     await appendFile(`${p.dir}/taskmaster.yml`, 'env:\n  POSTGRES_PASSWORD: { type: secret, generate: true, min: 24 }\n');
     const r = await p.tm(['up']);
@@ -296,8 +291,7 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
   });
 
   it('refuses runtime: docker when no engine answers, with the fix (exit 4)', async () => {
-    const p = await tempProject({ name: 'noengine', runtime: 'docker', images: IMAGES });
-    projects.push(p);
+    const p = await dockerProject('noengine');
     const r = await p.tm(['up'], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
     expect(r.exitCode).toBe(4);
     expect(r.stderr).toContain('TM_RUNTIME_UNAVAILABLE');

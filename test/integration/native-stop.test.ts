@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { isAlive, terminate } from '../../src/runtime/native/proc.js';
+import { groupMembers, isAlive, terminate, terminateGroup } from '../../src/runtime/native/proc.js';
 
 // Real processes: one that exits on SIGTERM, one that ignores it.
-function start(script: string) {
-  const child = spawn('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+function start(script: string, detached = false) {
+  const child = spawn('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'], detached });
   const ready = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return { pid: child.pid!, ready, exited };
@@ -30,5 +30,17 @@ describe('terminate', () => {
     expect(warned).toBe(true);
     await p.exited;
     expect(await isAlive(p.pid)).toBe(false);
+  });
+});
+
+describe('terminateGroup', () => {
+  it('kills what is left of a group that ignores the signal, every member, and then finds nothing to stop', async () => {
+    // A group of its own: the shell and a child, both ignoring SIGTERM (an ignored signal stays ignored across exec).
+    const p = start('trap "" TERM; sleep 60 & echo up; wait', true);
+    await p.ready;
+    expect((await groupMembers(p.pid)).length).toBe(2);
+    expect(await terminateGroup(p.pid, 'SIGTERM', 300)).toBe('killed');
+    expect(await groupMembers(p.pid)).toEqual([]);
+    expect(await terminateGroup(p.pid, 'SIGTERM', 300)).toBe('gone');
   });
 });

@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig, type Config } from '../../src/config/load.js';
 import { configJsonSchema, render, TARGETS } from '../../src/render/targets.js';
+import { tmVersion } from '../../src/render/template.js';
 import { freePort, TM } from '../helpers/project.js';
 
 let dir: string;
@@ -76,6 +77,11 @@ describe('tm render', () => {
     expect(custom.text.match(/^FROM registry\.example\.com\/node:20 /gm)).toHaveLength(2);
   });
 
+  it('dockerfile: the CMD splits the command as tm runs it, a quoted argument staying one', async () => {
+    const quoted = await configFrom('services:\n  api: { port: 3000, command: "node server.js --greeting \'hello world\'" }\n');
+    expect((await render(quoted, 'dockerfile')).text).toContain('CMD ["node","server.js","--greeting","hello world"]');
+  });
+
   it('dockerignore: keeps .env (not .env.example), node_modules, .taskmaster and .git out of the image', async () => {
     const { path, text } = await render(config, 'dockerignore');
     expect(path).toBe('.dockerignore');
@@ -90,18 +96,18 @@ describe('tm render', () => {
     expect(wf.jobs.test.services.postgres.image).toBe('standin/postgres:15');
     expect(wf.jobs.test.services.redis.image).toBe('standin/redis:7');
     const runs = () => wf.jobs.test.steps.map((s: { run?: string }) => s.run).filter(Boolean);
-    expect(runs()).toEqual(['npx --yes taskmaster@0.1.0 ci --external']);
+    expect(runs()).toEqual([`npx --yes taskmaster@${tmVersion()} ci --external`]);
     expect(wf.jobs.test.steps[1].with).toEqual({ 'node-version': '20' });
     try {
       // taskmaster declared, and a test script: tm from node_modules, never a registry package called tm.
-      await writeFile(join(dir, 'package.json'), JSON.stringify({ scripts: { test: 'node --test' }, devDependencies: { taskmaster: '^0.1.0' } }));
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ scripts: { test: 'node --test' }, devDependencies: { taskmaster: `^${tmVersion()}` } }));
       wf = parse((await render(config, 'github-actions')).text);
       expect(runs()).toEqual(['npm ci', 'npx --no-install tm ci --external', 'npm test']);
       expect(wf.jobs.test.steps[1].with).toEqual({ 'node-version': '20', cache: 'npm' });
       // npm init's placeholder script fails by design: no npm test step for it.
       await writeFile(join(dir, 'package.json'), JSON.stringify({ scripts: { test: 'echo "Error: no test specified" && exit 1' } }));
       wf = parse((await render(config, 'github-actions')).text);
-      expect(runs()).toEqual(['npm ci', 'npx --yes taskmaster@0.1.0 ci --external']);
+      expect(runs()).toEqual(['npm ci', `npx --yes taskmaster@${tmVersion()} ci --external`]);
     } finally {
       await rm(join(dir, 'package.json'), { force: true });
     }

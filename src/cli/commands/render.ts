@@ -57,11 +57,10 @@ async function renderKubernetes(ctx: Context, opts: Record<string, unknown>): Pr
   let secrets: Record<string, string> | undefined;
   if (opts.withSecrets) {
     const { resolveEnv } = await import('../../env/resolve.js');
-    const { projectVariables } = await import('../../env/files.js');
     const state = await resolveEnv(config.root, config.env);
-    // Variables outside the contract that app values refer to come from .env as they are.
-    const known = Object.fromEntries([...state.vars.values()].filter((v) => v.value !== undefined).map((v) => [v.key, v.value!]));
-    secrets = { ...(await projectVariables(config.root)), ...known } as Record<string, string>;
+    // The contract's and the env files' variables only: the rest of the shell's environment
+    // (HOME, a CI token) never goes into secret.yaml, even when an app value names it.
+    secrets = Object.fromEntries([...state.vars.values()].filter((v) => v.value !== undefined).map((v) => [v.key, v.value!]));
     ctx.out.warn('--with-secrets: secret.yaml holds real values from .env; do not commit it');
   }
   const dir = (opts.out as string | undefined) ?? (opts.check ? 'k8s' : undefined);

@@ -23,8 +23,6 @@ export interface PgBinaries {
 
 export interface Discovery<T> {
   found?: T;
-  /** Every usable candidate, in discovery order (found is one of them). */
-  usable?: T[];
   rejected: Rejection[];
 }
 
@@ -40,11 +38,13 @@ export async function findPostgres(opts: { wantMajor?: number; path?: string; pr
   const onPath = await which('initdb', opts.path);
   if (onPath) candidates.push({ source: 'PATH', bindir: dirname(await realpath(onPath)) });
   else rejected.push({ source: 'PATH', reason: 'initdb not on PATH' });
+  // The quick check's answer, so the full search below does not ask the same binaries again.
+  const majors = new Map<string, number | undefined>();
   if (opts.quick && onPath && opts.wantMajor !== undefined) {
     const bindir = candidates[0]!.bindir;
-    if (existsSync(join(bindir, 'postgres')) && (await majorOf(bindir)) === opts.wantMajor) {
-      const found = { bindir, major: opts.wantMajor, source: 'PATH' };
-      return { found, usable: [found], rejected };
+    if (existsSync(join(bindir, 'postgres'))) {
+      majors.set(bindir, await majorOf(bindir));
+      if (majors.get(bindir) === opts.wantMajor) return { found: { bindir, major: opts.wantMajor, source: 'PATH' }, rejected };
     }
   }
 
@@ -76,13 +76,13 @@ export async function findPostgres(opts: { wantMajor?: number; path?: string; pr
       rejected.push({ source: c.source, reason: `${missing.join(' and ')} missing in ${c.bindir}` });
       continue;
     }
-    const major = await majorOf(c.bindir);
+    const major = majors.has(c.bindir) ? majors.get(c.bindir) : await majorOf(c.bindir);
     if (major === undefined) rejected.push({ source: c.source, reason: `cannot tell the version of ${c.bindir}/postgres` });
     else usable.push({ bindir: c.bindir, major, source: c.source });
   }
   // Prefer the configured major; otherwise the first found in discovery order.
   const found = usable.find((b) => b.major === opts.wantMajor) ?? usable[0];
-  return { found, usable, rejected };
+  return { found, rejected };
 }
 
 export async function findRedis(opts: { path?: string } = {}): Promise<Discovery<string>> {

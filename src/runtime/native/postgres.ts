@@ -1,5 +1,5 @@
 import { chownSync, existsSync, mkdirSync } from 'node:fs';
-import { chown, mkdir, readFile, readlink, realpath, rm } from 'node:fs/promises';
+import { chown, mkdir, readFile, realpath, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { PostgresService } from '../../config/schema.js';
 import { EXIT, TmError } from '../../errors.js';
@@ -8,7 +8,7 @@ import type { Probe } from '../../health/wait-for.js';
 import { findPostgres, missingBinary, type PgBinaries } from './binaries.js';
 import { runLogged, spawnDaemon, type Daemon } from './daemon.js';
 import type { NativePaths } from './paths.js';
-import { isAlive } from './proc.js';
+import { isAlive, processCwd } from './proc.js';
 import { canTraverse, postgresRunAs, type RunAs } from './run-as.js';
 
 /** The bootstrap superuser of a data directory; the configured user is created beside it. */
@@ -34,9 +34,8 @@ export async function planPostgres(svc: PostgresService, paths: NativePaths, pro
   const runAs = await postgresRunAs();
   const dataDir = await chooseDataDir(svc.name, paths, runAs);
   const existing = await readFile(join(dataDir, 'PG_VERSION'), 'utf8').then((v) => Number(v.trim()), () => undefined);
-  const discovery = await findPostgres({ wantMajor: existing ?? svc.version, projectRoot, quick: true });
-  const found = discovery.usable?.find((b) => b.major === existing) ?? discovery.found;
-  if (!found) throw missingBinary('postgres', discovery.rejected);
+  const { found, rejected } = await findPostgres({ wantMajor: existing ?? svc.version, projectRoot, quick: true });
+  if (!found) throw missingBinary('postgres', rejected);
   if (existing !== undefined && existing !== found.major) {
     throw new TmError(
       'TM_PG_VERSION_MISMATCH',
@@ -122,7 +121,7 @@ async function removeStaleLock(file: string, dataDir: string): Promise<void> {
   // A standalone backend (postgres --single) writes its PID negated.
   const pid = Math.abs(Number(text.split('\n')[0]));
   if (Number.isInteger(pid) && pid > 0 && (await isAlive(pid))) {
-    const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => undefined);
+    const cwd = await processCwd(pid);
     if (cwd === undefined || cwd === (await realpath(dataDir))) return;
   }
   await rm(file, { force: true });

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 
 // Process facts from the OS. Linux answers from /proc; elsewhere we fall back to kill(pid, 0).
@@ -32,35 +32,28 @@ export async function commandLine(pid: number): Promise<string | undefined> {
   }
 }
 
+/** The working directory of a process (Linux), or undefined if it cannot be read. */
+export async function processCwd(pid: number): Promise<string | undefined> {
+  return readlink(`/proc/${pid}/cwd`).catch(() => undefined);
+}
+
+/** How a stop ended: on the first signal, on SIGKILL, or there was nothing to stop. */
+export type Ending = 'exited' | 'killed' | 'gone';
+
 /**
  * Sends `signal`, waits up to `graceMs` for the process to end, then SIGKILLs it (calling
  * `onKill` first, so the user hears why it takes long). Returns how it ended.
  */
-export async function terminate(pid: number, signal: NodeJS.Signals, graceMs: number, onKill?: () => void): Promise<'exited' | 'killed' | 'gone'> {
-  if (!(await isAlive(pid))) return 'gone';
-  try {
-    process.kill(pid, signal);
-  } catch {
-    return 'gone';
-  }
-  if (await waitGone(pid, graceMs)) return 'exited';
-  onKill?.();
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    return 'exited';
-  }
-  await waitGone(pid, 5000);
-  return 'killed';
-}
-
-export async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (!(await isAlive(pid))) return true;
-    await delay(10);
-  }
-  return !(await isAlive(pid));
+export function terminate(pid: number, signal: NodeJS.Signals, graceMs: number, onKill?: () => void): Promise<Ending> {
+  const send = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sig);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return stop({ send, gone: async () => !(await isAlive(pid)), pollMs: 10 }, signal, graceMs, onKill);
 }
 
 /**
@@ -77,7 +70,6 @@ export async function groupMembers(pgid: number): Promise<number[]> {
       return (err as NodeJS.ErrnoException).code === 'EPERM' ? [pgid] : [];
     }
   }
-  const { readdir } = await import('node:fs/promises');
   const members: number[] = [];
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(entry)) continue;
@@ -102,22 +94,35 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
  * Stops a whole process group: `signal`, then SIGKILL for what is left after `graceMs`.
  * Returns how it ended.
  */
-export async function terminateGroup(pgid: number, signal: NodeJS.Signals, graceMs: number): Promise<'exited' | 'killed' | 'gone'> {
-  if ((await groupMembers(pgid)).length === 0) return 'gone';
-  signalGroup(pgid, signal);
-  if (await waitGroupGone(pgid, graceMs)) return 'exited';
-  signalGroup(pgid, 'SIGKILL');
-  await waitGroupGone(pgid, 5000);
+export function terminateGroup(pgid: number, signal: NodeJS.Signals, graceMs: number): Promise<Ending> {
+  // Reading /proc for the members costs more than kill(pid, 0): look less often.
+  return stop({ send: (sig) => signalGroup(pgid, sig), gone: async () => (await groupMembers(pgid)).length === 0, pollMs: 25 }, signal, graceMs);
+}
+
+/** What `stop` works on: a process or a group. `send` is false when there was none to signal. */
+interface Target {
+  send(signal: NodeJS.Signals): boolean;
+  gone(): Promise<boolean>;
+  pollMs: number;
+}
+
+/** `signal`, up to `graceMs` for the target to go, then SIGKILL and up to 5 s more. */
+async function stop(target: Target, signal: NodeJS.Signals, graceMs: number, onKill?: () => void): Promise<Ending> {
+  if ((await target.gone()) || !target.send(signal)) return 'gone';
+  if (await waitGone(target, graceMs)) return 'exited';
+  onKill?.();
+  if (!target.send('SIGKILL')) return 'exited';
+  await waitGone(target, 5000);
   return 'killed';
 }
 
-export async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
+async function waitGone(target: Target, timeoutMs: number): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
-    if ((await groupMembers(pgid)).length === 0) return true;
-    await delay(25);
+    if (await target.gone()) return true;
+    await delay(target.pollMs);
   }
-  return (await groupMembers(pgid)).length === 0;
+  return target.gone();
 }
 
 /** Fields of /proc/PID/stat after the command name: [0] is the state, [19] the start time. */

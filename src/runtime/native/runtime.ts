@@ -15,14 +15,15 @@ import { followFiles } from './follow.js';
 import { nativePaths, type NativePaths } from './paths.js';
 import { checkPidFile, removePidFile, writePidFile, type PidRecord } from './pidfile.js';
 import * as pg from './postgres.js';
-import { groupMembers, processStartTicks, terminate, terminateGroup } from './proc.js';
+import { processStartTicks, terminate, terminateGroup, type Ending } from './proc.js';
 import * as redis from './redis.js';
 
 const STOP_GRACE_MS = 10_000;
 
 /** How long an app gets between SIGTERM and SIGKILL (services.<app>.stop_grace_period). */
-function graceOf(svc: AppService): number {
-  return svc.stop_grace_period ? parseDuration(svc.stop_grace_period, `services.${svc.name}.stop_grace_period`) : STOP_GRACE_MS;
+/** How long a stop waits before SIGKILL: an app's stop_grace_period, else STOP_GRACE_MS. */
+function graceOf(svc: Service): number {
+  return svc.kind === 'app' && svc.stop_grace_period ? parseDuration(svc.stop_grace_period, `services.${svc.name}.stop_grace_period`) : STOP_GRACE_MS;
 }
 
 function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -213,16 +214,15 @@ export class NativeRuntime implements Runtime {
     // the supervisor itself gets a moment longer.
     const { record } = pid;
     const killing = (grace: number) => () => opts.onProgress?.(`${svc.name} (pid ${record.pid}) did not stop within ${formatDuration(grace)}: killing it`);
-    let how: Awaited<ReturnType<typeof terminate>>;
+    let how: Ending;
     if (pid.unsupervised) {
-      // The supervisor was killed: stop what is left of the app's group ourselves.
-      const grace = svc.kind === 'app' ? graceOf(svc) : STOP_GRACE_MS;
-      how = await terminateGroup(record.pgid!, 'SIGTERM', grace);
+      // The supervisor (of an app) was killed: stop what is left of the app's group ourselves.
+      how = await terminateGroup(record.pgid!, 'SIGTERM', graceOf(svc));
     } else {
       const grace = svc.kind === 'app' ? graceOf(svc) + 2000 : STOP_GRACE_MS;
       how = await terminate(record.pid, svc.kind === 'postgres' ? 'SIGINT' : 'SIGTERM', grace, killing(grace));
       // The supervisor empties the group before it leaves; if it was cut short, finish the job.
-      if (record.pgid !== undefined && (await groupMembers(record.pgid)).length > 0 && (await terminateGroup(record.pgid, 'SIGKILL', 0)) !== 'gone') how = 'killed';
+      if (record.pgid !== undefined && (await terminateGroup(record.pgid, 'SIGKILL', 0)) !== 'gone') how = 'killed';
     }
     await removePidFile(file);
     // Postgres removes its socket file on exit; the short directory it lived in goes too (if empty).

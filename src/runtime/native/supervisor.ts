@@ -5,8 +5,7 @@
 // the grace period. A parent that exits on SIGTERM must not leave a child serving its port.
 import { spawn } from 'node:child_process';
 import { openSync, writeFileSync } from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
-import { groupMembers, signalGroup } from './proc.js';
+import { terminateGroup } from './proc.js';
 
 interface Job {
   argv: string[];
@@ -27,8 +26,8 @@ writeFileSync(log, `--- tm: started ${job.argv.join(' ')} at ${new Date().toISOS
 const child = spawn(job.argv[0]!, job.argv.slice(1), { cwd: job.cwd, env: job.env, detached: true, stdio: ['ignore', log, log] });
 let stopping = false;
 let exited = false;
-/** When the group got SIGTERM; SIGKILL follows `graceMs` later. */
-let termAt: number | undefined;
+/** The group's stop (SIGTERM, SIGKILL after `graceMs`), begun once by whichever comes first. */
+let ending: Promise<unknown> | undefined;
 
 function hello(message: SupervisorHello): void {
   if (process.send) process.send(message, () => process.disconnect());
@@ -51,29 +50,24 @@ function record(code: number | null, signal: NodeJS.Signals | null): void {
   writeFileSync(job.exitFile, JSON.stringify({ code, signal, stopped: stopping, at: new Date().toISOString() }) + '\n');
 }
 
-function term(): void {
-  if (termAt !== undefined || child.pid === undefined) return;
-  termAt = Date.now();
-  signalGroup(child.pid, 'SIGTERM');
-  setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), job.graceMs).unref();
+function term(): Promise<unknown> | undefined {
+  if (child.pid === undefined) return undefined;
+  ending ??= terminateGroup(child.pid, 'SIGTERM', job.graceMs);
+  return ending;
 }
 
-/** The app's own process has ended; its group may live on. Leave only once it is empty. */
+/**
+ * The app's own process has ended; its group may live on. Leave only once it is empty, or
+ * 5 s after its SIGKILL (a process stuck in the kernel may never go).
+ */
 async function drain(): Promise<void> {
-  const pgid = child.pid!;
-  while ((await groupMembers(pgid)).length > 0) {
-    term();
-    if (Date.now() - termAt! >= job.graceMs) signalGroup(pgid, 'SIGKILL');
-    // A process stuck in the kernel may never go; do not wait for it forever.
-    if (Date.now() - termAt! >= job.graceMs + 5000) break;
-    await delay(50);
-  }
+  await term();
   process.exit(0);
 }
 
 function stop(): void {
   if (!exited) stopping = true;
-  term();
+  void term();
 }
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
