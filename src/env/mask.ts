@@ -8,7 +8,8 @@ export const MASK = '****';
  * quote or space; so `https://u:p@h/?email=a@b` and `"redis://u:p@h","x@y"` keep their host.
  */
 export function maskUrlPasswords(text: string): string {
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s/]+(?:@[^@\s/?#"]*)*@(?=[^@\s/?#"]*(?:[\s/?#"]|$))/gi, `$1${MASK}@`);
+  // A `${VAR}` or `$(VAR)` reference in the password's place names a value, it is not one.
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)(?!\$\{[A-Za-z_]\w*\}@|\$\([A-Za-z_]\w*\)@)[^@\s/]+(?:@[^@\s/?#"]*)*@(?=[^@\s/?#"]*(?:[\s/?#"]|$))/gi, `$1${MASK}@`);
 }
 
 /**

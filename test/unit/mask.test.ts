@@ -16,6 +16,12 @@ describe('maskUrlPasswords', () => {
     expect(maskUrlPasswords('postgres://u:pw@h/db and redis://:rpw@r:6379')).toBe('postgres://u:****@h/db and redis://:****@r:6379');
   });
 
+  it('shows a ${VAR} or $(VAR) reference in the password place as it is: a name, not a value', () => {
+    expect(maskUrlPasswords('postgres://app:${POSTGRES_PASSWORD}@postgres:5432/app')).toBe('postgres://app:${POSTGRES_PASSWORD}@postgres:5432/app');
+    expect(maskUrlPasswords('redis://:$(REDIS_PASSWORD)@redis:6379')).toBe('redis://:$(REDIS_PASSWORD)@redis:6379');
+    expect(maskUrlPasswords('postgres://app:x${POSTGRES_PASSWORD}@postgres/app')).toBe('postgres://app:****@postgres/app');
+  });
+
   it('leaves URLs without a password and paths with an @ alone', () => {
     for (const text of ['postgres://u@host/db', 'https://registry.npmjs.org:443/@types/node', 'postgres://host:5432/db', 'mail me: a@b.com']) {
       expect(maskUrlPasswords(text)).toBe(text);

@@ -5,7 +5,6 @@ import { render, TARGETS, type Target } from '../../render/targets.js';
 import { driftOf, outputPath, writeRendered, type Drift } from '../../render/write.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { Context } from '../context.js';
-import type { Reporter } from '../output.js';
 
 export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
   if (args[0] === 'k8s') return renderKubernetes(ctx, opts);
@@ -26,7 +25,8 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   const shown = relative(config.root, file);
   if (opts.check) {
     const drift = await driftOf(file, shown, rendered.text);
-    const diff = drift && redactKeepingReferences(ctx.out, drift.diff);
+    // The on-disk side may hold real secrets; `${VAR}` references are shown as rendered.
+    const diff = drift && ctx.out.redact(drift.diff);
     ctx.out.result({ target, path: shown, up_to_date: drift === undefined, state: drift?.state ?? 'up-to-date', diff }, () => diff ?? `${shown} is up to date`, { reveal: true });
     if (drift) throw new TmError('TM_RENDER_DRIFT', drift.state === 'missing' ? `${shown} is missing` : `${shown} differs from what taskmaster.yml renders`, { exit: EXIT.problems, hint: `tm render ${target} --out ${shown}` });
     return;
@@ -36,17 +36,6 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   if (target === 'dockerfile' && !existsSync(join(dirname(file), '.dockerignore'))) {
     ctx.out.warn(`there is no .dockerignore beside ${shown}: COPY . . would put .env, node_modules and .taskmaster/ into the image; tm render dockerignore --out ${join(dirname(shown), '.dockerignore')}`);
   }
-}
-
-/**
- * The on-disk side of a diff may hold real secrets, so the diff is masked; `${VAR}` and
- * `$(VAR)` references are names, not values, and are shown as they are rendered.
- */
-function redactKeepingReferences(out: Reporter, text: string): string {
-  const refs: string[] = [];
-  // The stand-in has a `/`, which a URL password cannot hold, so the URL masking skips it.
-  const hidden = text.replace(/\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)/g, (ref) => `\u0000/${refs.push(ref) - 1}/\u0000`);
-  return out.redact(hidden).replace(/\u0000\/(\d+)\/\u0000/g, (_, i: string) => refs[Number(i)]!);
 }
 
 /** `tm render k8s`: a kustomize base in a folder (default k8s/), or all of it on stdout. */
@@ -86,7 +75,7 @@ async function renderKubernetes(ctx: Context, opts: Record<string, unknown>): Pr
       if (d) drifts.push({ ...d, file: `${shownDir}/${n}` });
     }
     for (const f of stale) drifts.push({ state: 'stale', file: `${shownDir}/${f}`, diff: `${shownDir}/${f}: not rendered from taskmaster.yml any more (delete it)` });
-    const shownDiffs = drifts.map((d) => (opts.withSecrets ? d.diff : redactKeepingReferences(ctx.out, d.diff)));
+    const shownDiffs = drifts.map((d) => (opts.withSecrets ? d.diff : ctx.out.redact(d.diff)));
     const count = (state: Drift['state']) => drifts.filter((d) => d.state === state).length;
     ctx.out.result(
       { target: 'k8s', dir: shownDir, up_to_date: drifts.length === 0, files: drifts.map((d, i) => ({ path: d.file, state: d.state, diff: shownDiffs[i] })) },
