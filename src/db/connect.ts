@@ -95,6 +95,16 @@ export async function connect(target: DatabaseTarget, applicationName: string, t
   return client;
 }
 
+/** Connects as the runner `role`, runs `work`, and closes the connection however it ends. */
+export async function withClient<T>(target: DatabaseTarget, role: string, work: (client: Client) => Promise<T>, opts: { createSchema?: boolean } = {}): Promise<T> {
+  const client = await connect(target, runnerIdentity(role), undefined, opts);
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** CREATE SCHEMA only when missing: IF NOT EXISTS alone still needs CREATE on the database. */
 async function ensureSchema(client: Client, schema: string): Promise<void> {
   const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from 'pg';
 import { EXIT, TmError, errorText } from '../errors.js';
-import { connect, connectionOf, runnerIdentity, type DatabaseTarget } from './connect.js';
+import { connectionOf, withClient, type DatabaseTarget } from './connect.js';
 import { isLocalHost } from './url.js';
 
 /** The database a URL names (as pg reads the URL). */
@@ -101,13 +101,8 @@ async function ddl(client: Client, sql: string, what: string, hint: string): Pro
   }
 }
 
-export async function withMaintenance<T>(target: DatabaseTarget, role: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = await connect(maintenanceTarget(target), runnerIdentity(role));
-  try {
-    return await work(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+export function withMaintenance<T>(target: DatabaseTarget, role: string, work: (client: Client) => Promise<T>): Promise<T> {
+  return withClient(maintenanceTarget(target), role, work);
 }
 
 /** Ends every other session on `db` (CREATE DATABASE ... TEMPLATE needs none); returns how many. */

@@ -5,12 +5,34 @@ import { formatDuration } from '../util/duration.js';
 /** Advisory lock key of tm's SQL migrations ("tm_migra" in ASCII). */
 export const MIGRATION_LOCK_KEY = 8389466604385563233n;
 
+export interface LockOptions {
+  /** How long to wait for another holder before failing with exit 5 (default 10 s). */
+  timeoutMs?: number;
+  /** Stops waiting (and the work, where it checks) on Ctrl-C. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Holds the session advisory lock `key` on `client` while `work` runs, and releases it
+ * however `work` ends. The server is asked to check the connection every second, so a
+ * runner killed mid-statement frees the lock within seconds instead of at the next TCP timeout.
+ */
+export async function withAdvisoryLock<T>(client: Client, key: bigint, opts: LockOptions, work: () => Promise<T>): Promise<T> {
+  await client.query('SET client_connection_check_interval = 1000').catch(() => undefined);
+  await acquireLock(client, key, opts.timeoutMs ?? 10_000, opts.signal);
+  try {
+    return await work();
+  } finally {
+    await releaseLock(client, key).catch(() => undefined);
+  }
+}
+
 /**
  * Takes a session advisory lock, polling until `timeoutMs`; then fails with exit 5 naming
  * the holder from its application_name (pg_locks has no grant time, so the runner puts its
  * pid, host and start time there).
  */
-export async function acquireLock(client: Client, key: bigint, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+async function acquireLock(client: Client, key: bigint, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key.toString()]);
@@ -26,7 +48,7 @@ export async function acquireLock(client: Client, key: bigint, timeoutMs: number
   });
 }
 
-export async function releaseLock(client: Client, key: bigint): Promise<void> {
+async function releaseLock(client: Client, key: bigint): Promise<void> {
   await client.query('SELECT pg_advisory_unlock($1)', [key.toString()]);
 }
 

@@ -4,10 +4,10 @@ import type { Client } from 'pg';
 import type { Config } from '../config/load.js';
 import { EXIT, TmError } from '../errors.js';
 import { applyDown, applyUp } from './apply.js';
-import { connect, runnerIdentity, type DatabaseTarget } from './connect.js';
+import { withClient, type DatabaseTarget } from './connect.js';
 import { compareVersions, newestVersion, readMigrations, type MigrationFile } from './files.js';
 import { ensureHistory, HISTORY_TABLE, readHistory, type AppliedMigration } from './history.js';
-import { acquireLock, MIGRATION_LOCK_KEY, releaseLock } from './lock.js';
+import { MIGRATION_LOCK_KEY, withAdvisoryLock } from './lock.js';
 import { checkVersion, compare, planMigrate, planRollback, type MigrationStatus, type PlanOptions, type RollbackOptions } from './plan.js';
 
 export interface RunOptions {
@@ -36,20 +36,16 @@ export function migrationsDir(config: Config): string {
 
 /** Connects as a named runner, takes the lock, makes sure the history table exists. */
 async function withLock<T>(target: DatabaseTarget, role: string, opts: RunOptions, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = await connect(target, runnerIdentity(role), undefined, { createSchema: true });
-  try {
-    // The server notices a killed runner mid-statement within a second and frees its lock.
-    await client.query(`SET client_connection_check_interval = 1000`).catch(() => undefined);
-    await acquireLock(client, MIGRATION_LOCK_KEY, opts.lockTimeoutMs ?? 10_000, opts.signal);
-    try {
-      await ensureHistory(client);
-      return await work(client);
-    } finally {
-      await releaseLock(client, MIGRATION_LOCK_KEY).catch(() => undefined);
-    }
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  return withClient(
+    target,
+    role,
+    (client) =>
+      withAdvisoryLock(client, MIGRATION_LOCK_KEY, { timeoutMs: opts.lockTimeoutMs, signal: opts.signal }, async () => {
+        await ensureHistory(client);
+        return work(client);
+      }),
+    { createSchema: true },
+  );
 }
 
 async function applyEach(client: Client, files: MigrationFile[], dir: 'up' | 'down', opts: RunOptions): Promise<AppliedFile[]> {
@@ -101,13 +97,8 @@ export async function redo(config: Config, target: DatabaseTarget, opts: RunOpti
 }
 
 /** The applied migrations, read-only: no lock, no history table created. */
-async function historyOf(target: DatabaseTarget, role: string): Promise<AppliedMigration[]> {
-  const client = await connect(target, runnerIdentity(role));
-  try {
-    return await readHistory(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+function historyOf(target: DatabaseTarget, role: string): Promise<AppliedMigration[]> {
+  return withClient(target, role, readHistory);
 }
 
 /** Files and history side by side; read-only (no lock, nothing created). */

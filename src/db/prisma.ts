@@ -4,8 +4,8 @@ import { join, relative, resolve } from 'node:path';
 import type { Client } from 'pg';
 import type { Config } from '../config/load.js';
 import { EXIT, TmError, type Problem } from '../errors.js';
-import { connect, connectionOf, runnerIdentity, type DatabaseTarget } from './connect.js';
-import { acquireLock, releaseLock } from './lock.js';
+import { connectionOf, withClient, type DatabaseTarget } from './connect.js';
+import { withAdvisoryLock, type LockOptions } from './lock.js';
 import { locateFailingStatement, serverOffset } from './apply.js';
 import { lineColumn } from './sql-split.js';
 
@@ -144,30 +144,14 @@ async function readRows(client: Client): Promise<Row[] | undefined> {
   return (await client.query<Row>('SELECT * FROM _prisma_migrations ORDER BY started_at')).rows;
 }
 
-async function withPrismaLock<T>(target: DatabaseTarget, role: string, lockTimeoutMs: number, work: (client: Client) => Promise<T>): Promise<T> {
-  // With ?schema=NAME, Prisma creates the schema if missing and works inside it.
-  const client = await connect(target, runnerIdentity(role), undefined, { createSchema: true });
-  try {
-    await client.query('SET client_connection_check_interval = 1000').catch(() => undefined);
-    await acquireLock(client, PRISMA_LOCK_KEY, lockTimeoutMs);
-    try {
-      return await work(client);
-    } finally {
-      await releaseLock(client, PRISMA_LOCK_KEY).catch(() => undefined);
-    }
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+/** With ?schema=NAME, Prisma creates the schema if missing and works inside it. */
+function withPrismaLock<T>(target: DatabaseTarget, role: string, opts: LockOptions, work: (client: Client) => Promise<T>): Promise<T> {
+  return withClient(target, role, (client) => withAdvisoryLock(client, PRISMA_LOCK_KEY, opts, () => work(client)), { createSchema: true });
 }
 
 export async function prismaStatus(config: Config, project: PrismaProject, target: DatabaseTarget): Promise<PrismaStatus[]> {
   const migrations = await readPrismaMigrations(project, config.root);
-  const client = await connect(target, runnerIdentity('status'));
-  try {
-    return classify(migrations, (await readRows(client)) ?? []);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  return withClient(target, 'status', async (client) => classify(migrations, (await readRows(client)) ?? []));
 }
 
 export interface PrismaMigrateResult {
@@ -186,7 +170,7 @@ export async function prismaMigrate(
   config: Config,
   project: PrismaProject,
   target: DatabaseTarget,
-  opts: { lockTimeoutMs?: number; strict?: boolean; dryRun?: boolean; to?: string; onFile?: (name: string, ms: number) => void } = {},
+  opts: { lockTimeoutMs?: number; signal?: AbortSignal; strict?: boolean; dryRun?: boolean; to?: string; onFile?: (name: string, ms: number) => void } = {},
 ): Promise<PrismaMigrateResult & { dry_run?: { name: string; path: string; sql: string }[] }> {
   const migrations = await readPrismaMigrations(project, config.root);
   const last = opts.to === undefined ? undefined : lastFolder(migrations, opts.to, relative(config.root, project.migrationsDir));
@@ -198,7 +182,7 @@ export async function prismaMigrate(
     const pending = pendingOf(statuses);
     return { applied: [], modified: [], dry_run: pending.map((m) => ({ name: m.name, path: m.path, sql: m.text.trim() })) };
   }
-  return withPrismaLock(target, 'migrate', opts.lockTimeoutMs ?? 10_000, async (client) => {
+  return withPrismaLock(target, 'migrate', { timeoutMs: opts.lockTimeoutMs, signal: opts.signal }, async (client) => {
     let rows = await readRows(client);
     if (!rows) {
       await refuseNonEmptySchema(client, connectionOf(target).schema);
@@ -216,6 +200,7 @@ export async function prismaMigrate(
     }
     const applied: PrismaMigrateResult['applied'] = [];
     for (const m of pendingOf(statuses)) {
+      opts.signal?.throwIfAborted();
       const id = randomUUID();
       const t = performance.now();
       await client.query('INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name) VALUES ($1, $2, now(), $3)', [id, m.checksum, m.name]);
@@ -282,10 +267,10 @@ async function refuseNonEmptySchema(client: Client, schema: string | undefined):
 export type ResolveAction = { applied: string } | { rolledBack: string };
 
 /** `prisma migrate resolve`: mark a migration applied, or a failed one rolled back. */
-export async function prismaResolve(config: Config, project: PrismaProject, target: DatabaseTarget, action: ResolveAction, lockTimeoutMs = 10_000): Promise<string> {
+export async function prismaResolve(config: Config, project: PrismaProject, target: DatabaseTarget, action: ResolveAction, opts: LockOptions = {}): Promise<string> {
   const migrations = await readPrismaMigrations(project, config.root);
   const name = 'applied' in action ? action.applied : action.rolledBack;
-  return withPrismaLock(target, 'resolve', lockTimeoutMs, async (client) => {
+  return withPrismaLock(target, 'resolve', opts, async (client) => {
     await client.query(CREATE_TABLE);
     const rows = ((await readRows(client)) ?? []).filter((r) => r.migration_name === name && r.rolled_back_at === null);
     const failedRows = rows.filter((r) => r.finished_at === null);

@@ -8,7 +8,7 @@ import type { Client } from 'pg';
 import type { Config } from '../config/load.js';
 import { EXIT, TmError, errorText } from '../errors.js';
 import { locateFailingStatement, serverOffset } from './apply.js';
-import { connect, connectionOf, runnerIdentity, type DatabaseTarget } from './connect.js';
+import { connectionOf, withClient, type DatabaseTarget } from './connect.js';
 import { builtScript } from '../util/package-root.js';
 import { lineColumn } from './sql-split.js';
 
@@ -59,8 +59,7 @@ export async function seed(config: Config, target: DatabaseTarget, opts: { env: 
   const seeds = await readSeeds(config, opts.env);
   const result: SeedResult = { env: opts.env, ran: [], skipped: [] };
   if (seeds.length === 0) return result;
-  const client = await connect(target, runnerIdentity('seed'));
-  try {
+  return withClient(target, 'seed', async (client) => {
     await client.query(`CREATE TABLE IF NOT EXISTS ${SEEDS_TABLE} (path text PRIMARY KEY, checksum text NOT NULL, env text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     if (opts.reset) await client.query(`DELETE FROM ${SEEDS_TABLE}`);
     const done = new Map((await client.query<{ path: string; checksum: string }>(`SELECT path, checksum FROM ${SEEDS_TABLE}`)).rows.map((r) => [r.path, r.checksum]));
@@ -76,9 +75,7 @@ export async function seed(config: Config, target: DatabaseTarget, opts: { env: 
       result.ran.push({ path: s.path, duration_ms: Math.round(ms), rows });
     }
     return result;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }
 
 const TRACK = `INSERT INTO ${SEEDS_TABLE} (path, checksum, env) VALUES ($1, $2, $3) ON CONFLICT (path) DO UPDATE SET checksum = EXCLUDED.checksum, env = EXCLUDED.env, applied_at = now()`;

@@ -4,6 +4,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { detectPrisma, prismaMigrate } from '../../src/db/prisma.js';
 import { tempProject, TM, type TempProject } from '../helpers/project.js';
 
 // A Prisma migrations folder applied by tm against real Postgres, checked row by row
@@ -195,6 +197,22 @@ describe('Prisma migrations without Prisma', () => {
     // Line endings alone are not a modification (as Prisma compares).
     await writeFile(join(migrations(), '20240101000000_init', 'migration.sql'), INIT.replace(/\n/g, '\r\n'));
     expect((await tm('db', 'status', '--strict')).code).toBe(0);
+  });
+
+  it('a runner waiting for the lock stops when it is cancelled (Ctrl-C), not at the lock timeout', async () => {
+    const holder = new pg.Client(url(db));
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock(72707369)'); // Prisma's key, as prisma migrate deploy takes it
+      const config = await loadConfig({ cwd: project.dir });
+      const abort = new AbortController();
+      setTimeout(() => abort.abort(new Error('interrupted')), 200);
+      const run = prismaMigrate(config, (await detectPrisma(config))!, { url: url(db), source: '--database-url' }, { lockTimeoutMs: 30_000, signal: abort.signal });
+      await expect(run).rejects.toThrow('interrupted');
+      expect(await rows().catch(() => [])).toEqual([]);
+    } finally {
+      await holder.end();
+    }
   });
 
   it('refuses a provider other than postgresql, and down-style commands', async () => {

@@ -19,6 +19,7 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
     }
     const result = await prismaMigrate(config, prisma, target, {
       lockTimeoutMs: lockTimeout(opts),
+      signal: ctx.signal,
       strict: Boolean(opts.strict),
       dryRun: Boolean(opts.dryRun),
       to: opts.to as string | undefined,

@@ -17,6 +17,6 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
   if (Boolean(applied) === Boolean(rolledBack)) {
     throw new TmError('TM_USAGE', 'give exactly one of --applied NAME or --rolled-back NAME', { exit: EXIT.usage, hint: 'e.g. tm db resolve --rolled-back 20240101120000_init' });
   }
-  const message = await prismaResolve(config, prisma, await dbTarget(ctx, opts), applied ? { applied } : { rolledBack: rolledBack! }, lockTimeout(opts));
+  const message = await prismaResolve(config, prisma, await dbTarget(ctx, opts), applied ? { applied } : { rolledBack: rolledBack! }, { timeoutMs: lockTimeout(opts), signal: ctx.signal });
   ctx.out.result({ resolved: applied ?? rolledBack, as: applied ? 'applied' : 'rolled-back' }, () => message);
 }
