@@ -101,10 +101,10 @@ function ciSteps(state: CiState, opts: CiOptions): CiStep[] {
       name: 'migrate',
       run: async () => {
         if (!state.target) return 'no database';
-        const { detectPrisma, prismaMigrate } = await import('../db/prisma.js');
+        const { detectPrisma, prismaMigrate } = await import('../db/migrations/prisma.js');
         const prisma = await detectPrisma(config());
         if (prisma) return `${(await prismaMigrate(config(), prisma, state.target)).applied.length} Prisma migrations applied`;
-        const { migrate } = await import('../db/migrate.js');
+        const { migrate } = await import('../db/migrations/sql/runner.js');
         return `${(await migrate(config(), state.target, { signal: opts.signal })).applied.length} migrations applied`;
       },
     },
@@ -112,7 +112,7 @@ function ciSteps(state: CiState, opts: CiOptions): CiStep[] {
       name: 'seed',
       run: async () => {
         if (!state.target) return 'no database';
-        const { seed } = await import('../db/seeds.js');
+        const { seed } = await import('../db/seeds/seed.js');
         const r = await seed(config(), state.target, { env: opts.env });
         return `${r.ran.length} seeds ran (${opts.env})`;
       },

@@ -369,8 +369,8 @@ export const checks: Check[] = [
       const c = cfg(ctx);
       const target = await ctx.database();
       if (!target) return ok('no database');
-      const { detectPrisma, prismaStatus } = await import('../db/prisma.js');
-      const { migrationStatus } = await import('../db/migrate.js');
+      const { detectPrisma, prismaStatus } = await import('../db/migrations/prisma.js');
+      const { migrationStatus } = await import('../db/migrations/sql/runner.js');
       const prisma = await detectPrisma(c);
       const rows = await (prisma ? prismaStatus(c, prisma, target) : migrationStatus(c, target)).catch((err: Error) => err);
       if (rows instanceof Error) return { status: 'warn', detail: `not checked: ${rows.message}`, fix: databaseFix(target.source, rows) };

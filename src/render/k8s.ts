@@ -42,9 +42,9 @@ export interface K8sBase {
 
 /** What `renderK8s` needs from the project besides the model: read from disk. */
 export async function readK8sInputs(config: Config): Promise<Pick<K8sOptions, 'source' | 'migrationsHash' | 'migrationsPath' | 'migrationsExist'>> {
-  const { detectPrisma, readPrismaMigrations } = await import('../db/prisma.js');
-  const { readMigrations } = await import('../db/files.js');
-  const { migrationsDir } = await import('../db/migrate.js');
+  const { detectPrisma, readPrismaMigrations } = await import('../db/migrations/prisma.js');
+  const { readMigrations } = await import('../db/migrations/dbmate.js');
+  const { migrationsDir } = await import('../db/migrations/sql/runner.js');
   const prisma = await detectPrisma(config);
   const dir = prisma ? prisma.migrationsDir : migrationsDir(config);
   const migrations = prisma ? await readPrismaMigrations(prisma, config.root) : await readMigrations(dir, config.root);

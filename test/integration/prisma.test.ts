@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { detectPrisma, prismaMigrate } from '../../src/db/prisma.js';
+import { detectPrisma, prismaMigrate } from '../../src/db/migrations/prisma.js';
 import { tempProject, TM, type TempProject } from '../helpers/project.js';
 
 // A Prisma migrations folder applied by tm against real Postgres, checked row by row

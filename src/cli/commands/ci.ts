@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { runCi, type CiEvent } from '../../ci/run.js';
-import { seedEnv } from '../../db/seeds.js';
+import { seedEnv } from '../../db/seeds/seed.js';
 import { EXIT, TmError } from '../../errors.js';
 import { parseDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';

@@ -21,7 +21,7 @@ export function lockTimeout(opts: Record<string, unknown>): number {
 
 /** Prisma migrations have no down sections and no tm history: say what to use instead. */
 export async function refuseForPrisma(ctx: Context, command: string): Promise<void> {
-  const { detectPrisma } = await import('../../db/prisma.js');
+  const { detectPrisma } = await import('../../db/migrations/prisma.js');
   if (!(await detectPrisma(await ctx.config()))) return;
   throw new TmError('TM_PRISMA_UNSUPPORTED', `${command} works on SQL migrations; this project keeps its migrations in Prisma folders`, {
     exit: EXIT.usage,

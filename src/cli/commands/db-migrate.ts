@@ -1,5 +1,5 @@
-import { migrate } from '../../db/migrate.js';
-import { detectPrisma, prismaMigrate } from '../../db/prisma.js';
+import { migrate } from '../../db/migrations/sql/runner.js';
+import { detectPrisma, prismaMigrate } from '../../db/migrations/prisma.js';
 import { EXIT, TmError } from '../../errors.js';
 import { formatDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';

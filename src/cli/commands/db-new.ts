@@ -1,4 +1,4 @@
-import { newMigration, newSeed } from '../../db/migrate.js';
+import { newMigration, newSeed } from '../../db/migrations/sql/runner.js';
 import type { Context } from '../context.js';
 
 export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { redo } from '../../db/migrate.js';
+import { redo } from '../../db/migrations/sql/runner.js';
 import type { Context } from '../context.js';
 import { dbTarget, lockTimeout, refuseForPrisma } from './db-common.js';
 

@@ -1,4 +1,4 @@
-import { repair } from '../../db/migrate.js';
+import { repair } from '../../db/migrations/sql/runner.js';
 import type { Context } from '../context.js';
 import { dbTarget, lockTimeout, refuseForPrisma } from './db-common.js';
 

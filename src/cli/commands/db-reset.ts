@@ -1,6 +1,6 @@
-import { guardReplace } from '../../db/databases.js';
-import { resetDatabase } from '../../db/reset.js';
-import { seedEnv } from '../../db/seeds.js';
+import { guardReplace } from '../../db/admin/databases.js';
+import { resetDatabase } from '../../db/admin/reset.js';
+import { seedEnv } from '../../db/seeds/seed.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { Context } from '../context.js';
 import { confirm } from '../prompt.js';

@@ -1,4 +1,4 @@
-import { detectPrisma, prismaResolve } from '../../db/prisma.js';
+import { detectPrisma, prismaResolve } from '../../db/migrations/prisma.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { Context } from '../context.js';
 import { dbTarget, lockTimeout } from './db-common.js';

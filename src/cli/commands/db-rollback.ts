@@ -1,4 +1,4 @@
-import { rollback } from '../../db/migrate.js';
+import { rollback } from '../../db/migrations/sql/runner.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { Context } from '../context.js';
 import { dbTarget, lockTimeout, refuseForPrisma } from './db-common.js';

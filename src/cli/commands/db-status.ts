@@ -1,5 +1,5 @@
-import { migrationStatus } from '../../db/migrate.js';
-import { detectPrisma, prismaStatus, type PrismaStatus } from '../../db/prisma.js';
+import { migrationStatus } from '../../db/migrations/sql/runner.js';
+import { detectPrisma, prismaStatus, type PrismaStatus } from '../../db/migrations/prisma.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { Context } from '../context.js';
 import { renderTable } from '../table.js';

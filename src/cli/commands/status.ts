@@ -36,9 +36,9 @@ async function pendingMigrations(ctx: Context, rows: StatusRow[]): Promise<{ app
   const pg = rows.find((r) => r.kind === 'postgres' && r.health === 'ok');
   const target = pg && serviceDatabase(config, [pg.name]);
   if (!target) return undefined;
-  const { detectPrisma, prismaStatus } = await import('../../db/prisma.js');
+  const { detectPrisma, prismaStatus } = await import('../../db/migrations/prisma.js');
   const prisma = await detectPrisma(config).catch(() => undefined);
-  const { migrationStatus } = await import('../../db/migrate.js');
+  const { migrationStatus } = await import('../../db/migrations/sql/runner.js');
   const list = await (prisma ? prismaStatus(config, prisma, target) : migrationStatus(config, target)).catch(() => undefined);
   if (!list || list.length === 0) return undefined;
   return { applied: list.filter((m) => m.state === 'applied').length, pending: list.filter((m) => m.state === 'pending' || m.state === 'out-of-order').length };

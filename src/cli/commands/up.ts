@@ -48,7 +48,7 @@ async function seedAfterUp(ctx: Context) {
   const config = await ctx.config();
   const target = serviceDatabase(config);
   if (!target) return undefined;
-  const { readSeeds, seed, seedEnv } = await import('../../db/seeds.js');
+  const { readSeeds, seed, seedEnv } = await import('../../db/seeds/seed.js');
   const env = seedEnv();
   if ((await readSeeds(config, env)).length === 0) return undefined;
   return ctx.out.step('seeding', () => seed(config, target, { env }), (r) => `seeds: ${r.ran.length} ran, ${r.skipped.length} unchanged`);
@@ -59,11 +59,11 @@ async function migrateAfterUp(ctx: Context) {
   const config = await ctx.config();
   const target = serviceDatabase(config);
   if (!target) return undefined;
-  const { detectPrisma, prismaMigrate } = await import('../../db/prisma.js');
+  const { detectPrisma, prismaMigrate } = await import('../../db/migrations/prisma.js');
   const prisma = await detectPrisma(config);
   if (prisma) return ctx.out.step('applying Prisma migrations', () => prismaMigrate(config, prisma, target), (r) => `migrations: ${r.applied.length} applied`);
-  const { migrate, migrationsDir } = await import('../../db/migrate.js');
-  const { migrationFileNames } = await import('../../db/files.js');
+  const { migrate, migrationsDir } = await import('../../db/migrations/sql/runner.js');
+  const { migrationFileNames } = await import('../../db/migrations/dbmate.js');
   if (migrationFileNames(migrationsDir(config)).length === 0) return undefined;
   return ctx.out.step('applying migrations', () => migrate(config, target, { signal: ctx.signal }), (r) => `migrations: ${r.applied.length} applied`);
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Client } from 'pg';
-import { EXIT, TmError, errorText } from '../errors.js';
-import { connectionOf, withClient, type DatabaseTarget } from './connect.js';
-import { isLocalHost } from './url.js';
+import { EXIT, TmError, errorText } from '../../errors.js';
+import { connectionOf, withClient, type DatabaseTarget } from '../connect.js';
+import { isLocalHost } from '../url.js';
 
 /** The database a URL names (as pg reads the URL). */
 export function databaseName(target: DatabaseTarget): string {

@@ -5,12 +5,12 @@ import { basename, extname, join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import type { Client } from 'pg';
-import type { Config } from '../config/load.js';
-import { EXIT, TmError, errorText } from '../errors.js';
-import { locateFailingStatement, serverOffset } from './apply.js';
-import { connectionOf, withClient, type DatabaseTarget } from './connect.js';
-import { builtScript } from '../util/package-root.js';
-import { lineColumn } from './sql-split.js';
+import type { Config } from '../../config/load.js';
+import { EXIT, TmError, errorText } from '../../errors.js';
+import { locateFailingStatement, serverOffset } from '../migrations/sql/apply.js';
+import { connectionOf, withClient, type DatabaseTarget } from '../connect.js';
+import { builtScript } from '../../util/package-root.js';
+import { lineColumn } from '../sql-split.js';
 
 export const SEEDS_TABLE = 'tm_seeds';
 const KINDS = ['.sql', '.js', '.mjs', '.ts', '.csv'] as const;
@@ -190,7 +190,7 @@ async function runTsSeed(config: Config, target: DatabaseTarget, s: SeedFile): P
     });
   }
   const { execa } = await import('execa');
-  const r = await execa(tsx, [builtScript('db/seed-runner.js')], {
+  const r = await execa(tsx, [builtScript('db/seeds/tsx-runner.js')], {
     cwd: config.root,
     reject: false,
     env: { TM_SEED_URL: target.url, TM_SEED_SCHEMA: connectionOf(target).schema ?? '', TM_SEED_FILE: s.file, TM_SEED_TRACK: JSON.stringify([s.path, s.checksum, seedEnvOf(config, s)]), TM_SEED_SQL: TRACK },

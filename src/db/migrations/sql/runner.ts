@@ -1,13 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Client } from 'pg';
-import type { Config } from '../config/load.js';
-import { EXIT, TmError } from '../errors.js';
+import type { Config } from '../../../config/load.js';
+import { EXIT, TmError } from '../../../errors.js';
 import { applyDown, applyUp } from './apply.js';
-import { withClient, type DatabaseTarget } from './connect.js';
-import { compareVersions, newestVersion, readMigrations, type MigrationFile } from './files.js';
+import { withClient, type DatabaseTarget } from '../../connect.js';
+import { compareVersions, newestVersion, readMigrations, type MigrationFile } from '../dbmate.js';
 import { ensureHistory, HISTORY_TABLE, readHistory, type AppliedMigration } from './history.js';
-import { MIGRATION_LOCK_KEY, withAdvisoryLock } from './lock.js';
+import { MIGRATION_LOCK_KEY, withAdvisoryLock } from '../../lock.js';
 import { checkVersion, compare, planMigrate, planRollback, type MigrationStatus, type PlanOptions, type RollbackOptions } from './plan.js';
 
 export interface RunOptions {

@@ -1,6 +1,6 @@
-import { EXIT, TmError, type Problem } from '../errors.js';
-import { compareVersions, type MigrationFile, type Section } from './files.js';
-import { isTransactionControl, lineColumn, splitStatements } from './sql-split.js';
+import { EXIT, TmError, type Problem } from '../../../errors.js';
+import { compareVersions, type MigrationFile, type Section } from '../dbmate.js';
+import { isTransactionControl, lineColumn, splitStatements } from '../../sql-split.js';
 import type { AppliedMigration } from './history.js';
 
 export type MigrationState = 'applied' | 'pending' | 'edited' | 'missing' | 'out-of-order';

@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import { compareVersions } from './files.js';
+import { compareVersions } from '../dbmate.js';
 
 export const HISTORY_TABLE = 'tm_schema_migrations';
 

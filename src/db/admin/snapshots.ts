@@ -1,5 +1,5 @@
-import { EXIT, TmError } from '../errors.js';
-import type { DatabaseTarget } from './connect.js';
+import { EXIT, TmError } from '../../errors.js';
+import type { DatabaseTarget } from '../connect.js';
 import { cloneDatabase, databaseName, dropDatabase, guardReplace, nameTag, readPrivileges, requirePrivileges, terminateConnections, withMaintenance } from './databases.js';
 
 export interface Snapshot {

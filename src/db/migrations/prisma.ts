@@ -2,12 +2,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Client } from 'pg';
-import type { Config } from '../config/load.js';
-import { EXIT, TmError, type Problem } from '../errors.js';
-import { connectionOf, withClient, type DatabaseTarget } from './connect.js';
-import { withAdvisoryLock, type LockOptions } from './lock.js';
-import { locateFailingStatement, serverOffset } from './apply.js';
-import { lineColumn } from './sql-split.js';
+import type { Config } from '../../config/load.js';
+import { EXIT, TmError, type Problem } from '../../errors.js';
+import { connectionOf, withClient, type DatabaseTarget } from '../connect.js';
+import { withAdvisoryLock, type LockOptions } from '../lock.js';
+import { locateFailingStatement, serverOffset } from './sql/apply.js';
+import { lineColumn } from '../sql-split.js';
 
 // Prisma Migrate's own bookkeeping, matched so that `prisma migrate status/deploy` agree with
 // what tm did (see README, "Prisma projects", for how each rule was checked).

@@ -1,8 +1,8 @@
 import type { Client } from 'pg';
-import { EXIT, TmError, type Problem } from '../errors.js';
-import type { MigrationFile, Section } from './files.js';
+import { EXIT, TmError, type Problem } from '../../../errors.js';
+import type { MigrationFile, Section } from '../dbmate.js';
 import { HISTORY_TABLE } from './history.js';
-import { isTransactionControl, lineColumn, splitStatements, utf16Index } from './sql-split.js';
+import { isTransactionControl, lineColumn, splitStatements, utf16Index } from '../../sql-split.js';
 
 const BEGIN = 'BEGIN;\n';
 

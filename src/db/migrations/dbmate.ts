@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { EXIT, TmError } from '../errors.js';
+import { EXIT, TmError } from '../../errors.js';
 
 /** One section (`up` or `down`) of a migration file. */
 export interface Section {

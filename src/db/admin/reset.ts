@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Config } from '../config/load.js';
-import type { DatabaseTarget } from './connect.js';
+import type { Config } from '../../config/load.js';
+import type { DatabaseTarget } from '../connect.js';
 import { cloneDatabase, createDatabase, dropDatabase, guardReplace, nameTag, readPrivileges, requirePrivileges, terminateConnections, withMaintenance } from './databases.js';
-import { readMigrations } from './files.js';
-import { migrate, migrationsDir } from './migrate.js';
-import { detectPrisma, prismaMigrate, readPrismaMigrations } from './prisma.js';
-import { readSeeds, seed } from './seeds.js';
+import { readMigrations } from '../migrations/dbmate.js';
+import { migrate, migrationsDir } from '../migrations/sql/runner.js';
+import { detectPrisma, prismaMigrate, readPrismaMigrations } from '../migrations/prisma.js';
+import { readSeeds, seed } from '../seeds/seed.js';
 
 export interface ResetResult {
   database: string;
