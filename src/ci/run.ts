@@ -101,11 +101,9 @@ function ciSteps(state: CiState, opts: CiOptions): CiStep[] {
       name: 'migrate',
       run: async () => {
         if (!state.target) return 'no database';
-        const { detectPrisma, prismaMigrate } = await import('../db/migrations/prisma.js');
-        const prisma = await detectPrisma(config());
-        if (prisma) return `${(await prismaMigrate(config(), prisma, state.target)).applied.length} Prisma migrations applied`;
-        const { migrate } = await import('../db/migrations/sql/runner.js');
-        return `${(await migrate(config(), state.target, { signal: opts.signal })).applied.length} migrations applied`;
+        const { openMigrations } = await import('../db/migrations/layouts.js');
+        const migrations = await openMigrations(config());
+        return `${(await migrations.migrate(state.target, { signal: opts.signal })).applied.length} ${migrations.noun}s applied`;
       },
     },
     {

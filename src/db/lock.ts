@@ -6,9 +6,9 @@ import { formatDuration } from '../util/duration.js';
 export const MIGRATION_LOCK_KEY = 8389466604385563233n;
 
 export interface LockOptions {
-  /** How long to wait for another holder before failing with exit 5 (default 10 s). */
-  timeoutMs?: number;
-  /** Stops waiting (and the work, where it checks) on Ctrl-C. */
+  /** How long to wait for another runner's lock before failing with exit 5 (default 10 s). */
+  lockTimeoutMs?: number;
+  /** Ctrl-C: stops waiting for the lock (and the work, where it checks). */
   signal?: AbortSignal;
 }
 
@@ -19,7 +19,7 @@ export interface LockOptions {
  */
 export async function withAdvisoryLock<T>(client: Client, key: bigint, opts: LockOptions, work: () => Promise<T>): Promise<T> {
   await client.query('SET client_connection_check_interval = 1000').catch(() => undefined);
-  await acquireLock(client, key, opts.timeoutMs ?? 10_000, opts.signal);
+  await acquireLock(client, key, opts.lockTimeoutMs ?? 10_000, opts.signal);
   try {
     return await work();
   } finally {

@@ -369,18 +369,14 @@ export const checks: Check[] = [
       const c = cfg(ctx);
       const target = await ctx.database();
       if (!target) return ok('no database');
-      const { detectPrisma, prismaStatus } = await import('../db/migrations/prisma.js');
-      const { migrationStatus } = await import('../db/migrations/sql/runner.js');
-      const prisma = await detectPrisma(c);
-      const rows = await (prisma ? prismaStatus(c, prisma, target) : migrationStatus(c, target)).catch((err: Error) => err);
-      if (rows instanceof Error) return { status: 'warn', detail: `not checked: ${rows.message}`, fix: databaseFix(target.source, rows) };
-      const count = (...states: string[]) => rows.filter((r) => states.includes(r.state)).length;
-      const broken = rows.filter((r) => ['edited', 'missing', 'failed'].includes(r.state));
-      const fileName = (r: (typeof rows)[number]) => (r.path ? basename(r.path) : 'version' in r ? `${r.version}_${r.name}` : r.name);
-      if (broken.length) return { status: 'fail', detail: broken.map((r) => `${fileName(r)} ${r.state}`).join('; '), fix: prisma ? 'tm db resolve' : 'restore the files as applied, or tm db repair' };
-      const pending = count('pending', 'out-of-order');
-      if (pending) return { status: 'warn', detail: `${pending} pending (${target.source})`, fix: 'tm db migrate' };
-      return ok(`${count('applied')} applied, none pending (${target.source})`);
+      const { openMigrations } = await import('../db/migrations/layouts.js');
+      const migrations = await openMigrations(c);
+      const report = await migrations.status(target).catch((err: Error) => err);
+      if (report instanceof Error) return { status: 'warn', detail: `not checked: ${report.message}`, fix: databaseFix(target.source, report) };
+      const fileName = (r: (typeof report.broken)[number]) => (r.path ? basename(r.path) : r.version !== undefined ? `${r.version}_${r.name}` : r.name);
+      if (report.broken.length) return { status: 'fail', detail: report.broken.map((r) => `${fileName(r)} ${r.state}`).join('; '), fix: report.fix };
+      if (report.pending) return { status: 'warn', detail: `${report.pending} pending (${target.source})`, fix: 'tm db migrate' };
+      return ok(`${report.applied} applied, none pending (${target.source})`);
     },
   },
 ];

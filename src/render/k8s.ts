@@ -42,17 +42,14 @@ export interface K8sBase {
 
 /** What `renderK8s` needs from the project besides the model: read from disk. */
 export async function readK8sInputs(config: Config): Promise<Pick<K8sOptions, 'source' | 'migrationsHash' | 'migrationsPath' | 'migrationsExist'>> {
-  const { detectPrisma, readPrismaMigrations } = await import('../db/migrations/prisma.js');
-  const { readMigrations } = await import('../db/migrations/dbmate.js');
-  const { migrationsDir } = await import('../db/migrations/sql/runner.js');
-  const prisma = await detectPrisma(config);
-  const dir = prisma ? prisma.migrationsDir : migrationsDir(config);
-  const migrations = prisma ? await readPrismaMigrations(prisma, config.root) : await readMigrations(dir, config.root);
+  const { openMigrations } = await import('../db/migrations/layouts.js');
+  const migrations = await openMigrations(config);
+  const files = await migrations.files();
   return {
     source: await readFile(config.file, 'utf8'),
-    migrationsHash: hashFiles(migrations),
-    migrationsPath: relative(config.root, dir).split('\\').join('/'),
-    migrationsExist: existsSync(dir),
+    migrationsHash: hashFiles(files),
+    migrationsPath: relative(config.root, migrations.dir).split('\\').join('/'),
+    migrationsExist: existsSync(migrations.dir),
   };
 }
 

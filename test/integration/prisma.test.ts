@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { detectPrisma, prismaMigrate } from '../../src/db/migrations/prisma.js';
+import { openMigrations } from '../../src/db/migrations/layouts.js';
 import { tempProject, TM, type TempProject } from '../helpers/project.js';
 
 // A Prisma migrations folder applied by tm against real Postgres, checked row by row
@@ -207,7 +207,7 @@ describe('Prisma migrations without Prisma', () => {
       const config = await loadConfig({ cwd: project.dir });
       const abort = new AbortController();
       setTimeout(() => abort.abort(new Error('interrupted')), 200);
-      const run = prismaMigrate(config, (await detectPrisma(config))!, { url: url(db), source: '--database-url' }, { lockTimeoutMs: 30_000, signal: abort.signal });
+      const run = (await openMigrations(config)).migrate({ url: url(db), source: '--database-url' }, { lockTimeoutMs: 30_000, signal: abort.signal });
       await expect(run).rejects.toThrow('interrupted');
       expect(await rows().catch(() => [])).toEqual([]);
     } finally {

@@ -59,13 +59,10 @@ async function migrateAfterUp(ctx: Context) {
   const config = await ctx.config();
   const target = serviceDatabase(config);
   if (!target) return undefined;
-  const { detectPrisma, prismaMigrate } = await import('../../db/migrations/prisma.js');
-  const prisma = await detectPrisma(config);
-  if (prisma) return ctx.out.step('applying Prisma migrations', () => prismaMigrate(config, prisma, target), (r) => `migrations: ${r.applied.length} applied`);
-  const { migrate, migrationsDir } = await import('../../db/migrations/sql/runner.js');
-  const { migrationFileNames } = await import('../../db/migrations/dbmate.js');
-  if (migrationFileNames(migrationsDir(config)).length === 0) return undefined;
-  return ctx.out.step('applying migrations', () => migrate(config, target, { signal: ctx.signal }), (r) => `migrations: ${r.applied.length} applied`);
+  const { openMigrations } = await import('../../db/migrations/layouts.js');
+  const migrations = await openMigrations(config);
+  if (migrations.isEmpty()) return undefined;
+  return ctx.out.step(`applying ${migrations.noun}s`, () => migrations.migrate(target, { signal: ctx.signal }), (r) => `migrations: ${r.applied.length} applied`);
 }
 
 export function renderUp(ctx: Context, result: UpResult): string {

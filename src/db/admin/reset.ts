@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../../config/load.js';
 import type { DatabaseTarget } from '../connect.js';
 import { cloneDatabase, createDatabase, dropDatabase, guardReplace, nameTag, readPrivileges, requirePrivileges, terminateConnections, withMaintenance } from './databases.js';
-import { readMigrations } from '../migrations/dbmate.js';
-import { migrate, migrationsDir } from '../migrations/sql/runner.js';
-import { detectPrisma, prismaMigrate, readPrismaMigrations } from '../migrations/prisma.js';
+import { openMigrations } from '../migrations/layouts.js';
+import type { Migrations } from '../migrations/types.js';
 import { readSeeds, seed } from '../seeds/seed.js';
 
 export interface ResetResult {
@@ -17,11 +16,9 @@ export interface ResetResult {
 }
 
 /** A hash of everything that shapes a fresh database: migration files, seed files, the env. */
-export async function inputsHash(config: Config, env: string): Promise<string> {
+export async function inputsHash(config: Config, migrations: Migrations, env: string): Promise<string> {
   const h = createHash('sha256').update(`env:${env}\n`);
-  const prisma = await detectPrisma(config);
-  const migrations = prisma ? await readPrismaMigrations(prisma, config.root) : await readMigrations(migrationsDir(config), config.root);
-  for (const m of migrations) h.update(`m:${m.path}:${m.checksum}\n`);
+  for (const m of await migrations.files()) h.update(`m:${m.path}:${m.checksum}\n`);
   for (const s of await readSeeds(config, env)) h.update(`s:${s.path}:${s.checksum}\n`);
   return h.digest('hex');
 }
@@ -32,7 +29,8 @@ export async function inputsHash(config: Config, env: string): Promise<string> {
  */
 export async function resetDatabase(config: Config, target: DatabaseTarget, opts: { env: string; force?: boolean; onStep?: (m: string) => void }): Promise<ResetResult> {
   const db = guardReplace(target, 'reset', opts.force);
-  const hash = await inputsHash(config, opts.env);
+  const migrations = await openMigrations(config);
+  const hash = await inputsHash(config, migrations, opts.env);
   const prefix = `tm_tpl_${nameTag(db)}_`;
   const template = `${prefix}${hash.slice(0, 16)}`;
   const gone = `${db} was dropped; fix this and run tm db reset again to create it`;
@@ -52,8 +50,7 @@ export async function resetDatabase(config: Config, target: DatabaseTarget, opts
   if (!('replay' in cached)) return { database: db, path: 'template', migrations: 0, seeds: 0, terminated: cached.terminated };
 
   opts.onStep?.('replaying migrations');
-  const prisma = await detectPrisma(config);
-  const migrated = prisma ? (await prismaMigrate(config, prisma, target)).applied.length : (await migrate(config, target)).applied.length;
+  const migrated = (await migrations.migrate(target)).applied.length;
   opts.onStep?.('seeding');
   const seeded = (await seed(config, target, { env: opts.env })).ran.length;
   // Keep exactly one template per database: the one for these files.

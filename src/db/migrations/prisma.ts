@@ -5,15 +5,17 @@ import type { Client } from 'pg';
 import type { Config } from '../../config/load.js';
 import { EXIT, TmError, type Problem } from '../../errors.js';
 import { connectionOf, withClient, type DatabaseTarget } from '../connect.js';
-import { withAdvisoryLock, type LockOptions } from '../lock.js';
-import { locateFailingStatement, serverOffset } from './sql/apply.js';
+import { withAdvisoryLock } from '../lock.js';
+import { locateFailingStatement, serverOffset } from '../sql-errors.js';
 import { lineColumn } from '../sql-split.js';
+import type { Layout, MigrateOptions, Migrations, ResolveAction, RunOptions, StatusReport } from './types.js';
 
-// Prisma Migrate's own bookkeeping, matched so that `prisma migrate status/deploy` agree with
-// what tm did (see README, "Prisma projects", for how each rule was checked).
+// Prisma's layout: `prisma/migrations/<timestamp>_<name>/migration.sql`, applied and recorded
+// with Prisma Migrate's own bookkeeping, matched so that `prisma migrate status/deploy` agree
+// with what tm did (see README, "Prisma projects", for how each rule was checked).
 
 /** Prisma's advisory lock key: tm and `prisma migrate deploy` exclude each other. */
-export const PRISMA_LOCK_KEY = 72707369n;
+const PRISMA_LOCK_KEY = 72707369n;
 
 /** The table definition of Prisma's postgres connector, column for column. */
 const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS _prisma_migrations (
@@ -27,13 +29,13 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS _prisma_migrations (
     applied_steps_count     INTEGER NOT NULL DEFAULT 0
 )`;
 
-export interface PrismaProject {
+interface PrismaProject {
   /** The prisma/ folder. */
   dir: string;
   migrationsDir: string;
 }
 
-export interface PrismaMigration {
+interface PrismaMigration {
   /** The folder name, e.g. `20240101120000_init`. */
   name: string;
   /** Path of migration.sql relative to the project root. */
@@ -56,11 +58,52 @@ interface Row {
   applied_steps_count: number;
 }
 
-/**
- * A Prisma project: `db.prisma` in the config, or `prisma/migrations/migration_lock.toml`.
- * Only the postgresql provider is supported.
- */
-export async function detectPrisma(config: Config): Promise<PrismaProject | undefined> {
+/** A Prisma project: `db.prisma` in the config, or `prisma/migrations/migration_lock.toml`. */
+export const prisma: Layout = {
+  format: 'prisma',
+  async detect(config) {
+    const project = await detectPrisma(config);
+    return project && prismaMigrations(config, project);
+  },
+};
+
+function prismaMigrations(config: Config, project: PrismaProject): Migrations {
+  return {
+    format: 'prisma',
+    noun: 'Prisma migration',
+    dir: project.migrationsDir,
+    outOfOrder: false,
+    // Deploying records the history table, and refuses a schema with tables but no history,
+    // even before the first folder.
+    isEmpty: () => false,
+    files: () => readPrismaMigrations(project, config.root),
+    status: async (target) => statusReport(await prismaStatus(config, project, target)),
+    async migrate(target, opts = {}) {
+      const result = await prismaMigrate(config, project, target, opts);
+      for (const name of result.modified) opts.onWarning?.(`${name} was modified after it was applied (prisma migrate deploy warns too; --strict refuses)`);
+      return result;
+    },
+    resolve: (target, action, opts) => prismaResolve(config, project, target, action, opts),
+    unsupported(capability, command) {
+      if (capability === 'outOfOrder') {
+        return new TmError('TM_USAGE', `${command} is for SQL migrations; this project keeps its migrations in Prisma folders`, {
+          exit: EXIT.usage,
+          hint: 'drop it: Prisma migrations apply every pending folder in name order, older ones included, as prisma migrate deploy does',
+        });
+      }
+      return new TmError('TM_PRISMA_UNSUPPORTED', `${command} works on SQL migrations; this project keeps its migrations in Prisma folders`, {
+        exit: EXIT.usage,
+        hint:
+          capability === 'newFile'
+            ? 'write Prisma migrations with prisma migrate dev, where Prisma is installed (tm db new --seed NAME still writes a seed)'
+            : 'Prisma migrations are forward-only: write a new migration (prisma migrate dev, where Prisma is installed), or tm db resolve',
+      });
+    },
+  };
+}
+
+/** Only the postgresql provider is supported. */
+async function detectPrisma(config: Config): Promise<PrismaProject | undefined> {
   const dir = resolve(config.root, config.db.prisma ?? 'prisma');
   const migrationsDir = join(dir, 'migrations');
   const lockFile = join(migrationsDir, 'migration_lock.toml');
@@ -87,7 +130,7 @@ export async function detectPrisma(config: Config): Promise<PrismaProject | unde
 }
 
 /** `migrations/<name>/migration.sql` in folder-name order (Prisma's order). */
-export async function readPrismaMigrations(project: PrismaProject, root: string): Promise<PrismaMigration[]> {
+async function readPrismaMigrations(project: PrismaProject, root: string): Promise<PrismaMigration[]> {
   const entries = await readdir(project.migrationsDir, { withFileTypes: true });
   const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
   const out: PrismaMigration[] = [];
@@ -102,9 +145,9 @@ export async function readPrismaMigrations(project: PrismaProject, root: string)
   return out;
 }
 
-export type PrismaState = 'applied' | 'pending' | 'failed';
+type PrismaState = 'applied' | 'pending' | 'failed';
 
-export interface PrismaStatus {
+interface PrismaStatus {
   name: string;
   state: PrismaState;
   path?: string;
@@ -145,16 +188,16 @@ async function readRows(client: Client): Promise<Row[] | undefined> {
 }
 
 /** With ?schema=NAME, Prisma creates the schema if missing and works inside it. */
-function withPrismaLock<T>(target: DatabaseTarget, role: string, opts: LockOptions, work: (client: Client) => Promise<T>): Promise<T> {
+function withPrismaLock<T>(target: DatabaseTarget, role: string, opts: RunOptions, work: (client: Client) => Promise<T>): Promise<T> {
   return withClient(target, role, (client) => withAdvisoryLock(client, PRISMA_LOCK_KEY, opts, () => work(client)), { createSchema: true });
 }
 
-export async function prismaStatus(config: Config, project: PrismaProject, target: DatabaseTarget): Promise<PrismaStatus[]> {
+async function prismaStatus(config: Config, project: PrismaProject, target: DatabaseTarget): Promise<PrismaStatus[]> {
   const migrations = await readPrismaMigrations(project, config.root);
   return withClient(target, 'status', async (client) => classify(migrations, (await readRows(client)) ?? []));
 }
 
-export interface PrismaMigrateResult {
+interface PrismaMigrateResult {
   applied: { name: string; path: string; duration_ms: number }[];
   /** Applied migrations whose file changed since. */
   modified: string[];
@@ -166,12 +209,7 @@ export interface PrismaMigrateResult {
  * script as one query (one implicit transaction, as Prisma's postgres connector does), and
  * marks it finished; a failure keeps its row with finished_at null and the error in logs.
  */
-export async function prismaMigrate(
-  config: Config,
-  project: PrismaProject,
-  target: DatabaseTarget,
-  opts: { lockTimeoutMs?: number; signal?: AbortSignal; strict?: boolean; dryRun?: boolean; to?: string; onFile?: (name: string, ms: number) => void } = {},
-): Promise<PrismaMigrateResult & { dry_run?: { name: string; path: string; sql: string }[] }> {
+async function prismaMigrate(config: Config, project: PrismaProject, target: DatabaseTarget, opts: MigrateOptions = {}): Promise<PrismaMigrateResult & { dry_run?: { name: string; path: string; sql: string }[] }> {
   const migrations = await readPrismaMigrations(project, config.root);
   const last = opts.to === undefined ? undefined : lastFolder(migrations, opts.to, relative(config.root, project.migrationsDir));
   const pendingOf = (statuses: PrismaStatus[]) =>
@@ -182,7 +220,7 @@ export async function prismaMigrate(
     const pending = pendingOf(statuses);
     return { applied: [], modified: [], dry_run: pending.map((m) => ({ name: m.name, path: m.path, sql: m.text.trim() })) };
   }
-  return withPrismaLock(target, 'migrate', { timeoutMs: opts.lockTimeoutMs, signal: opts.signal }, async (client) => {
+  return withPrismaLock(target, 'migrate', opts, async (client) => {
     let rows = await readRows(client);
     if (!rows) {
       await refuseNonEmptySchema(client, connectionOf(target).schema);
@@ -264,10 +302,8 @@ async function refuseNonEmptySchema(client: Client, schema: string | undefined):
   });
 }
 
-export type ResolveAction = { applied: string } | { rolledBack: string };
-
 /** `prisma migrate resolve`: mark a migration applied, or a failed one rolled back. */
-export async function prismaResolve(config: Config, project: PrismaProject, target: DatabaseTarget, action: ResolveAction, opts: LockOptions = {}): Promise<string> {
+async function prismaResolve(config: Config, project: PrismaProject, target: DatabaseTarget, action: ResolveAction, opts: RunOptions = {}): Promise<string> {
   const migrations = await readPrismaMigrations(project, config.root);
   const name = 'applied' in action ? action.applied : action.rolledBack;
   return withPrismaLock(target, 'resolve', opts, async (client) => {
@@ -302,4 +338,42 @@ export async function prismaResolve(config: Config, project: PrismaProject, targ
     for (const r of failedRows) await client.query('UPDATE _prisma_migrations SET rolled_back_at = now() WHERE id = $1', [r.id]);
     return `${name} marked as rolled back; tm db migrate will apply it again`;
   });
+}
+
+/** A failed migration stops deploy; a modified applied one is a warning unless strict. */
+function statusReport(rows: PrismaStatus[]): StatusReport {
+  const count = (state: PrismaState) => rows.filter((r) => r.state === state).length;
+  const modified = rows.filter((r) => r.modified).map((r) => r.name);
+  const counts = { applied: count('applied'), pending: count('pending'), failed: count('failed'), modified: modified.length };
+  return {
+    rows,
+    applied: counts.applied,
+    pending: counts.pending,
+    broken: rows.filter((r) => r.state === 'failed'),
+    fix: 'tm db resolve',
+    json: { kind: 'prisma', ...counts, migrations: rows },
+    warnings: modified.map((name) => `${name} was modified after it was applied`),
+    table: {
+      head: ['migration', 'state', 'finished at'],
+      rows: rows.map((r) => [
+        r.name,
+        { state: r.state, notes: [...(r.modified ? [{ text: ' (modified)', tone: 'warn' as const }] : []), ...(r.missing_locally ? [{ text: ' (no folder here)', tone: 'dim' as const }] : [])] },
+        r.finished_at ?? '',
+      ]),
+    },
+    summary: `${counts.applied} applied, ${counts.pending} pending${counts.failed ? `, ${counts.failed} failed` : ''}`,
+    verdict({ exitCode, strict }) {
+      const problems = counts.pending + counts.failed + (strict ? counts.modified : 0);
+      if (exitCode && problems > 0) {
+        return new TmError('TM_MIGRATIONS_PENDING', `${counts.pending} pending, ${counts.failed} failed${strict ? `, ${counts.modified} modified` : ''}`, {
+          exit: EXIT.problems,
+          hint: counts.failed ? 'tm db resolve' : 'tm db migrate',
+        });
+      }
+      if (strict && counts.modified > 0 && !exitCode) {
+        return new TmError('TM_PRISMA_MODIFIED', `${counts.modified} applied migration(s) modified after being applied`, { exit: EXIT.migration, hint: 'restore them as they were applied' });
+      }
+      return undefined;
+    },
+  };
 }

@@ -7,9 +7,10 @@ import { pathToFileURL } from 'node:url';
 import type { Client } from 'pg';
 import type { Config } from '../../config/load.js';
 import { EXIT, TmError, errorText } from '../../errors.js';
-import { locateFailingStatement, serverOffset } from '../migrations/sql/apply.js';
 import { connectionOf, withClient, type DatabaseTarget } from '../connect.js';
 import { builtScript } from '../../util/package-root.js';
+import { slugOf, writeNew } from '../new-file.js';
+import { locateFailingStatement, serverOffset } from '../sql-errors.js';
 import { lineColumn } from '../sql-split.js';
 
 export const SEEDS_TABLE = 'tm_seeds';
@@ -76,6 +77,21 @@ export async function seed(config: Config, target: DatabaseTarget, opts: { env: 
     }
     return result;
   });
+}
+
+/** Writes `db/seeds/<name>.sql` with an idempotent upsert (commented out) to start from. */
+export async function newSeed(config: Config, name: string): Promise<string> {
+  // The example stays commented out, so the new seed runs before it is filled in.
+  const template = `-- Seeds run again whenever this file changes, so write them to be idempotent:
+-- insert what is missing and update what is there (ON CONFLICT ... DO UPDATE), e.g.
+--
+-- INSERT INTO users (email, name)
+-- VALUES
+--   ('ada@example.com', 'Ada Lovelace'),
+--   ('grace@example.com', 'Grace Hopper')
+-- ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name;
+`;
+  return writeNew(config, resolve(config.root, config.db.seeds), `${slugOf(name)}.sql`, template);
 }
 
 const TRACK = `INSERT INTO ${SEEDS_TABLE} (path, checksum, env) VALUES ($1, $2, $3) ON CONFLICT (path) DO UPDATE SET checksum = EXCLUDED.checksum, env = EXCLUDED.env, applied_at = now()`;

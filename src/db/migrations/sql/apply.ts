@@ -1,8 +1,9 @@
 import type { Client } from 'pg';
 import { EXIT, TmError, type Problem } from '../../../errors.js';
-import type { MigrationFile, Section } from '../dbmate.js';
+import type { MigrationFile, Section } from './file.js';
 import { HISTORY_TABLE } from './history.js';
-import { isTransactionControl, lineColumn, splitStatements, utf16Index } from '../../sql-split.js';
+import { lineColumn, splitStatements } from '../../sql-split.js';
+import { locateFailingStatement, serverOffset } from '../../sql-errors.js';
 
 const BEGIN = 'BEGIN;\n';
 
@@ -53,53 +54,10 @@ async function runWithoutTransaction(client: Client, file: MigrationFile, sectio
   await client.query(record.replace(ELAPSED, '0'));
 }
 
-/**
- * Runtime errors (a constraint, a division by zero) carry no position. Re-run the section
- * statement by statement inside a transaction that is rolled back, to find which one fails.
- * The script's own transaction control is skipped (a COMMIT would keep what the re-run did),
- * and with `original` the answer counts only if the same error comes back: a statement the
- * first run committed before failing later would fail differently now.
- */
-export async function locateFailingStatement(client: Client, sql: string, original?: unknown): Promise<number | undefined> {
-  const statements = splitStatements(sql).filter((s) => !isTransactionControl(s.sql));
-  if (statements.length < 2) return statements[0]?.offset;
-  try {
-    await client.query('BEGIN');
-    for (const stmt of statements) {
-      try {
-        await client.query(stmt.sql);
-      } catch (err) {
-        if (original !== undefined && !sameError(err, original)) return undefined;
-        return stmt.offset + (serverOffset(err, stmt.sql, 0, stmt.sql.length) ?? 0);
-      }
-    }
-    return undefined;
-  } finally {
-    await client.query('ROLLBACK').catch(() => undefined);
-  }
-}
-
-function sameError(a: unknown, b: unknown): boolean {
-  const x = a as { code?: string; message?: string };
-  const y = b as { code?: string; message?: string };
-  return x.code === y.code && x.message === y.message;
-}
-
-/**
- * The server's 1-based error position (in characters: code points) as a UTF-16 offset into
- * the section that starts at `prefix` in `query`, if it falls there.
- */
-export function serverOffset(err: unknown, query: string, prefix: number, length: number): number | undefined {
-  const pos = Number((err as { position?: string }).position);
-  if (!Number.isFinite(pos) || pos <= 0) return undefined;
-  const offset = utf16Index(query, pos - 1) - prefix;
-  return offset >= 0 && offset <= length ? offset : undefined;
-}
-
 function migrationError(file: MigrationFile, section: Section, err: unknown, offset: number | undefined, note?: string): TmError {
   const e = err as { message?: string; code?: string; detail?: string; hint?: string };
-  const where = offset === undefined ? lineColumn(file.text, section.offset) : lineColumn(file.text, section.offset + offset);
-  const problem: Problem = { file: file.path, line: where.line, column: offset === undefined ? undefined : where.column, message: `${e.message ?? String(err)}${e.code ? ` (SQLSTATE ${e.code})` : ''}` };
+  const where = lineColumn(section.text, section.offset + (offset ?? 0));
+  const problem: Problem = { file: section.path, line: where.line, column: offset === undefined ? undefined : where.column, message: `${e.message ?? String(err)}${e.code ? ` (SQLSTATE ${e.code})` : ''}` };
   const details = [e.detail && `detail: ${e.detail}`, e.hint && `server hint: ${e.hint}`, note].filter((d): d is string => Boolean(d));
   const kind = section === file.down ? 'rollback of' : 'migration';
   const outcome = note ? 'failed part-way' : 'failed and was rolled back';

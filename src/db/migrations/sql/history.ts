@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import { compareVersions } from '../dbmate.js';
+import { compareVersions } from './file.js';
 
 export const HISTORY_TABLE = 'tm_schema_migrations';
 

@@ -1,6 +1,7 @@
 import { EXIT, TmError, type Problem } from '../../../errors.js';
-import { compareVersions, type MigrationFile, type Section } from '../dbmate.js';
+import { compareVersions, type MigrationFile, type Section } from './file.js';
 import { isTransactionControl, lineColumn, splitStatements } from '../../sql-split.js';
+import type { MigrateOptions, RollbackOptions } from '../types.js';
 import type { AppliedMigration } from './history.js';
 
 export type MigrationState = 'applied' | 'pending' | 'edited' | 'missing' | 'out-of-order';
@@ -51,18 +52,11 @@ export function checkVersion(value: string | undefined, flag = '--to'): string |
   return value;
 }
 
-export interface PlanOptions {
-  /** Apply up to and including this version. */
-  to?: string;
-  /** Apply files older than the newest applied one instead of refusing them. */
-  allowOutOfOrder?: boolean;
-}
-
 /**
  * What `migrate` will apply. Refuses (exit 6) before any SQL runs when an applied file was
  * edited or removed, or a new file is older than the newest applied one.
  */
-export function planMigrate(files: MigrationFile[], applied: AppliedMigration[], opts: PlanOptions = {}): MigrationFile[] {
+export function planMigrate(files: MigrationFile[], applied: AppliedMigration[], opts: Pick<MigrateOptions, 'to' | 'allowOutOfOrder'> = {}): MigrationFile[] {
   const rows = compare(files, applied);
   const problems: Problem[] = [];
   for (const r of rows) {
@@ -90,7 +84,7 @@ export function planMigrate(files: MigrationFile[], applied: AppliedMigration[],
   const pendingStates = new Set<MigrationState>(['pending', 'out-of-order']);
   const pending = new Set(rows.filter((r) => pendingStates.has(r.state)).map((r) => r.version));
   const out = files.filter((f) => pending.has(f.version) && (opts.to === undefined || compareVersions(f.version, opts.to) <= 0));
-  refuseTransactionControl(out.map((f) => [f, f.up]));
+  refuseTransactionControl(out.map((f) => f.up));
   return out;
 }
 
@@ -98,14 +92,14 @@ export function planMigrate(files: MigrationFile[], applied: AppliedMigration[],
  * tm wraps each transactional section in BEGIN ... COMMIT itself: a COMMIT of the file's own
  * would commit half the file and leave the rest (and the history row) outside any transaction.
  */
-function refuseTransactionControl(sections: [MigrationFile, Section][]): void {
+function refuseTransactionControl(sections: Section[]): void {
   const problems: Problem[] = [];
-  for (const [f, section] of sections) {
+  for (const section of sections) {
     if (!section.transaction) continue;
     const stmt = splitStatements(section.sql).find((s) => isTransactionControl(s.sql));
     if (stmt) {
-      const at = lineColumn(f.text, section.offset + stmt.offset);
-      problems.push({ file: f.path, line: at.line, column: at.column, message: `"${stmt.sql.split(/\s/)[0]}" in a section that tm already runs in a transaction` });
+      const at = lineColumn(section.text, section.offset + stmt.offset);
+      problems.push({ file: section.path, line: at.line, column: at.column, message: `"${stmt.sql.split(/\s/)[0]}" in a section that tm already runs in a transaction` });
     }
   }
   if (problems.length === 0) return;
@@ -116,14 +110,8 @@ function refuseTransactionControl(sections: [MigrationFile, Section][]): void {
   });
 }
 
-export interface RollbackOptions {
-  steps?: number;
-  /** Roll back every applied migration newer than this version. */
-  to?: string;
-}
-
 /** Newest first. Refuses when a target has no down section or no file. */
-export function planRollback(files: MigrationFile[], applied: AppliedMigration[], opts: RollbackOptions = {}): MigrationFile[] {
+export function planRollback(files: MigrationFile[], applied: AppliedMigration[], opts: Pick<RollbackOptions, 'steps' | 'to'> = {}): MigrationFile[] {
   const newestFirst = [...applied].reverse();
   const targets = opts.to !== undefined ? newestFirst.filter((a) => compareVersions(a.version, opts.to!) > 0) : newestFirst.slice(0, opts.steps ?? 1);
   const byVersion = new Map(files.map((f) => [f.version, f]));
@@ -136,7 +124,7 @@ export function planRollback(files: MigrationFile[], applied: AppliedMigration[]
     else if (f.checksum !== t.checksum) problems.push({ file: f.path, message: 'was edited after it was applied; its down section may not undo what ran' });
     else out.push(f);
   }
-  if (problems.length === 0) refuseTransactionControl(out.map((f) => [f, f.down!]));
+  if (problems.length === 0) refuseTransactionControl(out.map((f) => f.down!));
   if (problems.length > 0) {
     throw new TmError('TM_ROLLBACK_REFUSED', 'refusing to roll back; nothing was run', {
       exit: EXIT.migration,
