@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -213,6 +214,18 @@ describe('Prisma migrations without Prisma', () => {
     } finally {
       await holder.end();
     }
+  });
+
+  it('tm db new refuses to write an SQL file tm would not apply here; --seed still writes a seed', async () => {
+    const r = await tm('db', 'new', 'add', 'tags');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error TM_PRISMA_UNSUPPORTED tm db new works on SQL migrations');
+    expect(r.stderr).toContain('prisma migrate dev');
+    expect(existsSync(join(project.dir, 'db', 'migrations'))).toBe(false);
+    const seed = await tm('db', 'new', '--seed', 'tags');
+    expect(seed.code, seed.stderr).toBe(0);
+    expect(existsSync(join(project.dir, 'db', 'seeds', 'tags.sql'))).toBe(true);
+    await rm(join(project.dir, 'db'), { recursive: true });
   });
 
   it('refuses a provider other than postgresql, and down-style commands', async () => {
