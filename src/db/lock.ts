@@ -14,8 +14,8 @@ export interface LockOptions {
 
 /**
  * Holds the session advisory lock `key` on `client` while `work` runs, and releases it
- * however `work` ends. The server is asked to check the connection every second, so a
- * runner killed mid-statement frees the lock within seconds instead of at the next TCP timeout.
+ * however `work` ends. The server checks the connection every second while a statement
+ * runs, so a runner killed mid-statement frees the lock within seconds, not when it ends.
  */
 export async function withAdvisoryLock<T>(client: Client, key: bigint, opts: LockOptions, work: () => Promise<T>): Promise<T> {
   await client.query('SET client_connection_check_interval = 1000').catch(() => undefined);
