@@ -148,7 +148,7 @@ function ownServices(state: CiState, opts: CiOptions): CiStep {
     run: async () => {
       const { selectRuntime } = await import('../stack/select.js');
       const { up } = await import('../stack/up.js');
-      const { serviceDatabase } = await import('../stack/migrations.js');
+      const { serviceDatabase } = await import('../stack/database.js');
       const config = state.config!;
       const { runtime } = await selectRuntime(config);
       const r = await up(config, runtime, config.services, { timeoutMs: opts.timeoutMs, signal: opts.signal });
@@ -168,8 +168,8 @@ function externalServices(state: CiState, opts: CiOptions): CiStep {
     run: async () => {
       const config = state.config!;
       const { optionalDatabase } = await import('../stack/database.js');
-      const { projectVariables } = await import('../env/files.js');
-      const { serviceUrl } = await import('../stack/services.js');
+      const { projectVariables } = await import('../config/env-files.js');
+      const { serviceUrl } = await import('../config/services.js');
       const { waitFor } = await import('../health/wait-for.js');
       const { waitForDatabase } = await import('../db/wait.js');
       state.target = await optionalDatabase(config);

@@ -6,7 +6,8 @@ import { parse, stringify } from 'yaml';
 import type { Config } from '../config/load.js';
 import type { AppService, EnvVarSpec, PostgresService, RedisService } from '../config/schema.js';
 import { isSecret } from '../env/secrets.js';
-import { inNetworkUrl, projectPasswordVariable } from './compose.js';
+import { containerPort, inNetworkUrl, toNetworkUrl } from '../config/services.js';
+import { projectPasswordVariable } from './compose.js';
 import { DEFAULT_BASE_IMAGE, fillTextTemplate, tmVersion } from './template.js';
 
 export interface K8sOptions {
@@ -88,7 +89,7 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
   // ConfigMap for plain values, Secret for secret ones (and URLs that carry a password).
   const plain: Record<string, string> = {};
   const secret: Record<string, string> = {};
-  const pgUrl = pg && (opts.secrets?.DATABASE_URL ? inCluster(opts.secrets.DATABASE_URL, pg) : inNetworkUrl(pg, password(pg.password)));
+  const pgUrl = pg && (opts.secrets?.DATABASE_URL ? toNetworkUrl(opts.secrets.DATABASE_URL, pg) : inNetworkUrl(pg, password(pg.password)));
   const redisUrl = redis && inNetworkUrl(redis, password(redis.password ?? ''));
   for (const [key, spec] of Object.entries(config.env)) {
     if (key === 'DATABASE_URL' && pgUrl) secret[key] = pgUrl;
@@ -218,7 +219,7 @@ function writtenContract(source: string): Record<string, Record<string, unknown>
 
 function postgresManifests(pg: PostgresService, labels: Record<string, string>, envFrom: unknown[]): string {
   const probe = { exec: { command: ['sh', '-c', `pg_isready -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"`] } };
-  return statefulSet(pg.name, labels, 5432, '5Gi', {
+  return statefulSet(pg.name, labels, containerPort(pg)!, '5Gi', {
     name: 'postgres',
     image: pg.image,
     envFrom,
@@ -238,7 +239,7 @@ function redisManifests(redis: RedisService, labels: Record<string, string>, pas
   const ready = { exec: { command: ['sh', '-c', 'redis-cli ping | grep -q PONG'] } };
   const alive = { exec: { command: ['redis-cli', 'ping'] } };
   const fromSecret = password && { valueFrom: { secretKeyRef: password } };
-  return statefulSet(redis.name, labels, 6379, '1Gi', {
+  return statefulSet(redis.name, labels, containerPort(redis)!, '1Gi', {
     name: 'redis',
     image: redis.image,
     // Kubernetes expands $(REDIS_PASSWORD) in the command; redis-cli reads REDISCLI_AUTH.
@@ -315,18 +316,6 @@ function podSecurityContext(): Record<string, unknown> {
 
 function securityContext(): Record<string, unknown> {
   return { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } };
-}
-
-/** `postgres://u:p@127.0.0.1:55432/db` -> the in-cluster service name and port. */
-function inCluster(url: string, pg: PostgresService): string {
-  try {
-    const u = new URL(url);
-    u.hostname = pg.name;
-    u.port = '5432';
-    return u.toString();
-  } catch {
-    return url;
-  }
 }
 
 function sorted(o: Record<string, string>): Record<string, string> {

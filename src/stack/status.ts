@@ -2,7 +2,7 @@ import type { Service } from '../config/schema.js';
 import { errorText } from '../errors.js';
 import { loadProbeLibraries, probeFor } from '../health/probes.js';
 import type { Runtime, ServiceState } from '../runtime/types.js';
-import { serviceUrl } from './services.js';
+import { serviceUrl } from '../config/services.js';
 
 export interface StatusRow extends ServiceState {
   health: 'ok' | 'error' | 'unknown';

@@ -1,8 +1,8 @@
 import { withDependencies } from '../../config/graph.js';
 import { assertEnvValid, createEnvIfMissing } from '../../env/ensure.js';
 import { formatProblem } from '../../errors.js';
-import { serviceDatabase } from '../../stack/migrations.js';
-import { pickServices } from '../../stack/services.js';
+import { serviceDatabase } from '../../stack/database.js';
+import { pickServices } from '../../config/services.js';
 import { selectRuntime } from '../../stack/select.js';
 import { up, type UpResult } from '../../stack/up.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';

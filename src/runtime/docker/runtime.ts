@@ -5,10 +5,13 @@ import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { Config } from '../../config/load.js';
 import type { Service } from '../../config/schema.js';
+import { containerPort } from '../../config/services.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { Probe } from '../../health/wait-for.js';
+// Upward import: containers run from the file `tm render compose` shows, made by one pure
+// renderer (render/compose.ts and the template it fills import only config and util).
 import { appVariable, composeProject, composeSecrets, renderCompose } from '../../render/compose.js';
-import { appEnvironment } from '../../stack/app-env.js';
+import { appEnvironment } from '../app-env.js';
 import type { Runtime, ServiceState, StartOptions, StopResult } from '../types.js';
 import { compose, composeVersion, type ComposeTarget } from './compose.js';
 import type { Engine } from './detect.js';
@@ -107,7 +110,7 @@ export class DockerRuntime implements Runtime {
       const c = containers.get(svc.name);
       if (!c) return { name: svc.name, kind: svc.kind, state: 'stopped', port: svc.port, detail: 'no container' };
       const running = c.state === 'running';
-      const inside = svc.kind === 'postgres' ? 5432 : svc.kind === 'redis' ? 6379 : svc.port;
+      const inside = containerPort(svc);
       return {
         name: svc.name,
         kind: svc.kind,

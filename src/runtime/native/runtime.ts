@@ -7,7 +7,7 @@ import { EXIT, TmError } from '../../errors.js';
 import { waitFor, type Probe } from '../../health/wait-for.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
 import type { Runtime, ServiceState, StartOptions, StopOptions, StopResult } from '../types.js';
-import { appEnvironment } from '../../stack/app-env.js';
+import { appEnvironment } from '../app-env.js';
 import { readAppExit, startApp } from './app.js';
 import type { Daemon } from './daemon.js';
 import { tailLines } from './daemon.js';
