@@ -67,7 +67,8 @@ export async function runCi(opts: CiOptions): Promise<CiResult> {
     try {
       const value = await work();
       const ms = Math.round(performance.now() - t0);
-      opts.emit({ type: 'step-end', step: name, status: 'ok', duration_ms: ms, detail: detail ? detail(value) : typeof value === 'string' ? value : undefined });
+      const said = detail ? detail(value) : typeof value === 'string' ? value : undefined;
+      opts.emit({ type: 'step-end', step: name, status: 'ok', duration_ms: ms, detail: said });
       done.push({ name, status: 'ok', duration_ms: ms });
       return value;
     } catch (err) {

@@ -128,7 +128,9 @@ export const checks: Check[] = [
       if ('missing' in compose && compose.missing === 'docker CLI') {
         return { status: needed ? 'fail' : 'warn', detail: `engine ${engine.version} at ${engine.host}, but the docker CLI is not on PATH`, fix: 'install the docker CLI with the Compose v2 plugin (apt-get install docker-ce-cli docker-compose-plugin)' };
       }
-      if (!('version' in compose) || !compose.version) return { status: needed ? 'fail' : 'warn', detail: `engine ${engine.version} at ${engine.host}, but no Compose v2`, fix: 'install the Compose v2 plugin (apt-get install docker-compose-plugin)' };
+      if (!('version' in compose) || !compose.version) {
+        return { status: needed ? 'fail' : 'warn', detail: `engine ${engine.version} at ${engine.host}, but no Compose v2`, fix: 'install the Compose v2 plugin (apt-get install docker-compose-plugin)' };
+      }
       return ok(`engine ${engine.version} at ${engine.host}, compose ${compose.version}`);
     },
   },
@@ -217,7 +219,8 @@ export const checks: Check[] = [
       const c = cfg(ctx);
       const out = [];
       for (const { name, pid } of await new NativeRuntime(c).pidFiles(c.services)) {
-        if (pid.state === 'stale') out.push({ status: 'warn' as const, subject: name, detail: `${name}: stale PID file (${pid.reason})`, fix: 'tm doctor --fix removes it (tm status does too)' });
+        if (pid.state !== 'stale') continue;
+        out.push({ status: 'warn' as const, subject: name, detail: `${name}: stale PID file (${pid.reason})`, fix: 'tm doctor --fix removes it (tm status does too)' });
       }
       return out.length ? out : ok('none stale');
     },

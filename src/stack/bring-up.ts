@@ -72,19 +72,27 @@ export interface BringUpResult extends UpResult {
  * the schema as they start. `requested` brings what it depends on along.
  */
 export async function bringUp(config: Config, runtime: Runtime, requested: Service[], opts: BringUpOptions): Promise<BringUpResult> {
-  const upOpts: UpOptions = { timeoutMs: opts.timeoutMs, startedAt: performance.now(), signal: opts.signal, onProgress: opts.onProgress, onWarning: opts.onWarning };
+  const { timeoutMs, signal, onProgress, onWarning } = opts;
+  const upOpts: UpOptions = { timeoutMs, startedAt: performance.now(), signal, onProgress, onWarning };
   const closure = withDependencies(config.services, requested);
   const data = closure.filter((s) => s.kind !== 'app');
   const hasApps = closure.some((s) => s.kind === 'app');
 
   const first = (await opts.runStage({
     name: 'databases',
-    plan: async () => ({ title: `starting ${config.name} (${runtime.name})`, run: () => up(config, runtime, data, upOpts), summary: () => `${hasApps ? 'databases' : config.name} up` }),
+    plan: async () => ({
+      title: `starting ${config.name} (${runtime.name})`,
+      run: () => up(config, runtime, data, upOpts),
+      summary: () => `${hasApps ? 'databases' : config.name} up`,
+    }),
   }))!;
   const target = data.some((s) => s.kind === 'postgres') ? serviceDatabase(config) : undefined;
   const { migrations, seeds } = await migrateAndSeed(config, target, opts);
   const second = hasApps
-    ? await opts.runStage({ name: 'apps', plan: async () => ({ title: 'starting apps', run: () => up(config, runtime, requested, upOpts), summary: () => `${config.name} is up` }) })
+    ? await opts.runStage({
+        name: 'apps',
+        plan: async () => ({ title: 'starting apps', run: () => up(config, runtime, requested, upOpts), summary: () => `${config.name} is up` }),
+      })
     : undefined;
   // The apps' stage lists the databases too: as the first stage found them (it started them).
   const result = second ? { ...second, services: second.services.map((s) => first.services.find((f) => f.name === s.name) ?? s) } : first;
@@ -108,7 +116,10 @@ export async function migrateAndSeed(
   });
   const seeds = await opts.runStage({
     name: 'seed',
-    plan: noDatabase || opts.migrate === false || opts.seed === false ? skip(noDatabase || 'not asked to seed') : () => seedStage(config, target!, opts.seedEnv ?? seedEnv()),
+    plan:
+      noDatabase || opts.migrate === false || opts.seed === false
+        ? skip(noDatabase || 'not asked to seed')
+        : () => seedStage(config, target!, opts.seedEnv ?? seedEnv()),
   });
   return { migrations, seeds };
 }
@@ -117,7 +128,9 @@ export async function migrateAndSeed(
 async function migrateStage(config: Config, target: DatabaseTarget, signal?: AbortSignal): Promise<StagePlan<Migrated> | Skipped> {
   const summary = (m: Migrated) => `migrations: ${m.result.applied.length} applied`;
   const prisma = await detectPrisma(config);
-  if (prisma) return { title: 'applying Prisma migrations', run: async () => ({ format: 'prisma', result: await prismaMigrate(config, prisma, target) }), summary };
+  if (prisma) {
+    return { title: 'applying Prisma migrations', run: async () => ({ format: 'prisma', result: await prismaMigrate(config, prisma, target) }), summary };
+  }
   if (migrationFileNames(migrationsDir(config)).length === 0) return { skipped: 'no migrations' };
   return { title: 'applying migrations', run: async () => ({ format: 'sql', result: await migrate(config, target, { signal }) }), summary };
 }

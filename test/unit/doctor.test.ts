@@ -15,7 +15,9 @@ const pgError = (code: string) => Object.assign(new Error('server said no'), { c
 describe('databaseFix', () => {
   it('a rejected password: put the credentials back (own service) or fix the variable', () => {
     expect(databaseFix('services.postgres', pgError('28P01'))).toMatch(/^the server refuses services\.postgres\.user\/password: .*tm down --volumes && tm up/);
-    expect(databaseFix('DATABASE_URL (.env)', pgError('28000'))).toBe('the server refuses the user/password in DATABASE_URL: fix them in .env (or .env.local, or the environment)');
+    expect(databaseFix('DATABASE_URL (.env)', pgError('28000'))).toBe(
+      'the server refuses the user/password in DATABASE_URL: fix them in .env (or .env.local, or the environment)',
+    );
   });
 
   it('reads the cause of a TmError, as tm db wraps it', () => {
@@ -31,7 +33,8 @@ describe('databaseFix', () => {
 });
 
 describe('staleServiceUrls', () => {
-  const config = parseConfig('name: shop\nservices:\n  postgres: { port: 55432, database: shop }\n  redis: { port: 56379 }\n', { file: '/p/taskmaster.yml', root: '/p', vars: {} });
+  const source = 'name: shop\nservices:\n  postgres: { port: 55432, database: shop }\n  redis: { port: 56379 }\n';
+  const config = parseConfig(source, { file: '/p/taskmaster.yml', root: '/p', vars: {} });
   const state = (vars: ResolvedVar[]): EnvState => ({ vars: new Map(vars.map((v) => [v.key, v])), warnings: [], files: ['.env'] });
 
   it('names URLs on this machine with a service\'s scheme but a port no such service uses, and where they come from', () => {
@@ -67,14 +70,16 @@ describe('staleServiceUrls', () => {
 describe('summarize', () => {
   const f = (status: Finding['status'], fixed?: string): Finding => ({ id: 'x', title: 'x', status, detail: '', fixed });
   it('counts problems and warnings not fixed, and the fixed ones apart; ok and skip count for nothing', () => {
-    expect(summarize([f('ok'), f('skip'), f('fail'), f('fail', 'done'), f('warn'), f('warn'), f('warn', 'done')])).toEqual({ problems: 1, warnings: 2, fixed: 2 });
+    const findings = [f('ok'), f('skip'), f('fail'), f('fail', 'done'), f('warn'), f('warn'), f('warn', 'done')];
+    expect(summarize(findings)).toEqual({ problems: 1, warnings: 2, fixed: 2 });
   });
 });
 
 describe('isProjectServer', () => {
   const dataDirs = ['/p/.taskmaster/data/postgres', '/var/lib/taskmaster/shop-1234/postgres'];
   it('postgres on one of the project\'s data directories, or redis-server on its port', () => {
-    expect(isProjectServer(['/usr/lib/postgresql/15/bin/postgres', '-D', '/var/lib/taskmaster/shop-1234/postgres', '-p', '55432'], dataDirs, [56379])).toBe(true);
+    const postgres = ['/usr/lib/postgresql/15/bin/postgres', '-D', '/var/lib/taskmaster/shop-1234/postgres', '-p', '55432'];
+    expect(isProjectServer(postgres, dataDirs, [56379])).toBe(true);
     expect(isProjectServer(['redis-server 127.0.0.1:56379', '', ''], dataDirs, [56379])).toBe(true);
   });
 

@@ -2,9 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { findCycle, isOneShot, startLevels, withDependencies } from '../../src/config/graph.js';
 import type { AppService, PostgresService, RedisService, Service } from '../../src/config/schema.js';
 
-const pg: PostgresService = { kind: 'postgres', name: 'postgres', image: 'postgres:16', version: 16, host: '127.0.0.1', port: 5432, database: 'db', user: 'u', password: 'p' };
+const pg: PostgresService = {
+  kind: 'postgres',
+  name: 'postgres',
+  image: 'postgres:16',
+  version: 16,
+  host: '127.0.0.1',
+  port: 5432,
+  database: 'db',
+  user: 'u',
+  password: 'p',
+};
 const redis: RedisService = { kind: 'redis', name: 'redis', image: 'redis:7', host: '127.0.0.1', port: 6379, persistence: 'aof' };
-const app = (name: string, depends_on: string[] = [], more: Partial<AppService> = {}): AppService => ({ kind: 'app', name, host: '127.0.0.1', port: 3000, depends_on, env: {}, ...more });
+const app = (name: string, depends_on: string[] = [], more: Partial<AppService> = {}): AppService => ({
+  kind: 'app',
+  name,
+  host: '127.0.0.1',
+  port: 3000,
+  depends_on,
+  env: {},
+  ...more,
+});
 const names = (services: Service[]) => services.map((s) => s.name);
 
 describe('findCycle', () => {

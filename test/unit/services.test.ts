@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import type { AppService, PostgresService, RedisService } from '../../src/config/schema.js';
 import { containerPort, defaultPort, inNetworkUrl, localService, serviceUrl, toNetworkUrl } from '../../src/config/services.js';
 
-const pg: PostgresService = { kind: 'postgres', name: 'db', image: 'postgres:16', version: 16, host: '127.0.0.1', port: 55432, database: 'shop', user: 'shop user', password: 'p@ss word' };
+const pg: PostgresService = {
+  kind: 'postgres',
+  name: 'db',
+  image: 'postgres:16',
+  version: 16,
+  host: '127.0.0.1',
+  port: 55432,
+  database: 'shop',
+  user: 'shop user',
+  password: 'p@ss word',
+};
 const redis: RedisService = { kind: 'redis', name: 'cache', image: 'redis:7', host: '0.0.0.0', port: 56379, persistence: 'aof' };
 const web: AppService = { kind: 'app', name: 'web', host: '127.0.0.1', port: 3000, depends_on: [], env: {} };
 const job: AppService = { kind: 'app', name: 'job', host: '127.0.0.1', depends_on: [], env: {} };
@@ -77,7 +87,12 @@ env:
     const web = config.services.find((s) => s.name === 'web')!;
     if (web.kind !== 'app') throw new Error('web is an app');
     const local = await appEnvironment(config, web);
-    expect(local).toMatchObject({ DATABASE_URL: 'postgres://shop:pw@127.0.0.1:55432/shop', REDIS_URL: 'redis://127.0.0.1:56379', PORT: '3000', API_URL: 'http://localhost:3001/v1' });
+    expect(local).toMatchObject({
+      DATABASE_URL: 'postgres://shop:pw@127.0.0.1:55432/shop',
+      REDIS_URL: 'redis://127.0.0.1:56379',
+      PORT: '3000',
+      API_URL: 'http://localhost:3001/v1',
+    });
     expect(await appEnvironment(config, web, { inContainer: true })).toMatchObject({
       DATABASE_URL: 'postgres://shop:pw@postgres:5432/shop',
       REDIS_URL: 'redis://redis:6379',

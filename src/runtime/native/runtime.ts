@@ -275,7 +275,7 @@ export class NativeRuntime implements Runtime {
     return true;
   }
 
-  /** The major version of a service's Postgres data directory, in the project or outside it; undefined when there is none. */
+  /** The major version of a service's Postgres data directory (in the project or outside it), if it has one. */
   async dataVersion(svc: Service): Promise<number | undefined> {
     for (const dir of [this.paths.dataDir(svc.name), this.paths.externalDataDir(svc.name)]) {
       const version = await pg.dataDirVersion(dir);
@@ -286,9 +286,9 @@ export class NativeRuntime implements Runtime {
 
   /** Servers running on this project's data directories or Redis ports that no PID file knows. */
   async orphans(services: Service[]): Promise<Orphan[]> {
-    const tracked = new Set((await this.pidFiles(services)).flatMap(({ pid }) => (pid.state === 'running' ? [pid.record.pid] : [])));
+    const running = (await this.pidFiles(services)).flatMap(({ pid }) => (pid.state === 'running' ? [pid.record.pid] : []));
     const dataDirs = services.flatMap((s) => [this.paths.dataDir(s.name), this.paths.externalDataDir(s.name)]);
     const redisPorts = services.filter((s) => s.kind === 'redis').map((s) => s.port);
-    return findOrphans(dataDirs, redisPorts, tracked);
+    return findOrphans(dataDirs, redisPorts, new Set(running));
   }
 }
