@@ -1,9 +1,9 @@
 import type { Service } from '../config/schema.js';
+import { serviceUrl } from '../config/services.js';
 import { errorText } from '../errors.js';
 import { probeOnce } from '../health/check.js';
 import { loadProbeLibraries, probeFor } from '../health/probes.js';
 import type { Runtime, ServiceState } from '../runtime/types.js';
-import { serviceUrl } from '../config/services.js';
 
 export interface StatusRow extends ServiceState {
   health: 'ok' | 'error' | 'unknown';
