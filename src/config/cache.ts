@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { readEnvTexts } from '../env/files.js';
+import { readEnvTexts } from './env-files.js';
 import { findConfig, type LoadOptions } from './find.js';
 import type { Config } from './load.js';
 
@@ -48,6 +48,8 @@ export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
 
   const { loadConfigFrom } = await import('./load.js');
   const config = loadConfigFrom(file, source, envTexts, opts);
+  // Upward import: the entry keeps the secret values the env contract finds beside the config,
+  // so a hit skips the contract too; the env modules load only on a miss.
   const [{ resolveEnv }, { secretValues }] = await Promise.all([import('../env/resolve.js'), import('../env/secrets.js')]);
   const secrets = secretValues(config.env, await resolveEnv(root, config.env, env));
   if (existsSync(state)) writeEntry(cacheFile, { key, config, secrets });

@@ -4,7 +4,7 @@ import { basename, dirname, relative, resolve } from 'node:path';
 import { Document, isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { $ZodIssue } from 'zod/v4/core';
 import { EXIT, TmError, type Problem } from '../errors.js';
-import { readEnvTexts, variablesFrom } from '../env/files.js';
+import { readEnvTexts, variablesFrom } from './env-files.js';
 import { findConfig, type LoadOptions } from './find.js';
 
 export { CONFIG_NAMES, findConfig, type LoadOptions } from './find.js';

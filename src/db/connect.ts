@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import type { Client, ClientConfig } from 'pg';
 import type { Config } from '../config/load.js';
-import { projectVariables } from '../env/files.js';
+import { projectVariables } from '../config/env-files.js';
 import { EXIT, TmError, errorText } from '../errors.js';
-import { serviceUrl } from '../stack/services.js';
+import { serviceUrl } from '../config/services.js';
 import { invalidUrl, parseConnection, type Connection } from './url.js';
 
 export interface DatabaseTarget {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/load.js';
 import { EXIT, TmError } from '../errors.js';
 import type { Rejection } from '../runtime/native/binaries.js';
+import { nativePaths } from '../runtime/native/paths.js';
 import type { Runtime } from '../runtime/types.js';
 
 export type RuntimeName = 'auto' | 'docker' | 'native';
@@ -65,8 +66,8 @@ export async function selectRuntime(config: Config, flag?: string, env: NodeJS.P
 }
 
 function hasNativeData(config: Config): boolean {
-  const data = join(config.root, '.taskmaster', 'data');
-  return config.services.some((s) => existsSync(join(data, s.name)) || existsSync(join('/var/lib/taskmaster', config.projectId, s.name)));
+  const paths = nativePaths(config);
+  return config.services.some((s) => existsSync(paths.dataDir(s.name)) || existsSync(paths.externalDataDir(s.name)));
 }
 
 /** Remembers which runtime a project last used (`.taskmaster/runtime.json`). */

@@ -1,6 +1,6 @@
-import { pickServices } from '../../stack/services.js';
+import { pickServices } from '../../config/services.js';
 import { selectRuntime } from '../../stack/select.js';
-import { serviceDatabase } from '../../stack/migrations.js';
+import { serviceDatabase } from '../../stack/database.js';
 import { status, type StatusRow } from '../../stack/status.js';
 import type { Context } from '../context.js';
 import { renderTable } from '../table.js';

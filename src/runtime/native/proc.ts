@@ -24,12 +24,18 @@ export async function isAlive(pid: number): Promise<boolean> {
 
 /** The command line of a process (Linux), for naming who holds a port. */
 export async function commandLine(pid: number): Promise<string | undefined> {
-  try {
-    const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8');
-    return raw.split('\0').filter(Boolean).join(' ') || undefined;
-  } catch {
-    return undefined;
-  }
+  return (await processArgv(pid))?.filter(Boolean).join(' ') || undefined;
+}
+
+/** The arguments a process was started with (Linux), or undefined if they cannot be read. */
+export async function processArgv(pid: number): Promise<string[] | undefined> {
+  const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+  return raw?.split('\0');
+}
+
+/** The PIDs of every process (Linux); empty where /proc cannot be read. */
+export async function processIds(): Promise<number[]> {
+  return (await readdir('/proc').catch(() => [] as string[])).filter((e) => /^\d+$/.test(e)).map(Number);
 }
 
 /** The working directory of a process (Linux), or undefined if it cannot be read. */

@@ -1,7 +1,7 @@
 import type { Config } from '../config/load.js';
 import type { AppService } from '../config/schema.js';
+import { localService, serviceUrl, toNetworkUrl } from '../config/services.js';
 import { resolveEnv } from '../env/resolve.js';
-import { serviceUrl } from './services.js';
 
 /**
  * The environment an app service gets: the env contract's values (files and defaults),
@@ -20,28 +20,11 @@ export async function appEnvironment(config: Config, svc: AppService, opts: { in
   if (svc.port !== undefined && !env.PORT) env.PORT = String(svc.port);
   Object.assign(env, svc.env);
   if (opts.inContainer) {
-    for (const [key, value] of Object.entries(env)) env[key] = toNetwork(config, value);
+    for (const [key, value] of Object.entries(env)) {
+      const target = localService(config.services, value);
+      if (target) env[key] = toNetworkUrl(value, target);
+    }
     if (svc.port !== undefined) env.PORT = String(svc.port);
   }
   return env;
-}
-
-/** `postgres://u:p@127.0.0.1:55432/db` -> `postgres://u:p@postgres:5432/db` inside compose. */
-function toNetwork(config: Config, value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return value;
-  }
-  if (!['127.0.0.1', 'localhost', '0.0.0.0', '[::1]'].includes(url.hostname)) return value;
-  const target = config.services.find((s) => s.port !== undefined && String(s.port) === (url.port || defaultPort(url.protocol)));
-  if (!target) return value;
-  url.hostname = target.name;
-  url.port = target.kind === 'postgres' ? '5432' : target.kind === 'redis' ? '6379' : String(target.port);
-  return url.toString();
-}
-
-export function defaultPort(protocol: string): string {
-  return protocol.startsWith('postgres') ? '5432' : protocol.startsWith('redis') ? '6379' : protocol === 'https:' ? '443' : '80';
 }
