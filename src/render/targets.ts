@@ -7,7 +7,8 @@ import { configSchema, serviceSchemas, type AppService, type PostgresService, ty
 import { EXIT, TmError } from '../errors.js';
 import { splitCommand } from '../util/command.js';
 import { nodeHttpCheck, renderCompose } from './compose.js';
-import { DEFAULT_BASE_IMAGE, fillTextTemplate, fillYamlTemplate, tmVersion } from './template.js';
+import { PACKAGE_NAME } from '../util/package-name.js';
+import { DEFAULT_BASE_IMAGE, fillTextTemplate, fillYamlTemplate, tmPackageSpec } from './template.js';
 
 export const TARGETS = ['compose', 'env-example', 'dockerfile', 'dockerignore', 'github-actions', 'schema'] as const;
 export type Target = (typeof TARGETS)[number];
@@ -135,16 +136,17 @@ async function readPackageJson(root: string): Promise<PackageJson | undefined> {
   }
 }
 
-/** The workflow's steps: npm only for a project with package.json, tm from it when it declares taskmaster. */
+/** The workflow's steps: npm only for a project with package.json, tm from it when it declares tm's package. */
 function workflowSteps(pkg: PackageJson | undefined): unknown[] {
-  const declared = pkg && ('taskmaster' in (pkg.devDependencies ?? {}) || 'taskmaster' in (pkg.dependencies ?? {}));
+  const declared = pkg && (PACKAGE_NAME in (pkg.devDependencies ?? {}) || PACKAGE_NAME in (pkg.dependencies ?? {}));
   const test = pkg?.scripts?.test;
   return [
     { uses: 'actions/checkout@v4' },
     { uses: 'actions/setup-node@v4', with: { 'node-version': '20', ...(pkg ? { cache: 'npm' } : {}) } },
     ...(pkg ? [{ run: 'npm ci' }] : []),
-    // `npx tm` would fetch an unrelated registry package named tm when taskmaster is missing.
-    { run: declared ? 'npx --no-install tm ci --external' : `npx --yes taskmaster@${tmVersion()} ci --external` },
+    // `npx tm` would fetch an unrelated registry package named tm when tm's own is missing; the
+    // package has two binaries, so npx is told which one to run.
+    { run: declared ? 'npx --no-install tm ci --external' : `npx --yes --package ${tmPackageSpec()} -- tm ci --external` },
     ...(test && !/no test specified/.test(test) ? [{ run: 'npm test' }] : []),
   ];
 }

@@ -96,18 +96,24 @@ describe('tm render', () => {
     expect(wf.jobs.test.services.postgres.image).toBe('standin/postgres:15');
     expect(wf.jobs.test.services.redis.image).toBe('standin/redis:7');
     const runs = () => wf.jobs.test.steps.map((s: { run?: string }) => s.run).filter(Boolean);
-    expect(runs()).toEqual([`npx --yes taskmaster@${tmVersion()} ci --external`]);
+    // The package has two binaries (tm, taskmaster): npx is told which to run.
+    const fromRegistry = `npx --yes --package taskmaster-cli@${tmVersion()} -- tm ci --external`;
+    expect(runs()).toEqual([fromRegistry]);
     expect(wf.jobs.test.steps[1].with).toEqual({ 'node-version': '20' });
     try {
-      // taskmaster declared, and a test script: tm from node_modules, never a registry package called tm.
-      await writeFile(join(dir, 'package.json'), JSON.stringify({ scripts: { test: 'node --test' }, devDependencies: { taskmaster: `^${tmVersion()}` } }));
+      // The registry's unrelated `taskmaster` is not tm: tm still comes from its own package.
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ devDependencies: { taskmaster: '^0.0.3' } }));
+      wf = parse((await render(config, 'github-actions')).text);
+      expect(runs()).toEqual(['npm ci', fromRegistry]);
+      // tm declared, and a test script: tm from node_modules, never a registry package called tm.
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ scripts: { test: 'node --test' }, devDependencies: { 'taskmaster-cli': `^${tmVersion()}` } }));
       wf = parse((await render(config, 'github-actions')).text);
       expect(runs()).toEqual(['npm ci', 'npx --no-install tm ci --external', 'npm test']);
       expect(wf.jobs.test.steps[1].with).toEqual({ 'node-version': '20', cache: 'npm' });
       // npm init's placeholder script fails by design: no npm test step for it.
       await writeFile(join(dir, 'package.json'), JSON.stringify({ scripts: { test: 'echo "Error: no test specified" && exit 1' } }));
       wf = parse((await render(config, 'github-actions')).text);
-      expect(runs()).toEqual(['npm ci', `npx --yes taskmaster@${tmVersion()} ci --external`]);
+      expect(runs()).toEqual(['npm ci', fromRegistry]);
     } finally {
       await rm(join(dir, 'package.json'), { force: true });
     }
@@ -244,7 +250,7 @@ env:
     const root = await mkdtemp(join(tmpdir(), 'tm-render-init-'));
     try {
       const ports = ['--pg-port', String(await freePort()), '--redis-port', String(await freePort()), '--app-port', String(await freePort())];
-      const init = await execa(process.execPath, [TM, 'init', 'np', '--template', 'next-prisma', '--yes', '--runtime', 'native', ...ports], { cwd: root, reject: false });
+      const init = await execa(process.execPath, [TM, 'init', 'np', '--template', 'next-prisma', '--yes', '--no-install', '--runtime', 'native', ...ports], { cwd: root, reject: false });
       expect(init.exitCode, init.stderr).toBe(0);
       expect(await readFile(join(root, 'np', 'compose.yml'), 'utf8')).toContain('test-db:');
       const check = await execa(process.execPath, [TM, 'render', 'compose', '--check'], { cwd: join(root, 'np'), reject: false });
