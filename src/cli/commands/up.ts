@@ -7,6 +7,7 @@ import { selectRuntime } from '../../stack/select.js';
 import { up, type UpResult } from '../../stack/up.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';
+import { prepareNative } from '../native-setup.js';
 import { renderTable } from '../table.js';
 
 export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
@@ -25,6 +26,7 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   ctx.out.debug(`runtime: ${runtime.name} (${reason})`);
   // Databases first, then migrations and seeds, then the apps, which may need the schema.
   const closure = withDependencies(config.services, services);
+  await prepareNative(ctx, config, runtime, closure);
   const data = closure.filter((s) => s.kind !== 'app');
   const hasApps = closure.some((s) => s.kind === 'app');
   const upOpts = { timeoutMs, startedAt: performance.now(), signal: ctx.signal, onProgress: (m: string) => ctx.out.info(m), onWarning: (m: string) => ctx.out.warn(m) };
