@@ -80,8 +80,10 @@ export async function findPostgres(opts: { wantMajor?: number; path?: string; pr
     if (major === undefined) rejected.push({ source: c.source, reason: `cannot tell the version of ${c.bindir}/postgres` });
     else usable.push({ bindir: c.bindir, major, source: c.source });
   }
-  // Prefer the configured major; otherwise the first found in discovery order.
-  const found = usable.find((b) => b.major === opts.wantMajor) ?? usable[0];
+  // The wanted major (first found in discovery order); without one, or when it is not
+  // installed, the newest major (first found of it).
+  const newest = usable.reduce<PgBinaries | undefined>((best, b) => (best && best.major >= b.major ? best : b), undefined);
+  const found = usable.find((b) => b.major === opts.wantMajor) ?? newest;
   return { found, rejected };
 }
 
