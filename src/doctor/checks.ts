@@ -14,6 +14,7 @@ import { nativePaths } from '../runtime/native/paths.js';
 import { checkPidFile, removePidFile } from '../runtime/native/pidfile.js';
 import { isPortFree, nextFreePort, oneLine, portHolder } from '../runtime/ports.js';
 import { selectRuntime } from '../stack/select.js';
+import { notStarted, targetNotStarted } from './not-started.js';
 import { databaseFix, staleServiceUrls } from './targets.js';
 import type { Check } from './types.js';
 import { setServicePort } from './yaml-edit.js';
@@ -265,6 +266,10 @@ export const checks: Check[] = [
           await probe.check(2000);
           out.push(ok(`${svc.name}: ${probe.target} answers (${Math.round(performance.now() - t)} ms)`, svc.name));
         } catch (err) {
+          if (await notStarted(c, svc)) {
+            out.push(ok(`${svc.name}: not started (tm up starts it)`, svc.name));
+            continue;
+          }
           const fix = svc.kind === 'postgres' ? databaseFix(`services.${svc.name}`, err) : `tm up (or tm logs ${svc.name} if it is running)`;
           out.push({ status: 'warn' as const, subject: svc.name, detail: `${svc.name}: ${probe.target}: ${(err as Error).message}`, fix });
         }
@@ -316,6 +321,8 @@ export const checks: Check[] = [
       try {
         client = await connect(target, 'tm doctor', 1500);
       } catch (err) {
+        const idle = await targetNotStarted(c, target);
+        if (idle) return ok(`not checked: ${idle.name} is not started (tm up starts it)`);
         return { status: 'warn', detail: `not checked: the database (${target.source}) does not answer`, fix: databaseFix(target.source, err) };
       }
       const server = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v").then((r) => Math.floor(Number(r.rows[0]!.v) / 10000)).finally(() => client.end());
@@ -354,6 +361,7 @@ export const checks: Check[] = [
         if (actual === redis.persistence) return ok(`${actual}`);
         return { status: 'warn', detail: `configured ${redis.persistence}, running with ${actual}`, fix: `tm restart ${redis.name}` };
       } catch (err) {
+        if (await notStarted(cfg(ctx), redis)) return ok(`not checked: ${redis.name} is not started (tm up starts it)`);
         return { status: 'warn', detail: `not checked: redis at ${redis.host}:${redis.port} does not answer (${oneLine((err as Error).message) ?? ''})`, fix: `tm up ${redis.name} (or see what holds port ${redis.port}: ss -ltnp)` };
       } finally {
         client.disconnect();
@@ -373,7 +381,11 @@ export const checks: Check[] = [
       const { migrationStatus } = await import('../db/migrate.js');
       const prisma = await detectPrisma(c);
       const rows = await (prisma ? prismaStatus(c, prisma, target) : migrationStatus(c, target)).catch((err: Error) => err);
-      if (rows instanceof Error) return { status: 'warn', detail: `not checked: ${rows.message}`, fix: databaseFix(target.source, rows) };
+      if (rows instanceof Error) {
+        const idle = await targetNotStarted(c, target);
+        if (idle) return ok(`not checked: ${idle.name} is not started (tm up starts it)`);
+        return { status: 'warn', detail: `not checked: ${rows.message}`, fix: databaseFix(target.source, rows) };
+      }
       const count = (...states: string[]) => rows.filter((r) => states.includes(r.state)).length;
       const broken = rows.filter((r) => ['edited', 'missing', 'failed'].includes(r.state));
       const fileName = (r: (typeof rows)[number]) => (r.path ? basename(r.path) : 'version' in r ? `${r.version}_${r.name}` : r.name);

@@ -89,6 +89,42 @@ describe('tm render', () => {
     expect(lines).toEqual(expect.arrayContaining(['.env', '.env.*', '!.env.example', '.taskmaster', 'node_modules', '.git']));
   });
 
+  it('github-actions: a fresh clone gets every bare ${VAR} of taskmaster.yml (the service password, generated secrets, repository secrets)', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'tm-render-refs-'));
+    try {
+      await writeFile(
+        join(own, 'taskmaster.yml'),
+        `services:
+  postgres: { port: 5432, user: app, database: app, password: "\${PG_PASS}" }
+  redis: { port: 6379, password: "\${REDIS_PASS}" }
+  api: { command: node server.js, port: 3000, env: { TOKEN: "\${APP_TOKEN}", KEY: "\${STRIPE_KEY}", LEVEL: "\${LEVEL:-info}" } }
+env:
+  PG_PASS: { type: secret, generate: true, min: 40 }
+  APP_TOKEN: { type: secret, generate: true, min: 48 }
+`,
+      );
+      const wf = parse((await render(await loadConfig({ cwd: own, env: {} }), 'github-actions')).text).jobs.test;
+      // The CI database's password: long enough for the contract, the same in the container and the URL.
+      const pw = wf.env.PG_PASS;
+      expect(pw.length).toBeGreaterThanOrEqual(40);
+      expect(wf.services.postgres.env.POSTGRES_PASSWORD).toBe(pw);
+      expect(wf.env.DATABASE_URL).toBe(`postgres://app:${pw}@localhost:5432/app`);
+      expect(wf.env.REDIS_PASS).toBe(''); // the Redis service container runs without a password
+      expect(wf.env.STRIPE_KEY).toBe('${{ secrets.STRIPE_KEY }}');
+      expect(wf.env).not.toHaveProperty('LEVEL');
+      expect(wf.env).not.toHaveProperty('APP_TOKEN');
+      const generate = wf.steps.find((st: { name?: string }) => st.name === 'generate APP_TOKEN');
+      expect(generate.run).toBe('value=$(openssl rand -hex 24) && echo "::add-mask::$value" && echo "APP_TOKEN=$value" >> "$GITHUB_ENV"');
+      // The password satisfies the contract it is checked against.
+      const loaded = await loadConfig({ cwd: own, env: { ...wf.env, APP_TOKEN: 'x'.repeat(48) } });
+      expect(loaded.warnings).toEqual([]);
+      const { compileVar } = await import('../../src/env/contract.js');
+      expect(compileVar(loaded.env.PG_PASS!).safeParse(pw).success).toBe(true);
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
+  });
+
   it('github-actions: valid YAML with Postgres and Redis service containers and tm ci --external', async () => {
     // No package.json: nothing for npm to install or cache, and tm comes from the registry by its package name.
     let wf = parse((await render(config, 'github-actions')).text);
