@@ -31,7 +31,8 @@ describe.skipIf(!engine)('a fresh machine (Debian, no redis-server, no PostgreSQ
       ['-v', `${await npmConfig('cache')}:/root/.npm`],
       ...(cafile && cafile !== 'null' && existsSync(cafile) ? [['-v', `${cafile}:/etc/tm-npm-ca.crt:ro`, '-e', 'npm_config_cafile=/etc/tm-npm-ca.crt']] : []),
     ].flat();
-    const started = await execa('docker', ['run', '-d', '--name', name, ...mounts, '-e', `npm_config_registry=${await npmConfig('registry')}`, IMAGE, 'sleep', '900'], { reject: false });
+    const npmEnv = ['-e', `npm_config_registry=${await npmConfig('registry')}`, '-e', 'npm_config_prefer_offline=true'];
+    const started = await execa('docker', ['run', '-d', '--name', name, ...mounts, ...npmEnv, IMAGE, 'sleep', '900'], { reject: false });
     expect(started.exitCode, String(started.stderr)).toBe(0);
     const setup = await sh(
       `ln -s /usr/local/lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && ln -s /usr/local/lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx

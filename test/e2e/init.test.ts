@@ -21,10 +21,10 @@ afterEach(async () => {
   root = demo = undefined;
 });
 
-async function init(template: string) {
+async function init(template: string, ...flags: string[]) {
   root = await mkdtemp(join(tmpdir(), 'tm-init-'));
   const ports = ['--pg-port', String(await freePort()), '--redis-port', String(await freePort()), '--app-port', String(await freePort())];
-  const r = await tm(root, 'init', 'demo', '--template', template, '--yes', '--runtime', 'native', ...ports);
+  const r = await tm(root, 'init', 'demo', '--template', template, '--yes', '--runtime', 'native', ...ports, ...flags);
   expect(r.exitCode, r.stderr).toBe(0);
   demo = join(root, 'demo');
   return { dir: demo, pgPort: Number(ports[1]), redisPort: Number(ports[3]), appPort: Number(ports[5]), stdout: r.stdout };
@@ -101,8 +101,9 @@ describe('tm init', () => {
   }, 240_000);
 
   it('next-prisma: the Prisma migration applied as Prisma records it, demo data seeded, healthy', async () => {
-    const { dir } = await init('next-prisma');
-    // tm up needs no npm install: the seed gets its pg client from tm.
+    const { dir } = await init('next-prisma', '--no-install');
+    // tm up needs no npm install: the seed gets its pg client from tm. (The whole install,
+    // prisma included, is test/e2e/package.test.ts's.)
     const up = await tm(dir, 'up', '--json');
     expect(up.exitCode, up.stderr).toBe(0);
     const health = await tm(dir, 'health', '--json');
@@ -124,6 +125,8 @@ describe('tm init', () => {
     expect(pkg.dependencies.pg).toBeDefined();
     expect(pkg.devDependencies.prisma).toBeDefined();
     expect(await workflowRuns(dir)).toEqual(['npm ci', 'npx --no-install tm ci --external', 'npm test']);
+    const install = await execa('npm', ['install', '--omit=dev', '--no-audit', '--no-fund'], { cwd: dir, reject: false });
+    expect(install.exitCode, String(install.stderr)).toBe(0);
     const test = await execa('npm', ['test'], { cwd: dir, reject: false });
     expect(test.exitCode, String(test.stdout) + String(test.stderr)).toBe(0);
   }, 180_000);

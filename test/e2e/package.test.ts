@@ -13,7 +13,8 @@ import { freePort } from '../helpers/project.js';
 // empty folder outside this checkout, then every template from init to down with that tm.
 let tarball: string;
 let home: string;
-const env = () => ({ NO_COLOR: '1', PATH: pathWithoutCheckout(), TM_PACKAGE_SPEC: `file:${tarball}`, npm_config_user_agent: '' });
+// npm takes what its cache has without asking the registry again (the tests install the same packages).
+const env = () => ({ NO_COLOR: '1', PATH: pathWithoutCheckout(), TM_PACKAGE_SPEC: `file:${tarball}`, npm_config_user_agent: '', npm_config_prefer_offline: 'true' });
 const run = (file: string, args: string[], cwd: string, extra: Record<string, string> = {}) =>
   execa(file, args, { cwd, reject: false, env: { ...env(), ...extra }, extendEnv: true, timeout: 240_000 });
 
