@@ -3,6 +3,8 @@ import type { PostgresService, Service } from '../../config/schema.js';
 import { runCommand, showCommand } from '../../util/run-command.js';
 import { findPostgres, findRedis, which } from './binaries.js';
 import { DEFAULT_PG_MAJOR, embeddedPackage, installPostgres, installRoot, newestVersion } from './install-postgres.js';
+import { nativePaths } from './paths.js';
+import { checkPidFile } from './pidfile.js';
 import { postgresUser } from './run-as.js';
 import { systemInstall } from './system-packages.js';
 
@@ -32,8 +34,12 @@ const USERADD: [string, ...string[]] = ['useradd', '--system', '--user-group', '
  * (the system's package manager), and, when tm runs as root, a `postgres` account to run
  * the server as (Postgres refuses root). Nothing is changed here; the steps do it.
  */
-export async function planProvisioning(config: Config, services: Service[], signal?: AbortSignal): Promise<ProvisionPlan> {
+export async function planProvisioning(config: Config, requested: Service[], signal?: AbortSignal): Promise<ProvisionPlan> {
   const plan: ProvisionPlan = { steps: [], unavailable: [] };
+  // A server that runs needs nothing, and `tm up` on a running stack looks for no binaries.
+  const paths = nativePaths(config);
+  const running = await Promise.all(requested.map(async (s) => (await checkPidFile(paths.pidFile(s.name))).state === 'running'));
+  const services = requested.filter((_, i) => !running[i]);
   const pg = services.find((s): s is PostgresService => s.kind === 'postgres');
   const root = process.getuid?.() === 0;
   const needBinaries = pg !== undefined && !(await findPostgres({ wantMajor: pg.version, projectRoot: config.root, quick: true })).found;
