@@ -61,6 +61,8 @@ describe('tm doctor', () => {
 
     const fixed = await p.tm(['doctor', '--fix', '--json'], { env });
     expect(fixed.exitCode).toBe(1);
+    // No package manager on this PATH: --fix cannot install redis-server, and says so.
+    expect(fixed.stderr).toContain('warning the native runtime needs redis-server: tm cannot install all of it here; nothing was installed');
     const findings = JSON.parse(fixed.stdout).findings as { id: string; fixed?: string; attempted?: string; status: string }[];
     // .env got its missing secret, but PORT=http is still wrong: not counted as fixed.
     expect(findings.filter((f) => f.fixed).map((f) => f.id).sort()).toEqual(['pid-files', 'ports']);
