@@ -30,14 +30,12 @@ export async function provideBinaries(ctx: Context, config: Config, services: Se
   if (plan.steps.length === 0 && plan.unavailable.length === 0) return;
   if (plan.unavailable.length > 0) throw missing(plan, 'tm cannot install all of it here; nothing was installed', plan.unavailable.map((u) => u.hint).join('; '));
   const terminal = Boolean(process.stdin.isTTY) && ctx.out.interactive;
-  if (!ctx.globals.yes) {
-    if (!terminal) {
-      if (opts.optional) return;
-      throw missing(plan, 'nothing was installed (no terminal to ask on)', `${opts.rerun} runs the commands above (or run them yourself)`);
-    }
-    for (const line of describe(plan)) ctx.out.info(line);
-    if (!(await confirm(ctx, 'Install them now?'))) throw missing(plan, 'nothing was installed', `${opts.rerun} runs them (or run them yourself)`);
-  } else for (const line of describe(plan)) ctx.out.info(line);
+  if (!ctx.globals.yes && !terminal) {
+    if (opts.optional) return;
+    throw missing(plan, 'nothing was installed (no terminal to ask on)', `${opts.rerun} runs the commands above (or run them yourself)`);
+  }
+  for (const line of describe(plan)) ctx.out.info(line);
+  if (!ctx.globals.yes && !(await confirm(ctx, 'Install them now?'))) throw missing(plan, 'nothing was installed', `${opts.rerun} runs them (or run them yourself)`);
   // sudo asks for its password before the progress line starts, not underneath it.
   if (terminal && plan.steps.some((s) => s.sudo)) await execa('sudo', ['-v'], { stdio: 'inherit', reject: false });
   for (const step of plan.steps) await ctx.out.step(`installing ${step.missing}`, () => step.run(ctx.signal));
