@@ -48,6 +48,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .option('--redis-port <port>', 'Redis port', '6379')
     .option('--app-port <port>', 'app port (express-pg)', '3000')
     .option('--runtime <name>', 'auto, native or docker', 'auto')
+    .option('--no-install', "do not install the template's dependencies (npm, or the pnpm / yarn tm runs through)")
     .action(lazy(() => import('./commands/init.js')));
   program
     .command('up')

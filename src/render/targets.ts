@@ -1,14 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isCollection, parseDocument, visit } from 'yaml';
+import { isCollection, parse, parseDocument, visit } from 'yaml';
 import { toJSONSchema } from 'zod/mini';
+import { interpolate, type Unresolved } from '../config/interpolate.js';
 import type { Config } from '../config/load.js';
 import { configSchema, serviceSchemas, type AppService, type PostgresService, type RedisService } from '../config/schema.js';
 import { containerPort } from '../config/services.js';
+import { DEFAULT_SECRET_MIN } from '../env/contract.js';
 import { EXIT, TmError } from '../errors.js';
 import { splitCommand } from '../util/command.js';
 import { nodeHttpCheck, renderCompose } from './compose.js';
-import { DEFAULT_BASE_IMAGE, fillTextTemplate, fillYamlTemplate, tmVersion } from './template.js';
+import { PACKAGE_NAME } from '../util/package-name.js';
+import { DEFAULT_BASE_IMAGE, fillTextTemplate, fillYamlTemplate, tmPackageSpec } from './template.js';
 
 export const TARGETS = ['compose', 'env-example', 'dockerfile', 'dockerignore', 'github-actions', 'schema'] as const;
 export type Target = (typeof TARGETS)[number];
@@ -28,7 +31,7 @@ export interface RenderOptions {
   baseImage?: string;
 }
 
-/** Pure apart from reading templates (and package.json, for the workflow): the same model gives the same bytes. */
+/** Pure apart from reading templates (and package.json and taskmaster.yml, for the workflow): the same model gives the same bytes. */
 export async function render(config: Config, target: Target, opts: RenderOptions = {}): Promise<Rendered> {
   switch (target) {
     case 'compose':
@@ -40,7 +43,7 @@ export async function render(config: Config, target: Target, opts: RenderOptions
     case 'dockerignore':
       return { path: '.dockerignore', text: fillTextTemplate('dockerfile/dockerignore', {}) };
     case 'github-actions':
-      return { path: '.github/workflows/ci.yml', text: renderWorkflow(config, await readPackageJson(config.root)) };
+      return { path: '.github/workflows/ci.yml', text: renderWorkflow(config, await readPackageJson(config.root), await bareReferences(config)) };
     case 'schema':
       return { path: 'taskmaster.schema.json', text: JSON.stringify(configJsonSchema(), null, 2) + '\n' };
   }
@@ -136,35 +139,80 @@ async function readPackageJson(root: string): Promise<PackageJson | undefined> {
   }
 }
 
-/** The workflow's steps: npm only for a project with package.json, tm from it when it declares taskmaster. */
-function workflowSteps(pkg: PackageJson | undefined): unknown[] {
-  const declared = pkg && ('taskmaster' in (pkg.devDependencies ?? {}) || 'taskmaster' in (pkg.dependencies ?? {}));
+/** The `${VAR}` references of taskmaster.yml with no default: what a fresh clone must be given. */
+async function bareReferences(config: Config): Promise<Unresolved[]> {
+  const unresolved: Unresolved[] = [];
+  interpolate(parse(await readFile(config.file, 'utf8')), {}, unresolved);
+  return unresolved;
+}
+
+/**
+ * What the workflow gives each bare `${VAR}` of taskmaster.yml, so a fresh clone loads it
+ * without warnings: a service password the CI service container's (Postgres: the well-known
+ * one it is started with; Redis runs without one), a secret the contract generates a random
+ * value from a step (masked), anything else the repository secret of that name.
+ */
+function providedVariables(config: Config, refs: Unresolved[], pgPassword: string): { env: Record<string, string>; generate: Record<string, number> } {
+  const env: Record<string, string> = {};
+  const generate: Record<string, number> = {};
+  for (const { variable, path } of refs) {
+    if (variable in env || variable in generate) continue;
+    const svc = path[0] === 'services' ? config.services.find((s) => s.name === path[1]) : undefined;
+    const spec = config.env[variable];
+    if (svc && path[2] === 'password' && (svc.kind === 'postgres' || svc.kind === 'redis')) env[variable] = svc.kind === 'postgres' ? pgPassword : '';
+    else if (spec?.generate) generate[variable] = Math.max(spec.min ?? 32, 32);
+    else env[variable] = `\${{ secrets.${variable} }}`;
+  }
+  return { env, generate };
+}
+
+/**
+ * The password of the throwaway database in CI (no secret), long enough for the contract of
+ * the variable that holds it, when taskmaster.yml takes it from one.
+ */
+function ciPostgresPassword(config: Config, refs: Unresolved[]): string {
+  const pg = config.services.find((s) => s.kind === 'postgres');
+  const ref = refs.find((r) => r.path[0] === 'services' && r.path[1] === pg?.name && r.path[2] === 'password');
+  const spec = ref && config.env[ref.variable];
+  const min = spec?.type === 'secret' ? (spec.min ?? DEFAULT_SECRET_MIN) : 0;
+  return 'ci-throwaway-postgres-password'.padEnd(min, '-0123456789');
+}
+
+/** The workflow's steps: npm only for a project with package.json, tm from it when it declares tm's package. */
+function workflowSteps(pkg: PackageJson | undefined, generate: Record<string, number>): unknown[] {
+  const declared = pkg && (PACKAGE_NAME in (pkg.devDependencies ?? {}) || PACKAGE_NAME in (pkg.dependencies ?? {}));
   const test = pkg?.scripts?.test;
   return [
     { uses: 'actions/checkout@v4' },
     { uses: 'actions/setup-node@v4', with: { 'node-version': '20', ...(pkg ? { cache: 'npm' } : {}) } },
     ...(pkg ? [{ run: 'npm ci' }] : []),
-    // `npx tm` would fetch an unrelated registry package named tm when taskmaster is missing.
-    { run: declared ? 'npx --no-install tm ci --external' : `npx --yes taskmaster@${tmVersion()} ci --external` },
+    ...Object.entries(generate).map(([name, length]) => ({
+      name: `generate ${name}`,
+      run: `value=$(openssl rand -hex ${Math.ceil(length / 2)}) && echo "::add-mask::$value" && echo "${name}=$value" >> "$GITHUB_ENV"`,
+    })),
+    // `npx tm` would fetch an unrelated registry package named tm when tm's own is missing; the
+    // package has two binaries, so npx is told which one to run.
+    { run: declared ? 'npx --no-install tm ci --external' : `npx --yes --package ${tmPackageSpec()} -- tm ci --external` },
     ...(test && !/no test specified/.test(test) ? [{ run: 'npm test' }] : []),
   ];
 }
 
 /** GitHub Actions: Postgres and Redis service containers, npm ci, tm ci --external. */
-function renderWorkflow(config: Config, pkg: PackageJson | undefined): string {
+function renderWorkflow(config: Config, pkg: PackageJson | undefined, refs: Unresolved[]): string {
   const pg = config.services.find((s): s is PostgresService => s.kind === 'postgres');
   const redis = config.services.find((s): s is RedisService => s.kind === 'redis');
   const services: Record<string, unknown> = {};
-  const env: Record<string, string> = { TM_ENV: 'test' };
+  const pgPassword = ciPostgresPassword(config, refs);
+  const provided = providedVariables(config, refs, pgPassword);
+  const env: Record<string, string> = { TM_ENV: 'test', ...provided.env };
   if (pg) {
-    // A throwaway database in CI: the well-known default password is no secret.
     services.postgres = {
       image: pg.image,
-      env: { POSTGRES_USER: pg.user, POSTGRES_PASSWORD: 'postgres', POSTGRES_DB: pg.database },
+      env: { POSTGRES_USER: pg.user, POSTGRES_PASSWORD: pgPassword, POSTGRES_DB: pg.database },
       ports: [`${pg.port}:${containerPort(pg)}`],
       options: `--health-cmd "pg_isready -U ${pg.user} -d ${pg.database}" --health-interval 2s --health-timeout 5s --health-retries 30`,
     };
-    env.DATABASE_URL = `postgres://${pg.user}:postgres@localhost:${pg.port}/${pg.database}`;
+    env.DATABASE_URL = `postgres://${pg.user}:${pgPassword}@localhost:${pg.port}/${pg.database}`;
   }
   if (redis) {
     services.redis = {
@@ -174,7 +222,7 @@ function renderWorkflow(config: Config, pkg: PackageJson | undefined): string {
     };
     env.REDIS_URL = `redis://localhost:${redis.port}`;
   }
-  const doc = parseDocument(fillYamlTemplate('github-actions/ci.yml', { services, env, steps: workflowSteps(pkg) }));
+  const doc = parseDocument(fillYamlTemplate('github-actions/ci.yml', { services, env, steps: workflowSteps(pkg, provided.generate) }));
   // The template is filled with JSON; print it as ordinary block YAML.
   visit(doc, {
     Collection: (_, node) => void (isCollection(node) && (node.flow = false)),

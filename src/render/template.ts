@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PACKAGE_NAME } from '../util/package-name.js';
 import { packageRoot } from '../util/package-root.js';
 
 /** The package's templates/ folder (beside src/ and dist/). */
@@ -11,6 +12,11 @@ export const DEFAULT_BASE_IMAGE = 'node:20-bookworm-slim';
 /** tm's own version (rendered files that install tm pin it). */
 export function tmVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** What installs this very tm from the registry: `taskmaster-cli@<version>`. */
+export function tmPackageSpec(): string {
+  return `${PACKAGE_NAME}@${tmVersion()}`;
 }
 
 /**

@@ -5,7 +5,7 @@
 # and pass that name to tm render k8s --migrate-image.
 FROM {{base}}
 ENV NODE_ENV=production
-RUN npm install --global --no-audit --no-fund taskmaster@{{version}} && npm cache clean --force
+RUN npm install --global --no-audit --no-fund {{package}} && npm cache clean --force
 WORKDIR /app
 COPY taskmaster.yml ./
 {{copy_migrations}}

@@ -1,4 +1,4 @@
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commandLine } from '../../src/runtime/native/proc.js';
@@ -113,6 +113,37 @@ describe('app services on the native runtime', () => {
     expect(r.stderr).not.toContain('app stopping');
     const app = JSON.parse((await p.tm(['status', '--json'])).stdout).services.find((s: { name: string }) => s.name === 'app');
     expect(app).toMatchObject({ state: 'stopped', exit_code: 1 });
+  });
+
+  it('an app that dies at its first import: the error names the line that says why, not only the stack trace below it', async () => {
+    const port = await freePort();
+    const p = await tempProject({ name: 'noexpress', extra: `  app:\n    command: node app.mjs\n    port: ${port}\n` });
+    projects.push(p);
+    // No package.json (so tm cannot tell beforehand), and no express anywhere above the folder.
+    await writeFile(join(p.dir, 'app.mjs'), "import express from 'express';\nexpress().listen(Number(process.env.PORT));\n");
+    const r = await p.tm(['up', 'app']);
+    expect(r.exitCode).toBe(5);
+    expect(r.stderr).toMatch(/^error TM_SERVICE_EXITED app exited during start \(code 1\): Error \[ERR_MODULE_NOT_FOUND\]: Cannot find package 'express' imported from /m);
+    // The last lines too (the stack trace ends with Node's version).
+    expect(r.stderr).toContain(`Node.js ${process.version}`);
+  });
+
+  it('an app whose package.json declares dependencies that were never installed: refused before anything starts (exit 4)', async () => {
+    const port = await freePort();
+    const p = await tempProject({ name: 'notinstalled', extra: `  web:\n    command: node server.js\n    cwd: web\n    port: ${port}\n    depends_on: [postgres]\n` });
+    projects.push(p);
+    await mkdir(join(p.dir, 'web'));
+    await writeFile(join(p.dir, 'web', 'package.json'), JSON.stringify({ name: 'web', dependencies: { express: '^4.21.2' } }));
+    const r = await p.tm(['up']);
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toContain('error TM_APP_NOT_INSTALLED web: web/package.json declares dependencies, but they are not installed (no node_modules); nothing was started');
+    expect(r.stderr).toContain('hint: cd web && npm install');
+    expect(JSON.parse((await p.tm(['status', '--json'])).stdout).services.map((s: { state: string }) => s.state)).toEqual(['stopped', 'stopped', 'stopped']);
+    // With a pnpm lockfile the fix is pnpm's; once installed, the check lets it through.
+    await writeFile(join(p.dir, 'web', 'pnpm-lock.yaml'), "lockfileVersion: '9.0'\n");
+    expect((await p.tm(['up'])).stderr).toContain('hint: cd web && pnpm install');
+    await mkdir(join(p.dir, 'web', 'node_modules'));
+    expect((await p.tm(['up'])).stderr).not.toContain('TM_APP_NOT_INSTALLED');
   });
 
   it('tm down stops the whole process group: a child that ignores SIGTERM after its parent exited', async () => {

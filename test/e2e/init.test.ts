@@ -12,32 +12,22 @@ import { freePort, processesMentioning, TM } from '../helpers/project.js';
 // Each starter template: tm init, tm up on local binaries, and the stack works.
 let root: string | undefined;
 let demo: string | undefined;
-const tm = (cwd: string, ...args: string[]) => execa(process.execPath, [TM, ...args], { cwd, reject: false, env: { NO_COLOR: '1' }, timeout: 120_000 });
+// The new projects' tm dependency: this checkout (a link), standing in for the registry.
+const CHECKOUT = resolve(TM, '../..');
+const tm = (cwd: string, ...args: string[]) => execa(process.execPath, [TM, ...args], { cwd, reject: false, env: { NO_COLOR: '1', TM_PACKAGE_SPEC: `file:${CHECKOUT}` }, timeout: 120_000 });
 afterEach(async () => {
   if (demo) await tm(demo, 'down', '--volumes');
   if (root) await rm(root, { recursive: true, force: true });
   root = demo = undefined;
 });
 
-async function init(template: string) {
+async function init(template: string, ...flags: string[]) {
   root = await mkdtemp(join(tmpdir(), 'tm-init-'));
   const ports = ['--pg-port', String(await freePort()), '--redis-port', String(await freePort()), '--app-port', String(await freePort())];
-  const r = await tm(root, 'init', 'demo', '--template', template, '--yes', '--runtime', 'native', ...ports);
+  const r = await tm(root, 'init', 'demo', '--template', template, '--yes', '--runtime', 'native', ...ports, ...flags);
   expect(r.exitCode, r.stderr).toBe(0);
   demo = join(root, 'demo');
   return { dir: demo, pgPort: Number(ports[1]), redisPort: Number(ports[3]), appPort: Number(ports[5]), stdout: r.stdout };
-}
-/**
- * npm install in a starter project. The registry's `taskmaster` here is an unrelated package,
- * so this checkout stands in for the published one (a link: nothing of it is installed).
- */
-async function npmInstall(dir: string, ...flags: string[]) {
-  const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
-  expect(pkg.devDependencies.taskmaster).toBe(`^${tmVersion()}`);
-  pkg.devDependencies.taskmaster = `file:${resolve(TM, '../..')}`;
-  await writeFile(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
-  const install = await execa('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...flags], { cwd: dir, reject: false });
-  expect(install.exitCode, String(install.stderr)).toBe(0);
 }
 const hasScript = (await execa('script', ['--version'], { reject: false })).exitCode === 0;
 if (!hasScript) console.warn('init: script(1) is not installed; skipping the terminal test');
@@ -57,7 +47,10 @@ describe('tm init', () => {
   it('minimal: Postgres and Redis, healthy, .gitignore and .env written; down --volumes cleans up', async () => {
     const { dir, pgPort, redisPort, stdout } = await init('minimal');
     expect(stdout).toContain('next: cd demo && tm up');
-    expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe('.env\n.env.local\n.env.backup-*\n.taskmaster/\n');
+    expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe('.env\n.env.local\n.env.backup-*\n.taskmaster/\nnode_modules/\n');
+    // tm init installed the project's own tm, as TM_PACKAGE_SPEC asked.
+    expect(JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')).devDependencies).toEqual({ 'taskmaster-cli': `file:${CHECKOUT}` });
+    expect(existsSync(join(dir, 'node_modules/.bin/tm'))).toBe(true);
     expect(await readFile(join(dir, '.env'), 'utf8')).toMatch(/^POSTGRES_PASSWORD=\S{24}$/m);
     expect((await tm(dir, 'up')).exitCode).toBe(0);
     expect(JSON.parse((await tm(dir, 'health', '--json')).stdout).status).toBe('ok');
@@ -71,9 +64,8 @@ describe('tm init', () => {
 
   it('express-pg: migrations, seeds and the app\'s /health/ready; rollback --to 0 and migrate round-trip', async () => {
     const { dir, appPort, stdout } = await init('express-pg');
-    expect(stdout).toContain('next: cd demo && npm install && tm up');
-    // The app's own dependencies (express, pg, ioredis) come from the npm registry.
-    await npmInstall(dir);
+    // tm init installed the app's own dependencies (express, pg, ioredis, from the npm registry).
+    expect(stdout).toContain('next: cd demo && tm up');
     const up = await tm(dir, 'up', '--json');
     expect(up.exitCode, up.stderr).toBe(0);
     const result = JSON.parse(up.stdout);
@@ -109,8 +101,9 @@ describe('tm init', () => {
   }, 240_000);
 
   it('next-prisma: the Prisma migration applied as Prisma records it, demo data seeded, healthy', async () => {
-    const { dir } = await init('next-prisma');
-    // tm up needs no npm install: the seed gets its pg client from tm.
+    const { dir } = await init('next-prisma', '--no-install');
+    // tm up needs no npm install: the seed gets its pg client from tm. (The whole install,
+    // prisma included, is test/e2e/package.test.ts's.)
     const up = await tm(dir, 'up', '--json');
     expect(up.exitCode, up.stderr).toBe(0);
     const health = await tm(dir, 'health', '--json');
@@ -126,16 +119,30 @@ describe('tm init', () => {
     expect(JSON.parse((await tm(dir, 'db', 'reset', '--yes', '--json')).stdout).path).toBe('replay');
     expect(await query(dir, `SELECT name FROM "Habit"`)).toEqual([{ name: 'Daily Review' }]);
     // A package.json, so the workflow's npm ci / npm test have something to run; its test
-    // script checks the migration and the demo data (pg from the registry; prisma is a dev
-    // dependency whose engine download is not needed for it).
+    // script checks the migration and the demo data (pg from the registry, installed by tm
+    // init; prisma is a dev dependency whose engine download is not needed for it).
     const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
     expect(pkg.dependencies.pg).toBeDefined();
     expect(pkg.devDependencies.prisma).toBeDefined();
     expect(await workflowRuns(dir)).toEqual(['npm ci', 'npx --no-install tm ci --external', 'npm test']);
-    await npmInstall(dir, '--omit=dev');
+    const install = await execa('npm', ['install', '--omit=dev', '--no-audit', '--no-fund'], { cwd: dir, reject: false });
+    expect(install.exitCode, String(install.stderr)).toBe(0);
     const test = await execa('npm', ['test'], { cwd: dir, reject: false });
     expect(test.exitCode, String(test.stdout) + String(test.stderr)).toBe(0);
   }, 180_000);
+
+  it('--no-install: package.json asks for taskmaster-cli ^version, and the next step installs with the package manager tm runs through', async () => {
+    root = await mkdtemp(join(tmpdir(), 'tm-init-'));
+    const run = (dir: string, env: Record<string, string>) => execa(process.execPath, [TM, 'init', dir, '--template', 'express-pg', '--yes', '--no-install', '--json'], { cwd: root, reject: false, env: { NO_COLOR: '1', TM_PACKAGE_SPEC: '', ...env } });
+    const npm = await run('a', { npm_config_user_agent: 'npm/11.0.0 node/v20.19.0 linux x64 workspaces/false' });
+    expect(npm.exitCode, npm.stderr).toBe(0);
+    expect(JSON.parse(npm.stdout)).toMatchObject({ installed: false, next: 'cd a && npm install && tm up' });
+    expect(JSON.parse(await readFile(join(root, 'a', 'package.json'), 'utf8')).devDependencies).toEqual({ 'taskmaster-cli': `^${tmVersion()}` });
+    expect(existsSync(join(root, 'a', 'node_modules'))).toBe(false);
+    // Started through pnpm dlx (or a pnpm script): pnpm installs.
+    const pnpm = await run('b', { npm_config_user_agent: 'pnpm/9.12.0 npm/? node/v20.19.0 linux x64' });
+    expect(JSON.parse(pnpm.stdout).next).toBe('cd b && pnpm install && tm up');
+  });
 
   it('refuses clashing files (listing them) and needs --yes without a terminal', async () => {
     root = await mkdtemp(join(tmpdir(), 'tm-init-'));

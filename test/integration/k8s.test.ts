@@ -123,7 +123,7 @@ for (const template of PROJECT_TEMPLATES) {
       const text = files['migrate.Dockerfile']!;
       const migrations = template === 'next-prisma' ? 'prisma/migrations' : 'db/migrations';
       expect(text).toMatch(/^FROM node:20-bookworm-slim$/m);
-      expect(text.split('\n').find((l) => l.startsWith('RUN npm install --global '))).toContain(`taskmaster@${tmVersion()}`);
+      expect(text.split('\n').find((l) => l.startsWith('RUN npm install --global '))).toBe(`RUN npm install --global --no-audit --no-fund taskmaster-cli@${tmVersion()} && npm cache clean --force`);
       expect(text).toContain('\nCOPY taskmaster.yml ./\n');
       expect(text).toContain(`\nCOPY ${migrations} ./${migrations}\n`);
       expect(text).toContain('\nUSER 1000:1000\n');

@@ -89,6 +89,42 @@ describe('tm render', () => {
     expect(lines).toEqual(expect.arrayContaining(['.env', '.env.*', '!.env.example', '.taskmaster', 'node_modules', '.git']));
   });
 
+  it('github-actions: a fresh clone gets every bare ${VAR} of taskmaster.yml (the service password, generated secrets, repository secrets)', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'tm-render-refs-'));
+    try {
+      await writeFile(
+        join(own, 'taskmaster.yml'),
+        `services:
+  postgres: { port: 5432, user: app, database: app, password: "\${PG_PASS}" }
+  redis: { port: 6379, password: "\${REDIS_PASS}" }
+  api: { command: node server.js, port: 3000, env: { TOKEN: "\${APP_TOKEN}", KEY: "\${STRIPE_KEY}", LEVEL: "\${LEVEL:-info}" } }
+env:
+  PG_PASS: { type: secret, generate: true, min: 40 }
+  APP_TOKEN: { type: secret, generate: true, min: 48 }
+`,
+      );
+      const wf = parse((await render(await loadConfig({ cwd: own, env: {} }), 'github-actions')).text).jobs.test;
+      // The CI database's password: long enough for the contract, the same in the container and the URL.
+      const pw = wf.env.PG_PASS;
+      expect(pw.length).toBeGreaterThanOrEqual(40);
+      expect(wf.services.postgres.env.POSTGRES_PASSWORD).toBe(pw);
+      expect(wf.env.DATABASE_URL).toBe(`postgres://app:${pw}@localhost:5432/app`);
+      expect(wf.env.REDIS_PASS).toBe(''); // the Redis service container runs without a password
+      expect(wf.env.STRIPE_KEY).toBe('${{ secrets.STRIPE_KEY }}');
+      expect(wf.env).not.toHaveProperty('LEVEL');
+      expect(wf.env).not.toHaveProperty('APP_TOKEN');
+      const generate = wf.steps.find((st: { name?: string }) => st.name === 'generate APP_TOKEN');
+      expect(generate.run).toBe('value=$(openssl rand -hex 24) && echo "::add-mask::$value" && echo "APP_TOKEN=$value" >> "$GITHUB_ENV"');
+      // The password satisfies the contract it is checked against.
+      const loaded = await loadConfig({ cwd: own, env: { ...wf.env, APP_TOKEN: 'x'.repeat(48) } });
+      expect(loaded.warnings).toEqual([]);
+      const { compileVar } = await import('../../src/env/contract.js');
+      expect(compileVar(loaded.env.PG_PASS!).safeParse(pw).success).toBe(true);
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
+  });
+
   it('github-actions: valid YAML with Postgres and Redis service containers and tm ci --external', async () => {
     // No package.json: nothing for npm to install or cache, and tm comes from the registry by its package name.
     let wf = parse((await render(config, 'github-actions')).text);
@@ -96,18 +132,24 @@ describe('tm render', () => {
     expect(wf.jobs.test.services.postgres.image).toBe('standin/postgres:15');
     expect(wf.jobs.test.services.redis.image).toBe('standin/redis:7');
     const runs = () => wf.jobs.test.steps.map((s: { run?: string }) => s.run).filter(Boolean);
-    expect(runs()).toEqual([`npx --yes taskmaster@${tmVersion()} ci --external`]);
+    // The package has two binaries (tm, taskmaster): npx is told which to run.
+    const fromRegistry = `npx --yes --package taskmaster-cli@${tmVersion()} -- tm ci --external`;
+    expect(runs()).toEqual([fromRegistry]);
     expect(wf.jobs.test.steps[1].with).toEqual({ 'node-version': '20' });
     try {
-      // taskmaster declared, and a test script: tm from node_modules, never a registry package called tm.
-      await writeFile(join(dir, 'package.json'), JSON.stringify({ scripts: { test: 'node --test' }, devDependencies: { taskmaster: `^${tmVersion()}` } }));
+      // The registry's unrelated `taskmaster` is not tm: tm still comes from its own package.
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ devDependencies: { taskmaster: '^0.0.3' } }));
+      wf = parse((await render(config, 'github-actions')).text);
+      expect(runs()).toEqual(['npm ci', fromRegistry]);
+      // tm declared, and a test script: tm from node_modules, never a registry package called tm.
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ scripts: { test: 'node --test' }, devDependencies: { 'taskmaster-cli': `^${tmVersion()}` } }));
       wf = parse((await render(config, 'github-actions')).text);
       expect(runs()).toEqual(['npm ci', 'npx --no-install tm ci --external', 'npm test']);
       expect(wf.jobs.test.steps[1].with).toEqual({ 'node-version': '20', cache: 'npm' });
       // npm init's placeholder script fails by design: no npm test step for it.
       await writeFile(join(dir, 'package.json'), JSON.stringify({ scripts: { test: 'echo "Error: no test specified" && exit 1' } }));
       wf = parse((await render(config, 'github-actions')).text);
-      expect(runs()).toEqual(['npm ci', `npx --yes taskmaster@${tmVersion()} ci --external`]);
+      expect(runs()).toEqual(['npm ci', fromRegistry]);
     } finally {
       await rm(join(dir, 'package.json'), { force: true });
     }
@@ -244,7 +286,7 @@ env:
     const root = await mkdtemp(join(tmpdir(), 'tm-render-init-'));
     try {
       const ports = ['--pg-port', String(await freePort()), '--redis-port', String(await freePort()), '--app-port', String(await freePort())];
-      const init = await execa(process.execPath, [TM, 'init', 'np', '--template', 'next-prisma', '--yes', '--runtime', 'native', ...ports], { cwd: root, reject: false });
+      const init = await execa(process.execPath, [TM, 'init', 'np', '--template', 'next-prisma', '--yes', '--no-install', '--runtime', 'native', ...ports], { cwd: root, reject: false });
       expect(init.exitCode, init.stderr).toBe(0);
       expect(await readFile(join(root, 'np', 'compose.yml'), 'utf8')).toContain('test-db:');
       const check = await execa(process.execPath, [TM, 'render', 'compose', '--check'], { cwd: join(root, 'np'), reject: false });

@@ -5,7 +5,9 @@ import type { Finding } from '../../doctor/types.js';
 import { EXIT, TmError, isTmError } from '../../errors.js';
 import { parseDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';
+import { provideBinaries } from '../native-setup.js';
 import { confirm } from '../prompt.js';
+import { selectRuntime } from '../../stack/select.js';
 
 export async function run(ctx: Context, opts: Record<string, unknown>): Promise<void> {
   let config: Config | undefined;
@@ -16,6 +18,8 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
     if (!isTmError(err)) throw err;
     configError = err;
   }
+  // Missing binaries are installed first (asking on their own, naming the commands), so the checks see them.
+  if (opts.fix && config) await installMissing(ctx, config);
   const fix = Boolean(opts.fix) && (!ctx.out.interactive || (await confirm(ctx, 'Apply the safe fixes (.env keys, stale PID files, clashing ports in taskmaster.yml)?')));
   const findings = await ctx.out.step('checking', () =>
     runChecks(checks, { cwd: ctx.cwd, config, configError, env: process.env, reloadConfig: () => ctx.reloadConfig() }, { checkTimeoutMs: parseDuration(String(opts.checkTimeout), '--check-timeout'), fix }),
@@ -27,6 +31,18 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
       exit: EXIT.problems,
       hint: fix ? 'what is left needs a hand: follow the → lines' : 'tm doctor --fix repairs the safe ones',
     });
+  }
+}
+
+/** The native runtime's missing binaries; a refusal or failure is shown, and the checks report what is still missing. */
+async function installMissing(ctx: Context, config: Config): Promise<void> {
+  const { runtime } = await selectRuntime(config, undefined).catch(() => ({ runtime: undefined }));
+  if (runtime?.name !== 'native') return;
+  try {
+    await provideBinaries(ctx, config, config.services, { rerun: 'tm doctor --fix --yes', optional: true });
+  } catch (err) {
+    if (!isTmError(err)) throw err;
+    ctx.out.warn(`${err.message}${err.hint ? ` (${err.hint})` : ''}`);
   }
 }
 

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { clashError, defaultName, findClashes, initProject, PROJECT_TEMPLATES, RUNTIMES, validateAnswers, type InitAnswers, type ProjectTemplate } from '../../init/init.js';
 import { EXIT, TmError } from '../../errors.js';
+import { installCommand, packageManagerOf } from '../../util/package-manager.js';
+import { runCommand, showCommand } from '../../util/run-command.js';
 import type { Context } from '../context.js';
 
 export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
@@ -29,8 +31,17 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
     answers = await ask(answers);
   }
   const result = await ctx.out.step(`writing the ${answers.template} template into ${dir}`, () => initProject(dir, answers));
-  ctx.out.result({ dir, ...answers, ...result }, () =>
-    [`created ${answers.name} from the ${answers.template} template:`, ...result.files.map((f) => `  ${f}`), '', `next: ${args[0] ? `cd ${args[0]} && ` : ''}${result.next}`].join('\n'),
+  // The package manager tm runs through (npx, pnpm dlx, yarn dlx) installs the dependencies.
+  const install = showCommand(installCommand(packageManagerOf()));
+  const installed = result.packageJson && opts.install !== false;
+  if (installed) {
+    await ctx.out.step(`installing dependencies (${install})`, () =>
+      runCommand(installCommand(packageManagerOf()), { cwd: dir, signal: ctx.signal, code: 'TM_INSTALL_FAILED', hint: `the project is written; once the cause is fixed: cd ${args[0] ?? '.'} && ${install}` }),
+    );
+  }
+  const next = `${args[0] ? `cd ${args[0]} && ` : ''}${result.packageJson && !installed ? `${install} && ` : ''}tm up`;
+  ctx.out.result({ dir, ...answers, ...result, installed, next }, () =>
+    [`created ${answers.name} from the ${answers.template} template:`, ...result.files.map((f) => `  ${f}`), '', `next: ${next}`].join('\n'),
   );
 }
 

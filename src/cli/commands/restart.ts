@@ -4,6 +4,7 @@ import { down } from '../../stack/down.js';
 import { selectRuntime } from '../../stack/select.js';
 import { parseDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';
+import { prepareNative } from '../native-setup.js';
 import { renderUp, showStages } from './up.js';
 
 export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
@@ -11,6 +12,7 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   const services = pickServices(config, args);
   const timeoutMs = parseDuration(String(opts.timeout), '--timeout');
   const { runtime } = await selectRuntime(config, opts.runtime as string | undefined);
+  await prepareNative(ctx, config, runtime, services);
   await ctx.out.step(`stopping ${services.map((s) => s.name).join(', ')}`, () => down(runtime, services, { onProgress: (m) => ctx.out.info(m) }));
   // The services come back as they were: migrating and seeding stay tm up's and tm db's.
   const result = await bringUp(config, runtime, services, {

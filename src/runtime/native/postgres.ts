@@ -46,8 +46,9 @@ export async function planPostgres(svc: PostgresService, paths: NativePaths, pro
       },
     );
   }
+  // Only a version the user asked for is worth a warning; unset means the newest installed.
   const substitute =
-    existing === undefined && found.major !== svc.version
+    existing === undefined && svc.version !== undefined && found.major !== svc.version
       ? `PostgreSQL ${svc.version} (services.${svc.name}.version) is not installed: the new data directory is PostgreSQL ${found.major} (${found.bindir})`
       : undefined;
   return { svc, bins: found, runAs, dataDir, socketDir: paths.socketDir, logFile: paths.logFile(svc.name), substitute };

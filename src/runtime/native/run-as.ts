@@ -9,19 +9,25 @@ export interface RunAs {
   gid: number;
 }
 
-/** `postgres` when we are root, else undefined (run as ourselves). */
-export async function postgresRunAs(): Promise<RunAs | undefined> {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+/** The `postgres` account, if the machine has one. */
+export async function postgresUser(): Promise<RunAs | undefined> {
   const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
   const line = passwd.split('\n').find((l) => l.startsWith('postgres:'));
   const [, , uid, gid] = line?.split(':') ?? [];
-  if (uid === undefined || gid === undefined) {
+  return uid === undefined || gid === undefined ? undefined : { user: 'postgres', uid: Number(uid), gid: Number(gid) };
+}
+
+/** `postgres` when we are root, else undefined (run as ourselves). */
+export async function postgresRunAs(): Promise<RunAs | undefined> {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+  const user = await postgresUser();
+  if (!user) {
     throw new TmError('TM_NO_POSTGRES_USER', 'Postgres refuses to run as root, and there is no "postgres" user to run it as', {
       exit: EXIT.runtime,
-      hint: 'useradd --system --home /var/lib/postgresql postgres (or run tm as a normal user)',
+      hint: 'tm up --yes creates it (useradd --system postgres), or run tm as a normal user',
     });
   }
-  return { user: 'postgres', uid: Number(uid), gid: Number(gid) };
+  return user;
 }
 
 /** Whether `who` can reach `path`: every existing ancestor must be searchable by it. */

@@ -18,6 +18,7 @@ import { checkPidFile, removePidFile, writePidFile, type PidRecord, type PidStat
 import * as pg from './postgres.js';
 import { processStartTicks, terminate, terminateGroup, type Ending } from './proc.js';
 import * as redis from './redis.js';
+import { firstErrorLine, startOutput } from './start-output.js';
 
 const STOP_GRACE_MS = 10_000;
 
@@ -156,14 +157,7 @@ export class NativeRuntime implements Runtime {
       ...probe,
       check: async (timeoutMs) => {
         const appExit = svc.kind === 'app' ? await readAppExit(this.exitFile(svc)) : undefined;
-        if (appExit) {
-          const how = appExit.signal ? `signal ${appExit.signal}` : `code ${appExit.code}`;
-          throw new TmError('TM_SERVICE_EXITED', `${svc.name} exited during start (${how})`, {
-            exit: EXIT.timeout,
-            details: await this.runTail(svc, 10),
-            hint: `tm logs ${svc.name}`,
-          });
-        }
+        if (appExit) throw await this.appExited(svc, 'exited during start', appExit);
         if (d.exit) {
           const how = d.exit.signal ? `signal ${d.exit.signal}` : `code ${d.exit.code}`;
           throw new TmError('TM_SERVICE_EXITED', `${svc.name} exited during start (${how})`, {
@@ -188,11 +182,7 @@ export class NativeRuntime implements Runtime {
           throw new Error('still running');
         }
         if (exit.code === 0) return;
-        throw new TmError('TM_SERVICE_EXITED', `${svc.name} exited before completing (${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`})`, {
-          exit: EXIT.timeout,
-          details: await this.runTail(svc, 10),
-          hint: `tm logs ${svc.name}`,
-        });
+        throw await this.appExited(svc, 'exited before completing', exit);
       },
     };
   }
@@ -250,12 +240,18 @@ export class NativeRuntime implements Runtime {
     return tailLines(this.logFile(svc), n);
   }
 
-  /** The last lines of this start only: an app's supervisor writes a line at each start. */
-  private async runTail(svc: Service, n: number): Promise<string[]> {
-    const lines = await tailLines(this.logFile(svc), n);
-    let start = lines.length;
-    while (start > 0 && !lines[start - 1]!.startsWith('--- tm: started ')) start--;
-    return start === 0 ? lines : lines.slice(start);
+  /**
+   * An app that ended on its own: the first error line of this start's output says why (the
+   * last lines are often a stack trace), then the last lines of this start.
+   */
+  private async appExited(svc: Service, what: string, exit: { code: number | null; signal: string | null }): Promise<TmError> {
+    const lines = await startOutput(this.logFile(svc));
+    const why = firstErrorLine(lines);
+    return new TmError('TM_SERVICE_EXITED', `${svc.name} ${what} (${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`})${why ? `: ${why}` : ''}`, {
+      exit: EXIT.timeout,
+      details: lines.slice(-10),
+      hint: `tm logs ${svc.name}`,
+    });
   }
 
   followLogs(services: Service[], onLine: (service: string, line: string) => void, signal: AbortSignal): Promise<void> {

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { openSync, writeFileSync } from 'node:fs';
 import { terminateGroup } from './proc.js';
+import { START_MARKER } from './start-output.js';
 
 interface Job {
   argv: string[];
@@ -22,7 +23,7 @@ export type SupervisorHello = { pgid: number } | { error: string };
 const job = JSON.parse(process.env.TM_SUPERVISE ?? '{}') as Job;
 const log = openSync(job.logFile, 'a');
 // One line per start, so the log tail of a crash shows this run only.
-writeFileSync(log, `--- tm: started ${job.argv.join(' ')} at ${new Date().toISOString()} ---\n`);
+writeFileSync(log, `${START_MARKER}${job.argv.join(' ')} at ${new Date().toISOString()} ---\n`);
 const child = spawn(job.argv[0]!, job.argv.slice(1), { cwd: job.cwd, env: job.env, detached: true, stdio: ['ignore', log, log] });
 let stopping = false;
 let exited = false;
