@@ -14,6 +14,8 @@ export interface PidRecord {
   pgid?: number;
   /** /proc start time of the group's leader, to tell our group from a later one with its number. */
   pgidStartTicks?: string;
+  /** Postgres: the socket directory made for this start (removed once the server is gone). */
+  socketDir?: string;
 }
 
 export async function writePidFile(file: string, record: PidRecord): Promise<void> {

@@ -1,5 +1,5 @@
-import { chownSync, existsSync, mkdirSync } from 'node:fs';
-import { chown, mkdir, readFile, realpath, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, realpath, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { PostgresService } from '../../config/schema.js';
 import { EXIT, TmError } from '../../errors.js';
@@ -7,7 +7,8 @@ import { pgProbe } from '../../health/probes.js';
 import type { Probe } from '../../health/wait-for.js';
 import { findPostgres, missingBinary, type PgBinaries } from './binaries.js';
 import { runLogged, spawnDaemon, type Daemon } from './daemon.js';
-import type { NativePaths } from './paths.js';
+import { ensureOwnedDir, makePrivateDir, self, verifyOwnedDir } from '../../util/safe-dir.js';
+import { EXTERNAL_DATA_ROOT, type NativePaths } from './paths.js';
 import { isAlive, processCwd } from './proc.js';
 import { canTraverse, postgresRunAs, type RunAs } from './run-as.js';
 
@@ -19,7 +20,12 @@ export interface PgPlan {
   bins: PgBinaries;
   runAs?: RunAs;
   dataDir: string;
-  socketDir: string;
+  /** The data directory is under /var/lib/taskmaster (the `postgres` user cannot reach the project). */
+  external: boolean;
+  /** Where each start makes its socket directory (see NativePaths.socketPrefix). */
+  socketPrefix: string;
+  /** The socket directory of the server this plan started. */
+  socketDir?: string;
   logFile: string;
   /** Set when a new data directory gets another major than services.<name>.version asks for. */
   substitute?: string;
@@ -50,7 +56,8 @@ export async function planPostgres(svc: PostgresService, paths: NativePaths, pro
     existing === undefined && found.major !== svc.version
       ? `PostgreSQL ${svc.version} (services.${svc.name}.version) is not installed: the new data directory is PostgreSQL ${found.major} (${found.bindir})`
       : undefined;
-  return { svc, bins: found, runAs, dataDir, socketDir: paths.socketDir, logFile: paths.logFile(svc.name), substitute };
+  const external = dataDir === paths.externalDataDir(svc.name);
+  return { svc, bins: found, runAs, dataDir, external, socketPrefix: paths.socketPrefix, logFile: paths.logFile(svc.name), substitute };
 }
 
 /** Data lives in `.taskmaster/data/<svc>` unless the `postgres` user cannot reach it there. */
@@ -68,12 +75,23 @@ export async function isInitialized(plan: PgPlan): Promise<boolean> {
   return existsSync(join(plan.dataDir, 'PG_VERSION'));
 }
 
+/**
+ * The data directory's parents: inside the project, made as needed; under /var/lib/taskmaster,
+ * each one tm's own (root's, 0755 so the server's user can pass), never a symlink.
+ */
+async function dataParents(plan: PgPlan, create: boolean): Promise<void> {
+  if (!plan.external) {
+    if (create) await mkdir(dirname(plan.dataDir), { recursive: true });
+    return;
+  }
+  for (const dir of [EXTERNAL_DATA_ROOT, dirname(plan.dataDir)]) (create ? ensureOwnedDir : verifyOwnedDir)(dir, 0o755, self());
+}
+
 /** initdb into an empty data directory, owned by the user the server runs as. */
 export async function initPostgres(plan: PgPlan): Promise<void> {
   // Parents stay searchable (0755) for the server's user; the data directory itself is 0700.
-  await mkdir(dirname(plan.dataDir), { recursive: true });
-  await mkdir(plan.dataDir, { mode: 0o700 });
-  if (plan.runAs) await chown(plan.dataDir, plan.runAs.uid, plan.runAs.gid);
+  await dataParents(plan, true);
+  ensureOwnedDir(plan.dataDir, 0o700, plan.runAs ?? self());
   try {
     await runLogged(
       join(plan.bins.bindir, 'initdb'),
@@ -92,14 +110,14 @@ export async function initPostgres(plan: PgPlan): Promise<void> {
 }
 
 export async function startPostgres(plan: PgPlan): Promise<Daemon> {
-  const port = plan.svc.port;
+  await dataParents(plan, false);
+  verifyOwnedDir(plan.dataDir, 0o750, plan.runAs ?? self());
+  const lock = join(plan.dataDir, 'postmaster.pid');
+  if (existsSync(lock)) await removeStaleLock(lock, plan.dataDir);
   // Synchronous on the way to the spawn: Postgres is what `tm up` waits for longest, and the
-  // Redis start must not slip in between these steps.
-  for (const lock of [join(plan.dataDir, 'postmaster.pid'), join(plan.socketDir, `.s.PGSQL.${port}.lock`)]) {
-    if (existsSync(lock)) await removeStaleLock(lock, plan.dataDir);
-  }
-  mkdirSync(plan.socketDir, { recursive: true, mode: 0o700 });
-  if (plan.runAs) chownSync(plan.socketDir, plan.runAs.uid, plan.runAs.gid);
+  // Redis start must not slip in between these steps. The socket directory is new at each
+  // start (clients connect over it with trust authentication), so no one can have made it.
+  plan.socketDir = makePrivateDir(plan.socketPrefix, plan.runAs ?? self());
   const host = /^\d+\.\d+\.\d+\.\d+$|^localhost$/.test(plan.svc.host) ? plan.svc.host.replace('localhost', '127.0.0.1') : '127.0.0.1';
   return spawnDaemon(
     join(plan.bins.bindir, 'postgres'),
@@ -109,7 +127,7 @@ export async function startPostgres(plan: PgPlan): Promise<Daemon> {
 }
 
 /**
- * Removes a lock file (postmaster.pid, the socket's .lock) of a server that died uncleanly
+ * Removes the lock file (postmaster.pid) of a server that died uncleanly
  * (kill -9, a crash, power loss). Postgres removes one itself only when no process has its
  * PID: a zombie (PID 1 may reap the dead server late) or a program of the postgres user that
  * reused the PID makes it refuse to start. A live process whose working directory is this
@@ -129,13 +147,13 @@ async function removeStaleLock(file: string, dataDir: string): Promise<void> {
 
 /** Answers on the Unix socket as the bootstrap superuser: the server is up, roles may not be. */
 export function bootstrapProbe(plan: PgPlan): Probe {
-  return pgProbe(plan.svc.name, { host: plan.socketDir, port: plan.svc.port, user: BOOTSTRAP_USER, database: 'postgres' });
+  return pgProbe(plan.svc.name, { host: socketOf(plan), port: plan.svc.port, user: BOOTSTRAP_USER, database: 'postgres' });
 }
 
 /** Creates (or updates) the configured user and database, over the Unix socket. */
 export async function ensureRoleAndDatabase(plan: PgPlan): Promise<void> {
   const { default: pg } = await import('pg');
-  const client = new pg.Client({ host: plan.socketDir, port: plan.svc.port, user: BOOTSTRAP_USER, database: 'postgres' });
+  const client = new pg.Client({ host: socketOf(plan), port: plan.svc.port, user: BOOTSTRAP_USER, database: 'postgres' });
   await client.connect();
   try {
     const { user, password, database } = plan.svc;
@@ -149,6 +167,11 @@ export async function ensureRoleAndDatabase(plan: PgPlan): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+function socketOf(plan: PgPlan): string {
+  if (!plan.socketDir) throw new Error('postgres was not started by this plan: no socket directory');
+  return plan.socketDir;
 }
 
 /** A fingerprint of what ensureRoleAndDatabase set up, to skip it on a warm start. */

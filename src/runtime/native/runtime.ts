@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, rm, rmdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Config } from '../../config/load.js';
 import type { AppService, PostgresService, RedisService, Service } from '../../config/schema.js';
 import { EXIT, TmError } from '../../errors.js';
@@ -12,11 +13,13 @@ import { readAppExit, startApp } from './app.js';
 import type { Daemon } from './daemon.js';
 import { tailLines } from './daemon.js';
 import { followFiles } from './follow.js';
-import { nativePaths, type NativePaths } from './paths.js';
+import { EXTERNAL_DATA_ROOT, nativePaths, type NativePaths } from './paths.js';
 import { checkPidFile, removePidFile, writePidFile, type PidRecord } from './pidfile.js';
 import * as pg from './postgres.js';
 import { processStartTicks, terminate, terminateGroup, type Ending } from './proc.js';
 import * as redis from './redis.js';
+import { postgresRunAs } from './run-as.js';
+import { removeOwnedDir, self, verifyOwnedDir } from '../../util/safe-dir.js';
 
 const STOP_GRACE_MS = 10_000;
 
@@ -61,7 +64,7 @@ export class NativeRuntime implements Runtime {
         const exit = svc.kind === 'app' ? await readAppExit(this.exitFile(svc)) : undefined;
         const exited = exit && !exit.stopped ? `exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`} at ${exit.at}` : undefined;
         if (pid.state === 'stale') {
-          await removePidFile(file);
+          await this.forget(svc, pid.record);
           return { name: svc.name, kind: svc.kind, state: 'stopped', port: svc.port, exit_code: exit?.code ?? undefined, detail: exited ?? `stale PID file removed: ${pid.reason}` };
         }
         return { name: svc.name, kind: svc.kind, state: 'stopped', port: svc.port, exit_code: exited ? (exit?.code ?? undefined) : undefined, detail: exited };
@@ -95,7 +98,7 @@ export class NativeRuntime implements Runtime {
       await pg.initPostgres(plan);
     }
     const daemon = await pg.startPostgres(plan);
-    await this.record(svc, daemon, plan.bins.bindir + '/postgres');
+    await this.record(svc, daemon, plan.bins.bindir + '/postgres', { socketDir: plan.socketDir });
     // Roles and database are set up once per (user, password, database); on a warm start
     // there is nothing to set up, and the caller's probe as the app user is the only wait.
     const stamp = this.paths.pidFile(svc.name).replace(/\.pid$/, '.roles');
@@ -129,7 +132,7 @@ export class NativeRuntime implements Runtime {
     return this.paths.pidFile(svc.name).replace(/\.pid$/, '.exit');
   }
 
-  private async record(svc: Service, daemon: Daemon, command: string, group: Pick<PidRecord, 'pgid' | 'pgidStartTicks'> = {}): Promise<void> {
+  private async record(svc: Service, daemon: Daemon, command: string, extra: Pick<PidRecord, 'pgid' | 'pgidStartTicks' | 'socketDir'> = {}): Promise<void> {
     try {
       await writePidFile(this.paths.pidFile(svc.name), {
         pid: daemon.pid,
@@ -137,7 +140,7 @@ export class NativeRuntime implements Runtime {
         startedAt: new Date().toISOString(),
         port: svc.port,
         command,
-        ...group,
+        ...extra,
       });
     } catch (err) {
       // A server without its PID file could never be found again by tm down.
@@ -206,7 +209,7 @@ export class NativeRuntime implements Runtime {
     const file = this.paths.pidFile(svc.name);
     const pid = await checkPidFile(file);
     if (pid.state !== 'running') {
-      await removePidFile(file);
+      await this.forget(svc, pid.state === 'stale' ? pid.record : undefined);
       return { name: svc.name, result: 'not running' };
     }
     // SIGINT is Postgres' "fast" shutdown (SIGTERM waits for clients); Redis saves on SIGTERM;
@@ -224,10 +227,22 @@ export class NativeRuntime implements Runtime {
       // The supervisor empties the group before it leaves; if it was cut short, finish the job.
       if (record.pgid !== undefined && (await terminateGroup(record.pgid, 'SIGKILL', 0)) !== 'gone') how = 'killed';
     }
-    await removePidFile(file);
-    // Postgres removes its socket file on exit; the short directory it lived in goes too (if empty).
-    if (svc.kind === 'postgres') await rmdir(this.paths.socketDir).catch(() => undefined);
+    await this.forget(svc, record);
     return { name: svc.name, result: how === 'killed' ? 'killed' : 'stopped' };
+  }
+
+  /**
+   * Removes what a stopped server leaves: its PID file and the socket directory made for it
+   * (with the socket and lock files of a server that died uncleanly), only when that directory
+   * has this project's prefix and is one tm made (verified, never followed through a symlink).
+   */
+  private async forget(svc: Service, record: PidRecord | undefined): Promise<void> {
+    await removePidFile(this.paths.pidFile(svc.name));
+    const dir = record?.socketDir;
+    if (svc.kind !== 'postgres' || !dir || dirname(dir) !== dirname(this.paths.socketPrefix) || !basename(dir).startsWith(basename(this.paths.socketPrefix))) return;
+    const runAs = await postgresRunAs().catch(() => undefined);
+    // A directory that is not tm's (a hand-written record naming another) stays where it is.
+    await removeOwnedDir(dir, 0o700, runAs ? [self(), runAs] : [self()]).catch(() => undefined);
   }
 
   async removeData(services: Service[]): Promise<void> {
@@ -235,8 +250,13 @@ export class NativeRuntime implements Runtime {
       await rm(this.paths.dataDir(svc.name), { recursive: true, force: true });
       if (svc.kind !== 'postgres') continue;
       const external = this.paths.externalDataDir(svc.name);
-      await rm(external, { recursive: true, force: true });
-      await rmdir(dirname(external)).catch(() => undefined);
+      if (existsSync(dirname(external))) {
+        // Outside the project: only directories tm made, checked before anything is deleted.
+        for (const dir of [EXTERNAL_DATA_ROOT, dirname(external)]) verifyOwnedDir(dir, 0o755);
+        const runAs = await postgresRunAs().catch(() => undefined);
+        await removeOwnedDir(external, 0o750, runAs ? [self(), runAs] : [self()]);
+        await rmdir(dirname(external)).catch(() => undefined);
+      }
       await rm(this.paths.pidFile(svc.name).replace(/\.pid$/, '.roles'), { force: true });
     }
   }
