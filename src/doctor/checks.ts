@@ -32,6 +32,13 @@ function satisfies(version: string, range: string): boolean {
   return true;
 }
 
+/** Which of `paths` git tracks in `root` (none outside a repository). */
+async function trackedFiles(root: string, paths: string[]): Promise<string[]> {
+  // Without --error-unmatch, ls-files lists just the tracked ones (one untracked file must not hide the other).
+  const r = await run('git', ['ls-files', '-z', '--', ...paths], { cwd: root }).then((x) => x.stdout, () => '');
+  return r.split('\0').filter(Boolean);
+}
+
 export const checks: Check[] = [
   {
     id: 'node',
@@ -88,15 +95,26 @@ export const checks: Check[] = [
     id: 'env-git',
     title: '.env is not tracked by git',
     async run(ctx) {
-      const root = ctx.config?.root ?? ctx.cwd;
-      // Without --error-unmatch, ls-files lists just the tracked ones (one untracked file must not hide the other).
-      const r = await run('git', ['ls-files', '-z', '--', '.env', '.env.local'], { cwd: root }).then((x) => x.stdout, () => '');
-      const tracked = r.split('\0').filter(Boolean);
+      const tracked = await trackedFiles(ctx.config?.root ?? ctx.cwd, ['.env', '.env.local']);
       if (tracked.length === 0) return ok('not tracked');
       return {
         status: 'warn',
         detail: `tracked: ${tracked.join(', ')}`,
         fix: `git rm --cached ${tracked.join(' ')} && printf '${tracked.map((f) => `${f}\\n`).join('')}' >> .gitignore`,
+      };
+    },
+  },
+  {
+    id: 'state-git',
+    title: '.taskmaster/ is not tracked by git',
+    async run(ctx) {
+      const tracked = await trackedFiles(ctx.config?.root ?? ctx.cwd, ['.taskmaster']);
+      if (tracked.length === 0) return ok('not tracked');
+      const shown = tracked.length > 3 ? `${tracked.slice(0, 3).join(', ')} and ${tracked.length - 3} more` : tracked.join(', ');
+      return {
+        status: 'warn',
+        detail: `tracked: ${shown} (state, data and logs of one machine; tm trusts none of it, a PID file there is checked against the running process)`,
+        fix: "git rm -r --cached .taskmaster && printf '.taskmaster/\\n' >> .gitignore",
       };
     },
   },
@@ -166,7 +184,7 @@ export const checks: Check[] = [
       const paths = nativePaths(c);
       const running = async (name: string) =>
         runtime.name === 'native'
-          ? (await checkPidFile(paths.pidFile(name))).state === 'running'
+          ? (await checkPidFile(paths, c.services.find((s) => s.name === name)!)).state === 'running'
           : (await runtime.status(c.services).catch(() => [])).find((s) => s.name === name)?.state === 'running';
       const out = [];
       for (const svc of c.services) {
@@ -220,7 +238,7 @@ export const checks: Check[] = [
       const paths = nativePaths(c);
       const out = [];
       for (const svc of c.services) {
-        const st = await checkPidFile(paths.pidFile(svc.name));
+        const st = await checkPidFile(paths, svc);
         if (st.state === 'stale') out.push({ status: 'warn' as const, subject: svc.name, detail: `${svc.name}: stale PID file (${st.reason})`, fix: 'tm doctor --fix removes it (tm status does too)' });
       }
       return out.length ? out : ok('none stale');
@@ -282,7 +300,7 @@ export const checks: Check[] = [
       const { readdir } = await import('node:fs/promises');
       const tracked = new Set<number>();
       for (const svc of c.services) {
-        const st = await checkPidFile(paths.pidFile(svc.name));
+        const st = await checkPidFile(paths, svc);
         if (st.state === 'running') tracked.add(st.record.pid);
       }
       const dataDirs = c.services.flatMap((s) => [paths.dataDir(s.name), paths.externalDataDir(s.name)]);

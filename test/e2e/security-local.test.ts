@@ -1,12 +1,15 @@
+import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, lstat, mkdir, mkdtemp, readdir, rm, stat, symlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectId } from '../../src/config/load.js';
-import { asOtherUser, canSwitchUser } from '../helpers/local-user.js';
-import { projectsPerTest, type TempProject } from '../helpers/project.js';
+import { isAlive, processStartTicks } from '../../src/runtime/native/proc.js';
+import { asOtherUser, canSwitchUser, otherUsersProcess } from '../helpers/local-user.js';
+import { freePort, projectsPerTest, TM, type TempProject } from '../helpers/project.js';
 
 // What another local user can do to a stack tm runs as root, done by a real second account
 // (`nobody`, through runuser) against the built tm and real Postgres and Redis servers.
@@ -91,3 +94,117 @@ describe.skipIf(cannot)('another local user and the Postgres socket directory', 
     expect(await readdir(victim)).toEqual([]);
   });
 });
+
+/** Writes a PID file by hand, as a hostile repository or another tool could. */
+async function plantPidFile(p: TempProject, service: string, record: Record<string, unknown>) {
+  await mkdir(join(p.dir, '.taskmaster', 'run'), { recursive: true });
+  await writeFile(join(p.dir, '.taskmaster', 'run', `${service}.pid`), JSON.stringify({ startedAt: new Date().toISOString(), command: 'x', ...record }));
+}
+
+/** An app service that serves on its port until stopped. */
+const webApp = (port: number) => `  web:
+    command: ["node", "-e", "require('http').createServer((q, r) => r.end('ok')).listen(${port})"]
+    port: ${port}
+    health: http://127.0.0.1:${port}/
+`;
+
+describe.skipIf(cannot)('PID files are claims, checked against the running process before any signal', () => {
+  it("does not stop another user's process named by a hand-written PID file, with or without its start time", async () => {
+    const p = await project();
+    const victim = await otherUsersProcess();
+    try {
+      await plantPidFile(p, 'redis', { pid: victim.pid });
+      let down = await p.tm(['down', 'redis']);
+      expect(down.exitCode, down.stderr).toBe(0);
+      expect(await isAlive(victim.pid)).toBe(true);
+
+      // Everything a PID file can claim, claimed: the start time, this project, the port.
+      await plantPidFile(p, 'redis', { pid: victim.pid, startTicks: await processStartTicks(victim.pid), project: p.dir, port: p.redisPort });
+      const status = JSON.parse((await p.tm(['status', '--json'])).stdout);
+      expect(status.services.find((s: { name: string }) => s.name === 'redis')).toMatchObject({ state: 'stopped', detail: expect.stringContaining('is not this project\'s redis') });
+      await plantPidFile(p, 'redis', { pid: victim.pid, startTicks: await processStartTicks(victim.pid), project: p.dir, port: p.redisPort });
+      down = await p.tm(['down']);
+      expect(down.exitCode, down.stderr).toBe(0);
+      expect(await isAlive(victim.pid)).toBe(true);
+    } finally {
+      await victim.kill();
+    }
+  });
+
+  it("does not stop a foreign process group named by an app's PID file", async () => {
+    const port = await freePort();
+    const p = await project({ name: 'grp', extra: webApp(port) });
+    const victim = await otherUsersProcess({ detached: true });
+    try {
+      // The supervisor is long gone; the group is another user's.
+      await plantPidFile(p, 'web', { pid: 999_999_99, pgid: victim.pid });
+      expect((await p.tm(['down', 'web'])).exitCode).toBe(0);
+      expect(await isAlive(victim.pid)).toBe(true);
+      await plantPidFile(p, 'web', { pid: 999_999_99, pgid: victim.pid, pgidStartTicks: await processStartTicks(victim.pid), project: p.dir });
+      expect((await p.tm(['down', 'web'])).exitCode).toBe(0);
+      expect(await isAlive(victim.pid)).toBe(true);
+    } finally {
+      await victim.kill();
+    }
+  });
+
+  it("a copied project (cp -a) does not stop the original's services", async () => {
+    const port = await freePort();
+    const p = await project({ name: 'orig', extra: webApp(port) });
+    const up = await p.tm(['up', '--json']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    const pids = JSON.parse(up.stdout).services.map((s: { pid: number }) => s.pid);
+    expect(pids.every((pid: number) => pid > 0)).toBe(true);
+    const copy = `${p.dir}-copy`;
+    alsoRemove(copy);
+    await execa('cp', ['-a', p.dir, copy]);
+
+    const tmCopy = (args: string[]) => execa(process.execPath, [TM, '-C', copy, ...args], { reject: false, env: { NO_COLOR: '1' } });
+    const status = JSON.parse((await tmCopy(['status', '--json'])).stdout);
+    expect(status.services.map((s: { state: string }) => s.state)).toEqual(['stopped', 'stopped', 'stopped']);
+    const down = await tmCopy(['down']);
+    expect(down.exitCode, down.stderr).toBe(0);
+    for (const pid of pids) expect(await isAlive(pid)).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+    const original = JSON.parse((await p.tm(['status', '--json'])).stdout);
+    expect(original.services.map((s: { state: string }) => s.state)).toEqual(['running', 'running', 'running']);
+  });
+
+  it('warns in tm doctor when .taskmaster/ is tracked by git', async () => {
+    const p = await project();
+    await plantPidFile(p, 'redis', { pid: 1 });
+    const git = (...args: string[]) => execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: p.dir });
+    await git('init', '-q');
+    await git('add', '.taskmaster/run/redis.pid', 'taskmaster.yml');
+    await git('commit', '-qm', 'state committed by mistake');
+    const r = await p.tm(['doctor', '--json']);
+    const finding = JSON.parse(r.stdout).findings.find((f: { id: string }) => f.id === 'state-git');
+    expect(finding).toMatchObject({ status: 'warn', detail: expect.stringContaining('.taskmaster/run/redis.pid'), fix: expect.stringContaining('git rm -r --cached .taskmaster') });
+    // And PID 1 (init), named by the committed file, is not this project's redis.
+    const status = JSON.parse((await p.tm(['status', '--json'])).stdout);
+    expect(status.services.find((s: { name: string }) => s.name === 'redis').state).toBe('stopped');
+  });
+
+  it('counts a zombie as stopped, whatever its PID file says', async () => {
+    const p = await project();
+    // The child exits at once; its parent execs a sleep that never reaps it: a zombie.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+      await waitFor(async () => (await readFile(`/proc/${zombie}/stat`, 'utf8')).includes(') Z '));
+      await plantPidFile(p, 'redis', { pid: zombie, startTicks: await processStartTicks(zombie), project: p.dir });
+      const status = JSON.parse((await p.tm(['status', '--json'])).stdout);
+      expect(status.services.find((s: { name: string }) => s.name === 'redis')).toMatchObject({ state: 'stopped', detail: expect.stringContaining(`process ${zombie} is gone`) });
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

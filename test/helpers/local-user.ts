@@ -16,3 +16,20 @@ export async function canSwitchUser(): Promise<string | undefined> {
   const r = await execa('runuser', ['-u', OTHER_USER, '--', 'true'], { reject: false });
   return r.exitCode === 0 ? undefined : `runuser -u ${OTHER_USER} does not work here: ${String(r.stderr).trim()}`;
 }
+
+/** A long-running process of the other local user (its own process group when `detached`); kill() ends it. */
+export async function otherUsersProcess(opts: { detached?: boolean } = {}) {
+  const { spawn } = await import('node:child_process');
+  const uid = Number((await execa('id', ['-u', OTHER_USER])).stdout);
+  const gid = Number((await execa('id', ['-g', OTHER_USER])).stdout);
+  const child = spawn('sleep', ['300'], { uid, gid, cwd: '/', stdio: 'ignore', detached: opts.detached });
+  await new Promise<void>((resolve, reject) => child.once('spawn', resolve).once('error', reject));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    pid: child.pid!,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}

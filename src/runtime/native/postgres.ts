@@ -176,7 +176,8 @@ function socketOf(plan: PgPlan): string {
 
 /** A fingerprint of what ensureRoleAndDatabase set up, to skip it on a warm start. */
 export function roleFingerprint(plan: PgPlan): string {
-  return JSON.stringify([plan.svc.user, plan.svc.password, plan.svc.database]);
+  // With the data directory: a copied project (or a new one under /var/lib/taskmaster) sets up its own.
+  return JSON.stringify([plan.svc.user, plan.svc.password, plan.svc.database, plan.dataDir]);
 }
 
 export async function removePostgresData(plan: Pick<PgPlan, 'dataDir'>): Promise<void> {

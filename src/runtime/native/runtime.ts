@@ -17,6 +17,7 @@ import { EXTERNAL_DATA_ROOT, nativePaths, type NativePaths } from './paths.js';
 import { checkPidFile, removePidFile, writePidFile, type PidRecord } from './pidfile.js';
 import * as pg from './postgres.js';
 import { processStartTicks, terminate, terminateGroup, type Ending } from './proc.js';
+import { proveGroup, SERVICE_ID_VARIABLE, serviceIdentity, serviceMarker } from './verified-process.js';
 import * as redis from './redis.js';
 import { postgresRunAs } from './run-as.js';
 import { removeOwnedDir, self, verifyOwnedDir } from '../../util/safe-dir.js';
@@ -50,8 +51,7 @@ export class NativeRuntime implements Runtime {
     return Promise.all(
       services.map(async (svc): Promise<ServiceState> => {
         if (svc.kind === 'app' && !svc.command) return { name: svc.name, kind: svc.kind, state: 'unmanaged', port: svc.port, detail: 'no command: not started by the native runtime' };
-        const file = this.paths.pidFile(svc.name);
-        const pid = await checkPidFile(file);
+        const pid = await checkPidFile(this.paths, svc);
         if (pid.state === 'running') {
           const { record, unsupervised } = pid;
           // For an app, the pid is the app's (its group leader), not its supervisor's.
@@ -61,7 +61,7 @@ export class NativeRuntime implements Runtime {
             : undefined;
           return { name: svc.name, kind: svc.kind, state: 'running', pid: shown, port: record.port, startedAt: record.startedAt, detail };
         }
-        const exit = svc.kind === 'app' ? await readAppExit(this.exitFile(svc)) : undefined;
+        const exit = svc.kind === 'app' ? await readAppExit(this.exitFile(svc), serviceMarker(this.config.root, svc.name)) : undefined;
         const exited = exit && !exit.stopped ? `exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`} at ${exit.at}` : undefined;
         if (pid.state === 'stale') {
           await this.forget(svc, pid.record);
@@ -117,9 +117,12 @@ export class NativeRuntime implements Runtime {
   }
 
   private async startApp(svc: AppService): Promise<void> {
+    const marker = serviceMarker(this.config.root, svc.name);
     const app = await startApp(svc, {
+      marker,
       cwd: resolve(this.config.root, svc.cwd ?? '.'),
-      env: { ...stringEnv(process.env), ...(await appEnvironment(this.config, svc)) },
+      // The marker is how a later tm proves the app's processes are this project's (verified-process.ts).
+      env: { ...stringEnv(process.env), ...(await appEnvironment(this.config, svc)), [SERVICE_ID_VARIABLE]: marker },
       logFile: this.logFile(svc),
       exitFile: this.exitFile(svc),
       graceMs: graceOf(svc),
@@ -135,6 +138,7 @@ export class NativeRuntime implements Runtime {
   private async record(svc: Service, daemon: Daemon, command: string, extra: Pick<PidRecord, 'pgid' | 'pgidStartTicks' | 'socketDir'> = {}): Promise<void> {
     try {
       await writePidFile(this.paths.pidFile(svc.name), {
+        project: this.config.root,
         pid: daemon.pid,
         startTicks: await processStartTicks(daemon.pid),
         startedAt: new Date().toISOString(),
@@ -157,7 +161,7 @@ export class NativeRuntime implements Runtime {
     return {
       ...probe,
       check: async (timeoutMs) => {
-        const appExit = svc.kind === 'app' ? await readAppExit(this.exitFile(svc)) : undefined;
+        const appExit = svc.kind === 'app' ? await readAppExit(this.exitFile(svc), serviceMarker(this.config.root, svc.name)) : undefined;
         if (appExit) {
           const how = appExit.signal ? `signal ${appExit.signal}` : `code ${appExit.code}`;
           throw new TmError('TM_SERVICE_EXITED', `${svc.name} exited during start (${how})`, {
@@ -184,9 +188,9 @@ export class NativeRuntime implements Runtime {
       name: svc.name,
       target: `${svc.name} exiting with code 0`,
       check: async () => {
-        const exit = await readAppExit(this.exitFile(svc));
+        const exit = await readAppExit(this.exitFile(svc), serviceMarker(this.config.root, svc.name));
         if (!exit) {
-          if ((await checkPidFile(this.paths.pidFile(svc.name))).state !== 'running') throw new Error('not running');
+          if ((await checkPidFile(this.paths, svc)).state !== 'running') throw new Error('not running');
           throw new Error('still running');
         }
         if (exit.code === 0) return;
@@ -206,8 +210,7 @@ export class NativeRuntime implements Runtime {
   }
 
   private async stopOne(svc: Service, opts: StopOptions): Promise<StopResult> {
-    const file = this.paths.pidFile(svc.name);
-    const pid = await checkPidFile(file);
+    const pid = await checkPidFile(this.paths, svc);
     if (pid.state !== 'running') {
       await this.forget(svc, pid.state === 'stale' ? pid.record : undefined);
       return { name: svc.name, result: 'not running' };
@@ -224,8 +227,10 @@ export class NativeRuntime implements Runtime {
     } else {
       const grace = svc.kind === 'app' ? graceOf(svc) + 2000 : STOP_GRACE_MS;
       how = await terminate(record.pid, svc.kind === 'postgres' ? 'SIGINT' : 'SIGTERM', grace, killing(grace));
-      // The supervisor empties the group before it leaves; if it was cut short, finish the job.
-      if (record.pgid !== undefined && (await terminateGroup(record.pgid, 'SIGKILL', 0)) !== 'gone') how = 'killed';
+      // The supervisor empties the group before it leaves; if it was cut short, finish the job
+      // (only on what is still proven the app's).
+      const left = await proveGroup(record, serviceIdentity(this.paths, svc));
+      if ('members' in left && left.members.length > 0 && (await terminateGroup(record.pgid!, 'SIGKILL', 0)) !== 'gone') how = 'killed';
     }
     await this.forget(svc, record);
     return { name: svc.name, result: how === 'killed' ? 'killed' : 'stopped' };

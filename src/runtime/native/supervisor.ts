@@ -14,6 +14,8 @@ interface Job {
   logFile: string;
   exitFile: string;
   graceMs: number;
+  /** The service marker (verified-process.ts), recorded with the exit so a copied file is not taken for this project's. */
+  service: string;
 }
 
 /** What the supervisor tells tm once the app was spawned (or could not be). */
@@ -47,7 +49,7 @@ child.on('exit', (code, signal) => {
 
 function record(code: number | null, signal: NodeJS.Signals | null): void {
   exited = true;
-  writeFileSync(job.exitFile, JSON.stringify({ code, signal, stopped: stopping, at: new Date().toISOString() }) + '\n');
+  writeFileSync(job.exitFile, JSON.stringify({ code, signal, stopped: stopping, at: new Date().toISOString(), service: job.service }) + '\n');
 }
 
 function term(): Promise<unknown> | undefined {
