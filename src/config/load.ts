@@ -11,6 +11,7 @@ export { CONFIG_NAMES, findConfig, type LoadOptions } from './find.js';
 import { suggest } from '../util/suggest.js';
 import { findCycle } from './graph.js';
 import { interpolate, type Unresolved } from './interpolate.js';
+import { isLoopbackAddress, listenAddress } from './listen.js';
 import {
   configSchema,
   serviceKind,
@@ -147,7 +148,7 @@ export function parseConfig(source: string, opts: ParseOptions): Config {
       }
     }
   }
-  problems.push(...portClashes(services, locate));
+  problems.push(...portClashes(services, locate), ...openRedis(services, locate));
   const cycle = findCycle(services);
   if (cycle) problems.push({ ...locate(['services', cycle[0]!, 'depends_on']), message: `dependency cycle: ${cycle.join(' -> ')}` });
 
@@ -205,6 +206,16 @@ function portClashes(services: Service[], locate: (path: PropertyKey[]) => Omit<
     } else seen.set(svc.port, svc.name);
   }
   return problems;
+}
+
+/** A Redis without a password answers anyone who reaches it: only on loopback. */
+function openRedis(services: Service[], locate: (path: PropertyKey[]) => Omit<Problem, 'message'>): Problem[] {
+  return services
+    .filter((svc) => svc.kind === 'redis' && !svc.password && !isLoopbackAddress(listenAddress(svc.host)))
+    .map((svc) => ({
+      ...locate(['services', svc.name, 'host']),
+      message: `a Redis without a password would listen on ${svc.host}, which other machines can reach: set services.${svc.name}.password (e.g. "\${REDIS_PASSWORD}"), or host: 127.0.0.1`,
+    }));
 }
 
 function topLevelKeys(path: PropertyKey[]): readonly string[] {

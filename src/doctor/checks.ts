@@ -17,6 +17,7 @@ import { selectRuntime } from '../stack/select.js';
 import { databaseFix, staleServiceUrls } from './targets.js';
 import type { Check } from './types.js';
 import { setServicePort } from './yaml-edit.js';
+import { listenAddress } from '../config/listen.js';
 
 const run = promisify(execFile);
 const ok = (detail: string, subject?: string) => ({ status: 'ok' as const, detail, subject });
@@ -189,7 +190,7 @@ export const checks: Check[] = [
       const out = [];
       for (const svc of c.services) {
         if (svc.port === undefined) continue;
-        if (await isPortFree(svc.port, svc.host === 'localhost' ? '127.0.0.1' : svc.host)) out.push(ok(`${svc.name}: ${svc.port} free`, svc.name));
+        if (await isPortFree(svc.port, listenAddress(svc.host))) out.push(ok(`${svc.name}: ${svc.port} free`, svc.name));
         else if (await running(svc.name)) out.push(ok(`${svc.name}: ${svc.port} held by this project's ${svc.name}`, svc.name));
         else {
           const holder = await portHolder(svc.port).catch(() => undefined);

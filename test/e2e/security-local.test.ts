@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectId } from '../../src/config/load.js';
@@ -208,3 +208,60 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Pro
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** The IPv4 addresses a port listens on, from /proc/net/tcp (what the kernel says, not the config). */
+async function listeningOn(port: number): Promise<string[]> {
+  const lines = (await readFile('/proc/net/tcp', 'utf8')).split('\n').slice(1);
+  const out: string[] = [];
+  for (const line of lines) {
+    const [, local, , st] = line.trim().split(/\s+/);
+    if (!local || st !== '0A') continue;
+    const [hex, p] = local.split(':');
+    if (parseInt(p!, 16) !== port) continue;
+    out.push(Buffer.from(hex!, 'hex').reverse().join('.'));
+  }
+  return out;
+}
+
+/** An address of this machine that other machines can reach (not loopback), if it has one. */
+const networkAddress = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+
+describe('services stay off the network unless protected', () => {
+  it('host: 0.0.0.0 keeps native Postgres and a password-less Redis on loopback, as the compose file does', async () => {
+    const p = await project({ name: 'wild' });
+    await writeFile(join(p.dir, 'taskmaster.yml'), (await readFile(join(p.dir, 'taskmaster.yml'), 'utf8')).replace(`port: ${p.pgPort},`, `port: ${p.pgPort}, host: 0.0.0.0,`).replace(`port: ${p.redisPort} }`, `port: ${p.redisPort}, host: 0.0.0.0 }`));
+    const compose = await p.tm(['render', 'compose']);
+    expect(compose.exitCode, compose.stderr).toBe(0);
+    expect(compose.stdout).toContain(`127.0.0.1:${p.redisPort}:6379`);
+    expect(compose.stdout).toContain(`127.0.0.1:${p.pgPort}:5432`);
+
+    const up = await p.tm(['up']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(await listeningOn(p.redisPort)).toEqual(['127.0.0.1']);
+    expect(await listeningOn(p.pgPort)).toEqual(['127.0.0.1']);
+    // pg_hba.conf stays as initdb wrote it: trust only on the (private) socket, TCP with a password from loopback.
+    const { stdout: hba } = await execa(PSQL, ['-h', '127.0.0.1', '-p', String(p.pgPort), '-U', 'wild_user', '-d', 'wild_db', '-tAc', "SELECT type || ' ' || coalesce(address, '-') || ' ' || auth_method FROM pg_hba_file_rules ORDER BY line_number"], { env: { PGPASSWORD: 'pw-wild-secret' } });
+    expect([...new Set(hba.split('\n').filter((l) => l.startsWith('host')))]).toEqual(['host 127.0.0.1 scram-sha-256', 'host ::1 scram-sha-256']);
+    expect(hba).not.toMatch(/^host.* trust$/m);
+  });
+
+  it.skipIf(!networkAddress)('refuses a password-less Redis on an address other machines reach, in both runtimes, and names the fix', async () => {
+    const p = await project({ name: 'open' });
+    const file = join(p.dir, 'taskmaster.yml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace(`port: ${p.redisPort} }`, `port: ${p.redisPort}, host: ${networkAddress} }`));
+    for (const args of [['up'], ['up', '--runtime', 'docker'], ['render', 'compose']]) {
+      const r = await p.tm(args);
+      expect(r.exitCode, args.join(' ')).toBe(3);
+      expect(r.stderr).toContain(`services.redis.host: a Redis without a password would listen on ${networkAddress}, which other machines can reach: set services.redis.password`);
+    }
+    expect(await listeningOn(p.redisPort)).toEqual([]);
+
+    // With a password it may: and then it asks everyone for it.
+    await writeFile(file, (await readFile(file, 'utf8')).replace(`host: ${networkAddress} }`, `host: ${networkAddress}, password: "redis-pw-${process.pid}" }`));
+    const up = await p.tm(['up', 'redis']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(await listeningOn(p.redisPort)).toEqual([networkAddress]);
+    const anonymous = await execa('redis-cli', ['-h', networkAddress!, '-p', String(p.redisPort), 'ping'], { reject: false });
+    expect(anonymous.stdout).toMatch(/NOAUTH/);
+  });
+});

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, realpath, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { isIP } from 'node:net';
+import { listenAddress } from '../../config/listen.js';
 import type { PostgresService } from '../../config/schema.js';
 import { EXIT, TmError } from '../../errors.js';
 import { pgProbe } from '../../health/probes.js';
@@ -118,7 +120,9 @@ export async function startPostgres(plan: PgPlan): Promise<Daemon> {
   // Redis start must not slip in between these steps. The socket directory is new at each
   // start (clients connect over it with trust authentication), so no one can have made it.
   plan.socketDir = makePrivateDir(plan.socketPrefix, plan.runAs ?? self());
-  const host = /^\d+\.\d+\.\d+\.\d+$|^localhost$/.test(plan.svc.host) ? plan.svc.host.replace('localhost', '127.0.0.1') : '127.0.0.1';
+  // pg_hba.conf (initdb --auth-host=scram-sha-256) admits TCP clients from loopback only, with a password.
+  const address = listenAddress(plan.svc.host);
+  const host = isIP(address) ? address : '127.0.0.1';
   return spawnDaemon(
     join(plan.bins.bindir, 'postgres'),
     ['-D', plan.dataDir, '-p', String(plan.svc.port), '-k', plan.socketDir, '-c', `listen_addresses=${host}`, '-c', 'logging_collector=off'],

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { listenAddress } from '../../config/listen.js';
 import type { RedisService } from '../../config/schema.js';
 import { findRedis, missingBinary } from './binaries.js';
 import { spawnDaemon, type Daemon } from './daemon.js';
@@ -23,9 +24,10 @@ export async function planRedis(svc: RedisService, paths: NativePaths): Promise<
 /** Persistence: `aof` (default) survives restarts, `rdb` snapshots, `none` keeps nothing. */
 export function redisArgs(plan: RedisPlan): string[] {
   const { svc } = plan;
-  const host = svc.host === 'localhost' ? '127.0.0.1' : svc.host;
+  // Without a password the config only allows a loopback address (config/load.ts), so
+  // protected mode (which refuses other clients) has nothing left to protect.
   const args = svc.password ? [plan.confFile] : [];
-  args.push('--port', String(svc.port), '--bind', host, '--dir', plan.dataDir, '--daemonize', 'no', '--protected-mode', 'no');
+  args.push('--port', String(svc.port), '--bind', listenAddress(svc.host), '--dir', plan.dataDir, '--daemonize', 'no', '--protected-mode', 'no');
   if (svc.persistence === 'aof') args.push('--appendonly', 'yes', '--save', '');
   else if (svc.persistence === 'rdb') args.push('--appendonly', 'no', '--save', '60 1');
   else args.push('--appendonly', 'no', '--save', '');
