@@ -51,7 +51,10 @@ export class Reporter {
    * every service name into `****`) are not registered; they protect nothing anyway.
    */
   addSecret(value: string | undefined): void {
-    if (value && value.length >= 6 && !WELL_KNOWN.has(value.toLowerCase())) this.secrets.add(value);
+    if (!value || value.length < 6 || WELL_KNOWN.has(value.toLowerCase())) return;
+    this.secrets.add(value);
+    // A multi-line value (a PEM key) may be printed a line at a time: each line is masked too.
+    if (value.includes('\n')) for (const line of value.split(/\r?\n/)) this.addSecret(line.trim());
   }
 
   /** Secrets and URL passwords (even ones we were not told about) become `****`. */
