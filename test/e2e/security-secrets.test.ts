@@ -1,10 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TM } from '../helpers/project.js';
+import { freePort, projectsPerTest, TM } from '../helpers/project.js';
+
+const PSQL = '/usr/lib/postgresql/15/bin/psql';
 
 // Secrets never reach output, logs or files others can read: checked on the built tm.
 const dirs: string[] = [];
@@ -48,5 +51,52 @@ describe('tm ci on GitHub Actions', () => {
     for (const line of body) expect(shown).not.toContain(line);
     // Every line is registered before tm prints anything else.
     expect(r.stderr.split('\n').filter((l) => l.startsWith('::add-mask::')).length).toBeGreaterThanOrEqual(body.length);
+  });
+});
+
+describe('passwords and the Postgres log', () => {
+  const { project } = projectsPerTest();
+
+  it('refuses a reserved pg_ role name up front (exit 3), before anything starts', async () => {
+    const p = await project({ name: 'pgrole' });
+    const file = join(p.dir, 'taskmaster.yml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('user: pgrole_user', 'user: pg_appuser'));
+    const r = await p.tm(['up']);
+    expect(r.exitCode, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/taskmaster\.yml:\d+:\d+ services\.postgres\.user: role names starting with "pg_" are reserved by PostgreSQL/);
+    expect(existsSync(join(p.dir, '.taskmaster', 'logs', 'postgres.log'))).toBe(false);
+  });
+
+  it('never sends a password in SQL the server may log, even with log_statement = all', async () => {
+    const p = await project({ name: 'pglog' });
+    expect((await p.tm(['up'])).exitCode).toBe(0);
+    // Someone turns on statement logging while debugging.
+    const psql = (sql: string, password: string) =>
+      execa(PSQL, ['-h', '127.0.0.1', '-p', String(p.pgPort), '-U', 'pglog_user', '-d', 'pglog_db', '-tAc', sql], { env: { PGPASSWORD: password } });
+    await psql("ALTER SYSTEM SET log_statement = 'all'", 'pw-pglog-secret');
+    expect((await p.tm(['down'])).exitCode).toBe(0);
+    // A new password: tm sets it on the next start.
+    const fresh = `rotated-${process.pid}-password`;
+    const file = join(p.dir, 'taskmaster.yml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('pw-pglog-secret', fresh));
+    const up = await p.tm(['up']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect((await psql('SHOW log_statement', fresh)).stdout.trim()).toBe('all');
+    const log = await readFile(join(p.dir, '.taskmaster', 'logs', 'postgres.log'), 'utf8');
+    expect(log).toContain('statement: SHOW log_statement'); // statements are logged...
+    expect(log).not.toContain(fresh); // ...but never the password
+    expect(log).not.toContain('pw-pglog-secret');
+  });
+
+  it('keeps logs in a 0700 folder, each file 0600, also those an older tm left readable', async () => {
+    const port = await freePort();
+    const p = await project({ name: 'modes', extra: `  web:\n    command: ["node", "-e", "require('http').createServer((q, r) => r.end('ok')).listen(${port})"]\n    port: ${port}\n` });
+    await mkdir(join(p.dir, '.taskmaster', 'logs'), { recursive: true, mode: 0o755 });
+    await writeFile(join(p.dir, '.taskmaster', 'logs', 'redis.log'), 'old\n', { mode: 0o644 });
+    const up = await p.tm(['up']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    const mode = async (path: string) => ((await stat(path)).mode & 0o777).toString(8);
+    expect(await mode(join(p.dir, '.taskmaster', 'logs'))).toBe('700');
+    for (const log of ['postgres.log', 'redis.log', 'web.log']) expect(await mode(join(p.dir, '.taskmaster', 'logs', log)), log).toBe('600');
   });
 });

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { chmodSync, closeSync, fchmodSync, mkdirSync, openSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { RunAs } from './run-as.js';
 
@@ -15,9 +15,20 @@ export interface Daemon {
  * Starts a server that outlives this CLI: its own session (so Ctrl-C in the terminal does
  * not reach it), output appended to `logFile`, not waited for by Node.
  */
+/**
+ * Opens a log for appending: the folder 0700 and the file 0600, also when an older tm made
+ * them readable by all (a server's log may quote what it was sent).
+ */
+export function openLog(file: string): number {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  chmodSync(dirname(file), 0o700);
+  const fd = openSync(file, 'a', 0o600);
+  fchmodSync(fd, 0o600);
+  return fd;
+}
+
 export async function spawnDaemon(file: string, args: string[], opts: { logFile: string; runAs?: RunAs; env?: NodeJS.ProcessEnv; ipc?: boolean }): Promise<Daemon> {
-  mkdirSync(dirname(opts.logFile), { recursive: true });
-  const log = openSync(opts.logFile, 'a');
+  const log = openLog(opts.logFile);
   try {
     const child = spawn(file, args, {
       detached: true,
@@ -44,11 +55,10 @@ export async function spawnDaemon(file: string, args: string[], opts: { logFile:
 
 /** Runs a short-lived helper (initdb) to completion with output appended to `logFile`. */
 export async function runLogged(file: string, args: string[], opts: { logFile: string; runAs?: RunAs }): Promise<void> {
-  await mkdir(dirname(opts.logFile), { recursive: true });
-  const log = await open(opts.logFile, 'a');
+  const log = openLog(opts.logFile);
   try {
     const child = spawn(file, args, {
-      stdio: ['ignore', log.fd, log.fd],
+      stdio: ['ignore', log, log],
       cwd: opts.runAs ? '/' : undefined,
       uid: opts.runAs?.uid,
       gid: opts.runAs?.gid,
@@ -59,7 +69,7 @@ export async function runLogged(file: string, args: string[], opts: { logFile: s
     });
     if (code !== 0) throw new Error(`${file} exited with code ${code}`);
   } finally {
-    await log.close();
+    closeSync(log);
   }
 }
 

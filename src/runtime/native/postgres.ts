@@ -9,6 +9,7 @@ import { pgProbe } from '../../health/probes.js';
 import type { Probe } from '../../health/wait-for.js';
 import { findPostgres, missingBinary, type PgBinaries } from './binaries.js';
 import { runLogged, spawnDaemon, type Daemon } from './daemon.js';
+import { scramVerifier } from './scram.js';
 import { ensureOwnedDir, makePrivateDir, self, verifyOwnedDir } from '../../util/safe-dir.js';
 import { EXTERNAL_DATA_ROOT, type NativePaths } from './paths.js';
 import { isAlive, processCwd } from './proc.js';
@@ -162,8 +163,11 @@ export async function ensureRoleAndDatabase(plan: PgPlan): Promise<void> {
   try {
     const { user, password, database } = plan.svc;
     const role = client.escapeIdentifier(user);
+    // Nothing of this session goes to the server log, whatever its logging settings; the
+    // password itself is sent only as a SCRAM verifier in any case.
+    await client.query("SET log_statement = 'none'; SET log_min_error_statement = 'panic'; SET log_min_duration_statement = -1");
     const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [user]);
-    const pw = password ? ` PASSWORD ${client.escapeLiteral(password)}` : '';
+    const pw = password ? ` PASSWORD ${client.escapeLiteral(scramVerifier(password))}` : '';
     if (exists.rowCount === 0) await client.query(`CREATE ROLE ${role} LOGIN SUPERUSER${pw}`);
     else await client.query(`ALTER ROLE ${role} LOGIN${pw}`);
     const db = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);

@@ -22,7 +22,7 @@ interface Job {
 export type SupervisorHello = { pgid: number } | { error: string };
 
 const job = JSON.parse(process.env.TM_SUPERVISE ?? '{}') as Job;
-const log = openSync(job.logFile, 'a');
+const log = openSync(job.logFile, 'a', 0o600);
 // One line per start, so the log tail of a crash shows this run only.
 writeFileSync(log, `--- tm: started ${job.argv.join(' ')} at ${new Date().toISOString()} ---\n`);
 const child = spawn(job.argv[0]!, job.argv.slice(1), { cwd: job.cwd, env: job.env, detached: true, stdio: ['ignore', log, log] });
