@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { readEnvTexts } from '../env/files.js';
 import { findConfig, type LoadOptions } from './find.js';
@@ -67,7 +67,9 @@ function writeEntry(file: string, entry: Entry): void {
   try {
     mkdirSync(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600 });
+    rmSync(tmp, { force: true });
+    // Created exclusively, so it gets this mode: it holds passwords.
+    writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600, flag: 'wx' });
     renameSync(tmp, file);
   } catch {
     // read-only checkout, full disk: nothing to do

@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { EXIT, TmError } from '../errors.js';
+import { writePrivateFile } from '../util/private-file.js';
 
 /** Rendered files stay inside the project directory. */
 export function outputPath(root: string, path: string): string {
@@ -13,9 +14,10 @@ export function outputPath(root: string, path: string): string {
   return abs;
 }
 
-/** Writes atomically (temp file + rename). */
-export async function writeRendered(file: string, text: string): Promise<void> {
+/** Writes atomically (temp file + rename); a file that holds secrets with mode 0600. */
+export async function writeRendered(file: string, text: string, opts: { secret?: boolean } = {}): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
+  if (opts.secret) return writePrivateFile(file, text);
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, text);
   await rename(tmp, file);

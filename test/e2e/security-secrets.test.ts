@@ -100,3 +100,35 @@ describe('passwords and the Postgres log', () => {
     for (const log of ['postgres.log', 'redis.log', 'web.log']) expect(await mode(join(p.dir, '.taskmaster', 'logs', log)), log).toBe('600');
   });
 });
+
+describe('files that hold secrets', () => {
+  const { project } = projectsPerTest();
+  const mode = async (path: string) => ((await stat(path)).mode & 0o777).toString(8);
+
+  it('tm render k8s --with-secrets writes secret.yaml with mode 0600, also over an older 0644 one', async () => {
+    const dir = await folder({
+      'taskmaster.yml': 'name: kube\nenv:\n  API_TOKEN: { type: secret, required: true }\n',
+      '.env': 'API_TOKEN=tok-kube-secret-value\n',
+    });
+    await mkdir(join(dir, 'k8s'));
+    await writeFile(join(dir, 'k8s', 'secret.yaml'), 'old\n', { mode: 0o644 });
+    const r = await tm(dir, ['render', 'k8s', '--out', 'k8s', '--with-secrets']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(await readFile(join(dir, 'k8s', 'secret.yaml'), 'utf8')).toContain('tok-kube-secret-value');
+    expect(await mode(join(dir, 'k8s', 'secret.yaml'))).toBe('600');
+    // Without secrets in it, it is an ordinary file.
+    expect(await mode(join(dir, 'k8s', 'config.yaml'))).toBe('644');
+  });
+
+  it("Redis' config file with its password is 0600, also when an older tm left it 0644", async () => {
+    const p = await project({ name: 'rconf' });
+    const file = join(p.dir, 'taskmaster.yml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace(`port: ${p.redisPort} }`, `port: ${p.redisPort}, password: "redis-conf-secret" }`));
+    await mkdir(join(p.dir, '.taskmaster', 'run'), { recursive: true });
+    await writeFile(join(p.dir, '.taskmaster', 'run', 'redis.conf'), 'requirepass "old"\n', { mode: 0o644 });
+    const up = await p.tm(['up', 'redis']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(await readFile(join(p.dir, '.taskmaster', 'run', 'redis.conf'), 'utf8')).toContain('redis-conf-secret');
+    expect(await mode(join(p.dir, '.taskmaster', 'run', 'redis.conf'))).toBe('600');
+  });
+});

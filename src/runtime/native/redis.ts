@@ -1,7 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { listenAddress } from '../../config/listen.js';
 import type { RedisService } from '../../config/schema.js';
+import { writePrivateFile } from '../../util/private-file.js';
 import { findRedis, missingBinary } from './binaries.js';
 import { spawnDaemon, type Daemon } from './daemon.js';
 import type { NativePaths } from './paths.js';
@@ -38,7 +39,7 @@ export async function startRedis(plan: RedisPlan): Promise<Daemon> {
   await mkdir(plan.dataDir, { recursive: true });
   if (plan.svc.password) {
     await mkdir(dirname(plan.confFile), { recursive: true });
-    await writeFile(plan.confFile, `requirepass "${plan.svc.password.replace(/["\\]/g, '\\$&')}"\n`, { mode: 0o600 });
+    await writePrivateFile(plan.confFile, `requirepass "${plan.svc.password.replace(/["\\]/g, '\\$&')}"\n`);
   }
   return spawnDaemon(plan.binary, redisArgs(plan), { logFile: plan.logFile });
 }

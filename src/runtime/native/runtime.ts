@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { readFile, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { Config } from '../../config/load.js';
 import type { AppService, PostgresService, RedisService, Service } from '../../config/schema.js';
@@ -20,6 +20,7 @@ import { processStartTicks, terminate, terminateGroup, type Ending } from './pro
 import { proveGroup, SERVICE_ID_VARIABLE, serviceIdentity, serviceMarker } from './verified-process.js';
 import * as redis from './redis.js';
 import { postgresRunAs } from './run-as.js';
+import { writePrivateFile } from '../../util/private-file.js';
 import { removeOwnedDir, self, verifyOwnedDir } from '../../util/safe-dir.js';
 
 const STOP_GRACE_MS = 10_000;
@@ -107,7 +108,7 @@ export class NativeRuntime implements Runtime {
     if (previous.trim() === fingerprint) return;
     await waitFor(this.guard(svc, pg.bootstrapProbe(plan)), { timeoutMs: opts.timeoutMs, signal: opts.signal, intervalMs: 10 });
     await pg.ensureRoleAndDatabase(plan);
-    await writeFile(stamp, fingerprint + '\n', { mode: 0o600 });
+    await writePrivateFile(stamp, fingerprint + '\n');
   }
 
   private async startRedis(svc: RedisService): Promise<void> {
