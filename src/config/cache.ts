@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { dirname, join, resolve } from 'node:path';
 import { readEnvTexts } from '../env/files.js';
 import { findConfig, type LoadOptions } from './find.js';
+import type { Problem } from '../errors.js';
 import type { Config } from './load.js';
 
 // The validated config of the last command, and the secret values it found for masking,
@@ -22,6 +23,8 @@ const WORD = /[A-Za-z_][A-Za-z0-9_]*/g;
 export interface Project {
   config: Config;
   secrets: string[];
+  /** About those values (one too short to mask cleanly), beside the config's own warnings. */
+  secretWarnings: Problem[];
 }
 
 interface Entry extends Project {
@@ -44,14 +47,16 @@ export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   const state = join(root, '.taskmaster');
   const cacheFile = join(state, 'cache', 'config.json');
   const cached = readEntry(cacheFile);
-  if (cached?.key === key) return { config: cached.config, secrets: cached.secrets };
+  if (cached?.key === key) return { config: cached.config, secrets: cached.secrets, secretWarnings: cached.secretWarnings ?? [] };
 
   const { loadConfigFrom } = await import('./load.js');
   const config = loadConfigFrom(file, source, envTexts, opts);
-  const [{ resolveEnv }, { secretValues }] = await Promise.all([import('../env/resolve.js'), import('../env/secrets.js')]);
-  const secrets = secretValues(config.env, await resolveEnv(root, config.env, env));
-  if (existsSync(state)) writeEntry(cacheFile, { key, config, secrets });
-  return { config, secrets };
+  const [{ resolveEnv }, { secretValues, shortSecrets }] = await Promise.all([import('../env/resolve.js'), import('../env/secrets.js')]);
+  const resolved = await resolveEnv(root, config.env, env);
+  const secrets = secretValues(config.env, resolved);
+  const secretWarnings = shortSecrets(config.services, config.env, resolved);
+  if (existsSync(state)) writeEntry(cacheFile, { key, config, secrets, secretWarnings });
+  return { config, secrets, secretWarnings };
 }
 
 function readEntry(file: string): Entry | undefined {

@@ -132,3 +132,31 @@ describe('files that hold secrets', () => {
     expect(await mode(join(p.dir, '.taskmaster', 'run', 'redis.conf'))).toBe('600');
   });
 });
+
+describe('short secrets', () => {
+  it('masks a 5-character password in tm render compose --check, and warns that it is short', async () => {
+    const dir = await folder({
+      'taskmaster.yml': 'name: shortpw\nruntime: native\nservices:\n  postgres: { port: 5999, password: abc12 }\n',
+      'compose.yml': 'services:\n  postgres:\n    environment:\n      POSTGRES_PASSWORD: abc12\n',
+    });
+    const r = await tm(dir, ['render', 'compose', '--check']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain('POSTGRES_PASSWORD: ****');
+    expect(`${r.stdout}${r.stderr}`).not.toContain('abc12');
+    expect(r.stderr).toContain('warning services.postgres.password: is only 5 characters: it is masked wherever it appears in output');
+  });
+
+  it('masks a 5-character secret in tm logs', async () => {
+    const dir = await folder({
+      'taskmaster.yml': 'name: shortlog\nruntime: native\nservices:\n  redis: { port: 5998 }\nenv:\n  API_TOKEN: { type: secret }\n',
+      '.env': 'API_TOKEN=ab1!x\n',
+    });
+    await mkdir(join(dir, '.taskmaster', 'logs'), { recursive: true });
+    await writeFile(join(dir, '.taskmaster', 'logs', 'redis.log'), 'client sent token ab1!x\n');
+    const r = await tm(dir, ['logs', 'redis']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('client sent token ****');
+    expect(`${r.stdout}${r.stderr}`).not.toContain('ab1!x');
+    expect(r.stderr).toMatch(/warning \.env:1 API_TOKEN: is only 5 characters/);
+  });
+});
