@@ -180,9 +180,23 @@ export class DockerRuntime implements Runtime {
   }
 
   async removeData(services: Service[]): Promise<void> {
-    // `down --volumes` removes the project's named volumes, its network and the images it built.
-    await compose({ ...this.target(), file: await this.writeComposeFile() }, ['down', '--volumes', '--remove-orphans', '--rmi', 'local']);
-    void services;
+    const target = { ...this.target(), file: await this.writeComposeFile() };
+    const names = services.map((s) => s.name);
+    const stateful = this.config.services.filter((s) => s.kind !== 'app');
+    if (stateful.every((s) => names.includes(s.name))) {
+      // All of it: `down --volumes` removes the project's named volumes, its network and the images it built.
+      await compose(target, ['down', '--volumes', '--remove-orphans', '--rmi', 'local']);
+      return;
+    }
+    // Some services only: their containers (with anonymous volumes), then the named volumes
+    // that they alone mount; what other services use stays.
+    await compose(target, ['rm', '--stop', '--force', '--volumes', ...names]);
+    const docker = await this.docker();
+    for (const volume of await volumesOnlyOf(target, names)) {
+      await docker.getVolume(volume).remove().catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 404) throw err;
+      });
+    }
   }
 
   guard(svc: Service, probe: Probe): Probe {
@@ -253,6 +267,23 @@ export class DockerRuntime implements Runtime {
       }),
     );
   }
+}
+
+/** The engine's names of the named volumes that `services`, and no other service of the file, mount. */
+async function volumesOnlyOf(target: ComposeTarget, services: string[]): Promise<string[]> {
+  const model = JSON.parse(await compose(target, ['config', '--format', 'json'])) as {
+    services?: Record<string, { volumes?: { type?: string; source?: string }[] }>;
+    volumes?: Record<string, { name?: string; external?: boolean }>;
+  };
+  const mounts = (svc: string) => (model.services?.[svc]?.volumes ?? []).filter((v) => v.type === 'volume' && v.source).map((v) => v.source!);
+  const keep = new Set(Object.keys(model.services ?? {}).filter((s) => !services.includes(s)).flatMap(mounts));
+  const out = new Set<string>();
+  for (const key of services.flatMap(mounts)) {
+    const volume = model.volumes?.[key];
+    if (keep.has(key) || !volume || volume.external) continue;
+    out.add(volume.name ?? `${target.project}_${key}`);
+  }
+  return [...out];
 }
 
 /** Docker's multiplexed log format: 8-byte frame headers (stream, 0, 0, 0, size). */
