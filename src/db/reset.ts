@@ -5,10 +5,13 @@ import { cloneDatabase, createDatabase, dropDatabase, guardReplace, nameTag, rea
 import { readMigrations } from './files.js';
 import { migrate, migrationsDir } from './migrate.js';
 import { detectPrisma, prismaMigrate, readPrismaMigrations } from './prisma.js';
+import { resetSchema, schemaOf } from './schema-mode.js';
 import { readSeeds, seed } from './seeds.js';
 
 export interface ResetResult {
   database: string;
+  /** With ?schema= in the URL: the schema that was reset (the rest of the database stays). */
+  schema?: string;
   /** `template`: copied from the cached template; `replay`: migrations and seeds ran. */
   path: 'template' | 'replay';
   migrations: number;
@@ -32,6 +35,8 @@ export async function inputsHash(config: Config, env: string): Promise<string> {
  */
 export async function resetDatabase(config: Config, target: DatabaseTarget, opts: { env: string; force?: boolean; onStep?: (m: string) => void }): Promise<ResetResult> {
   const db = guardReplace(target, 'reset', opts.force);
+  // ?schema=: only that schema is the project's (no template: those are whole databases).
+  if (schemaOf(target)) return resetSchema(config, target, opts);
   const hash = await inputsHash(config, opts.env);
   const prefix = `tm_tpl_${nameTag(db)}_`;
   const template = `${prefix}${hash.slice(0, 16)}`;

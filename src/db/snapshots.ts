@@ -1,5 +1,6 @@
 import { EXIT, TmError } from '../errors.js';
 import type { DatabaseTarget } from './connect.js';
+import { refuseWholeDatabaseCopy } from './schema-mode.js';
 import { cloneDatabase, databaseName, dropDatabase, guardReplace, nameTag, readPrivileges, requirePrivileges, terminateConnections, withMaintenance } from './databases.js';
 
 export interface Snapshot {
@@ -31,6 +32,7 @@ export function defaultSnapshotName(now = new Date()): string {
 /** Copies the database with CREATE DATABASE ... TEMPLATE; other sessions on it are ended first. */
 export async function createSnapshot(target: DatabaseTarget, name: string): Promise<{ snapshot: string; terminated: number }> {
   validateSnapshotName(name);
+  refuseWholeDatabaseCopy(target, 'tm db snapshot');
   const db = databaseName(target);
   return withMaintenance(target, 'snapshot', async (client) => {
     const snap = snapshotDb(db, name);
@@ -49,6 +51,7 @@ export async function createSnapshot(target: DatabaseTarget, name: string): Prom
 /** Replaces the database with a copy of the snapshot (the snapshot itself stays). */
 export async function restoreSnapshot(target: DatabaseTarget, name: string, opts: { force?: boolean } = {}): Promise<{ snapshot: string; terminated: number }> {
   validateSnapshotName(name);
+  refuseWholeDatabaseCopy(target, 'tm db restore');
   const db = guardReplace(target, 'restore', opts.force);
   return withMaintenance(target, 'restore', async (client) => {
     const snap = snapshotDb(db, name);
@@ -66,6 +69,7 @@ export async function restoreSnapshot(target: DatabaseTarget, name: string, opts
 
 export async function deleteSnapshot(target: DatabaseTarget, name: string): Promise<void> {
   validateSnapshotName(name);
+  refuseWholeDatabaseCopy(target, 'tm db snapshot --delete');
   const db = databaseName(target);
   await withMaintenance(target, 'snapshot', async (client) => {
     const snap = snapshotDb(db, name);

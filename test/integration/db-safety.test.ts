@@ -1,0 +1,59 @@
+import { execa } from 'execa';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { databasePerTest } from '../helpers/database.js';
+import { TM } from '../helpers/project.js';
+
+// What tm db may replace or delete, against a real Postgres: every test its own database.
+const server = databasePerTest('safe');
+const { url } = server;
+const q = server.query;
+const tm = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  execa(process.execPath, [TM, ...args], { cwd: server.project().dir, reject: false, env: { NO_COLOR: '1', ...env } }).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
+const tablesIn = async (schema: string) => (await q<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = '${schema}' ORDER BY 1`)).map((r) => r.t);
+
+beforeAll(async () => {
+  const dir = join(server.project().dir, 'db', 'migrations');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, '001_items.sql'), '-- migrate:up\nCREATE TABLE items (id int PRIMARY KEY);\n-- migrate:down\nDROP TABLE items;\n');
+});
+
+describe('tm db reset with ?schema= works on that schema only', () => {
+  beforeEach(async () => {
+    // Another project's schema and some of public's, in the same database.
+    await q('CREATE SCHEMA other; CREATE TABLE other.theirs (v int); INSERT INTO other.theirs VALUES (1); CREATE TABLE public.shared (v int)');
+  });
+
+  it("drops and rebuilds schema a; another project's schema and public stay", async () => {
+    const mine = url(server.db(), '?schema=a');
+    expect((await tm(['db', 'migrate', '--database-url', mine])).code).toBe(0);
+    await q('INSERT INTO a.items VALUES (1), (2)');
+    const r = await tm(['db', 'reset', '--yes', '--json', '--database-url', mine]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await q('SELECT v FROM other.theirs').catch((err: Error) => err.message)).toEqual([{ v: 1 }]);
+    expect(await tablesIn('public')).toEqual(['shared']);
+    expect(JSON.parse(r.stdout)).toMatchObject({ database: server.db(), schema: 'a', path: 'replay', migrations: 1 });
+    expect(await tablesIn('a')).toEqual(['items', 'tm_schema_migrations']);
+    expect(await q('SELECT count(*)::int AS n FROM a.items')).toEqual([{ n: 0 }]);
+  });
+
+  it('never takes a whole-database template for a schema: the schema ends up migrated', async () => {
+    // A reset without ?schema= first leaves a template of the whole database.
+    expect((await tm(['db', 'reset', '--yes', '--database-url', url(server.db())])).code).toBe(0);
+    const r = await tm(['db', 'reset', '--yes', '--database-url', url(server.db(), '?schema=a')]);
+    expect(r.code, r.stderr).toBe(0);
+    const status = await tm(['db', 'status', '--exit-code', '--json', '--database-url', url(server.db(), '?schema=a')]);
+    expect(status.code, status.stdout).toBe(0);
+  });
+
+  it('refuses snapshots and restores, which copy the whole database, naming the fix', async () => {
+    for (const args of [['db', 'snapshot', 'before'], ['db', 'restore', 'before', '--yes']]) {
+      const r = await tm([...args, '--database-url', url(server.db(), '?schema=a')]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`error TM_SCHEMA_MODE tm db ${args[1]} copies the whole database ${server.db()}, but ?schema=a in the URL`);
+      expect(r.stderr).toContain('pg_dump -n a');
+    }
+    expect((await q<{ n: number }>(`SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'tm_snap_%'`, 'postgres'))[0]!.n).toBe(0);
+  });
+});
