@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { readEnvTexts } from '../env/files.js';
+import { insideProject } from '../util/inside.js';
 import { findConfig, type LoadOptions } from './find.js';
 import type { Problem } from '../errors.js';
 import type { Config } from './load.js';
@@ -70,6 +71,7 @@ function readEntry(file: string): Entry | undefined {
 /** Atomic (temp file + rename); a cache that cannot be written is only a slower next run. */
 function writeEntry(file: string, entry: Entry): void {
   try {
+    insideProject(dirname(dirname(dirname(file))), file);
     mkdirSync(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
     rmSync(tmp, { force: true });
@@ -77,6 +79,6 @@ function writeEntry(file: string, entry: Entry): void {
     writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600, flag: 'wx' });
     renameSync(tmp, file);
   } catch {
-    // read-only checkout, full disk: nothing to do
+    // read-only checkout, full disk, .taskmaster/ leading elsewhere: nothing to do
   }
 }

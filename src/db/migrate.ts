@@ -3,6 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import type { Client } from 'pg';
 import type { Config } from '../config/load.js';
 import { EXIT, TmError } from '../errors.js';
+import { insideProject } from '../util/inside.js';
 import { applyDown, applyUp } from './apply.js';
 import { connect, runnerIdentity, type DatabaseTarget } from './connect.js';
 import { compareVersions, newestVersion, readMigrations, type MigrationFile } from './files.js';
@@ -198,7 +199,7 @@ function slugOf(name: string): string {
 }
 
 async function writeNew(config: Config, dir: string, name: string, text: string): Promise<string> {
-  const file = join(dir, name);
+  const file = insideProject(config.root, join(dir, name));
   await mkdir(dir, { recursive: true });
   try {
     await writeFile(file, text, { flag: 'wx' });

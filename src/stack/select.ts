@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/load.js';
 import { EXIT, TmError } from '../errors.js';
 import type { Rejection } from '../runtime/native/binaries.js';
 import type { Runtime } from '../runtime/types.js';
+import { writeRendered } from '../render/write.js';
+import { insideProject } from '../util/inside.js';
 
 export type RuntimeName = 'auto' | 'docker' | 'native';
 
@@ -71,9 +73,8 @@ function hasNativeData(config: Config): boolean {
 
 /** Remembers which runtime a project last used (`.taskmaster/runtime.json`). */
 export async function recordRuntime(config: Config, name: string): Promise<void> {
-  const dir = join(config.root, '.taskmaster');
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'runtime.json'), JSON.stringify({ runtime: name, projectId: config.projectId }, null, 2) + '\n');
+  const file = insideProject(config.root, join('.taskmaster', 'runtime.json'));
+  await writeRendered(file, JSON.stringify({ runtime: name, projectId: config.projectId }, null, 2) + '\n');
 }
 
 export async function lastRuntime(config: Config): Promise<string | undefined> {

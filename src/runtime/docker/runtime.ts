@@ -1,4 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -8,6 +7,8 @@ import type { Service } from '../../config/schema.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { Probe } from '../../health/wait-for.js';
 import { appVariable, composeProject, composeSecrets, renderCompose } from '../../render/compose.js';
+import { writeRendered } from '../../render/write.js';
+import { insideProject } from '../../util/inside.js';
 import { appEnvironment } from '../../stack/app-env.js';
 import type { Runtime, ServiceState, StartOptions, StopResult } from '../types.js';
 import { compose, composeVersion, type ComposeTarget } from './compose.js';
@@ -152,10 +153,9 @@ export class DockerRuntime implements Runtime {
       }
       return this.ownFile;
     }
-    await mkdir(join(this.config.root, '.taskmaster'), { recursive: true });
     await this.loadAppEnvironments();
     // The file lives in .taskmaster/, so build contexts are one level up.
-    await writeFile(this.composeFile, renderCompose(this.config, this.config.services, { appEnvKeys: this.appEnvKeys, buildBase: '..' }));
+    await writeRendered(insideProject(this.config.root, this.composeFile), renderCompose(this.config, this.config.services, { appEnvKeys: this.appEnvKeys, buildBase: '..' }));
     return this.composeFile;
   }
 

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, fchmodSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fchmodSync, mkdirSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { EXIT, TmError } from '../../errors.js';
 import type { RunAs } from './run-as.js';
 
 export interface Daemon {
@@ -22,7 +23,14 @@ export interface Daemon {
 export function openLog(file: string): number {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   chmodSync(dirname(file), 0o700);
-  const fd = openSync(file, 'a', 0o600);
+  let fd: number;
+  try {
+    // Never appended through a symbolic link (ELOOP): a log is tm's own file.
+    fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ELOOP') throw err;
+    throw new TmError('TM_OUTSIDE_PROJECT', `refusing to write ${file}: it is a symbolic link, and tm does not write through one`, { exit: EXIT.problems, hint: `remove the link ${file} (tm makes its own logs in .taskmaster/logs)` });
+  }
   fchmodSync(fd, 0o600);
   return fd;
 }

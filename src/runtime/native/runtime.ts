@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rm, rmdir } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Config } from '../../config/load.js';
 import type { AppService, PostgresService, RedisService, Service } from '../../config/schema.js';
 import { EXIT, TmError } from '../../errors.js';
@@ -20,6 +20,7 @@ import { processStartTicks, terminate, terminateGroup, type Ending } from './pro
 import { proveGroup, SERVICE_ID_VARIABLE, serviceIdentity, serviceMarker } from './verified-process.js';
 import * as redis from './redis.js';
 import { postgresRunAs } from './run-as.js';
+import { insideProject } from '../../util/inside.js';
 import { writePrivateFile } from '../../util/private-file.js';
 import { removeOwnedDir, self, verifyOwnedDir } from '../../util/safe-dir.js';
 
@@ -74,6 +75,7 @@ export class NativeRuntime implements Runtime {
   }
 
   async preflight(services: Service[]): Promise<void> {
+    this.ownState(services);
     for (const svc of services) {
       if (svc.kind === 'postgres') this.pgPlans.set(svc.name, await pg.planPostgres(svc, this.paths, this.config.root));
       if (svc.kind === 'redis') this.redisPlans.set(svc.name, await redis.planRedis(svc, this.paths));
@@ -81,6 +83,7 @@ export class NativeRuntime implements Runtime {
   }
 
   async start(services: Service[], opts: StartOptions): Promise<void> {
+    this.ownState(services);
     await Promise.all(
       services.map((svc) => {
         opts.onProgress?.(`starting ${svc.name} on port ${svc.port}`);
@@ -205,6 +208,7 @@ export class NativeRuntime implements Runtime {
   }
 
   async stop(services: Service[], opts: StopOptions = {}): Promise<StopResult[]> {
+    this.ownState(services);
     const results: StopResult[] = [];
     for (const svc of [...services].reverse()) results.unshift(await this.stopOne(svc, opts));
     return results;
@@ -243,6 +247,7 @@ export class NativeRuntime implements Runtime {
    * has this project's prefix and is one tm made (verified, never followed through a symlink).
    */
   private async forget(svc: Service, record: PidRecord | undefined): Promise<void> {
+    this.ownState([svc]);
     await removePidFile(this.paths.pidFile(svc.name));
     const dir = record?.socketDir;
     if (svc.kind !== 'postgres' || !dir || dirname(dir) !== dirname(this.paths.socketPrefix) || !basename(dir).startsWith(basename(this.paths.socketPrefix))) return;
@@ -252,6 +257,7 @@ export class NativeRuntime implements Runtime {
   }
 
   async removeData(services: Service[]): Promise<void> {
+    this.ownState(services);
     for (const svc of services) {
       await rm(this.paths.dataDir(svc.name), { recursive: true, force: true });
       if (svc.kind !== 'postgres') continue;
@@ -265,6 +271,16 @@ export class NativeRuntime implements Runtime {
       }
       await rm(this.paths.pidFile(svc.name).replace(/\.pid$/, '.roles'), { force: true });
     }
+  }
+
+  /**
+   * What tm writes and deletes here stays inside the project: `.taskmaster/` and its folders,
+   * and the services' data directories, must not lead elsewhere through a symbolic link (a
+   * repository could commit `.taskmaster/data -> ../../..`). Checked before each change.
+   */
+  private ownState(services: Service[]): void {
+    const { root, state } = this.paths;
+    for (const dir of [state, ...['data', 'logs', 'run'].map((d) => join(state, d)), ...services.map((s) => this.paths.dataDir(s.name))]) insideProject(root, dir);
   }
 
   logFile(svc: Service): string {
