@@ -34,7 +34,7 @@ export async function inputsHash(config: Config, env: string): Promise<string> {
  * so the next reset with the same files is one CREATE DATABASE ... TEMPLATE.
  */
 export async function resetDatabase(config: Config, target: DatabaseTarget, opts: { env: string; force?: boolean; onStep?: (m: string) => void }): Promise<ResetResult> {
-  const db = guardReplace(target, 'reset', opts.force);
+  const db = await guardReplace(target, 'reset', opts.force);
   // ?schema=: only that schema is the project's (no template: those are whole databases).
   if (schemaOf(target)) return resetSchema(config, target, opts);
   const hash = await inputsHash(config, opts.env);

@@ -52,7 +52,7 @@ export async function createSnapshot(target: DatabaseTarget, name: string): Prom
 export async function restoreSnapshot(target: DatabaseTarget, name: string, opts: { force?: boolean } = {}): Promise<{ snapshot: string; terminated: number }> {
   validateSnapshotName(name);
   refuseWholeDatabaseCopy(target, 'tm db restore');
-  const db = guardReplace(target, 'restore', opts.force);
+  const db = await guardReplace(target, 'restore', opts.force);
   return withMaintenance(target, 'restore', async (client) => {
     const snap = snapshotDb(db, name);
     const me = await readPrivileges(client, [db, snap]);

@@ -1,7 +1,11 @@
 import { execa } from 'execa';
+import { lookup } from 'node:dns/promises';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isOnThisMachine } from '../../src/db/this-machine.js';
+import { isLocalHost } from '../../src/db/url.js';
 import { databasePerTest } from '../helpers/database.js';
 import { TM } from '../helpers/project.js';
 
@@ -11,6 +15,9 @@ const { url } = server;
 const q = server.query;
 const tm = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   execa(process.execPath, [TM, ...args], { cwd: server.project().dir, reject: false, env: { NO_COLOR: '1', ...env } }).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
+/** Whether this machine's name resolves to an address of its own (it does in /etc/hosts on most machines). */
+const own = new Set(Object.values(networkInterfaces()).flatMap((l) => (l ?? []).map((i) => i.address)));
+const hostnameIsLocal = await lookup(hostname(), { all: true }).then((a) => a.length > 0 && a.every((x) => own.has(x.address)), () => false);
 const tablesIn = async (schema: string) => (await q<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = '${schema}' ORDER BY 1`)).map((r) => r.t);
 
 beforeAll(async () => {
@@ -55,5 +62,33 @@ describe('tm db reset with ?schema= works on that schema only', () => {
       expect(r.stderr).toContain('pg_dump -n a');
     }
     expect((await q<{ n: number }>(`SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'tm_snap_%'`, 'postgres'))[0]!.n).toBe(0);
+  });
+});
+
+describe('"this machine" is decided by the address pg will reach, not by how the host is spelled', () => {
+  it('refuses a name that merely starts like a loopback address, for reset and restore, without --force', async () => {
+    for (const args of [['db', 'reset', '--yes'], ['db', 'restore', 'snap']]) {
+      const r = await tm([...args, '--database-url', 'postgres://u:secret-pw@127.attacker.example:5432/app']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`error TM_RESET_REMOTE refusing to ${args[1]} a database that is not on this machine (127.attacker.example, from --database-url)`);
+    }
+  });
+
+  it.skipIf(!hostnameIsLocal)("accepts this machine's own name, which resolves to one of its addresses", async () => {
+    const r = await tm(['db', 'reset', '--yes', '--json', '--database-url', url(server.db()).replace('@127.0.0.1:', `@${hostname()}:`)]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ database: server.db(), migrations: 1 });
+  });
+
+  it('judges hosts by their resolved addresses', async () => {
+    expect(await isOnThisMachine('127.attacker.example')).toBe(false);
+    expect(await isOnThisMachine('127.0.0.1')).toBe(true);
+    expect(await isOnThisMachine('[::1]')).toBe(true);
+    expect(await isOnThisMachine('/var/run/postgresql')).toBe(true);
+    expect(await isOnThisMachine('localhost')).toBe(true);
+    expect(await isOnThisMachine('192.0.2.200')).toBe(false); // TEST-NET-1, nobody's address here
+    // The spelling-only test (for hints) no longer takes a 127. prefix for an address either.
+    expect(isLocalHost('127.attacker.example')).toBe(false);
+    expect(isLocalHost('127.0.0.2')).toBe(true);
   });
 });

@@ -11,7 +11,7 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
   const config = await ctx.config();
   const target = await dbTarget(ctx, opts);
   const force = Boolean(opts.force);
-  const db = guardReplace(target, 'reset', force); // before asking: a question that will be refused anyway is noise
+  const db = await guardReplace(target, 'reset', force); // before asking: a question that will be refused anyway is noise
   const schema = schemaOf(target);
   const what = schema ? `schema ${schema} of database ${db}` : `database ${db}`;
   if (!(await confirm(ctx, `Drop ${what} and build it again from migrations and seeds?`))) {
