@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { readEnvTexts } from '../env/files.js';
 import { insideProject } from '../util/inside.js';
-import { findConfig, type LoadOptions } from './find.js';
+import { findConfig, MAX_CONFIG_BYTES, readConfigText, type LoadOptions } from './find.js';
 import type { Problem } from '../errors.js';
 import type { Config } from './load.js';
 
@@ -30,13 +30,15 @@ export interface Project {
 
 interface Entry extends Project {
   key: string;
+  /** sha256 of the stored project: a file damaged on disk (with its key intact) is a miss. */
+  sum: string;
 }
 
 /** loadConfig and the project's secret values, through the cache. */
 export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   const file = await findConfig(opts);
   const root = dirname(file);
-  const source = readFileSync(file, 'utf8');
+  const source = readConfigText(file);
   const envTexts = readEnvTexts(root);
   const env = opts.env ?? process.env;
   // A process variable can only matter if one of the files names it.
@@ -48,7 +50,7 @@ export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   const state = join(root, '.taskmaster');
   const cacheFile = join(state, 'cache', 'config.json');
   const cached = readEntry(cacheFile);
-  if (cached?.key === key) return { config: cached.config, secrets: cached.secrets, secretWarnings: cached.secretWarnings ?? [] };
+  if (cached?.key === key) return { config: cached.config, secrets: cached.secrets, secretWarnings: cached.secretWarnings };
 
   const { loadConfigFrom } = await import('./load.js');
   const config = loadConfigFrom(file, source, envTexts, opts);
@@ -56,13 +58,20 @@ export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   const resolved = await resolveEnv(root, config.env, env);
   const secrets = secretValues(config.env, resolved);
   const secretWarnings = shortSecrets(config.services, config.env, resolved);
-  if (existsSync(state)) writeEntry(cacheFile, { key, config, secrets, secretWarnings });
+  if (existsSync(state)) writeEntry(cacheFile, { key, sum: sumOf({ config, secrets, secretWarnings }), config, secrets, secretWarnings });
   return { config, secrets, secretWarnings };
 }
 
+function sumOf(p: Project): string {
+  return createHash('sha256').update(JSON.stringify([p.config, p.secrets, p.secretWarnings])).digest('hex');
+}
+
+/** The stored entry, if it is whole: parsable, not oversized, and matching its checksum. */
 function readEntry(file: string): Entry | undefined {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Entry;
+    if (statSync(file).size > 16 * MAX_CONFIG_BYTES) return undefined;
+    const entry = JSON.parse(readFileSync(file, 'utf8')) as Entry;
+    return typeof entry?.key === 'string' && entry.sum === sumOf(entry) ? entry : undefined;
   } catch {
     return undefined;
   }
