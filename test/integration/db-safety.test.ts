@@ -92,3 +92,25 @@ describe('"this machine" is decided by the address pg will reach, not by how the
     expect(isLocalHost('127.0.0.2')).toBe(true);
   });
 });
+
+describe('hostile database state', () => {
+  it('a history row with a NULL applied_at, or an altered column, is a one-line error (exit 6), not a crash', async () => {
+    const target = url(server.db());
+    expect((await tm(['db', 'migrate', '--database-url', target])).code).toBe(0);
+    await q('ALTER TABLE tm_schema_migrations ALTER COLUMN applied_at DROP NOT NULL; UPDATE tm_schema_migrations SET applied_at = NULL');
+    for (const args of [['db', 'status'], ['db', 'migrate']]) {
+      const r = await tm([...args, '--database-url', target]);
+      expect(r.code, r.stderr).toBe(6);
+      expect(r.stderr).toMatch(/^error TM_HISTORY_DAMAGED the migration history \(tm_schema_migrations\) was altered: the row of version 1 has no applied_at; nothing was run$/m);
+      expect(r.stderr).not.toContain('TM_INTERNAL');
+    }
+    await q('UPDATE tm_schema_migrations SET applied_at = now(); ALTER TABLE tm_schema_migrations RENAME COLUMN checksum TO sha');
+    const renamed = await tm(['db', 'migrate', '--database-url', target]);
+    expect(renamed.code, renamed.stderr).toBe(6);
+    expect(renamed.stderr).toMatch(/TM_HISTORY_DAMAGED .*its columns are not the ones tm records .*column "checksum" does not exist/);
+    await q('ALTER TABLE tm_schema_migrations RENAME COLUMN sha TO checksum; ALTER TABLE tm_schema_migrations ALTER COLUMN duration_ms TYPE text USING \'fast\'');
+    const retyped = await tm(['db', 'status', '--database-url', target]);
+    expect(retyped.code, retyped.stderr).toBe(6);
+    expect(retyped.stderr).toContain('TM_HISTORY_DAMAGED');
+  });
+});
