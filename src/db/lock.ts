@@ -10,7 +10,7 @@ export const MIGRATION_LOCK_KEY = 8389466604385563233n;
  * the holder from its application_name (pg_locks has no grant time, so the runner puts its
  * pid, host and start time there).
  */
-export async function acquireLock(client: Client, key: bigint, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+export async function acquireLock(client: Client, key: bigint, timeoutMs: number, signal?: AbortSignal, holds = 'another migration run'): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key.toString()]);
@@ -20,7 +20,7 @@ export async function acquireLock(client: Client, key: bigint, timeoutMs: number
     await new Promise((r) => setTimeout(r, 50));
   }
   const holder = await lockHolder(client, key);
-  throw new TmError('TM_LOCK_TIMEOUT', `another migration run holds the lock after waiting ${formatDuration(timeoutMs)}${holder ? `: ${holder}` : ''}`, {
+  throw new TmError('TM_LOCK_TIMEOUT', `${holds} holds the lock after waiting ${formatDuration(timeoutMs)}${holder ? `: ${holder}` : ''}`, {
     exit: EXIT.timeout,
     hint: 'wait for it to finish, or raise --lock-timeout; a killed runner frees the lock within seconds',
   });

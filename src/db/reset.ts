@@ -5,6 +5,7 @@ import { cloneDatabase, createDatabase, dropDatabase, guardReplace, nameTag, rea
 import { readMigrations } from './files.js';
 import { migrate, migrationsDir } from './migrate.js';
 import { detectPrisma, prismaMigrate, readPrismaMigrations } from './prisma.js';
+import { whileReplacing } from './replace-lock.js';
 import { resetSchema, schemaOf } from './schema-mode.js';
 import { readSeeds, seed } from './seeds.js';
 
@@ -34,6 +35,10 @@ export async function inputsHash(config: Config, env: string): Promise<string> {
  * so the next reset with the same files is one CREATE DATABASE ... TEMPLATE.
  */
 export async function resetDatabase(config: Config, target: DatabaseTarget, opts: { env: string; force?: boolean; onStep?: (m: string) => void }): Promise<ResetResult> {
+  return whileReplacing(target, 'reset', () => resetNow(config, target, opts));
+}
+
+async function resetNow(config: Config, target: DatabaseTarget, opts: { env: string; force?: boolean; onStep?: (m: string) => void }): Promise<ResetResult> {
   const db = await guardReplace(target, 'reset', opts.force);
   // ?schema=: only that schema is the project's (no template: those are whole databases).
   if (schemaOf(target)) return resetSchema(config, target, opts);

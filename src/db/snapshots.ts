@@ -1,5 +1,6 @@
 import { EXIT, TmError } from '../errors.js';
 import type { DatabaseTarget } from './connect.js';
+import { whileReplacing } from './replace-lock.js';
 import { refuseWholeDatabaseCopy } from './schema-mode.js';
 import { cloneDatabase, databaseName, dropDatabase, guardReplace, nameTag, readPrivileges, requirePrivileges, terminateConnections, withMaintenance } from './databases.js';
 
@@ -34,7 +35,7 @@ export async function createSnapshot(target: DatabaseTarget, name: string): Prom
   validateSnapshotName(name);
   refuseWholeDatabaseCopy(target, 'tm db snapshot');
   const db = databaseName(target);
-  return withMaintenance(target, 'snapshot', async (client) => {
+  return whileReplacing(target, 'snapshot', () => withMaintenance(target, 'snapshot', async (client) => {
     const snap = snapshotDb(db, name);
     const me = await readPrivileges(client, [db, snap]);
     if (me.databases.has(snap)) {
@@ -45,7 +46,7 @@ export async function createSnapshot(target: DatabaseTarget, name: string): Prom
     await cloneDatabase(client, snap, db);
     await client.query(`COMMENT ON DATABASE ${client.escapeIdentifier(snap)} IS ${client.escapeLiteral(JSON.stringify({ source: db, created_at: new Date().toISOString() }))}`);
     return { snapshot: name, terminated };
-  });
+  }));
 }
 
 /** Replaces the database with a copy of the snapshot (the snapshot itself stays). */
@@ -53,7 +54,7 @@ export async function restoreSnapshot(target: DatabaseTarget, name: string, opts
   validateSnapshotName(name);
   refuseWholeDatabaseCopy(target, 'tm db restore');
   const db = await guardReplace(target, 'restore', opts.force);
-  return withMaintenance(target, 'restore', async (client) => {
+  return whileReplacing(target, 'restore', () => withMaintenance(target, 'restore', async (client) => {
     const snap = snapshotDb(db, name);
     const me = await readPrivileges(client, [db, snap]);
     if (!me.databases.has(snap)) {
@@ -64,7 +65,7 @@ export async function restoreSnapshot(target: DatabaseTarget, name: string, opts
     await dropDatabase(client, db);
     await cloneDatabase(client, db, snap, `${db} was dropped; fix this and run tm db restore ${name} again`);
     return { snapshot: name, terminated };
-  });
+  }));
 }
 
 export async function deleteSnapshot(target: DatabaseTarget, name: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { lookup } from 'node:dns/promises';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -112,5 +112,23 @@ describe('hostile database state', () => {
     const retyped = await tm(['db', 'status', '--database-url', target]);
     expect(retyped.code, retyped.stderr).toBe(6);
     expect(retyped.stderr).toContain('TM_HISTORY_DAMAGED');
+  });
+
+  it('two resets of one database at once: the second waits for the first, both finish, the database is whole', async () => {
+    // A migration that takes a moment, so the two runs overlap.
+    const dir = join(server.project().dir, 'db', 'migrations');
+    await writeFile(join(dir, '002_slow.sql'), '-- migrate:up\nSELECT pg_sleep(0.5);\nCREATE TABLE slow (id int);\n-- migrate:down\nDROP TABLE slow;\n');
+    try {
+      const target = url(server.db());
+      const runs = await Promise.all([1, 2, 3].map(() => tm(['db', 'reset', '--yes', '--database-url', target])));
+      for (const r of runs) {
+        expect(r.stderr).not.toContain('TM_INTERNAL');
+        expect(r.code, r.stderr).toBe(0);
+      }
+      expect(await tablesIn('public')).toEqual(['items', 'slow', 'tm_schema_migrations']);
+      expect((await tm(['db', 'status', '--exit-code', '--database-url', target])).code).toBe(0);
+    } finally {
+      await rm(join(dir, '002_slow.sql'));
+    }
   });
 });
