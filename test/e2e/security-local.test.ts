@@ -265,3 +265,19 @@ describe('services stay off the network unless protected', () => {
     expect(anonymous.stdout).toMatch(/NOAUTH/);
   });
 });
+
+describe('state that came with the repository', () => {
+  it("a committed roles stamp does not make tm skip setting up the project's role", async () => {
+    const p = await project({ name: 'stamp' });
+    expect((await p.tm(['up', 'postgres'])).exitCode).toBe(0);
+    const stamp = await readFile(join(p.dir, '.taskmaster', 'run', 'postgres.roles'), 'utf8');
+    // The same project, cloned afresh elsewhere, with the stamp committed: a new data directory.
+    expect((await p.tm(['down', '--volumes'])).exitCode).toBe(0);
+    await mkdir(join(p.dir, '.taskmaster', 'run'), { recursive: true });
+    await writeFile(join(p.dir, '.taskmaster', 'run', 'postgres.roles'), stamp);
+    const up = await p.tm(['up', 'postgres']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    const { stdout } = await execa(PSQL, ['-h', '127.0.0.1', '-p', String(p.pgPort), '-U', 'stamp_user', '-d', 'stamp_db', '-tAc', 'SELECT current_user'], { env: { PGPASSWORD: 'pw-stamp-secret' } });
+    expect(stdout.trim()).toBe('stamp_user');
+  });
+});

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, realpath, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isIP } from 'node:net';
@@ -184,8 +185,16 @@ function socketOf(plan: PgPlan): string {
 
 /** A fingerprint of what ensureRoleAndDatabase set up, to skip it on a warm start. */
 export function roleFingerprint(plan: PgPlan): string {
-  // With the data directory: a copied project (or a new one under /var/lib/taskmaster) sets up its own.
-  return JSON.stringify([plan.svc.user, plan.svc.password, plan.svc.database, plan.dataDir]);
+  // With the data directory and its system identifier (the first 8 bytes of pg_control, drawn
+  // by initdb): a copied project, a new data directory or a stamp that came with the
+  // repository never matches. Unreadable, it matches nothing, and the roles are set up again.
+  let system: string;
+  try {
+    system = readFileSync(join(plan.dataDir, 'global', 'pg_control')).subarray(0, 8).toString('hex');
+  } catch {
+    system = randomUUID();
+  }
+  return JSON.stringify([plan.svc.user, plan.svc.password, plan.svc.database, plan.dataDir, system]);
 }
 
 export async function removePostgresData(plan: Pick<PgPlan, 'dataDir'>): Promise<void> {
