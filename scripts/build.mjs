@@ -34,7 +34,7 @@ for (const entry of (await readdir(`${root}src`, { recursive: true, withFileType
 buildId.update(await readFile(`${root}package.json`));
 await build({
   absWorkingDir: root,
-  entryPoints: ['src/cli/main.ts', 'src/runtime/native/supervisor.ts', 'src/db/seed-runner.ts', 'src/env/write.ts'],
+  entryPoints: ['src/cli/main.ts', 'src/runtime/native/supervisor.ts', 'src/db/seeds/tsx-runner.ts', 'src/env/write.ts'],
   outdir: 'dist',
   outbase: 'src',
   bundle: true,

@@ -1,9 +1,13 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import type { DatabaseTarget } from '../db/connect.js';
+import type { SeedResult } from '../db/seeds/seed.js';
 import { EXIT, TmError, errorText, isTmError, type ExitCode, type Problem } from '../errors.js';
 import type { HealthReport } from '../health/check.js';
 import type { Probe } from '../health/wait-for.js';
+import { bringUp, migrateAndSeed, type Migrated, type RunStage, type StageName, type StageResults } from '../stack/bring-up.js';
+import { selectRuntime } from '../stack/select.js';
+import type { UpResult } from '../stack/up.js';
 
 /** What `tm ci` reports as it goes: NDJSON events with --json, annotations on GitHub. */
 export type CiEvent =
@@ -32,11 +36,6 @@ export interface CiResult {
   steps: { name: string; status: 'ok' | 'failed'; duration_ms: number }[];
 }
 
-interface CiStep {
-  name: string;
-  run: () => Promise<string | undefined>;
-}
-
 /** What the steps share: the config once loaded, the database and probes once known. */
 interface CiState {
   config?: Config;
@@ -44,88 +43,120 @@ interface CiState {
   probes: Probe[];
 }
 
-/** Config, env check, services, migrate, seed, health: each timed; stops at the first failure. */
+/** Runs one step: emits its start, then its end (with `detail` of its value; a string is its own) or its problems. */
+type Step = <T>(name: string, work: () => Promise<T>, detail?: (value: T) => string | undefined) => Promise<T>;
+
+/** Thrown by a step that failed (and was reported): the run stops there. */
+class StepFailed extends Error {
+  constructor(readonly exit: ExitCode) {
+    super('a tm ci step failed');
+  }
+}
+
+/**
+ * Config, env check, then the stack as `tm up` brings it up (services, migrate, seed, apps) or
+ * the external services and their migrate and seed, then health: each timed; stops at the
+ * first failure.
+ */
 export async function runCi(opts: CiOptions): Promise<CiResult> {
   const state: CiState = { probes: [] };
   const done: CiResult['steps'] = [];
-  for (const step of ciSteps(state, opts)) {
-    opts.emit({ type: 'step-start', step: step.name });
+  const step: Step = async (name, work, detail) => {
+    opts.emit({ type: 'step-start', step: name });
     const t0 = performance.now();
     try {
-      const detail = await step.run();
+      const value = await work();
       const ms = Math.round(performance.now() - t0);
-      opts.emit({ type: 'step-end', step: step.name, status: 'ok', duration_ms: ms, detail });
-      done.push({ name: step.name, status: 'ok', duration_ms: ms });
+      const said = detail ? detail(value) : typeof value === 'string' ? value : undefined;
+      opts.emit({ type: 'step-end', step: name, status: 'ok', duration_ms: ms, detail: said });
+      done.push({ name, status: 'ok', duration_ms: ms });
+      return value;
     } catch (err) {
       const ms = Math.round(performance.now() - t0);
       const e = isTmError(err) ? err : new TmError('TM_INTERNAL', errorText(err), { exit: EXIT.internal });
       const problems: Problem[] = e.problems.length ? e.problems : [{ message: e.message }];
       // Config problems are named relative to where tm runs; all others relative to the project.
-      const base = step.name === 'config' ? opts.cwd : (state.config?.root ?? opts.cwd);
+      const base = name === 'config' ? opts.cwd : (state.config?.root ?? opts.cwd);
       for (const p of problems) {
         const file = p.file === undefined || p.file.startsWith('(') || isAbsolute(p.file) ? p.file : resolve(base, p.file);
-        opts.emit({ type: 'problem', step: step.name, code: e.code, message: p.path ? `${p.path}: ${p.message}` : p.message, file, line: p.line, column: p.column, hint: e.hint });
+        opts.emit({ type: 'problem', step: name, code: e.code, message: p.path ? `${p.path}: ${p.message}` : p.message, file, line: p.line, column: p.column, hint: e.hint });
       }
-      opts.emit({ type: 'step-end', step: step.name, status: 'failed', duration_ms: ms, detail: e.message, exit: e.exit });
-      done.push({ name: step.name, status: 'failed', duration_ms: ms });
-      return { exit: e.exit, steps: done };
+      opts.emit({ type: 'step-end', step: name, status: 'failed', duration_ms: ms, detail: e.message, exit: e.exit });
+      done.push({ name, status: 'failed', duration_ms: ms });
+      throw new StepFailed(e.exit);
     }
+  };
+  try {
+    await step('config', async () => {
+      state.config = await opts.loadConfig();
+      return `${state.config.services.length} services`;
+    });
+    await step('env', () => envStep(state, opts));
+    if (opts.external) {
+      await step('services', () => externalServices(state, opts));
+      await migrateAndSeed(state.config!, state.target, { seedEnv: opts.env, signal: opts.signal, runStage: ciStages(step) });
+    } else await ownServices(state, opts, step);
+    await step('health', async () => {
+      const { checkHealth, checkProbes } = await import('../health/check.js');
+      // Own services as tm health sees them; external ones once more, after migrate and seed.
+      return healthy(opts.external ? await checkProbes(state.probes, { attemptTimeoutMs: 5000 }) : await checkHealth(state.config!));
+    });
+  } catch (err) {
+    if (err instanceof StepFailed) return { exit: err.exit, steps: done };
+    throw err;
   }
   return { exit: EXIT.ok, steps: done };
 }
 
-function ciSteps(state: CiState, opts: CiOptions): CiStep[] {
-  const config = () => state.config!;
-  return [
-    {
-      name: 'config',
-      run: async () => {
-        state.config = await opts.loadConfig();
-        return `${state.config.services.length} services`;
+/** A fresh clone has no .env: create it as tm up does (secrets generated, service URLs), then check it. */
+async function envStep(state: CiState, opts: CiOptions): Promise<string> {
+  const { assertEnvValid, createEnvIfMissing } = await import('../env/ensure.js');
+  const created = await createEnvIfMissing(state.config!);
+  if (created) state.config = await opts.reloadConfig();
+  await assertEnvValid(state.config!);
+  const valid = `${Object.keys(state.config!.env).length} variables valid`;
+  return created ? `created .env (${created.written.length} keys); ${valid}` : valid;
+}
+
+/** The pipeline's stages as tm ci's steps: the databases are its services step. */
+const CI_STEP: Record<StageName, string> = { databases: 'services', migrate: 'migrate', seed: 'seed', apps: 'apps' };
+
+function ciStages(step: Step): RunStage {
+  return async (stage) => {
+    const { value } = await step(
+      CI_STEP[stage.name],
+      async () => {
+        const plan = await stage.plan();
+        if ('skipped' in plan) return { value: undefined, detail: plan.skipped };
+        const value = await plan.run();
+        return { value, detail: stageDetail(stage.name, value) };
       },
-    },
-    {
-      name: 'env',
-      run: async () => {
-        const { assertEnvValid, createEnvIfMissing } = await import('../env/ensure.js');
-        // A fresh clone has no .env: create it as tm up does (secrets generated, service URLs).
-        const created = await createEnvIfMissing(config());
-        if (created) state.config = await opts.reloadConfig();
-        await assertEnvValid(config());
-        const valid = `${Object.keys(config().env).length} variables valid`;
-        return created ? `created .env (${created.written.length} keys); ${valid}` : valid;
-      },
-    },
-    opts.external ? externalServices(state, opts) : ownServices(state, opts),
-    {
-      name: 'migrate',
-      run: async () => {
-        if (!state.target) return 'no database';
-        const { detectPrisma, prismaMigrate } = await import('../db/prisma.js');
-        const prisma = await detectPrisma(config());
-        if (prisma) return `${(await prismaMigrate(config(), prisma, state.target)).applied.length} Prisma migrations applied`;
-        const { migrate } = await import('../db/migrate.js');
-        return `${(await migrate(config(), state.target, { signal: opts.signal })).applied.length} migrations applied`;
-      },
-    },
-    {
-      name: 'seed',
-      run: async () => {
-        if (!state.target) return 'no database';
-        const { seed } = await import('../db/seeds.js');
-        const r = await seed(config(), state.target, { env: opts.env });
-        return `${r.ran.length} seeds ran (${opts.env})`;
-      },
-    },
-    {
-      name: 'health',
-      run: async () => {
-        const { checkHealth, checkProbes } = await import('../health/check.js');
-        // Own services as tm health sees them; external ones once more, after migrate and seed.
-        return healthy(opts.external ? await checkProbes(state.probes, { attemptTimeoutMs: 5000 }) : await checkHealth(config()));
-      },
-    },
-  ];
+      (r) => r.detail,
+    );
+    return value;
+  };
+}
+
+/** A stage's outcome in the words of tm ci's steps. */
+function stageDetail(name: StageName, value: StageResults[StageName]): string {
+  switch (name) {
+    case 'databases': {
+      const r = value as UpResult;
+      return `${r.services.length} services up (${r.runtime})`;
+    }
+    case 'migrate': {
+      const m = value as Migrated;
+      return `${m.result.applied.length} ${m.noun}s applied`;
+    }
+    case 'seed': {
+      const r = value as SeedResult;
+      return `${r.ran.length} seeds ran (${r.env})`;
+    }
+    case 'apps': {
+      const r = value as UpResult;
+      return `${r.services.filter((s) => s.kind === 'app').length} apps up (${r.runtime})`;
+    }
+  }
 }
 
 /** Every service's latency, or TM_HEALTH_FAILED naming each one that did not answer and why. */
@@ -141,54 +172,40 @@ function healthy(report: HealthReport): string {
   return checks.length ? checks.map(([n, c]) => `${n} ${Math.round(c.latency_ms)} ms`).join(', ') : 'no services';
 }
 
-/** `tm up`'s services, started here. */
-function ownServices(state: CiState, opts: CiOptions): CiStep {
-  return {
-    name: 'services',
-    run: async () => {
-      const { selectRuntime } = await import('../stack/select.js');
-      const { up } = await import('../stack/up.js');
-      const { serviceDatabase } = await import('../stack/migrations.js');
-      const config = state.config!;
-      const { runtime } = await selectRuntime(config);
-      const r = await up(config, runtime, config.services, { timeoutMs: opts.timeoutMs, signal: opts.signal });
-      state.target = serviceDatabase(config);
-      return `${r.services.length} services up (${runtime.name})`;
-    },
-  };
+/** The stack brought up as `tm up` does: its stages are the services, migrate, seed and apps steps. */
+async function ownServices(state: CiState, opts: CiOptions, step: Step): Promise<void> {
+  const config = state.config!;
+  // No runtime, nothing starts: that fails the services step.
+  const { runtime } = await selectRuntime(config).catch((err: unknown) => step('services', () => Promise.reject(err)));
+  await bringUp(config, runtime, config.services, { timeoutMs: opts.timeoutMs, signal: opts.signal, seedEnv: opts.env, runStage: ciStages(step) });
 }
 
 /**
  * Services provided from outside, found as `tm db` and the env contract find them: DATABASE_URL /
  * REDIS_URL from the environment, `.env.local` or `.env`, else the URLs of services.postgres/redis.
  */
-function externalServices(state: CiState, opts: CiOptions): CiStep {
-  return {
-    name: 'services',
-    run: async () => {
-      const config = state.config!;
-      const { optionalDatabase } = await import('../stack/database.js');
-      const { projectVariables } = await import('../env/files.js');
-      const { serviceUrl } = await import('../stack/services.js');
-      const { waitFor } = await import('../health/wait-for.js');
-      const { waitForDatabase } = await import('../db/wait.js');
-      state.target = await optionalDatabase(config);
-      if (state.target) {
-        await waitForDatabase(state.target, opts.timeoutMs, opts.signal);
-        state.probes.push(databaseProbe(state.target));
-      }
-      const vars = await projectVariables(config.root);
-      const redis = config.services.find((s) => s.kind === 'redis');
-      const redisUrl = vars.REDIS_URL ? { url: vars.REDIS_URL, source: 'REDIS_URL' } : redis && { url: serviceUrl(redis, true)!, source: `services.${redis.name}` };
-      if (redisUrl) {
-        const probe = await redisUrlProbe(redisUrl.url, redisUrl.source);
-        const hint = `start the Redis that ${redisUrl.source} points at (GitHub Actions: services: in the workflow)`;
-        await waitFor(probe, { timeoutMs: opts.timeoutMs, signal: opts.signal, hint });
-        state.probes.push(probe);
-      }
-      return state.probes.length ? `reachable: ${state.probes.map((p) => `${p.name} (${p.target})`).join(', ')}` : 'nothing to wait for';
-    },
-  };
+async function externalServices(state: CiState, opts: CiOptions): Promise<string> {
+  const config = state.config!;
+  const { optionalDatabase } = await import('../stack/database.js');
+  const { projectVariables } = await import('../config/env-files.js');
+  const { serviceUrl } = await import('../config/services.js');
+  const { waitFor } = await import('../health/wait-for.js');
+  const { waitForDatabase } = await import('../db/wait.js');
+  state.target = await optionalDatabase(config);
+  if (state.target) {
+    await waitForDatabase(state.target, opts.timeoutMs, opts.signal);
+    state.probes.push(databaseProbe(state.target));
+  }
+  const vars = await projectVariables(config.root);
+  const redis = config.services.find((s) => s.kind === 'redis');
+  const redisUrl = vars.REDIS_URL ? { url: vars.REDIS_URL, source: 'REDIS_URL' } : redis && { url: serviceUrl(redis, true)!, source: `services.${redis.name}` };
+  if (redisUrl) {
+    const probe = await redisUrlProbe(redisUrl.url, redisUrl.source);
+    const hint = `start the Redis that ${redisUrl.source} points at (GitHub Actions: services: in the workflow)`;
+    await waitFor(probe, { timeoutMs: opts.timeoutMs, signal: opts.signal, hint });
+    state.probes.push(probe);
+  }
+  return state.probes.length ? `reachable: ${state.probes.map((p) => `${p.name} (${p.target})`).join(', ')}` : 'nothing to wait for';
 }
 
 /** The database answers `SELECT 1` (named by where its URL came from, never by the URL). */

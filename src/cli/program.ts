@@ -151,7 +151,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
 
   program
     .command('ci')
-    .description('the CI step: env check, services (or --external ones), migrate, seed, health; GitHub annotations')
+    .description('the CI step: env check, services (or --external ones), migrate, seed, apps, health; GitHub annotations')
     .option('--external', 'services are provided (e.g. GitHub Actions service containers via DATABASE_URL / REDIS_URL)')
     .option('--env <name>', 'seed environment', 'test')
     .option('--timeout <duration>', 'how long to wait for services', '120s')

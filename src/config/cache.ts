@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { readEnvTexts } from '../env/files.js';
 import { insideProject } from '../util/inside.js';
-import { findConfig, MAX_CONFIG_BYTES, readConfigText, type LoadOptions } from './find.js';
 import type { Problem } from '../errors.js';
+import { readEnvTexts } from './env-files.js';
+import { findConfig, MAX_CONFIG_BYTES, readConfigText, type LoadOptions } from './find.js';
 import type { Config } from './load.js';
 
 // The validated config of the last command, and the secret values it found for masking,
@@ -54,6 +54,8 @@ export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
 
   const { loadConfigFrom } = await import('./load.js');
   const config = loadConfigFrom(file, source, envTexts, opts);
+  // Upward import: the entry keeps the secret values the env contract finds beside the config,
+  // so a hit skips the contract too; the env modules load only on a miss.
   const [{ resolveEnv }, { secretValues, shortSecrets }] = await Promise.all([import('../env/resolve.js'), import('../env/secrets.js')]);
   const resolved = await resolveEnv(root, config.env, env);
   const secrets = secretValues(config.env, resolved);

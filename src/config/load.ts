@@ -3,7 +3,7 @@ import { basename, dirname, relative, resolve } from 'node:path';
 import { Document, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from 'yaml';
 import type { $ZodIssue } from 'zod/v4/core';
 import { EXIT, TmError, errorText, type Problem } from '../errors.js';
-import { readEnvTexts, variablesFrom } from '../env/files.js';
+import { readEnvTexts, variablesFrom } from './env-files.js';
 import { configTooLarge, findConfig, MAX_CONFIG_BYTES, readConfigText, type LoadOptions } from './find.js';
 
 export { CONFIG_NAMES, findConfig, type LoadOptions } from './find.js';

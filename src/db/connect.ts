@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import type { Client, ClientConfig } from 'pg';
 import type { Config } from '../config/load.js';
-import { projectVariables } from '../env/files.js';
+import { projectVariables } from '../config/env-files.js';
 import { EXIT, TmError, errorText } from '../errors.js';
-import { serviceUrl } from '../stack/services.js';
+import { serviceUrl } from '../config/services.js';
 import { invalidUrl, parseConnection, type Connection } from './url.js';
 
 export interface DatabaseTarget {
@@ -93,6 +93,16 @@ export async function connect(target: DatabaseTarget, applicationName: string, t
     }
   }
   return client;
+}
+
+/** Connects as the runner `role`, runs `work`, and closes the connection however it ends. */
+export async function withClient<T>(target: DatabaseTarget, role: string, work: (client: Client) => Promise<T>, opts: { createSchema?: boolean } = {}): Promise<T> {
+  const client = await connect(target, runnerIdentity(role), undefined, opts);
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /** CREATE SCHEMA only when missing: IF NOT EXISTS alone still needs CREATE on the database. */

@@ -1,4 +1,4 @@
-import { EXIT, TmError, errorText, isTmError } from '../errors.js';
+import { EXIT, TmError, errorText } from '../errors.js';
 import { waitFor, type WaitResult } from '../health/wait-for.js';
 import { clientConfig, connectionOf, type DatabaseTarget } from './connect.js';
 

@@ -3,15 +3,16 @@ import { statfs, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Config } from '../config/load.js';
+import type { Service } from '../config/schema.js';
 import { envProblems } from '../env/check.js';
 import { diffEnv } from '../env/diff.js';
 import { initEnv } from '../env/init.js';
 import { formatProblem } from '../errors.js';
+import { probeOnce } from '../health/check.js';
 import { probeFor } from '../health/probes.js';
 import { writeRendered } from '../render/write.js';
 import { findPostgres, findRedis } from '../runtime/native/binaries.js';
-import { nativePaths } from '../runtime/native/paths.js';
-import { checkPidFile, removePidFile } from '../runtime/native/pidfile.js';
+import { NativeRuntime } from '../runtime/native/runtime.js';
 import { isPortFree, nextFreePort, oneLine, portHolder } from '../runtime/ports.js';
 import { selectRuntime } from '../stack/select.js';
 import { databaseFix, staleServiceUrls } from './targets.js';
@@ -135,21 +136,21 @@ export const checks: Check[] = [
     needsConfig: true,
     async run(ctx) {
       const { detectEngine } = await import('../runtime/docker/detect.js');
+      const { findComposeV2 } = await import('../runtime/docker/compose.js');
       const { engine, rejected } = await detectEngine(ctx.env, 1500);
       const needed = cfg(ctx).runtime === 'docker';
       if (!engine) {
         const detail = `no engine answers (${rejected.map((r) => `${r.source}: ${r.reason}`).join('; ')})`;
         return needed ? { status: 'fail', detail, fix: 'start Docker (or Colima / podman), or set runtime: native' } : ok(`not used; ${detail}`);
       }
-      const compose = await run('docker', ['compose', 'version', '--short'], { env: { ...process.env, DOCKER_HOST: engine.host } }).then(
-        (r) => r.stdout.trim(),
-        (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : undefined),
-      );
-      if (compose === null) {
+      const compose = await findComposeV2({ ...process.env, DOCKER_HOST: engine.host });
+      if ('missing' in compose && compose.missing === 'docker CLI') {
         return { status: needed ? 'fail' : 'warn', detail: `engine ${engine.version} at ${engine.host}, but the docker CLI is not on PATH`, fix: 'install the docker CLI with the Compose v2 plugin (apt-get install docker-ce-cli docker-compose-plugin)' };
       }
-      if (!compose) return { status: needed ? 'fail' : 'warn', detail: `engine ${engine.version} at ${engine.host}, but no Compose v2`, fix: 'install the Compose v2 plugin (apt-get install docker-compose-plugin)' };
-      return ok(`engine ${engine.version} at ${engine.host}, compose ${compose}`);
+      if (!('version' in compose) || !compose.version) {
+        return { status: needed ? 'fail' : 'warn', detail: `engine ${engine.version} at ${engine.host}, but no Compose v2`, fix: 'install the Compose v2 plugin (apt-get install docker-compose-plugin)' };
+      }
+      return ok(`engine ${engine.version} at ${engine.host}, compose ${compose.version}`);
     },
   },
   {
@@ -182,16 +183,15 @@ export const checks: Check[] = [
       const c = cfg(ctx);
       const { runtime } = await selectRuntime(c, undefined, ctx.env);
       // Read-only: the native runtime's status() also tidies stale PID files, which is --fix's job.
-      const paths = nativePaths(c);
-      const running = async (name: string) =>
-        runtime.name === 'native'
-          ? (await checkPidFile(paths, c.services.find((s) => s.name === name)!)).state === 'running'
-          : (await runtime.status(c.services).catch(() => [])).find((s) => s.name === name)?.state === 'running';
+      const running = async (svc: Service) =>
+        runtime instanceof NativeRuntime
+          ? (await runtime.pidFiles([svc]))[0]!.pid.state === 'running'
+          : (await runtime.status(c.services).catch(() => [])).find((s) => s.name === svc.name)?.state === 'running';
       const out = [];
       for (const svc of c.services) {
         if (svc.port === undefined) continue;
         if (await isPortFree(svc.port, listenAddress(svc.host))) out.push(ok(`${svc.name}: ${svc.port} free`, svc.name));
-        else if (await running(svc.name)) out.push(ok(`${svc.name}: ${svc.port} held by this project's ${svc.name}`, svc.name));
+        else if (await running(svc)) out.push(ok(`${svc.name}: ${svc.port} held by this project's ${svc.name}`, svc.name));
         else {
           const holder = await portHolder(svc.port).catch(() => undefined);
           const next = await nextFreePort(svc.port);
@@ -236,19 +236,18 @@ export const checks: Check[] = [
     needsConfig: true,
     async run(ctx) {
       const c = cfg(ctx);
-      const paths = nativePaths(c);
       const out = [];
-      for (const svc of c.services) {
-        const st = await checkPidFile(paths, svc);
-        if (st.state === 'stale') out.push({ status: 'warn' as const, subject: svc.name, detail: `${svc.name}: stale PID file (${st.reason})`, fix: 'tm doctor --fix removes it (tm status does too)' });
+      for (const { name, pid } of await new NativeRuntime(c).pidFiles(c.services)) {
+        if (pid.state !== 'stale') continue;
+        out.push({ status: 'warn' as const, subject: name, detail: `${name}: stale PID file (${pid.reason})`, fix: 'tm doctor --fix removes it (tm status does too)' });
       }
       return out.length ? out : ok('none stale');
     },
     async fix(ctx, finding) {
-      const name = finding.subject;
-      if (!name) return undefined;
-      await removePidFile(nativePaths(cfg(ctx)).pidFile(name));
-      return `removed the stale PID file of ${name}`;
+      const c = cfg(ctx);
+      const svc = c.services.find((s) => s.name === finding.subject);
+      if (!svc || !(await new NativeRuntime(c).removeStalePidFile(svc))) return undefined;
+      return `removed the stale PID file of ${svc.name}`;
     },
   },
   {
@@ -259,12 +258,10 @@ export const checks: Check[] = [
       const c = cfg(ctx);
       const pg = c.services.find((s) => s.kind === 'postgres');
       if (!pg) return ok('no postgres service');
-      const paths = nativePaths(c);
-      const dirs = [paths.dataDir(pg.name), paths.externalDataDir(pg.name)];
-      const version = (await Promise.all(dirs.map((d) => readFile(join(d, 'PG_VERSION'), 'utf8').catch(() => undefined)))).find(Boolean)?.trim();
-      if (!version) return ok('no native data directory yet');
-      const { found } = await findPostgres({ path: ctx.env.PATH, projectRoot: c.root, wantMajor: Number(version) });
-      if (!found || found.major === Number(version)) return ok(`PostgreSQL ${version}`);
+      const version = await new NativeRuntime(c).dataVersion(pg);
+      if (version === undefined) return ok('no native data directory yet');
+      const { found } = await findPostgres({ path: ctx.env.PATH, projectRoot: c.root, wantMajor: version });
+      if (!found || found.major === version) return ok(`PostgreSQL ${version}`);
       return { status: 'fail', detail: `data directory is PostgreSQL ${version}, binaries are ${found.major}`, fix: `install PostgreSQL ${version}, or dump with its pg_dump, tm down --volumes, and restore` };
     },
   },
@@ -279,14 +276,13 @@ export const checks: Check[] = [
       for (const svc of c.services) {
         const probe = probeFor(svc);
         if (!probe) continue;
-        const t = performance.now();
-        try {
-          await probe.check(2000);
-          out.push(ok(`${svc.name}: ${probe.target} answers (${Math.round(performance.now() - t)} ms)`, svc.name));
-        } catch (err) {
-          const fix = svc.kind === 'postgres' ? databaseFix(`services.${svc.name}`, err) : `tm up (or tm logs ${svc.name} if it is running)`;
-          out.push({ status: 'warn' as const, subject: svc.name, detail: `${svc.name}: ${probe.target}: ${(err as Error).message}`, fix });
+        const r = await probeOnce(probe);
+        if (r.ok) {
+          out.push(ok(`${svc.name}: ${probe.target} answers (${Math.round(r.latency_ms)} ms)`, svc.name));
+          continue;
         }
+        const fix = svc.kind === 'postgres' ? databaseFix(`services.${svc.name}`, r.error) : `tm up (or tm logs ${svc.name} if it is running)`;
+        out.push({ status: 'warn' as const, subject: svc.name, detail: `${svc.name}: ${probe.target}: ${(r.error as Error).message}`, fix });
       }
       return out.length ? out : ok('no services');
     },
@@ -297,26 +293,7 @@ export const checks: Check[] = [
     needsConfig: true,
     async run(ctx) {
       const c = cfg(ctx);
-      const paths = nativePaths(c);
-      const { readdir } = await import('node:fs/promises');
-      const tracked = new Set<number>();
-      for (const svc of c.services) {
-        const st = await checkPidFile(paths, svc);
-        if (st.state === 'running') tracked.add(st.record.pid);
-      }
-      const dataDirs = c.services.flatMap((s) => [paths.dataDir(s.name), paths.externalDataDir(s.name)]);
-      const redisPorts = c.services.filter((s) => s.kind === 'redis').map((s) => s.port);
-      const orphans: string[] = [];
-      for (const pid of await readdir('/proc').catch(() => [] as string[])) {
-        if (!/^\d+$/.test(pid) || tracked.has(Number(pid))) continue;
-        const cmd = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
-        // A server that no PID file knows about: postgres started on this project's data
-        // directory, or redis-server (which rewrites its title to host:port) on its port.
-        const line = cmd.filter(Boolean).join(' ');
-        const postgres = /(^|\/)postgres$/.test(cmd[0] ?? '') && dataDirs.some((d) => cmd.includes(d));
-        const redis = /redis-server/.test(cmd[0] ?? '') && redisPorts.some((port) => new RegExp(`:${port}(\\s|$)`).test(line));
-        if (postgres || redis) orphans.push(`${pid} (${oneLine(line, 60)})`);
-      }
+      const orphans = (await new NativeRuntime(c).orphans(c.services)).map((o) => `${o.pid} (${oneLine(o.command, 60)})`);
       if (orphans.length === 0) return ok('none');
       return { status: 'warn', detail: `running on this project's data but not tracked: ${orphans.join(', ')}`, fix: `kill ${orphans.map((o) => o.split(' ')[0]).join(' ')} (then tm up)` };
     },
@@ -388,18 +365,14 @@ export const checks: Check[] = [
       const c = cfg(ctx);
       const target = await ctx.database();
       if (!target) return ok('no database');
-      const { detectPrisma, prismaStatus } = await import('../db/prisma.js');
-      const { migrationStatus } = await import('../db/migrate.js');
-      const prisma = await detectPrisma(c);
-      const rows = await (prisma ? prismaStatus(c, prisma, target) : migrationStatus(c, target)).catch((err: Error) => err);
-      if (rows instanceof Error) return { status: 'warn', detail: `not checked: ${rows.message}`, fix: databaseFix(target.source, rows) };
-      const count = (...states: string[]) => rows.filter((r) => states.includes(r.state)).length;
-      const broken = rows.filter((r) => ['edited', 'missing', 'failed'].includes(r.state));
-      const fileName = (r: (typeof rows)[number]) => (r.path ? basename(r.path) : 'version' in r ? `${r.version}_${r.name}` : r.name);
-      if (broken.length) return { status: 'fail', detail: broken.map((r) => `${fileName(r)} ${r.state}`).join('; '), fix: prisma ? 'tm db resolve' : 'restore the files as applied, or tm db repair' };
-      const pending = count('pending', 'out-of-order');
-      if (pending) return { status: 'warn', detail: `${pending} pending (${target.source})`, fix: 'tm db migrate' };
-      return ok(`${count('applied')} applied, none pending (${target.source})`);
+      const { openMigrations } = await import('../db/migrations/layouts.js');
+      const migrations = await openMigrations(c);
+      const report = await migrations.status(target).catch((err: Error) => err);
+      if (report instanceof Error) return { status: 'warn', detail: `not checked: ${report.message}`, fix: databaseFix(target.source, report) };
+      const fileName = (r: (typeof report.broken)[number]) => (r.path ? basename(r.path) : r.version !== undefined ? `${r.version}_${r.name}` : r.name);
+      if (report.broken.length) return { status: 'fail', detail: report.broken.map((r) => `${fileName(r)} ${r.state}`).join('; '), fix: report.fix };
+      if (report.pending) return { status: 'warn', detail: `${report.pending} pending (${target.source})`, fix: 'tm db migrate' };
+      return ok(`${report.applied} applied, none pending (${target.source})`);
     },
   },
 ];

@@ -3,7 +3,7 @@ import { isLocalHost } from '../db/url.js';
 import type { EnvState } from '../env/resolve.js';
 import { isTmError } from '../errors.js';
 import { isAuthFailure } from '../health/probes.js';
-import { defaultPort } from '../stack/app-env.js';
+import { defaultPort } from '../config/services.js';
 
 /** The exact fix for a database that did not answer, by why it did not; `source` is the target's. */
 export function databaseFix(source: string, err: unknown): string {

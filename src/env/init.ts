@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { loadConfig, type Config } from '../config/load.js';
 import type { EnvVarSpec } from '../config/schema.js';
 import { EXIT, TmError, type Problem } from '../errors.js';
-import { serviceUrl } from '../stack/services.js';
+import { serviceUrl } from '../config/services.js';
 import { compileVar, DEFAULT_SECRET_MIN } from './contract.js';
 import { parseEnvFile, type EnvEntry } from './parse.js';
 import { backupFile, writeSecretFile } from './write.js';

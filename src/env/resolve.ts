@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expand } from 'dotenv-expand';
 import type { EnvVarSpec } from '../config/schema.js';
 import type { Problem } from '../errors.js';
-import { ENV_FILES } from './files.js';
+import { ENV_FILES } from '../config/env-files.js';
 import { parseEnvFile, type EnvEntry } from './parse.js';
 
 export type ValueSource = 'environment' | 'file' | 'default' | 'devDefault' | 'unset';

@@ -45,21 +45,38 @@ export async function checkProbes(probes: Probe[], opts: Omit<HealthOptions, 'se
   return { status: overall(results), checks };
 }
 
+/** One attempt of a probe, timed: how `tm health`, `tm status` and `tm doctor` each ask a service. */
+export interface ProbeOutcome {
+  ok: boolean;
+  /** From the start of the attempt to its answer (or failure), to 0.1 ms. */
+  latency_ms: number;
+  /** Why it failed, as the probe threw it. */
+  error?: unknown;
+}
+
+export async function probeOnce(probe: Probe, timeoutMs = 2000): Promise<ProbeOutcome> {
+  const start = performance.now();
+  try {
+    await probe.check(timeoutMs);
+    return { ok: true, latency_ms: round(performance.now() - start) };
+  } catch (error) {
+    return { ok: false, latency_ms: round(performance.now() - start), error };
+  }
+}
+
 async function runProbe(probe: Probe, opts: Omit<HealthOptions, 'services'>): Promise<CheckResult> {
   const attemptTimeoutMs = opts.attemptTimeoutMs ?? 2000;
   const start = performance.now();
-  try {
-    if (!opts.waitMs) {
-      await probe.check(attemptTimeoutMs);
-      return { status: 'ok', latency_ms: round(performance.now() - start), target: probe.target };
-    }
-    const r = await waitFor(probe, { timeoutMs: opts.waitMs, attemptTimeoutMs, clock: opts.clock, signal: opts.signal });
-    return { status: 'ok', latency_ms: round(r.latencyMs), target: probe.target };
-  } catch (err) {
-    if (opts.signal?.aborted) throw err;
-    const cause = (err as { cause?: unknown }).cause ?? err;
-    return { status: 'error', latency_ms: round(performance.now() - start), target: probe.target, error: errorText(cause) };
-  }
+  const outcome: ProbeOutcome = !opts.waitMs
+    ? await probeOnce(probe, attemptTimeoutMs)
+    : await waitFor(probe, { timeoutMs: opts.waitMs, attemptTimeoutMs, clock: opts.clock, signal: opts.signal }).then(
+        (r) => ({ ok: true, latency_ms: round(r.latencyMs) }),
+        (error: unknown) => ({ ok: false, latency_ms: round(performance.now() - start), error }),
+      );
+  if (outcome.ok) return { status: 'ok', latency_ms: outcome.latency_ms, target: probe.target };
+  if (opts.signal?.aborted) throw outcome.error;
+  const cause = (outcome.error as { cause?: unknown } | undefined)?.cause ?? outcome.error;
+  return { status: 'error', latency_ms: outcome.latency_ms, target: probe.target, error: errorText(cause) };
 }
 
 function overall(results: CheckResult[]): HealthReport['status'] {

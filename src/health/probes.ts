@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import type { Service } from '../config/schema.js';
+import { AuthFailure } from './auth-failure.js';
 import { withTimeout, type Probe } from './wait-for.js';
 
 // Each probe asks the protocol itself: a port that accepts TCP is not a usable database
@@ -56,10 +57,12 @@ export async function loadRedis(): Promise<typeof import('ioredis').Redis> {
 }
 
 /**
- * Postgres refused the credentials (wrong password, unknown role, no pg_hba entry): an
- * answer from a running server that waiting will not change.
+ * A server refused the credentials: Postgres (wrong password, unknown role, no pg_hba entry)
+ * or another kind's probe (AuthFailure). An answer from a running server that waiting will
+ * not change.
  */
 export function isAuthFailure(err: unknown): boolean {
+  if (err instanceof AuthFailure) return true;
   const code = (err as { code?: unknown } | undefined)?.code;
   return code === '28P01' || code === '28000';
 }
@@ -153,7 +156,8 @@ export function probeFor(svc: Service): Probe | undefined {
   }
 }
 
-function fetchError(err: unknown, url: string): Error {
+/** A fetch failure as a short message: the timeout, or the socket error code and the URL. */
+export function fetchError(err: unknown, url: string): Error {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   if ((err as Error).name === 'TimeoutError') return new Error(`no answer from ${url} in time`);
   if (cause?.code) return new Error(`${cause.code} ${url}`);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseConfig } from '../config/load.js';
-import { projectVariables } from '../env/files.js';
+import { projectVariables } from '../config/env-files.js';
 import { initEnv } from '../env/init.js';
 import { EXIT, TmError } from '../errors.js';
 import { render, type RenderOptions, type Target } from '../render/targets.js';

@@ -4,6 +4,7 @@ import type { Config } from '../config/load.js';
 import { isOneShot } from '../config/graph.js';
 import { listenAddress } from '../config/listen.js';
 import type { AppService, PostgresService, RedisService, Service } from '../config/schema.js';
+import { containerPort, inNetworkUrl } from '../config/services.js';
 import { splitCommand } from '../util/command.js';
 import { parseDuration } from '../util/duration.js';
 import { fillYamlTemplate } from './template.js';
@@ -26,15 +27,6 @@ export function projectPasswordVariable(svc: Service): string {
 /** The variable compose reads a service's password from (never written into the file). */
 export function passwordVariable(svc: Service): string {
   return `TM_${projectPasswordVariable(svc)}`;
-}
-
-/**
- * A service's URL inside the compose network or the cluster: the service's name and its
- * container's port, with `password` as given (a `${VAR}` reference, a placeholder, a value).
- */
-export function inNetworkUrl(svc: PostgresService | RedisService, password: string): string {
-  if (svc.kind === 'postgres') return `postgres://${encodeURIComponent(svc.user)}:${password}@${svc.name}:5432/${encodeURIComponent(svc.database)}`;
-  return `redis://${svc.password ? `:${password}@` : ''}${svc.name}:6379`;
 }
 
 /** A node one-liner that exits 0 when `url` answers 2xx (images need not have curl). */
@@ -92,9 +84,9 @@ function postgres(svc: PostgresService, variables: 'tm' | 'dotenv'): unknown {
       user: svc.user,
       password: passwordRef(svc, variables),
       database: svc.database,
-      port_mapping: `${hostIp(svc.host)}:${svc.port}:5432`,
+      port_mapping: `${hostIp(svc.host)}:${svc.port}:${containerPort(svc)}`,
       volume_mount: `${svc.name}-data:/var/lib/postgresql/data`,
-      healthcheck: `pg_isready -h 127.0.0.1 -p 5432 -U ${svc.user} -d ${svc.database}`,
+      healthcheck: `pg_isready -h 127.0.0.1 -p ${containerPort(svc)} -U ${svc.user} -d ${svc.database}`,
     }),
   );
 }
@@ -106,7 +98,7 @@ function redis(svc: RedisService, variables: 'tm' | 'dotenv'): Record<string, un
     fillYamlTemplate('compose/redis.yml', {
       image: svc.image,
       command: ['redis-server', '--protected-mode', 'no', '--dir', '/data', ...persistence, ...auth],
-      port_mapping: `${hostIp(svc.host)}:${svc.port}:6379`,
+      port_mapping: `${hostIp(svc.host)}:${svc.port}:${containerPort(svc)}`,
       volume_mount: `${svc.name}-data:/data`,
       healthcheck: 'redis-cli ping | grep -q PONG',
     }),

@@ -6,7 +6,8 @@ import { parse, stringify } from 'yaml';
 import type { Config } from '../config/load.js';
 import type { AppService, EnvVarSpec, PostgresService, RedisService } from '../config/schema.js';
 import { isSecret } from '../env/secrets.js';
-import { inNetworkUrl, projectPasswordVariable } from './compose.js';
+import { containerPort, inNetworkUrl, toNetworkUrl } from '../config/services.js';
+import { projectPasswordVariable } from './compose.js';
 import { DEFAULT_BASE_IMAGE, fillTextTemplate, tmVersion } from './template.js';
 
 export interface K8sOptions {
@@ -44,17 +45,14 @@ export interface K8sBase {
 
 /** What `renderK8s` needs from the project besides the model: read from disk. */
 export async function readK8sInputs(config: Config): Promise<Pick<K8sOptions, 'source' | 'migrationsHash' | 'migrationsPath' | 'migrationsExist'>> {
-  const { detectPrisma, readPrismaMigrations } = await import('../db/prisma.js');
-  const { readMigrations } = await import('../db/files.js');
-  const { migrationsDir } = await import('../db/migrate.js');
-  const prisma = await detectPrisma(config);
-  const dir = prisma ? prisma.migrationsDir : migrationsDir(config);
-  const migrations = prisma ? await readPrismaMigrations(prisma, config.root) : await readMigrations(dir, config.root);
+  const { openMigrations } = await import('../db/migrations/layouts.js');
+  const migrations = await openMigrations(config);
+  const files = await migrations.files();
   return {
     source: await readFile(config.file, 'utf8'),
-    migrationsHash: hashFiles(migrations),
-    migrationsPath: relative(config.root, dir).split('\\').join('/'),
-    migrationsExist: existsSync(dir),
+    migrationsHash: hashFiles(files),
+    migrationsPath: relative(config.root, migrations.dir).split('\\').join('/'),
+    migrationsExist: existsSync(migrations.dir),
   };
 }
 
@@ -66,6 +64,19 @@ const REF = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g;
 
 type EnvVar = { name: string; value?: string; valueFrom?: Record<string, unknown> };
 
+/** What the manifests are made from, computed before any of them is rendered. */
+interface K8sValues {
+  /** ConfigMap data: the contract's plain values. */
+  plain: Record<string, string>;
+  /** Secret data: secrets, URLs that carry a password, and variables the apps refer to outside the contract. */
+  secret: Record<string, string>;
+  /** Each app's `env:` entries (by app name): values, or references into the ConfigMap or the Secret. */
+  appEnv: Record<string, EnvVar[]>;
+  /** The image the Job and init containers run. */
+  migrateImage: string;
+  notes: string[];
+}
+
 /**
  * A kustomize base from the model: StatefulSets for Postgres and Redis, a Deployment per
  * app, a ConfigMap and a Secret from the env contract, and a migration Job that the apps'
@@ -74,77 +85,18 @@ type EnvVar = { name: string; value?: string; valueFrom?: Record<string, unknown
  * into the ConfigMap or the Secret.
  */
 export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
-  const notes: string[] = [];
+  const { plain, secret, appEnv, migrateImage, notes } = k8sValues(config, opts);
   const files: Record<string, string> = {};
   const name = config.name;
   const configName = `${name}-config`;
   const secretName = `${name}-secret`;
   const labels = (component: string) => ({ 'app.kubernetes.io/name': component, 'app.kubernetes.io/part-of': name });
-  const migrateImage = opts.migrateImage ?? `${name}-migrate:${opts.migrationsHash.slice(0, 8)}`;
   const pg = config.services.find((s): s is PostgresService => s.kind === 'postgres');
   const redis = config.services.find((s): s is RedisService => s.kind === 'redis');
-  const rawEnv = writtenContract(opts.source);
-  const fill = (key: string) => opts.secrets?.[key] ?? PLACEHOLDER;
-  const password = (value: string) => (opts.secrets ? encodeURIComponent(value) : PLACEHOLDER);
-
-  // ConfigMap for plain values, Secret for secret ones (and URLs that carry a password).
-  const plain: Record<string, string> = {};
-  const secret: Record<string, string> = {};
-  const pgUrl = pg && (opts.secrets?.DATABASE_URL ? inCluster(opts.secrets.DATABASE_URL, pg) : inNetworkUrl(pg, password(pg.password)));
-  const redisUrl = redis && inNetworkUrl(redis, password(redis.password ?? ''));
-  for (const [key, spec] of Object.entries(config.env)) {
-    if (key === 'DATABASE_URL' && pgUrl) secret[key] = pgUrl;
-    else if (key === 'REDIS_URL' && redisUrl) (redis!.password ? secret : plain)[key] = redisUrl;
-    else if (belongsInSecret(key, spec)) secret[key] = fill(key);
-    else {
-      const rawSpec = rawEnv[key];
-      const value = spec.default ?? spec.example ?? '';
-      const interpolated = [rawSpec?.default, rawSpec?.example].some((v) => typeof v === 'string' && hasRef(v));
-      if (interpolated) notes.push(`${key}: its default comes from \${...} on this machine; config.yaml leaves it empty, set it there`);
-      plain[key] = interpolated ? '' : value;
-    }
-  }
-  if (pg) {
-    secret.DATABASE_URL = pgUrl!;
-    secret.POSTGRES_PASSWORD = opts.secrets ? pg.password : PLACEHOLDER;
-    plain.POSTGRES_USER = pg.user;
-    plain.POSTGRES_DB = pg.database;
-  }
-  const redisPasswordKey = redis && projectPasswordVariable(redis);
-  if (redis?.password) {
-    // The URL carries the password: it belongs in the Secret, not the ConfigMap.
-    delete plain.REDIS_URL;
-    secret.REDIS_URL = redisUrl!;
-    secret[redisPasswordKey!] = opts.secrets ? redis.password : PLACEHOLDER;
-  } else if (redis && !plain.REDIS_URL) plain.REDIS_URL = redisUrl!;
-
-  /** A `valueFrom` for VAR: from the Secret, from the ConfigMap, or a new Secret key. */
-  const reference = (variable: string, fallback: string | undefined): Record<string, unknown> => {
-    if (variable in plain) return { configMapKeyRef: { name: configName, key: variable } };
-    // Not in the contract: it may be a secret, so it goes into the Secret.
-    if (!(variable in secret)) secret[variable] = opts.secrets?.[variable] ?? fallback ?? PLACEHOLDER;
-    return { secretKeyRef: { name: secretName, key: variable } };
-  };
-  const appEnv = (app: AppService): EnvVar[] => {
-    const out: EnvVar[] = app.env.PORT === undefined ? [{ name: 'PORT', value: String(app.port ?? 3000) }] : [];
-    for (const key of Object.keys(app.env).sort()) {
-      const source = app.envSource?.[key];
-      const refs = source === undefined ? [] : [...source.matchAll(REF)].filter((m) => m[1]);
-      if (refs.length === 0) {
-        out.push({ name: key, value: app.env[key]!.split('$').join('$$') });
-        continue;
-      }
-      for (const m of refs) reference(m[1]!, m[2]);
-      if (refs.length === 1 && refs[0]![0] === source) out.push({ name: key, valueFrom: reference(refs[0]![1]!, refs[0]![2]) });
-      // Kubernetes expands $(VAR) from envFrom and earlier entries; a literal $ is $$.
-      else out.push({ name: key, value: source!.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$/g, (m, v?: string) => (v ? `$(${v})` : '$$')) });
-    }
-    return out;
-  };
 
   const envFrom = [{ configMapRef: { name: configName } }, { secretRef: { name: secretName } }];
   if (pg) files[`${pg.name}.yaml`] = postgresManifests(pg, labels(pg.name), envFrom);
-  if (redis) files[`${redis.name}.yaml`] = redisManifests(redis, labels(redis.name), redis.password ? { name: secretName, key: redisPasswordKey! } : undefined);
+  if (redis) files[`${redis.name}.yaml`] = redisManifests(redis, labels(redis.name), redis.password ? { name: secretName, key: projectPasswordVariable(redis) } : undefined);
 
   const jobName = `${name}-migrate-${opts.migrationsHash.slice(0, 8)}`;
   const waitForMigrations = {
@@ -179,16 +131,11 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
       copy_migrations: opts.migrationsExist === false ? `# (no ${opts.migrationsPath} folder yet: render again once it exists)` : `COPY ${opts.migrationsPath} ./${opts.migrationsPath}`,
       uid: String(NODE_UID),
     });
-    if (!opts.migrateImage) notes.push(`the migration Job and the apps' init containers run ${migrateImage}: build it from migrate.Dockerfile (it holds tm, taskmaster.yml and ${opts.migrationsPath}), push it where the cluster pulls from, and pass --migrate-image with its name`);
   }
 
   for (const app of config.services.filter((s): s is AppService => s.kind === 'app')) {
-    files[`${app.name}.yaml`] = appManifests(app, labels(app.name), envFrom, appEnv(app), pg ? waitForMigrations : undefined, notes);
+    files[`${app.name}.yaml`] = appManifests(app, labels(app.name), envFrom, appEnv[app.name]!, pg ? waitForMigrations : undefined);
   }
-  for (const s of config.services) if (s.kind === 'app' && s.depends_on.length) notes.push(`${s.name}: depends_on has no Kubernetes equivalent; readiness probes and the migrations init container stand in for it`);
-  if (config.docker.compose_file) notes.push('docker.compose_file is not read: the manifests come from taskmaster.yml');
-  if (redis && redis.persistence === 'rdb') notes.push(`${redis.name}: rdb persistence is kept as redis-server flags; tune snapshots for production`);
-  if (!opts.secrets) notes.push(`secret.yaml holds ${PLACEHOLDER} placeholders: fill them (or render with --with-secrets) before applying`);
 
   files['config.yaml'] = doc({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: configName, labels: labels(name) }, data: sorted(plain) });
   files['secret.yaml'] = doc({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName, labels: labels(name) }, type: 'Opaque', stringData: sorted(secret) });
@@ -201,6 +148,101 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
     resources,
   });
   return { files, notes, migrateImage, secretFiles: opts.secrets ? ['secret.yaml'] : [] };
+}
+
+/**
+ * The ConfigMap's and the Secret's data, each app's environment and the notes, from the
+ * model: every Secret key an app's `${VAR}` needs is known here, before anything renders.
+ */
+function k8sValues(config: Config, opts: K8sOptions): K8sValues {
+  const notes: string[] = [];
+  const migrateImage = opts.migrateImage ?? `${config.name}-migrate:${opts.migrationsHash.slice(0, 8)}`;
+  const pg = config.services.find((s): s is PostgresService => s.kind === 'postgres');
+  const redis = config.services.find((s): s is RedisService => s.kind === 'redis');
+  const apps = config.services.filter((s): s is AppService => s.kind === 'app');
+  const rawEnv = writtenContract(opts.source);
+  const fill = (key: string) => opts.secrets?.[key] ?? PLACEHOLDER;
+  const password = (value: string) => (opts.secrets ? encodeURIComponent(value) : PLACEHOLDER);
+
+  // ConfigMap for plain values, Secret for secret ones (and URLs that carry a password).
+  const plain: Record<string, string> = {};
+  const secret: Record<string, string> = {};
+  const pgUrl = pg && (opts.secrets?.DATABASE_URL ? toNetworkUrl(opts.secrets.DATABASE_URL, pg) : inNetworkUrl(pg, password(pg.password)));
+  const redisUrl = redis && inNetworkUrl(redis, password(redis.password ?? ''));
+  for (const [key, spec] of Object.entries(config.env)) {
+    if (key === 'DATABASE_URL' && pgUrl) secret[key] = pgUrl;
+    else if (key === 'REDIS_URL' && redisUrl) (redis!.password ? secret : plain)[key] = redisUrl;
+    else if (belongsInSecret(key, spec)) secret[key] = fill(key);
+    else {
+      const rawSpec = rawEnv[key];
+      const value = spec.default ?? spec.example ?? '';
+      const interpolated = [rawSpec?.default, rawSpec?.example].some((v) => typeof v === 'string' && hasRef(v));
+      if (interpolated) notes.push(`${key}: its default comes from \${...} on this machine; config.yaml leaves it empty, set it there`);
+      plain[key] = interpolated ? '' : value;
+    }
+  }
+  if (pg) {
+    secret.DATABASE_URL = pgUrl!;
+    secret.POSTGRES_PASSWORD = opts.secrets ? pg.password : PLACEHOLDER;
+    plain.POSTGRES_USER = pg.user;
+    plain.POSTGRES_DB = pg.database;
+  }
+  if (redis?.password) {
+    // The URL carries the password: it belongs in the Secret, not the ConfigMap.
+    delete plain.REDIS_URL;
+    secret.REDIS_URL = redisUrl!;
+    secret[projectPasswordVariable(redis)] = opts.secrets ? redis.password : PLACEHOLDER;
+  } else if (redis && !plain.REDIS_URL) plain.REDIS_URL = redisUrl!;
+
+  // Apps in config order: a variable one app added to the Secret is a reference for the next.
+  const appEnv: Record<string, EnvVar[]> = {};
+  for (const app of apps) {
+    const { env, secretKeys } = appEnvEntries(app, plain, secret, { configName: `${config.name}-config`, secretName: `${config.name}-secret`, values: opts.secrets });
+    appEnv[app.name] = env;
+    Object.assign(secret, secretKeys);
+  }
+
+  if (pg && !opts.migrateImage) notes.push(`the migration Job and the apps' init containers run ${migrateImage}: build it from migrate.Dockerfile (it holds tm, taskmaster.yml and ${opts.migrationsPath}), push it where the cluster pulls from, and pass --migrate-image with its name`);
+  for (const app of apps) if (!app.image) notes.push(`${app.name}: needs an image (it has ${app.build ? `build: ${app.build}` : 'no image'}); the Deployment uses ${PLACEHOLDER}/${app.name}:latest`);
+  for (const app of apps) if (app.depends_on.length) notes.push(`${app.name}: depends_on has no Kubernetes equivalent; readiness probes and the migrations init container stand in for it`);
+  if (config.docker.compose_file) notes.push('docker.compose_file is not read: the manifests come from taskmaster.yml');
+  if (redis && redis.persistence === 'rdb') notes.push(`${redis.name}: rdb persistence is kept as redis-server flags; tune snapshots for production`);
+  if (!opts.secrets) notes.push(`secret.yaml holds ${PLACEHOLDER} placeholders: fill them (or render with --with-secrets) before applying`);
+  return { plain, secret, appEnv, migrateImage, notes };
+}
+
+/**
+ * An app's `env:` entries: plain values as they are, a `${VAR}` alone as a `valueFrom`, text
+ * around references with Kubernetes' `$(VAR)`. A referenced variable outside the contract may
+ * be a secret, so it becomes a Secret key: `secretKeys` are the ones this app adds.
+ */
+function appEnvEntries(
+  app: AppService,
+  plain: Record<string, string>,
+  secret: Record<string, string>,
+  names: { configName: string; secretName: string; values?: Record<string, string> },
+): { env: EnvVar[]; secretKeys: Record<string, string> } {
+  const secretKeys: Record<string, string> = {};
+  /** A `valueFrom` for VAR: from the ConfigMap, from the Secret, or a new Secret key. */
+  const reference = (variable: string, fallback: string | undefined): Record<string, unknown> => {
+    if (variable in plain) return { configMapKeyRef: { name: names.configName, key: variable } };
+    if (!(variable in secret) && !(variable in secretKeys)) secretKeys[variable] = names.values?.[variable] ?? fallback ?? PLACEHOLDER;
+    return { secretKeyRef: { name: names.secretName, key: variable } };
+  };
+  const env: EnvVar[] = app.env.PORT === undefined ? [{ name: 'PORT', value: String(app.port ?? 3000) }] : [];
+  for (const key of Object.keys(app.env).sort()) {
+    const source = app.envSource?.[key];
+    const refs = source === undefined ? [] : [...source.matchAll(REF)].filter((m) => m[1]);
+    if (refs.length === 0) {
+      env.push({ name: key, value: app.env[key]!.split('$').join('$$') });
+      continue;
+    }
+    for (const m of refs) reference(m[1]!, m[2]);
+    if (refs.length === 1 && refs[0]![0] === source) env.push({ name: key, valueFrom: reference(refs[0]![1]!, refs[0]![2]) });
+    // Kubernetes expands $(VAR) from envFrom and earlier entries; a literal $ is $$.
+    else env.push({ name: key, value: source!.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$/g, (m, v?: string) => (v ? `$(${v})` : '$$')) });
+  }
+  return { env, secretKeys };
 }
 
 /** Secrets (by the one rule: type or name), and URLs that usually carry a password. */
@@ -220,7 +262,7 @@ function writtenContract(source: string): Record<string, Record<string, unknown>
 
 function postgresManifests(pg: PostgresService, labels: Record<string, string>, envFrom: unknown[]): string {
   const probe = { exec: { command: ['sh', '-c', `pg_isready -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"`] } };
-  return statefulSet(pg.name, labels, 5432, '5Gi', {
+  return statefulSet(pg.name, labels, containerPort(pg)!, '5Gi', {
     name: 'postgres',
     image: pg.image,
     envFrom,
@@ -240,7 +282,7 @@ function redisManifests(redis: RedisService, labels: Record<string, string>, pas
   const ready = { exec: { command: ['sh', '-c', 'redis-cli ping | grep -q PONG'] } };
   const alive = { exec: { command: ['redis-cli', 'ping'] } };
   const fromSecret = password && { valueFrom: { secretKeyRef: password } };
-  return statefulSet(redis.name, labels, 6379, '1Gi', {
+  return statefulSet(redis.name, labels, containerPort(redis)!, '1Gi', {
     name: 'redis',
     image: redis.image,
     // Kubernetes expands $(REDIS_PASSWORD) in the command; redis-cli reads REDISCLI_AUTH.
@@ -269,9 +311,8 @@ function statefulSet(name: string, labels: Record<string, string>, port: number,
   });
 }
 
-function appManifests(app: AppService, labels: Record<string, string>, envFrom: unknown[], env: EnvVar[], init: Record<string, unknown> | undefined, notes: string[]): string {
+function appManifests(app: AppService, labels: Record<string, string>, envFrom: unknown[], env: EnvVar[], init: Record<string, unknown> | undefined): string {
   const port = app.port ?? 3000;
-  if (!app.image) notes.push(`${app.name}: needs an image (it has ${app.build ? `build: ${app.build}` : 'no image'}); the Deployment uses ${PLACEHOLDER}/${app.name}:latest`);
   const path = app.health ? new URL(app.health).pathname : undefined;
   const probe = path ? { httpGet: { path, port } } : { tcpSocket: { port } };
   const live = path && path.endsWith('/ready') ? { httpGet: { path: path.replace(/\/ready$/, '/live'), port } } : probe;
@@ -317,18 +358,6 @@ function podSecurityContext(): Record<string, unknown> {
 
 function securityContext(): Record<string, unknown> {
   return { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } };
-}
-
-/** `postgres://u:p@127.0.0.1:55432/db` -> the in-cluster service name and port. */
-function inCluster(url: string, pg: PostgresService): string {
-  try {
-    const u = new URL(url);
-    u.hostname = pg.name;
-    u.port = '5432';
-    return u.toString();
-  } catch {
-    return url;
-  }
 }
 
 function sorted(o: Record<string, string>): Record<string, string> {

@@ -4,6 +4,7 @@ import { isCollection, parseDocument, visit } from 'yaml';
 import { toJSONSchema } from 'zod/mini';
 import type { Config } from '../config/load.js';
 import { configSchema, serviceSchemas, type AppService, type PostgresService, type RedisService } from '../config/schema.js';
+import { containerPort } from '../config/services.js';
 import { EXIT, TmError } from '../errors.js';
 import { splitCommand } from '../util/command.js';
 import { nodeHttpCheck, renderCompose } from './compose.js';
@@ -62,7 +63,7 @@ function renderUserCompose(config: Config, opts: RenderOptions): string {
         // PGDATA below a tmpfs mount at a path the image does not have (Docker keeps the image's
         // owner and mode on an existing one), so an image running as postgres can create it.
         environment: { POSTGRES_USER: pg.user, POSTGRES_PASSWORD: 'test', POSTGRES_DB: `${pg.database}_test`, PGDATA: '/var/lib/postgresql/tmpfs/pgdata' },
-        ports: [`127.0.0.1:${pg.port + 1}:5432`],
+        ports: [`127.0.0.1:${pg.port + 1}:${containerPort(pg)}`],
         tmpfs: ['/var/lib/postgresql/tmpfs:mode=1777'],
         healthcheck: { test: ['CMD-SHELL', `pg_isready -h 127.0.0.1 -U ${pg.user}`], interval: '1s', timeout: '3s', retries: 30 },
       }));
@@ -160,7 +161,7 @@ function renderWorkflow(config: Config, pkg: PackageJson | undefined): string {
     services.postgres = {
       image: pg.image,
       env: { POSTGRES_USER: pg.user, POSTGRES_PASSWORD: 'postgres', POSTGRES_DB: pg.database },
-      ports: [`${pg.port}:5432`],
+      ports: [`${pg.port}:${containerPort(pg)}`],
       options: `--health-cmd "pg_isready -U ${pg.user} -d ${pg.database}" --health-interval 2s --health-timeout 5s --health-retries 30`,
     };
     env.DATABASE_URL = `postgres://${pg.user}:postgres@localhost:${pg.port}/${pg.database}`;
@@ -168,7 +169,7 @@ function renderWorkflow(config: Config, pkg: PackageJson | undefined): string {
   if (redis) {
     services.redis = {
       image: redis.image,
-      ports: [`${redis.port}:6379`],
+      ports: [`${redis.port}:${containerPort(redis)}`],
       options: '--health-cmd "redis-cli ping" --health-interval 2s --health-timeout 5s --health-retries 30',
     };
     env.REDIS_URL = `redis://localhost:${redis.port}`;

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Config } from '../config/load.js';
 import { EXIT, TmError } from '../errors.js';
 import type { Rejection } from '../runtime/native/binaries.js';
+import { nativePaths } from '../runtime/native/paths.js';
 import type { Runtime } from '../runtime/types.js';
-import { writeRendered } from '../render/write.js';
 import { insideProject } from '../util/inside.js';
+import { writePrivateFile } from '../util/private-file.js';
 
 export type RuntimeName = 'auto' | 'docker' | 'native';
 
@@ -67,14 +68,15 @@ export async function selectRuntime(config: Config, flag?: string, env: NodeJS.P
 }
 
 function hasNativeData(config: Config): boolean {
-  const data = join(config.root, '.taskmaster', 'data');
-  return config.services.some((s) => existsSync(join(data, s.name)) || existsSync(join('/var/lib/taskmaster', config.projectId, s.name)));
+  const paths = nativePaths(config);
+  return config.services.some((s) => existsSync(paths.dataDir(s.name)) || existsSync(paths.externalDataDir(s.name)));
 }
 
 /** Remembers which runtime a project last used (`.taskmaster/runtime.json`). */
 export async function recordRuntime(config: Config, name: string): Promise<void> {
   const file = insideProject(config.root, join('.taskmaster', 'runtime.json'));
-  await writeRendered(file, JSON.stringify({ runtime: name, projectId: config.projectId }, null, 2) + '\n');
+  await mkdir(dirname(file), { recursive: true });
+  await writePrivateFile(file, JSON.stringify({ runtime: name, projectId: config.projectId }, null, 2) + '\n');
 }
 
 export async function lastRuntime(config: Config): Promise<string | undefined> {

@@ -1,8 +1,9 @@
 import type { Service } from '../config/schema.js';
+import { serviceUrl } from '../config/services.js';
 import { errorText } from '../errors.js';
+import { probeOnce } from '../health/check.js';
 import { loadProbeLibraries, probeFor } from '../health/probes.js';
 import type { Runtime, ServiceState } from '../runtime/types.js';
-import { serviceUrl } from './services.js';
 
 export interface StatusRow extends ServiceState {
   health: 'ok' | 'error' | 'unknown';
@@ -22,15 +23,10 @@ export async function status(runtime: Runtime, services: Service[], now = Date.n
       if (st.startedAt && st.state === 'running') row.uptime_s = Math.max(0, Math.round((now - Date.parse(st.startedAt)) / 1000));
       const probe = probeFor(svc);
       if (!probe || st.state === 'stopped') return row;
-      const t = performance.now();
-      try {
-        await probe.check(2000);
-        row.health = 'ok';
-      } catch (err) {
-        row.health = 'error';
-        row.health_error = errorText(err);
-      }
-      row.latency_ms = Math.round((performance.now() - t) * 10) / 10;
+      const r = await probeOnce(probe);
+      row.health = r.ok ? 'ok' : 'error';
+      if (!r.ok) row.health_error = errorText(r.error);
+      row.latency_ms = r.latency_ms;
       return row;
     }),
   );

@@ -6,7 +6,7 @@ import { waitFor } from '../health/wait-for.js';
 import { isPortFree, nextFreePort, portHolder } from '../runtime/ports.js';
 import type { Runtime } from '../runtime/types.js';
 import { startLevels, withDependencies } from '../config/graph.js';
-import { serviceUrl } from './services.js';
+import { serviceUrl } from '../config/services.js';
 import { listenAddress } from '../config/listen.js';
 import { recordRuntime } from './select.js';
 

@@ -4,7 +4,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { isOnThisMachine } from '../../src/db/this-machine.js';
+import { isOnThisMachine } from '../../src/db/admin/this-machine.js';
 import { isLocalHost } from '../../src/db/url.js';
 import { databasePerTest } from '../helpers/database.js';
 import { TM } from '../helpers/project.js';

@@ -1,9 +1,12 @@
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { openMigrations } from '../../src/db/migrations/layouts.js';
 import { tempProject, TM, type TempProject } from '../helpers/project.js';
 
 // A Prisma migrations folder applied by tm against real Postgres, checked row by row
@@ -195,6 +198,34 @@ describe('Prisma migrations without Prisma', () => {
     // Line endings alone are not a modification (as Prisma compares).
     await writeFile(join(migrations(), '20240101000000_init', 'migration.sql'), INIT.replace(/\n/g, '\r\n'));
     expect((await tm('db', 'status', '--strict')).code).toBe(0);
+  });
+
+  it('a runner waiting for the lock stops when it is cancelled (Ctrl-C), not at the lock timeout', async () => {
+    const holder = new pg.Client(url(db));
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock(72707369)'); // Prisma's key, as prisma migrate deploy takes it
+      const config = await loadConfig({ cwd: project.dir });
+      const abort = new AbortController();
+      setTimeout(() => abort.abort(new Error('interrupted')), 200);
+      const run = (await openMigrations(config)).migrate({ url: url(db), source: '--database-url' }, { lockTimeoutMs: 30_000, signal: abort.signal });
+      await expect(run).rejects.toThrow('interrupted');
+      expect(await rows().catch(() => [])).toEqual([]);
+    } finally {
+      await holder.end();
+    }
+  });
+
+  it('tm db new refuses to write an SQL file tm would not apply here; --seed still writes a seed', async () => {
+    const r = await tm('db', 'new', 'add', 'tags');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('error TM_PRISMA_UNSUPPORTED tm db new works on SQL migrations');
+    expect(r.stderr).toContain('prisma migrate dev');
+    expect(existsSync(join(project.dir, 'db', 'migrations'))).toBe(false);
+    const seed = await tm('db', 'new', '--seed', 'tags');
+    expect(seed.code, seed.stderr).toBe(0);
+    expect(existsSync(join(project.dir, 'db', 'seeds', 'tags.sql'))).toBe(true);
+    await rm(join(project.dir, 'db'), { recursive: true });
   });
 
   it('refuses a provider other than postgresql, and down-style commands', async () => {

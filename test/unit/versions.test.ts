@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareVersions } from '../../src/db/files.js';
+import { compareVersions } from '../../src/db/migrations/sql/file.js';
 
 describe('compareVersions', () => {
   it('orders digit strings as numbers, leading zeros and all', () => {

@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { runCi, type CiEvent } from '../../ci/run.js';
-import { seedEnv } from '../../db/seeds.js';
+import { seedEnv } from '../../db/seeds/seed.js';
 import { EXIT, TmError } from '../../errors.js';
 import { parseDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';
@@ -71,6 +71,7 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
       config: 'fix taskmaster.yml at the lines above',
       env: 'tm env check',
       services: opts.external ? 'check DATABASE_URL / REDIS_URL and the services behind them' : 'tm up',
+      apps: 'tm logs shows what the apps printed',
       health: 'tm health',
     }[failed] ?? `tm db ${failed}`;
     throw new TmError('TM_CI_FAILED', `tm ci stopped at the ${failed} step`, { exit: result.exit, hint });

@@ -1,6 +1,5 @@
 import { resolveDatabase, type DatabaseTarget } from '../../db/connect.js';
 import { urlPassword } from '../../env/mask.js';
-import { EXIT, TmError } from '../../errors.js';
 import { parseDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';
 
@@ -17,14 +16,4 @@ export async function dbTarget(ctx: Context, opts: Record<string, unknown>): Pro
 
 export function lockTimeout(opts: Record<string, unknown>): number {
   return parseDuration(String(opts.lockTimeout ?? '10s'), '--lock-timeout');
-}
-
-/** Prisma migrations have no down sections and no tm history: say what to use instead. */
-export async function refuseForPrisma(ctx: Context, command: string): Promise<void> {
-  const { detectPrisma } = await import('../../db/prisma.js');
-  if (!(await detectPrisma(await ctx.config()))) return;
-  throw new TmError('TM_PRISMA_UNSUPPORTED', `${command} works on SQL migrations; this project keeps its migrations in Prisma folders`, {
-    exit: EXIT.usage,
-    hint: 'Prisma migrations are forward-only: write a new migration (prisma migrate dev, where Prisma is installed), or tm db resolve',
-  });
 }

@@ -1,8 +1,16 @@
-import { newMigration, newSeed } from '../../db/migrate.js';
+import { openMigrations } from '../../db/migrations/layouts.js';
+import type { Migrations } from '../../db/migrations/types.js';
+import { newSeed } from '../../db/seeds/seed.js';
 import type { Context } from '../context.js';
 
 export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
   const config = await ctx.config();
-  const path = opts.seed ? await newSeed(config, args.join('_')) : await newMigration(config, args.join('_'));
+  const name = args.join('_');
+  const path = opts.seed ? await newSeed(config, name) : await newMigration(await openMigrations(config), name);
   ctx.out.result({ path }, () => `created ${path}`);
+}
+
+function newMigration(migrations: Migrations, name: string): Promise<string> {
+  if (!migrations.newFile) throw migrations.unsupported('newFile', 'tm db new');
+  return migrations.newFile(name);
 }

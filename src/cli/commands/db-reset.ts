@@ -1,7 +1,7 @@
-import { guardReplace } from '../../db/databases.js';
-import { resetDatabase } from '../../db/reset.js';
-import { schemaOf } from '../../db/schema-mode.js';
-import { seedEnv } from '../../db/seeds.js';
+import { guardReplace } from '../../db/admin/databases.js';
+import { resetDatabase } from '../../db/admin/reset.js';
+import { schemaOf } from '../../db/admin/schema-mode.js';
+import { seedEnv } from '../../db/seeds/seed.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { Context } from '../context.js';
 import { confirm } from '../prompt.js';

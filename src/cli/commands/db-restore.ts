@@ -1,4 +1,4 @@
-import { restoreSnapshot } from '../../db/snapshots.js';
+import { restoreSnapshot } from '../../db/admin/snapshots.js';
 import type { Context } from '../context.js';
 import { dbTarget } from './db-common.js';
 

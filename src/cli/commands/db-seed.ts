@@ -1,4 +1,4 @@
-import { seed, seedEnv } from '../../db/seeds.js';
+import { seed, seedEnv } from '../../db/seeds/seed.js';
 import { formatDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';
 import { dbTarget } from './db-common.js';

@@ -1,4 +1,4 @@
-import { createSnapshot, defaultSnapshotName, deleteSnapshot } from '../../db/snapshots.js';
+import { createSnapshot, defaultSnapshotName, deleteSnapshot } from '../../db/admin/snapshots.js';
 import type { Context } from '../context.js';
 import { dbTarget } from './db-common.js';
 

@@ -1,4 +1,4 @@
-import { listSnapshots } from '../../db/snapshots.js';
+import { listSnapshots } from '../../db/admin/snapshots.js';
 import type { Context } from '../context.js';
 import { renderTable } from '../table.js';
 import { dbTarget } from './db-common.js';

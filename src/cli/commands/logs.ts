@@ -1,5 +1,5 @@
 import { EXIT, TmError } from '../../errors.js';
-import { pickServices } from '../../stack/services.js';
+import { pickServices } from '../../config/services.js';
 import { selectRuntime } from '../../stack/select.js';
 import type { Context } from '../context.js';
 

@@ -1,10 +1,10 @@
+import { pickServices } from '../../config/services.js';
+import { bringUp } from '../../stack/bring-up.js';
 import { down } from '../../stack/down.js';
-import { pickServices } from '../../stack/services.js';
 import { selectRuntime } from '../../stack/select.js';
-import { up } from '../../stack/up.js';
 import { parseDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';
-import { renderUp } from './up.js';
+import { renderUp, showStages } from './up.js';
 
 export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
   const config = await ctx.config();
@@ -12,8 +12,14 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   const timeoutMs = parseDuration(String(opts.timeout), '--timeout');
   const { runtime } = await selectRuntime(config, opts.runtime as string | undefined);
   await ctx.out.step(`stopping ${services.map((s) => s.name).join(', ')}`, () => down(runtime, services, { onProgress: (m) => ctx.out.info(m) }));
-  const result = await ctx.out.step(`starting ${services.map((s) => s.name).join(', ')}`, () =>
-    up(config, runtime, services, { timeoutMs, signal: ctx.signal, onProgress: (m) => ctx.out.info(m), onWarning: (m) => ctx.out.warn(m) }),
-  );
+  // The services come back as they were: migrating and seeding stay tm up's and tm db's.
+  const result = await bringUp(config, runtime, services, {
+    timeoutMs,
+    signal: ctx.signal,
+    onProgress: (m) => ctx.out.info(m),
+    onWarning: (m) => ctx.out.warn(m),
+    migrate: false,
+    runStage: showStages(ctx),
+  });
   ctx.out.result(result, () => renderUp(ctx, result));
 }

@@ -1,6 +1,6 @@
-import { pickServices } from '../../stack/services.js';
+import { pickServices } from '../../config/services.js';
 import { selectRuntime } from '../../stack/select.js';
-import { serviceDatabase } from '../../stack/migrations.js';
+import { serviceDatabase } from '../../stack/database.js';
 import { status, type StatusRow } from '../../stack/status.js';
 import type { Context } from '../context.js';
 import { renderTable } from '../table.js';
@@ -36,12 +36,12 @@ async function pendingMigrations(ctx: Context, rows: StatusRow[]): Promise<{ app
   const pg = rows.find((r) => r.kind === 'postgres' && r.health === 'ok');
   const target = pg && serviceDatabase(config, [pg.name]);
   if (!target) return undefined;
-  const { detectPrisma, prismaStatus } = await import('../../db/prisma.js');
-  const prisma = await detectPrisma(config).catch(() => undefined);
-  const { migrationStatus } = await import('../../db/migrate.js');
-  const list = await (prisma ? prismaStatus(config, prisma, target) : migrationStatus(config, target)).catch(() => undefined);
-  if (!list || list.length === 0) return undefined;
-  return { applied: list.filter((m) => m.state === 'applied').length, pending: list.filter((m) => m.state === 'pending' || m.state === 'out-of-order').length };
+  const { openMigrations } = await import('../../db/migrations/layouts.js');
+  const report = await openMigrations(config)
+    .then((m) => m.status(target))
+    .catch(() => undefined);
+  if (!report || report.rows.length === 0) return undefined;
+  return { applied: report.applied, pending: report.pending };
 }
 
 function uptime(s: number): string {

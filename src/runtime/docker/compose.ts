@@ -1,11 +1,22 @@
 import { EXIT, TmError } from '../../errors.js';
 import type { Engine } from './detect.js';
 
+/** What `docker compose version` says: Compose v2's version, or what is missing for it. */
+export type ComposeV2 = { version: string } | { missing: 'docker CLI' | 'Compose v2' };
+
+/** Asks the docker CLI for Compose v2 (`tm doctor` reports the answer; `tm up` needs it). */
+export async function findComposeV2(env: NodeJS.ProcessEnv): Promise<ComposeV2> {
+  const { execa } = await import('execa');
+  const r = await execa('docker', ['compose', 'version', '--short'], { env, reject: false });
+  if (r.exitCode === 0) return { version: String(r.stdout).trim() };
+  return { missing: r.code === 'ENOENT' ? 'docker CLI' : 'Compose v2' };
+}
+
 /** `docker compose` v2 answers; the standalone v1 `docker-compose` is refused (its `up --wait` does nothing). */
 export async function composeVersion(env: NodeJS.ProcessEnv): Promise<string> {
+  const v2 = await findComposeV2(env);
+  if ('version' in v2) return v2.version;
   const { execa } = await import('execa');
-  const v2 = await execa('docker', ['compose', 'version', '--short'], { env, reject: false });
-  if (v2.exitCode === 0) return String(v2.stdout).trim();
   const v1 = await execa('docker-compose', ['version', '--short'], { env, reject: false });
   if (v1.exitCode === 0) {
     throw new TmError('TM_COMPOSE_V1', `only the old standalone docker-compose ${String(v1.stdout).trim()} was found; tm needs Compose v2 (docker compose)`, {

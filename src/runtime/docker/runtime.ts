@@ -1,15 +1,19 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { Config } from '../../config/load.js';
 import type { Service } from '../../config/schema.js';
+import { containerPort } from '../../config/services.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { Probe } from '../../health/wait-for.js';
+// Upward import: containers run from the file `tm render compose` shows, made by one pure
+// renderer (render/compose.ts and the template it fills import only config and util).
 import { appVariable, composeProject, composeSecrets, renderCompose } from '../../render/compose.js';
-import { writeRendered } from '../../render/write.js';
 import { insideProject } from '../../util/inside.js';
-import { appEnvironment } from '../../stack/app-env.js';
+import { writePrivateFile } from '../../util/private-file.js';
+import { appEnvironment } from '../app-env.js';
 import type { Runtime, ServiceState, StartOptions, StopResult } from '../types.js';
 import { compose, composeVersion, type ComposeTarget } from './compose.js';
 import type { Engine } from './detect.js';
@@ -57,23 +61,6 @@ export class DockerRuntime implements Runtime {
     return this.client;
   }
 
-  private target(): ComposeTarget {
-    return { engine: this.engine, project: this.project, file: this.composeFile, secrets: { ...composeSecrets(this.config.services), ...this.appSecrets } };
-  }
-
-  /** App environments, handed to compose by variable (values may hold secrets). */
-  private appSecrets: Record<string, string> = {};
-  private appEnvKeys: Record<string, string[]> = {};
-
-  private async loadAppEnvironments(): Promise<void> {
-    for (const svc of this.config.services) {
-      if (svc.kind !== 'app' || !(svc.build || svc.image)) continue;
-      const env = await appEnvironment(this.config, svc, { inContainer: true });
-      this.appEnvKeys[svc.name] = Object.keys(env).sort();
-      for (const [k, v] of Object.entries(env)) this.appSecrets[appVariable(svc, k)] = v;
-    }
-  }
-
   /** Containers of this compose project (or of one service), by service name (inspect gives health and restarts). */
   private async containers(only?: string): Promise<Map<string, ContainerFacts>> {
     const docker = await this.docker();
@@ -108,7 +95,7 @@ export class DockerRuntime implements Runtime {
       const c = containers.get(svc.name);
       if (!c) return { name: svc.name, kind: svc.kind, state: 'stopped', port: svc.port, detail: 'no container' };
       const running = c.state === 'running';
-      const inside = svc.kind === 'postgres' ? 5432 : svc.kind === 'redis' ? 6379 : svc.port;
+      const inside = containerPort(svc);
       return {
         name: svc.name,
         kind: svc.kind,
@@ -132,7 +119,7 @@ export class DockerRuntime implements Runtime {
       const present = await docker.getImage(svc.image).inspect().then(() => true, () => false);
       if (present) continue;
       // Not here: compose would pull it. Try now, so the error names the image and the fix.
-      await compose({ ...this.target(), file: await this.writeComposeFile() }, ['pull', '--quiet', svc.name]).catch((err: TmError) => {
+      await compose(await this.prepareCompose(), ['pull', '--quiet', svc.name]).catch((err: TmError) => {
         throw new TmError('TM_IMAGE_UNAVAILABLE', `image ${svc.image} (services.${svc.name}.image) is not on this machine and cannot be pulled`, {
           exit: EXIT.runtime,
           details: err.details,
@@ -143,7 +130,13 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  private async writeComposeFile(): Promise<string> {
+  /**
+   * The compose file to run and the values it refers to by variable: the apps' environments
+   * are computed first, then tm's file is rendered from them (the project's own file is used
+   * as it is).
+   */
+  private async prepareCompose(): Promise<ComposeTarget> {
+    const passwords = composeSecrets(this.config.services);
     if (this.ownFile) {
       if (!existsSync(this.ownFile)) {
         throw new TmError('TM_COMPOSE_FILE_MISSING', `docker.compose_file is ${this.config.docker.compose_file}, which does not exist`, {
@@ -151,21 +144,22 @@ export class DockerRuntime implements Runtime {
           hint: 'fix the path, or remove docker.compose_file to let tm render one (tm render compose shows it)',
         });
       }
-      return this.ownFile;
+      return { engine: this.engine, project: this.project, file: this.ownFile, secrets: passwords };
     }
-    await this.loadAppEnvironments();
+    const apps = await appEnvironments(this.config);
     // The file lives in .taskmaster/, so build contexts are one level up.
-    await writeRendered(insideProject(this.config.root, this.composeFile), renderCompose(this.config, this.config.services, { appEnvKeys: this.appEnvKeys, buildBase: '..' }));
-    return this.composeFile;
+    await mkdir(dirname(insideProject(this.config.root, this.composeFile)), { recursive: true });
+    await writePrivateFile(this.composeFile, renderCompose(this.config, this.config.services, { appEnvKeys: apps.keys, buildBase: '..' }));
+    return { engine: this.engine, project: this.project, file: this.composeFile, secrets: { ...passwords, ...apps.values } };
   }
 
   async start(services: Service[], opts: StartOptions): Promise<void> {
-    await this.writeComposeFile();
+    const target = await this.prepareCompose();
     const build = services.some((s) => s.kind === 'app' && s.build) ? ['--build'] : [];
     opts.onProgress?.(`docker compose up -d ${build.join(' ')} ${services.map((s) => s.name).join(' ')}`.replace('  ', ' '));
     // --no-deps: tm starts level by level and has already waited for what these depend on;
     // without it compose would start a finished one-shot dependency again.
-    await compose(this.target(), ['up', '-d', '--no-deps', '--remove-orphans', ...build, ...services.map((s) => s.name)], opts.signal);
+    await compose(target, ['up', '-d', '--no-deps', '--remove-orphans', ...build, ...services.map((s) => s.name)], opts.signal);
   }
 
   async stop(services: Service[]): Promise<StopResult[]> {
@@ -173,14 +167,14 @@ export class DockerRuntime implements Runtime {
     const names = services.map((s) => s.name);
     const all = this.config.services.filter((s) => s.kind !== 'app' || s.build || s.image).every((s) => names.includes(s.name));
     if (before.size > 0) {
-      if (all) await compose({ ...this.target(), file: await this.writeComposeFile() }, ['down']);
-      else await compose({ ...this.target(), file: await this.writeComposeFile() }, ['rm', '--stop', '--force', ...names]);
+      const target = await this.prepareCompose();
+      await compose(target, all ? ['down'] : ['rm', '--stop', '--force', ...names]);
     }
     return services.map((s) => ({ name: s.name, result: before.get(s.name)?.state === 'running' ? 'stopped' : 'not running' }));
   }
 
   async removeData(services: Service[]): Promise<void> {
-    const target = { ...this.target(), file: await this.writeComposeFile() };
+    const target = await this.prepareCompose();
     const names = services.map((s) => s.name);
     const stateful = this.config.services.filter((s) => s.kind !== 'app');
     if (stateful.every((s) => names.includes(s.name))) {
@@ -284,6 +278,22 @@ async function volumesOnlyOf(target: ComposeTarget, services: string[]): Promise
     out.add(volume.name ?? `${target.project}_${key}`);
   }
   return [...out];
+}
+
+/**
+ * Each app's environment for compose: the variable names its service lists, and their values,
+ * handed to compose by variable (no value is written into the file; some are secrets).
+ */
+async function appEnvironments(config: Config): Promise<{ keys: Record<string, string[]>; values: Record<string, string> }> {
+  const keys: Record<string, string[]> = {};
+  const values: Record<string, string> = {};
+  for (const svc of config.services) {
+    if (svc.kind !== 'app' || !(svc.build || svc.image)) continue;
+    const env = await appEnvironment(config, svc, { inContainer: true });
+    keys[svc.name] = Object.keys(env).sort();
+    for (const [k, v] of Object.entries(env)) values[appVariable(svc, k)] = v;
+  }
+  return { keys, values };
 }
 
 /** Docker's multiplexed log format: 8-byte frame headers (stream, 0, 0, 0, size). */

@@ -116,7 +116,7 @@ export function missingBinary(what: 'postgres' | 'redis', rejected: Rejection[])
 
 // Synchronous: a dozen PATH entries checked one by one through the thread pool took a few
 // milliseconds of every tm up.
-async function which(name: string, pathVar = process.env.PATH ?? ''): Promise<string | undefined> {
+export async function which(name: string, pathVar = process.env.PATH ?? ''): Promise<string | undefined> {
   for (const dir of pathVar.split(delimiter)) {
     if (!dir) continue;
     const file = join(dir, name);

@@ -43,7 +43,7 @@ export interface PgPlan {
 export async function planPostgres(svc: PostgresService, paths: NativePaths, projectRoot: string): Promise<PgPlan> {
   const runAs = await postgresRunAs();
   const dataDir = await chooseDataDir(svc.name, paths, runAs);
-  const existing = await readFile(join(dataDir, 'PG_VERSION'), 'utf8').then((v) => Number(v.trim()), () => undefined);
+  const existing = await dataDirVersion(dataDir);
   const { found, rejected } = await findPostgres({ wantMajor: existing ?? svc.version, projectRoot, quick: true });
   if (!found) throw missingBinary('postgres', rejected);
   if (existing !== undefined && existing !== found.major) {
@@ -69,14 +69,18 @@ async function chooseDataDir(name: string, paths: NativePaths, runAs?: RunAs): P
   const inside = paths.dataDir(name);
   if (!runAs) return inside;
   const external = paths.externalDataDir(name);
-  const has = (dir: string) => readFile(join(dir, 'PG_VERSION')).then(() => true, () => false);
-  if (await has(inside)) return inside;
-  if (await has(external)) return external;
+  if ((await dataDirVersion(inside)) !== undefined) return inside;
+  if ((await dataDirVersion(external)) !== undefined) return external;
   return (await canTraverse(inside, runAs)) ? inside : external;
 }
 
 export async function isInitialized(plan: PgPlan): Promise<boolean> {
-  return existsSync(join(plan.dataDir, 'PG_VERSION'));
+  return (await dataDirVersion(plan.dataDir)) !== undefined;
+}
+
+/** The major version that created a data directory (its PG_VERSION file), or undefined when it has none. */
+export async function dataDirVersion(dir: string): Promise<number | undefined> {
+  return readFile(join(dir, 'PG_VERSION'), 'utf8').then((v) => Number(v.trim()), () => undefined);
 }
 
 /**

@@ -58,6 +58,11 @@ export async function commandLine(pid: number): Promise<string | undefined> {
   return (await processArgv(pid))?.join(' ') || undefined;
 }
 
+/** The PIDs of every process (Linux); empty where /proc cannot be read. */
+export async function processIds(): Promise<number[]> {
+  return (await readdir('/proc').catch(() => [] as string[])).filter((e) => /^\d+$/.test(e)).map(Number);
+}
+
 /** The working directory of a process (Linux), or undefined if it cannot be read. */
 export async function processCwd(pid: number): Promise<string | undefined> {
   return readlink(`/proc/${pid}/cwd`).catch(() => undefined);

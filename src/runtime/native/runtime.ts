@@ -8,13 +8,14 @@ import { EXIT, TmError } from '../../errors.js';
 import { waitFor, type Probe } from '../../health/wait-for.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
 import type { Runtime, ServiceState, StartOptions, StopOptions, StopResult } from '../types.js';
-import { appEnvironment } from '../../stack/app-env.js';
+import { appEnvironment } from '../app-env.js';
 import { readAppExit, startApp } from './app.js';
 import type { Daemon } from './daemon.js';
 import { tailLines } from './daemon.js';
 import { followFiles } from './follow.js';
 import { EXTERNAL_DATA_ROOT, nativePaths, type NativePaths } from './paths.js';
-import { checkPidFile, removePidFile, writePidFile, type PidRecord } from './pidfile.js';
+import { findOrphans, type Orphan } from './orphans.js';
+import { checkPidFile, removePidFile, writePidFile, type PidRecord, type PidState } from './pidfile.js';
 import * as pg from './postgres.js';
 import { processStartTicks, terminate, terminateGroup, type Ending } from './proc.js';
 import { proveGroup, SERVICE_ID_VARIABLE, serviceIdentity, serviceMarker } from './verified-process.js';
@@ -301,5 +302,35 @@ export class NativeRuntime implements Runtime {
 
   followLogs(services: Service[], onLine: (service: string, line: string) => void, signal: AbortSignal): Promise<void> {
     return followFiles(services.map((s) => ({ name: s.name, file: this.logFile(s) })), onLine, signal);
+  }
+
+  /** What each service's PID file says, changing nothing (status() removes stale ones; tm doctor reports them). */
+  pidFiles(services: Service[]): Promise<{ name: string; pid: PidState }[]> {
+    return Promise.all(services.map(async (svc) => ({ name: svc.name, pid: await checkPidFile(this.paths, svc) })));
+  }
+
+  /** Removes a service's PID file if it is stale; true when it did. */
+  async removeStalePidFile(svc: Service): Promise<boolean> {
+    const pid = await checkPidFile(this.paths, svc);
+    if (pid.state !== 'stale') return false;
+    await this.forget(svc, pid.record);
+    return true;
+  }
+
+  /** The major version of a service's Postgres data directory (in the project or outside it), if it has one. */
+  async dataVersion(svc: Service): Promise<number | undefined> {
+    for (const dir of [this.paths.dataDir(svc.name), this.paths.externalDataDir(svc.name)]) {
+      const version = await pg.dataDirVersion(dir);
+      if (version !== undefined) return version;
+    }
+    return undefined;
+  }
+
+  /** Servers running on this project's data directories or Redis ports that no PID file knows. */
+  async orphans(services: Service[]): Promise<Orphan[]> {
+    const running = (await this.pidFiles(services)).flatMap(({ pid }) => (pid.state === 'running' ? [pid.record.pid] : []));
+    const dataDirs = services.flatMap((s) => [this.paths.dataDir(s.name), this.paths.externalDataDir(s.name)]);
+    const redisPorts = services.filter((s) => s.kind === 'redis').map((s) => s.port);
+    return findOrphans(dataDirs, redisPorts, new Set(running));
   }
 }

@@ -1,0 +1,56 @@
+import { AuthFailure } from './auth-failure.js';
+import { fetchError } from './probes.js';
+import type { Probe } from './wait-for.js';
+
+export interface SearchTarget {
+  host: string;
+  port: number;
+  /** Basic auth, when the security plugin is on (`elastic`, `admin`). */
+  user?: string;
+  password?: string;
+}
+
+type Status = 'green' | 'yellow' | 'red';
+
+/**
+ * Elasticsearch / OpenSearch is ready when `_cluster/health` reports yellow or green: every
+ * primary shard is assigned (a single node never gets green once an index has replicas).
+ * Before a master is elected the endpoint answers 503; red means data is not reachable.
+ */
+export function clusterHealthProbe(name: string, t: SearchTarget): Probe {
+  const url = `http://${t.host}:${t.port}/_cluster/health`;
+  const headers: Record<string, string> = t.user ? { authorization: `Basic ${Buffer.from(`${t.user}:${t.password ?? ''}`).toString('base64')}` } : {};
+  return {
+    name,
+    target: `http://${t.user ? `${t.user}@` : ''}${t.host}:${t.port}/_cluster/health`,
+    async check(timeoutMs) {
+      // Not AbortSignal.timeout: its timer does not keep Node alive (see httpProbe).
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), Math.max(1, timeoutMs));
+      try {
+        const res = await fetch(url, { headers, signal: controller.signal, redirect: 'manual' }).catch((err: unknown) => {
+          throw fetchError(err, url);
+        });
+        const body = await res.text().catch((err: unknown) => {
+          throw fetchError(err, url);
+        });
+        if (res.status === 401 || res.status === 403) throw new AuthFailure(`HTTP ${res.status} from ${url}: the user or password is refused`);
+        if (res.status !== 200) throw new Error(`HTTP ${res.status} from ${url}${reason(body)}`);
+        const status = (JSON.parse(body) as { status?: Status }).status;
+        if (status !== 'green' && status !== 'yellow') throw new Error(`cluster health is ${status ?? 'unknown'} (at least yellow is ready)`);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** The error type Elasticsearch puts in a failed answer (`master_not_discovered_exception`). */
+function reason(body: string): string {
+  try {
+    const type = (JSON.parse(body) as { error?: { type?: string } }).error?.type;
+    return type ? ` (${type})` : '';
+  } catch {
+    return '';
+  }
+}

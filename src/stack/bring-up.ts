@@ -1,0 +1,141 @@
+import { withDependencies } from '../config/graph.js';
+import type { Config } from '../config/load.js';
+import type { Service } from '../config/schema.js';
+import type { DatabaseTarget } from '../db/connect.js';
+import { openMigrations } from '../db/migrations/layouts.js';
+import type { MigrateResult } from '../db/migrations/types.js';
+import { readSeeds, seed, seedEnv, type SeedResult } from '../db/seeds/seed.js';
+import type { Runtime } from '../runtime/types.js';
+import { serviceDatabase } from './database.js';
+import { up, type UpOptions, type UpResult } from './up.js';
+
+/** Migrations applied by the migrate stage, and what the project's layout calls one. */
+export interface Migrated {
+  noun: string;
+  result: MigrateResult;
+}
+
+/** What each stage of bringing a stack up gives, in the order they run. */
+export interface StageResults {
+  /** Postgres, Redis: every service that is not an app, level by level. */
+  databases: UpResult;
+  migrate: Migrated;
+  seed: SeedResult;
+  /** The apps, once the schema they may read at start is there. */
+  apps: UpResult;
+}
+export type StageName = keyof StageResults;
+
+/** A stage that has work to do: what it does, the work, and its outcome in a few words. */
+export interface StagePlan<T> {
+  title: string;
+  run: () => Promise<T>;
+  summary: (result: T) => string;
+}
+
+/** A stage with nothing to do, and why ("no database", "no migrations"...). */
+export interface Skipped {
+  skipped: string;
+}
+
+/** One stage of the pipeline: `plan` finds out what it will do (it may throw, as `run` may). */
+export interface Stage<S extends StageName> {
+  name: S;
+  plan: () => Promise<StagePlan<StageResults[S]> | Skipped>;
+}
+
+/**
+ * How a command shows the stages (a spinner, a CI step): it calls `plan`, then `run`, inside
+ * its own progress display and returns what `run` gave (undefined for a skipped stage).
+ */
+export type RunStage = <S extends StageName>(stage: Stage<S>) => Promise<StageResults[S] | undefined>;
+
+export interface BringUpOptions extends Pick<UpOptions, 'timeoutMs' | 'signal' | 'onProgress' | 'onWarning'> {
+  /** Apply pending migrations once the databases are ready (default true). */
+  migrate?: boolean;
+  /** Run new or changed seeds after migrating (default true; never without migrate). */
+  seed?: boolean;
+  /** Which seeds run: `db/seeds/*`, then `db/seeds/<seedEnv>/*` (default: TM_ENV, then development). */
+  seedEnv?: string;
+  runStage: RunStage;
+}
+
+export interface BringUpResult extends UpResult {
+  migrations?: MigrateResult;
+  seeds?: SeedResult;
+}
+
+/**
+ * Brings a stack up, as `tm up`, `tm restart` and `tm ci` do: the databases (and whatever else
+ * is not an app) level by level, then migrations, then seeds, then the apps, which may read
+ * the schema as they start. `requested` brings what it depends on along.
+ */
+export async function bringUp(config: Config, runtime: Runtime, requested: Service[], opts: BringUpOptions): Promise<BringUpResult> {
+  const { timeoutMs, signal, onProgress, onWarning } = opts;
+  const upOpts: UpOptions = { timeoutMs, startedAt: performance.now(), signal, onProgress, onWarning };
+  const closure = withDependencies(config.services, requested);
+  const data = closure.filter((s) => s.kind !== 'app');
+  const hasApps = closure.some((s) => s.kind === 'app');
+
+  const first = (await opts.runStage({
+    name: 'databases',
+    plan: async () => ({
+      title: `starting ${config.name} (${runtime.name})`,
+      run: () => up(config, runtime, data, upOpts),
+      summary: () => `${hasApps ? 'databases' : config.name} up`,
+    }),
+  }))!;
+  const target = data.some((s) => s.kind === 'postgres') ? serviceDatabase(config) : undefined;
+  const { migrations, seeds } = await migrateAndSeed(config, target, opts);
+  const second = hasApps
+    ? await opts.runStage({
+        name: 'apps',
+        plan: async () => ({ title: 'starting apps', run: () => up(config, runtime, requested, upOpts), summary: () => `${config.name} is up` }),
+      })
+    : undefined;
+  // The apps' stage lists the databases too: as the first stage found them (it started them).
+  const result = second ? { ...second, services: second.services.map((s) => first.services.find((f) => f.name === s.name) ?? s) } : first;
+  return { ...result, migrations: migrations?.result, seeds };
+}
+
+/**
+ * The migrate and seed stages against `target` (none: both are skipped): for the pipeline, and
+ * for `tm ci --external`, whose databases are started by someone else.
+ */
+export async function migrateAndSeed(
+  config: Config,
+  target: DatabaseTarget | undefined,
+  opts: Pick<BringUpOptions, 'migrate' | 'seed' | 'seedEnv' | 'signal' | 'runStage'>,
+): Promise<{ migrations?: Migrated; seeds?: SeedResult }> {
+  const skip = (why: string) => async (): Promise<Skipped> => ({ skipped: why });
+  const noDatabase = !target && 'no database';
+  const migrations = await opts.runStage({
+    name: 'migrate',
+    plan: noDatabase || opts.migrate === false ? skip(noDatabase || 'not asked to migrate') : () => migrateStage(config, target!, opts.signal),
+  });
+  const seeds = await opts.runStage({
+    name: 'seed',
+    plan:
+      noDatabase || opts.migrate === false || opts.seed === false
+        ? skip(noDatabase || 'not asked to seed')
+        : () => seedStage(config, target!, opts.seedEnv ?? seedEnv()),
+  });
+  return { migrations, seeds };
+}
+
+/** Pending migrations applied to `target`, whatever the project's layout; skipped when it has none. */
+async function migrateStage(config: Config, target: DatabaseTarget, signal?: AbortSignal): Promise<StagePlan<Migrated> | Skipped> {
+  const migrations = await openMigrations(config);
+  if (migrations.isEmpty()) return { skipped: 'no migrations' };
+  return {
+    title: `applying ${migrations.noun}s`,
+    run: async () => ({ noun: migrations.noun, result: await migrations.migrate(target, { signal }) }),
+    summary: (m) => `migrations: ${m.result.applied.length} applied`,
+  };
+}
+
+/** New or changed seeds run against `target` (each seed runs once per content); skipped when there are none. */
+async function seedStage(config: Config, target: DatabaseTarget, env: string): Promise<StagePlan<SeedResult> | Skipped> {
+  if ((await readSeeds(config, env)).length === 0) return { skipped: `no seeds (${env})` };
+  return { title: 'seeding', run: () => seed(config, target, { env }), summary: (r) => `seeds: ${r.ran.length} ran, ${r.skipped.length} unchanged` };
+}
