@@ -281,3 +281,24 @@ describe('state that came with the repository', () => {
     expect(stdout.trim()).toBe('stamp_user');
   });
 });
+
+describe('the same project by another path', () => {
+  it('tm down through a symbolic link to the project stops what tm up started', async () => {
+    const port = await freePort();
+    const p = await project({ name: 'linked', extra: webApp(port) });
+    // Data inside the project, as for a user who is not root (under /var/lib/taskmaster it is
+    // keyed by the project id, a hash of the path as spelled).
+    await chmod(p.dir, 0o755);
+    const up = await p.tm(['up', '--json']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    const pids = JSON.parse(up.stdout).services.map((s: { pid: number }) => s.pid);
+    const link = `${p.dir}-link`;
+    alsoRemove(link);
+    await symlink(p.dir, link);
+    const viaLink = (args: string[]) => execa(process.execPath, [TM, '-C', link, ...args], { reject: false, env: { NO_COLOR: '1' } });
+    const status = JSON.parse((await viaLink(['status', '--json'])).stdout);
+    expect(status.services.map((s: { state: string }) => s.state)).toEqual(['running', 'running', 'running']);
+    expect((await viaLink(['down'])).exitCode).toBe(0);
+    for (const pid of pids) expect(await isAlive(pid)).toBe(false);
+  });
+});

@@ -18,7 +18,7 @@ import { findOrphans, type Orphan } from './orphans.js';
 import { checkPidFile, removePidFile, writePidFile, type PidRecord, type PidState } from './pidfile.js';
 import * as pg from './postgres.js';
 import { processStartTicks, terminate, terminateGroup, type Ending } from './proc.js';
-import { proveGroup, SERVICE_ID_VARIABLE, serviceIdentity, serviceMarker } from './verified-process.js';
+import { projectIdentity, proveGroup, SERVICE_ID_VARIABLE, serviceIdentity, serviceMarker } from './verified-process.js';
 import * as redis from './redis.js';
 import { postgresRunAs } from './run-as.js';
 import { insideProject } from '../../util/inside.js';
@@ -143,7 +143,7 @@ export class NativeRuntime implements Runtime {
   private async record(svc: Service, daemon: Daemon, command: string, extra: Pick<PidRecord, 'pgid' | 'pgidStartTicks' | 'socketDir'> = {}): Promise<void> {
     try {
       await writePidFile(this.paths.pidFile(svc.name), {
-        project: this.config.root,
+        project: projectIdentity(this.config.root),
         pid: daemon.pid,
         startTicks: await processStartTicks(daemon.pid),
         startedAt: new Date().toISOString(),

@@ -1,4 +1,4 @@
-import { realpath } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Service } from '../../config/schema.js';
 import { oneLine } from '../ports.js';
@@ -29,11 +29,23 @@ export interface ServiceIdentity {
 
 export function serviceIdentity(paths: NativePaths, svc: Service): ServiceIdentity {
   const dataDirs = svc.kind === 'postgres' ? [paths.dataDir(svc.name), paths.externalDataDir(svc.name)] : [paths.dataDir(svc.name)];
-  return { root: paths.root, name: svc.name, kind: svc.kind, port: svc.port, dataDirs, marker: serviceMarker(paths.root, svc.name) };
+  return { root: projectIdentity(paths.root), name: svc.name, kind: svc.kind, port: svc.port, dataDirs: dataDirs.map(projectIdentity), marker: serviceMarker(paths.root, svc.name) };
+}
+
+/**
+ * A path with its symbolic links resolved (as it is, if it does not exist): the same project
+ * reached through a link is the same project, and a copy is another.
+ */
+export function projectIdentity(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 export function serviceMarker(root: string, service: string): string {
-  return `${root}#${service}`;
+  return `${projectIdentity(root)}#${service}`;
 }
 
 /** The supervisor's argument that carries the marker (visible in ps, so people can tell too). */
@@ -44,7 +56,7 @@ export type Proof = { ours: true } | { ours: false; reason: string };
 /** Whether the process a PID record names is, right now, this project's service. */
 export async function proveProcess(record: PidRecord, id: ServiceIdentity): Promise<Proof> {
   const no = (reason: string): Proof => ({ ours: false, reason });
-  if (record.project !== undefined && record.project !== id.root) return no(`it was written for ${record.project} (a copied .taskmaster folder)`);
+  if (record.project !== undefined && projectIdentity(record.project) !== id.root) return no(`it was written for ${record.project} (a copied .taskmaster folder)`);
   if (!(await isAlive(record.pid))) return no(`process ${record.pid} is gone`);
   if (record.startTicks === undefined) return no(`it records no start time, so process ${record.pid} cannot be told from another`);
   const ticks = await processStartTicks(record.pid);
@@ -61,15 +73,14 @@ async function commandMismatch(pid: number, argv: string[], id: ServiceIdentity)
     case 'postgres': {
       if (program !== 'postgres') return 'not a postgres server';
       const dir = argv[argv.indexOf('-D') + 1];
-      return argv.includes('-D') && dir !== undefined && id.dataDirs.includes(resolve(dir)) ? undefined : 'it runs on another data directory';
+      return argv.includes('-D') && dir !== undefined && id.dataDirs.includes(projectIdentity(resolve(dir))) ? undefined : 'it runs on another data directory';
     }
     case 'redis': {
       if (!program.startsWith('redis-server')) return 'not a redis server';
       // Redis rewrites its command line to "redis-server HOST:PORT" and runs in its --dir.
       const cwd = await processCwd(pid);
       if (cwd === undefined) return argv.join(' ').endsWith(`:${id.port}`) ? undefined : 'it serves another port';
-      const dirs = await Promise.all(id.dataDirs.map((d) => realpath(d).catch(() => d)));
-      return dirs.includes(cwd) ? undefined : 'it runs in another data directory';
+      return id.dataDirs.includes(cwd) ? undefined : 'it runs in another data directory';
     }
     case 'app':
       return basename(argv[1] ?? '') === 'supervisor.js' && argv.includes(supervisorArgument(id.marker)) ? undefined : 'not its supervisor';
@@ -83,7 +94,7 @@ async function commandMismatch(pid: number, argv: string[], id: ServiceIdentity)
  */
 export async function proveGroup(record: PidRecord, id: ServiceIdentity): Promise<{ members: number[] } | { reason: string }> {
   if (record.pgid === undefined) return { members: [] };
-  if (record.project !== undefined && record.project !== id.root) return { reason: `it was written for ${record.project} (a copied .taskmaster folder)` };
+  if (record.project !== undefined && projectIdentity(record.project) !== id.root) return { reason: `it was written for ${record.project} (a copied .taskmaster folder)` };
   const members = await groupMembers(record.pgid);
   if (members.length === 0) return { members };
   if (record.pgidStartTicks === undefined) return { reason: `it records no start time for process group ${record.pgid}` };
