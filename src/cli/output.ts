@@ -1,6 +1,6 @@
 import { Chalk, supportsColor, supportsColorStderr, type ChalkInstance } from 'chalk';
 import { EXIT, formatProblem, isTmError, type ExitCode } from '../errors.js';
-import { maskText } from '../env/mask.js';
+import { isMaskable, maskText } from '../env/mask.js';
 import { formatDuration } from '../util/duration.js';
 
 export interface OutputOptions {
@@ -12,8 +12,6 @@ export interface OutputOptions {
   stdout?: NodeJS.WriteStream;
   stderr?: NodeJS.WriteStream;
 }
-
-const WELL_KNOWN = new Set(['postgres', 'postgresql', 'password', 'redis', 'secret', 'changeme', 'admin', 'example']);
 
 /**
  * The only thing that writes to the terminal. Results go to stdout (one JSON document with
@@ -46,12 +44,15 @@ export class Reporter {
   }
 
   /**
-   * Values that must never be printed (passwords, secrets), replaced by `****`. Masking works
-   * by value, so very short values and well-known defaults (a password "postgres" would turn
-   * every service name into `****`) are not registered; they protect nothing anyway.
+   * Values that must never be printed (passwords, secrets), replaced by `****` whatever their
+   * length (tm warns about short ones when it loads the project), but well-known defaults such
+   * as a password "postgres", which hide nothing and would turn every service name into `****`.
    */
   addSecret(value: string | undefined): void {
-    if (value && value.length >= 6 && !WELL_KNOWN.has(value.toLowerCase())) this.secrets.add(value);
+    if (!isMaskable(value)) return;
+    this.secrets.add(value);
+    // A multi-line value (a PEM key) may be printed a line at a time: each line is masked too.
+    if (value.includes('\n')) for (const line of value.split(/\r?\n/)) this.addSecret(line.trim());
   }
 
   /** Secrets and URL passwords (even ones we were not told about) become `****`. */

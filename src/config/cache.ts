@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { insideProject } from '../util/inside.js';
+import type { Problem } from '../errors.js';
 import { readEnvTexts } from './env-files.js';
-import { findConfig, type LoadOptions } from './find.js';
+import { findConfig, MAX_CONFIG_BYTES, readConfigText, type LoadOptions } from './find.js';
 import type { Config } from './load.js';
 
 // The validated config of the last command, and the secret values it found for masking,
@@ -22,17 +24,21 @@ const WORD = /[A-Za-z_][A-Za-z0-9_]*/g;
 export interface Project {
   config: Config;
   secrets: string[];
+  /** About those values (one too short to mask cleanly), beside the config's own warnings. */
+  secretWarnings: Problem[];
 }
 
 interface Entry extends Project {
   key: string;
+  /** sha256 of the stored project: a file damaged on disk (with its key intact) is a miss. */
+  sum: string;
 }
 
 /** loadConfig and the project's secret values, through the cache. */
 export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   const file = await findConfig(opts);
   const root = dirname(file);
-  const source = readFileSync(file, 'utf8');
+  const source = readConfigText(file);
   const envTexts = readEnvTexts(root);
   const env = opts.env ?? process.env;
   // A process variable can only matter if one of the files names it.
@@ -44,21 +50,30 @@ export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   const state = join(root, '.taskmaster');
   const cacheFile = join(state, 'cache', 'config.json');
   const cached = readEntry(cacheFile);
-  if (cached?.key === key) return { config: cached.config, secrets: cached.secrets };
+  if (cached?.key === key) return { config: cached.config, secrets: cached.secrets, secretWarnings: cached.secretWarnings };
 
   const { loadConfigFrom } = await import('./load.js');
   const config = loadConfigFrom(file, source, envTexts, opts);
   // Upward import: the entry keeps the secret values the env contract finds beside the config,
   // so a hit skips the contract too; the env modules load only on a miss.
-  const [{ resolveEnv }, { secretValues }] = await Promise.all([import('../env/resolve.js'), import('../env/secrets.js')]);
-  const secrets = secretValues(config.env, await resolveEnv(root, config.env, env));
-  if (existsSync(state)) writeEntry(cacheFile, { key, config, secrets });
-  return { config, secrets };
+  const [{ resolveEnv }, { secretValues, shortSecrets }] = await Promise.all([import('../env/resolve.js'), import('../env/secrets.js')]);
+  const resolved = await resolveEnv(root, config.env, env);
+  const secrets = secretValues(config.env, resolved);
+  const secretWarnings = shortSecrets(config.services, config.env, resolved);
+  if (existsSync(state)) writeEntry(cacheFile, { key, sum: sumOf({ config, secrets, secretWarnings }), config, secrets, secretWarnings });
+  return { config, secrets, secretWarnings };
 }
 
+function sumOf(p: Project): string {
+  return createHash('sha256').update(JSON.stringify([p.config, p.secrets, p.secretWarnings])).digest('hex');
+}
+
+/** The stored entry, if it is whole: parsable, not oversized, and matching its checksum. */
 function readEntry(file: string): Entry | undefined {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Entry;
+    if (statSync(file).size > 16 * MAX_CONFIG_BYTES) return undefined;
+    const entry = JSON.parse(readFileSync(file, 'utf8')) as Entry;
+    return typeof entry?.key === 'string' && entry.sum === sumOf(entry) ? entry : undefined;
   } catch {
     return undefined;
   }
@@ -67,11 +82,14 @@ function readEntry(file: string): Entry | undefined {
 /** Atomic (temp file + rename); a cache that cannot be written is only a slower next run. */
 function writeEntry(file: string, entry: Entry): void {
   try {
+    insideProject(dirname(dirname(dirname(file))), file);
     mkdirSync(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600 });
+    rmSync(tmp, { force: true });
+    // Created exclusively, so it gets this mode: it holds passwords.
+    writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600, flag: 'wx' });
     renameSync(tmp, file);
   } catch {
-    // read-only checkout, full disk: nothing to do
+    // read-only checkout, full disk, .taskmaster/ leading elsewhere: nothing to do
   }
 }

@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { EXIT, TmError } from '../errors.js';
@@ -47,4 +48,24 @@ async function isFile(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The most of taskmaster.yml tm reads: a project's is a few kilobytes, and parsing, validating
+ * and locating problems in an endless one must not take minutes and gigabytes.
+ */
+export const MAX_CONFIG_BYTES = 256 * 1024;
+
+/** The text of taskmaster.yml, refused (exit 3) before it is read when it is larger than MAX_CONFIG_BYTES. */
+export function readConfigText(file: string): string {
+  const size = statSync(file).size;
+  if (size > MAX_CONFIG_BYTES) throw configTooLarge(file, size);
+  return readFileSync(file, 'utf8');
+}
+
+export function configTooLarge(file: string, size: number): TmError {
+  return new TmError('TM_CONFIG_TOO_LARGE', `${file} is ${Math.ceil(size / 1024)} KiB; tm reads at most ${MAX_CONFIG_BYTES / 1024} KiB of it`, {
+    exit: EXIT.config,
+    hint: 'a taskmaster.yml is a few kilobytes: check what wrote this one (tm init writes a fresh one)',
+  });
 }

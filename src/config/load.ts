@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, relative, resolve } from 'node:path';
-import { Document, isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { Document, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from 'yaml';
 import type { $ZodIssue } from 'zod/v4/core';
-import { EXIT, TmError, type Problem } from '../errors.js';
+import { EXIT, TmError, errorText, type Problem } from '../errors.js';
 import { readEnvTexts, variablesFrom } from './env-files.js';
-import { findConfig, type LoadOptions } from './find.js';
+import { configTooLarge, findConfig, MAX_CONFIG_BYTES, readConfigText, type LoadOptions } from './find.js';
 
 export { CONFIG_NAMES, findConfig, type LoadOptions } from './find.js';
 import { suggest } from '../util/suggest.js';
 import { findCycle } from './graph.js';
 import { interpolate, type Unresolved } from './interpolate.js';
+import { isLoopbackAddress, listenAddress } from './listen.js';
 import {
   configSchema,
   serviceKind,
@@ -42,7 +42,7 @@ export interface Config {
 
 export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const file = await findConfig(opts);
-  return loadConfigFrom(file, await readFile(file, 'utf8'), readEnvTexts(dirname(file)), opts);
+  return loadConfigFrom(file, readConfigText(file), readEnvTexts(dirname(file)), opts);
 }
 
 /** loadConfig over texts already read: taskmaster.yml, then the env files (null when absent). */
@@ -74,20 +74,29 @@ function lookalike(name: string, value: unknown): string | undefined {
 /** Parses and validates config text; throws TmError(exit 3) listing every problem with its position. */
 export function parseConfig(source: string, opts: ParseOptions): Config {
   const shown = opts.displayFile ?? opts.file;
+  if (source.length > MAX_CONFIG_BYTES) throw configTooLarge(shown, Buffer.byteLength(source));
   const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Duplicate keys are found below in one pass: the parser's own check compares each key with
+  // every earlier one, minutes for a file of many keys.
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const at = (offset: number | undefined): Pick<Problem, 'line' | 'column'> => {
     if (offset === undefined) return {};
     const pos = lineCounter.linePos(offset);
     return { line: pos.line, column: pos.col };
   };
 
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => ({ file: shown, ...at(e.pos[0]), message: yamlMessage(e.message) }));
-    throw invalid(shown, problems);
-  }
+  const yamlProblems = [...doc.errors.map((e) => ({ offset: e.pos[0], message: yamlMessage(e.message) })), ...(doc.errors.length ? [] : shapeProblems(doc))];
+  if (yamlProblems.length > 0) throw invalid(shown, yamlProblems.slice(0, MAX_PROBLEMS).map((p) => ({ file: shown, ...at(p.offset), message: p.message })), yamlProblems.length);
 
-  const raw = doc.toJS() ?? {};
+  let raw: Record<string, unknown>;
+  try {
+    // The yaml package's own limit on how far aliases may expand (its default, made explicit).
+    raw = (doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as Record<string, unknown> | null) ?? {};
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    const alias = firstAlias(doc);
+    throw invalid(shown, [{ file: shown, ...at(alias?.range?.[0]), message: `aliases expand to too much data (${errorText(err)}): tm does not read an alias bomb` }]);
+  }
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw invalid(shown, [{ file: shown, line: 1, column: 1, message: 'expected a mapping of keys (name, runtime, services, env, db)' }]);
   }
@@ -95,9 +104,14 @@ export function parseConfig(source: string, opts: ParseOptions): Config {
   const unresolved: Unresolved[] = [];
   const expanded = interpolate(raw, opts.vars, unresolved) as Record<string, unknown>;
   const problems: Problem[] = [];
+  let located = 0;
   const locate = (path: PropertyKey[], key?: string): Omit<Problem, "message"> => {
-    const node = findNode(doc, key === undefined ? path : [...path, key], key !== undefined);
-    return { file: shown, ...at(node?.range?.[0]), path: pathText(key === undefined ? path : [...path, key]) };
+    const full = key === undefined ? path : [...path, key];
+    // Past the problems an error lists, they are only counted: finding the node of each one
+    // in a file of thousands of keys would take minutes.
+    if (located++ >= MAX_PROBLEMS) return { file: shown, path: pathText(full) };
+    const node = findNode(doc, full, key !== undefined);
+    return { file: shown, ...at(node?.range?.[0]), path: pathText(full) };
   };
   const collect = (issues: $ZodIssue[], base: PropertyKey[], knownKeys: (path: PropertyKey[]) => readonly string[], otherwise?: string) => {
     for (const issue of issues) {
@@ -147,13 +161,14 @@ export function parseConfig(source: string, opts: ParseOptions): Config {
       }
     }
   }
-  problems.push(...portClashes(services, locate));
+  problems.push(...portClashes(services, locate), ...openRedis(services, locate));
   const cycle = findCycle(services);
   if (cycle) problems.push({ ...locate(['services', cycle[0]!, 'depends_on']), message: `dependency cycle: ${cycle.join(' -> ')}` });
 
   if (problems.length > 0) {
-    problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-    throw invalid(shown, problems);
+    const unlocated = Number.MAX_SAFE_INTEGER;
+    problems.sort((a, b) => (a.line ?? unlocated) - (b.line ?? unlocated) || (a.column ?? 0) - (b.column ?? 0));
+    throw invalid(shown, problems.slice(0, MAX_PROBLEMS), problems.length);
   }
   const data = top.data!;
   return {
@@ -207,6 +222,16 @@ function portClashes(services: Service[], locate: (path: PropertyKey[]) => Omit<
   return problems;
 }
 
+/** A Redis without a password answers anyone who reaches it: only on loopback. */
+function openRedis(services: Service[], locate: (path: PropertyKey[]) => Omit<Problem, 'message'>): Problem[] {
+  return services
+    .filter((svc) => svc.kind === 'redis' && !svc.password && !isLoopbackAddress(listenAddress(svc.host)))
+    .map((svc) => ({
+      ...locate(['services', svc.name, 'host']),
+      message: `a Redis without a password would listen on ${svc.host}, which other machines can reach: set services.${svc.name}.password (e.g. "\${REDIS_PASSWORD}"), or host: 127.0.0.1`,
+    }));
+}
+
 function topLevelKeys(path: PropertyKey[]): readonly string[] {
   if (path.length === 0) return Object.keys(configSchema.shape);
   if (path[0] === 'db') return ['migrations', 'seeds', 'prisma'];
@@ -215,9 +240,47 @@ function topLevelKeys(path: PropertyKey[]): readonly string[] {
   return [];
 }
 
-function invalid(file: string, problems: Problem[]): TmError {
-  const n = problems.length;
-  return new TmError('TM_CONFIG_INVALID', `${file} has ${n} problem${n === 1 ? '' : 's'}`, {
+/** Problems listed in one error; a file with more says how many (the first ones are the fix to start with). */
+const MAX_PROBLEMS = 50;
+/** How deep taskmaster.yml may nest (its real shape is 4 levels): deeper is refused before anything recurses into it. */
+const MAX_DEPTH = 64;
+/** yaml's limit on alias expansion (its default), passed explicitly so it cannot be lost. */
+const MAX_ALIAS_COUNT = 100;
+
+/** Duplicate keys and nesting too deep, found in one pass over the document. */
+function shapeProblems(doc: Document): { offset?: number; message: string }[] {
+  const out: { offset?: number; message: string }[] = [];
+  const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 1 }];
+  while (stack.length > 0 && out.length < MAX_PROBLEMS) {
+    const { node, depth } = stack.pop()!;
+    if (!isCollection(node)) continue;
+    if (depth > MAX_DEPTH) {
+      out.push({ offset: node.range?.[0], message: `nested deeper than ${MAX_DEPTH} levels` });
+      continue;
+    }
+    const seen = new Set<unknown>();
+    for (const item of node.items) {
+      if (isPair(item)) {
+        if (isScalar(item.key)) {
+          if (seen.has(item.key.value)) out.push({ offset: item.key.range?.[0], message: 'Map keys must be unique' });
+          seen.add(item.key.value);
+        }
+        stack.push({ node: item.value, depth: depth + 1 });
+      } else stack.push({ node: item, depth: depth + 1 });
+    }
+  }
+  return out.sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
+}
+
+function firstAlias(doc: Document): Node | undefined {
+  let found: Node | undefined;
+  visit(doc, { Alias: (_, node) => ((found = node), visit.BREAK) });
+  return found;
+}
+
+function invalid(file: string, problems: Problem[], total = problems.length): TmError {
+  const n = total;
+  return new TmError('TM_CONFIG_INVALID', `${file} has ${n} problem${n === 1 ? '' : 's'}${n > problems.length ? ` (the first ${problems.length} listed)` : ''}`, {
     exit: EXIT.config,
     problems,
     hint: `fix ${n === 1 ? 'it' : 'them'} in ${file} (the key names are listed in the README, "Configuration")`,
@@ -256,7 +319,9 @@ function zodMessage(message: string): string {
 
 function yamlMessage(message: string): string {
   // The yaml package appends "at line N, column M" and a code frame; we print our own position.
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  // Its parser reports running out of stack on deep nesting with the engine's words.
+  return /Maximum call stack size exceeded/.test(first) ? `nested too deeply to read (more than ${MAX_DEPTH} levels is refused)` : first;
 }
 
 function sanitizeName(dir: string): string {

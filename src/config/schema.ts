@@ -43,7 +43,10 @@ const postgresService = z.strictObject({
   host: z._default(text(), '127.0.0.1'),
   port: z._default(port, 5432),
   database: z.optional(text()),
-  user: z._default(text(), 'postgres'),
+  user: z._default(
+    text().check(z.refine((v: string) => !v.startsWith('pg_'), { error: 'role names starting with "pg_" are reserved by PostgreSQL: choose another user' })),
+    'postgres',
+  ),
   password: z._default(text(), 'postgres'),
 });
 

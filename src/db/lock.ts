@@ -10,6 +10,10 @@ export interface LockOptions {
   lockTimeoutMs?: number;
   /** Ctrl-C: stops waiting for the lock (and the work, where it checks). */
   signal?: AbortSignal;
+  /** Who else takes this lock, for the timeout message (default: another migration run). */
+  holds?: string;
+  /** The fix when waiting ran out (default: wait, or raise --lock-timeout). */
+  hint?: string;
 }
 
 /**
@@ -19,7 +23,7 @@ export interface LockOptions {
  */
 export async function withAdvisoryLock<T>(client: Client, key: bigint, opts: LockOptions, work: () => Promise<T>): Promise<T> {
   await client.query('SET client_connection_check_interval = 1000').catch(() => undefined);
-  await acquireLock(client, key, opts.lockTimeoutMs ?? 10_000, opts.signal);
+  await acquireLock(client, key, opts.lockTimeoutMs ?? 10_000, opts);
   try {
     return await work();
   } finally {
@@ -32,7 +36,7 @@ export async function withAdvisoryLock<T>(client: Client, key: bigint, opts: Loc
  * the holder from its application_name (pg_locks has no grant time, so the runner puts its
  * pid, host and start time there).
  */
-async function acquireLock(client: Client, key: bigint, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+async function acquireLock(client: Client, key: bigint, timeoutMs: number, { signal, holds = 'another migration run', hint }: LockOptions): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key.toString()]);
@@ -42,9 +46,9 @@ async function acquireLock(client: Client, key: bigint, timeoutMs: number, signa
     await new Promise((r) => setTimeout(r, 50));
   }
   const holder = await lockHolder(client, key);
-  throw new TmError('TM_LOCK_TIMEOUT', `another migration run holds the lock after waiting ${formatDuration(timeoutMs)}${holder ? `: ${holder}` : ''}`, {
+  throw new TmError('TM_LOCK_TIMEOUT', `${holds} holds the lock after waiting ${formatDuration(timeoutMs)}${holder ? `: ${holder}` : ''}`, {
     exit: EXIT.timeout,
-    hint: 'wait for it to finish, or raise --lock-timeout; a killed runner frees the lock within seconds',
+    hint: hint ?? 'wait for it to finish, or raise --lock-timeout; a killed runner frees the lock within seconds',
   });
 }
 

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Config } from '../config/load.js';
 import { EXIT, TmError } from '../errors.js';
+import { insideProject } from '../util/inside.js';
 
 /** A name given on the command line as a file name: lowercase words joined by `_`. */
 export function slugOf(name: string): string {
@@ -12,7 +13,7 @@ export function slugOf(name: string): string {
 
 /** Writes a new file into `dir`, never over one; returns its path relative to the project root. */
 export async function writeNew(config: Config, dir: string, name: string, text: string): Promise<string> {
-  const file = join(dir, name);
+  const file = insideProject(config.root, join(dir, name));
   await mkdir(dir, { recursive: true });
   try {
     await writeFile(file, text, { flag: 'wx' });

@@ -1,6 +1,7 @@
 import { parse } from 'pg-connection-string';
 import type { ClientConfig } from 'pg';
 import { MASK } from '../env/mask.js';
+import { isLoopbackAddress } from '../config/listen.js';
 import { EXIT, TmError, errorText } from '../errors.js';
 
 /** A database URL as pg reads it, plus the parts tm acts on. */
@@ -54,10 +55,13 @@ export function parseConnection(url: string, source: string, env: NodeJS.Process
   };
 }
 
-/** A host on this machine: loopback, localhost, or a unix socket directory. */
+/**
+ * A host spelled as this machine: `localhost`, a loopback address, or a unix socket directory.
+ * By spelling only, for hints; what may be dropped is decided by isOnThisMachine (resolved).
+ */
 export function isLocalHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || h.startsWith('127.') || h.startsWith('/');
+  return h === 'localhost' || h.startsWith('/') || isLoopbackAddress(h);
 }
 
 export function invalidUrl(url: string, source: string, err: unknown): TmError {

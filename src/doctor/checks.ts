@@ -19,6 +19,7 @@ import { notStarted, targetNotStarted } from './not-started.js';
 import { databaseFix, staleServiceUrls } from './targets.js';
 import type { Check } from './types.js';
 import { setServicePort } from './yaml-edit.js';
+import { listenAddress } from '../config/listen.js';
 
 const run = promisify(execFile);
 const ok = (detail: string, subject?: string) => ({ status: 'ok' as const, detail, subject });
@@ -32,6 +33,13 @@ function satisfies(version: string, range: string): boolean {
   const want = [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)];
   for (let i = 0; i < 3; i++) if (v[i]! !== want[i]!) return v[i]! > want[i]!;
   return true;
+}
+
+/** Which of `paths` git tracks in `root` (none outside a repository). */
+async function trackedFiles(root: string, paths: string[]): Promise<string[]> {
+  // Without --error-unmatch, ls-files lists just the tracked ones (one untracked file must not hide the other).
+  const r = await run('git', ['ls-files', '-z', '--', ...paths], { cwd: root }).then((x) => x.stdout, () => '');
+  return r.split('\0').filter(Boolean);
 }
 
 export const checks: Check[] = [
@@ -90,15 +98,26 @@ export const checks: Check[] = [
     id: 'env-git',
     title: '.env is not tracked by git',
     async run(ctx) {
-      const root = ctx.config?.root ?? ctx.cwd;
-      // Without --error-unmatch, ls-files lists just the tracked ones (one untracked file must not hide the other).
-      const r = await run('git', ['ls-files', '-z', '--', '.env', '.env.local'], { cwd: root }).then((x) => x.stdout, () => '');
-      const tracked = r.split('\0').filter(Boolean);
+      const tracked = await trackedFiles(ctx.config?.root ?? ctx.cwd, ['.env', '.env.local']);
       if (tracked.length === 0) return ok('not tracked');
       return {
         status: 'warn',
         detail: `tracked: ${tracked.join(', ')}`,
         fix: `git rm --cached ${tracked.join(' ')} && printf '${tracked.map((f) => `${f}\\n`).join('')}' >> .gitignore`,
+      };
+    },
+  },
+  {
+    id: 'state-git',
+    title: '.taskmaster/ is not tracked by git',
+    async run(ctx) {
+      const tracked = await trackedFiles(ctx.config?.root ?? ctx.cwd, ['.taskmaster']);
+      if (tracked.length === 0) return ok('not tracked');
+      const shown = tracked.length > 3 ? `${tracked.slice(0, 3).join(', ')} and ${tracked.length - 3} more` : tracked.join(', ');
+      return {
+        status: 'warn',
+        detail: `tracked: ${shown} (state, data and logs of one machine; tm trusts none of it, a PID file there is checked against the running process)`,
+        fix: "git rm -r --cached .taskmaster && printf '.taskmaster/\\n' >> .gitignore",
       };
     },
   },
@@ -172,7 +191,7 @@ export const checks: Check[] = [
       const out = [];
       for (const svc of c.services) {
         if (svc.port === undefined) continue;
-        if (await isPortFree(svc.port, svc.host === 'localhost' ? '127.0.0.1' : svc.host)) out.push(ok(`${svc.name}: ${svc.port} free`, svc.name));
+        if (await isPortFree(svc.port, listenAddress(svc.host))) out.push(ok(`${svc.name}: ${svc.port} free`, svc.name));
         else if (await running(svc)) out.push(ok(`${svc.name}: ${svc.port} held by this project's ${svc.name}`, svc.name));
         else {
           const holder = await portHolder(svc.port).catch(() => undefined);

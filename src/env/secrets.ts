@@ -1,4 +1,6 @@
-import type { EnvVarSpec } from '../config/schema.js';
+import type { EnvVarSpec, Service } from '../config/schema.js';
+import type { Problem } from '../errors.js';
+import { isMaskable, SHORT_SECRET } from './mask.js';
 import type { EnvState } from './resolve.js';
 
 // Which values are secrets, apart from the contract's validation (zod), so that every
@@ -24,6 +26,21 @@ export function secretValues(contract: Record<string, EnvVarSpec>, state: EnvSta
     } catch {
       // not a URL
     }
+  }
+  return out;
+}
+
+/**
+ * Secrets short enough that masking them garbles other output (and weak anyway): a warning
+ * for each, naming where it is set. They are masked all the same.
+ */
+export function shortSecrets(services: Service[], contract: Record<string, EnvVarSpec>, state: EnvState): Problem[] {
+  const short = (v: string | undefined): v is string => isMaskable(v) && v.length < SHORT_SECRET;
+  const why = (n: number) => `is only ${n} character${n === 1 ? '' : 's'}: it is masked wherever it appears in output, which garbles text that happens to contain it; use a longer one (16+ random characters)`;
+  const out: Problem[] = [];
+  for (const svc of services) if ('password' in svc && short(svc.password)) out.push({ path: `services.${svc.name}.password`, message: why(svc.password.length) });
+  for (const v of state.vars.values()) {
+    if (isSecret(v.key, contract[v.key]) && short(v.value)) out.push({ file: v.file, line: v.line, path: v.key, message: why(v.value.length) });
   }
   return out;
 }

@@ -1,24 +1,9 @@
-import { copyFile, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { copyFile, open } from 'node:fs/promises';
+import { writePrivateFile } from '../util/private-file.js';
 
-/**
- * Writes `file` atomically with mode 0600: a temporary file in the same directory, flushed
- * to disk, then renamed over the target. A crash leaves the old file or the new one, never
- * half of either.
- */
+/** Writes `.env` (or any file holding secrets): atomically, with mode 0600 (see writePrivateFile). */
 export async function writeSecretFile(file: string, text: string): Promise<void> {
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } catch (err) {
-    await fh.close();
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await fh.close();
-  await rename(tmp, file);
+  await writePrivateFile(file, text);
 }
 
 /** Copies `file` to `<file>.backup-<timestamp>` (mode 0600) and returns the backup path. */

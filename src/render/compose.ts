@@ -2,6 +2,7 @@ import { isAbsolute, join } from 'node:path/posix';
 import { parse, stringify } from 'yaml';
 import type { Config } from '../config/load.js';
 import { isOneShot } from '../config/graph.js';
+import { listenAddress } from '../config/listen.js';
 import type { AppService, PostgresService, RedisService, Service } from '../config/schema.js';
 import { containerPort, inNetworkUrl } from '../config/services.js';
 import { splitCommand } from '../util/command.js';
@@ -40,7 +41,11 @@ export function composeSecrets(services: Service[]): Record<string, string> {
   return env;
 }
 
-const hostIp = (host: string) => (host === 'localhost' || host === '0.0.0.0' ? '127.0.0.1' : host);
+/** `IP:` for a port mapping (an IPv6 address in brackets). */
+const hostIp = (host: string) => {
+  const address = listenAddress(host);
+  return address.includes(':') ? `[${address}]` : address;
+};
 
 /** `${TM_POSTGRES_PASSWORD}` for tm's own file, `${POSTGRES_PASSWORD}` (from .env) for the repository's. */
 function passwordRef(svc: Service, variables: 'tm' | 'dotenv'): string {

@@ -39,6 +39,8 @@ export interface K8sBase {
   notes: string[];
   /** The image the Job and init containers run (build it from migrate.Dockerfile). */
   migrateImage: string;
+  /** Files that hold real secret values (`secret.yaml` with `secrets`): written with mode 0600. */
+  secretFiles: string[];
 }
 
 /** What `renderK8s` needs from the project besides the model: read from disk. */
@@ -145,7 +147,7 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
     labels: [{ pairs: { 'app.kubernetes.io/managed-by': 'taskmaster' } }],
     resources,
   });
-  return { files, notes, migrateImage };
+  return { files, notes, migrateImage, secretFiles: opts.secrets ? ['secret.yaml'] : [] };
 }
 
 /**

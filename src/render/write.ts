@@ -2,20 +2,21 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { EXIT, TmError } from '../errors.js';
+import { insideProject } from '../util/inside.js';
+import { writePrivateFile } from '../util/private-file.js';
 
-/** Rendered files stay inside the project directory. */
+/** Rendered files stay inside the project directory, also past symbolic links. */
 export function outputPath(root: string, path: string): string {
-  const abs = resolve(root, path);
-  const rel = relative(root, abs);
-  if (rel.startsWith('..') || rel === '') {
-    throw new TmError('TM_RENDER_OUTSIDE', `${path} is outside the project directory`, { exit: EXIT.usage, hint: 'give a path inside the project' });
+  if (relative(root, resolve(root, path)) === '') {
+    throw new TmError('TM_RENDER_OUTSIDE', `${path} is the project directory itself`, { exit: EXIT.usage, hint: 'give a file path inside the project' });
   }
-  return abs;
+  return insideProject(root, path, { code: 'TM_RENDER_OUTSIDE', exit: EXIT.usage });
 }
 
-/** Writes atomically (temp file + rename). */
-export async function writeRendered(file: string, text: string): Promise<void> {
+/** Writes atomically (temp file + rename); a file that holds secrets with mode 0600. */
+export async function writeRendered(file: string, text: string, opts: { secret?: boolean } = {}): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
+  if (opts.secret) return writePrivateFile(file, text);
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, text);
   await rename(tmp, file);

@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Config } from '../config/load.js';
 import { EXIT, TmError } from '../errors.js';
 import type { Rejection } from '../runtime/native/binaries.js';
 import { nativePaths } from '../runtime/native/paths.js';
 import type { Runtime } from '../runtime/types.js';
+import { insideProject } from '../util/inside.js';
+import { writePrivateFile } from '../util/private-file.js';
 
 export type RuntimeName = 'auto' | 'docker' | 'native';
 
@@ -72,9 +74,9 @@ function hasNativeData(config: Config): boolean {
 
 /** Remembers which runtime a project last used (`.taskmaster/runtime.json`). */
 export async function recordRuntime(config: Config, name: string): Promise<void> {
-  const dir = join(config.root, '.taskmaster');
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'runtime.json'), JSON.stringify({ runtime: name, projectId: config.projectId }, null, 2) + '\n');
+  const file = insideProject(config.root, join('.taskmaster', 'runtime.json'));
+  await mkdir(dirname(file), { recursive: true });
+  await writePrivateFile(file, JSON.stringify({ runtime: name, projectId: config.projectId }, null, 2) + '\n');
 }
 
 export async function lastRuntime(config: Config): Promise<string | undefined> {

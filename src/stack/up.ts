@@ -7,6 +7,7 @@ import { isPortFree, nextFreePort, portHolder } from '../runtime/ports.js';
 import type { Runtime } from '../runtime/types.js';
 import { startLevels, withDependencies } from '../config/graph.js';
 import { serviceUrl } from '../config/services.js';
+import { listenAddress } from '../config/listen.js';
 import { recordRuntime } from './select.js';
 
 export interface UpOptions {
@@ -119,7 +120,7 @@ function authFailed(svc: PostgresService, cause: unknown): TmError {
 
 /** Every port is checked before anything starts; a taken port names its holder and a free one. */
 async function checkPorts(services: Service[]): Promise<void> {
-  const free = await Promise.all(services.map((svc) => svc.port === undefined || isPortFree(svc.port, svc.host === 'localhost' ? '127.0.0.1' : svc.host)));
+  const free = await Promise.all(services.map((svc) => svc.port === undefined || isPortFree(svc.port, listenAddress(svc.host))));
   const taken = services.filter((_, i) => !free[i]);
   if (taken.length === 0) return;
   const details: string[] = [];

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterEach } from 'vitest';
 
 export const TM = resolve(import.meta.dirname, '../../bin/tm.js');
 
@@ -36,10 +37,12 @@ export interface ProjectOptions {
   runtime?: string;
   /** Image names for the docker runtime (tests use the stand-in images). */
   images?: { postgres: string; redis: string };
+  /** The folder to make the project in (default: the system's temp folder). */
+  parent?: string;
 }
 
 export async function tempProject(opts: ProjectOptions = {}): Promise<TempProject> {
-  const dir = await mkdtemp(join(tmpdir(), 'tm-test-'));
+  const dir = await mkdtemp(join(opts.parent ?? tmpdir(), 'tm-test-'));
   const pgPort = await freePort();
   let redisPort = await freePort();
   while (redisPort === pgPort) redisPort = await freePort();
@@ -86,4 +89,25 @@ export async function processesMentioning(text: string): Promise<string[]> {
     if (cmd.includes(text) && state !== 'Z') found.push(`${pid} ${cmd.replaceAll('\0', ' ')}`);
   }
   return found;
+}
+
+/**
+ * A `tempProject` maker for a test file: every project it made is stopped and deleted after
+ * each test, with the extra paths given to `alsoRemove`.
+ */
+export function projectsPerTest(): { project: (opts?: ProjectOptions) => Promise<TempProject>; alsoRemove: (...paths: string[]) => void } {
+  const made: TempProject[] = [];
+  const paths: string[] = [];
+  afterEach(async () => {
+    await Promise.all(made.splice(0).map((p) => p.cleanup()));
+    for (const path of paths.splice(0)) await rm(path, { recursive: true, force: true });
+  });
+  return {
+    project: async (opts) => {
+      const p = await tempProject(opts);
+      made.push(p);
+      return p;
+    },
+    alsoRemove: (...more) => void paths.push(...more),
+  };
 }

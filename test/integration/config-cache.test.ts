@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,9 +36,11 @@ describe('config cache', () => {
     await mkdir(join(dir, '.taskmaster'));
     const first = await load();
     expect((await stat(cacheFile())).mode & 0o777).toBe(0o600);
-    // Tamper with the stored config: a second load under the same key must come from the file.
+    // Edit the stored config (and its checksum, as a deliberate edit would): a second load
+    // under the same key must come from the file.
     const entry = JSON.parse(await readFile(cacheFile(), 'utf8'));
     entry.config.name = 'from-the-cache';
+    entry.sum = createHash('sha256').update(JSON.stringify([entry.config, entry.secrets, entry.secretWarnings])).digest('hex');
     await writeFile(cacheFile(), JSON.stringify(entry));
     const second = await load();
     expect(second.name).toBe('from-the-cache');
@@ -87,5 +90,18 @@ describe('config cache', () => {
     const before = JSON.parse(await readFile(cacheFile(), 'utf8')).key;
     await loadProject({ cwd: dir, env: { SESSION_SECRET: 'from-the-process-0123456789', UNRELATED_THING: 'x' } });
     expect(JSON.parse(await readFile(cacheFile(), 'utf8')).key).toBe(before);
+  });
+
+  it('a damaged entry whose key still matches is a miss: read again, and written whole', async () => {
+    await mkdir(join(dir, '.taskmaster'));
+    const good = await load();
+    const entry = JSON.parse(await readFile(cacheFile(), 'utf8'));
+    for (const damage of [{ services: 'oops' }, { ...entry.config, services: [{ name: 'postgres' }] }, null]) {
+      await writeFile(cacheFile(), JSON.stringify({ ...entry, config: damage }));
+      expect(await load()).toEqual(good);
+      expect(JSON.parse(await readFile(cacheFile(), 'utf8')).config).toEqual(JSON.parse(JSON.stringify(good)));
+    }
+    await writeFile(cacheFile(), JSON.stringify({ ...entry, secrets: 42 }));
+    expect((await loadProject({ cwd: dir, env: {} })).secrets).toEqual([]);
   });
 });

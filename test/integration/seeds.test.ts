@@ -3,6 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { queryUrl } from '../helpers/database.js';
 import { tempProject, TM, type TempProject } from '../helpers/project.js';
 
 // Seeds, reset and snapshots through the CLI, against real Postgres.
@@ -14,15 +15,7 @@ const url = (name: string) => `postgres://seed_user:pw-seed-secret@127.0.0.1:${p
 const seeds = () => join(project.dir, 'db', 'seeds');
 const tm = (...args: string[]) =>
   execa(process.execPath, [TM, ...args, '--database-url', url(db)], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } }).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
-async function q<T = Record<string, unknown>>(sql: string, database = db): Promise<T[]> {
-  const c = new pg.Client(url(database));
-  await c.connect();
-  try {
-    return (await c.query(sql)).rows as T[];
-  } finally {
-    await c.end();
-  }
-}
+const q = <T = Record<string, unknown>>(sql: string, database = db) => queryUrl<T>(url(database), sql);
 
 beforeAll(async () => {
   project = await tempProject({ name: 'seed' });

@@ -101,3 +101,73 @@ describe('loadConfig on disk', () => {
     await expect(loadConfig({ cwd: dir, configPath: 'nope.yml' })).rejects.toMatchObject({ code: 'TM_CONFIG_NOT_FOUND', exit: 3 });
   });
 });
+
+describe('hostile taskmaster.yml: a one-line error with exit 3, never a crash or a hang', () => {
+  /** parseConfig's outcome: the config, or the TmError; anything else thrown fails the test. */
+  function outcome(source: string): { ok: true } | { ok: false; err: TmError } {
+    try {
+      parse(source);
+      return { ok: true };
+    } catch (err) {
+      expect(err, String(err)).toBeInstanceOf(TmError);
+      const e = err as TmError;
+      expect(e.exit).toBe(3);
+      expect(e.message).not.toContain('\n');
+      expect(e.problems.length).toBeLessThanOrEqual(50);
+      for (const p of e.problems) expect(p.message).not.toContain('\n');
+      return { ok: false, err: e };
+    }
+  }
+  /** A small deterministic generator, so a failing case can be reproduced. */
+  function prng(seed: number) {
+    return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  }
+
+  it('an alias bomb (the billion laughs) is refused with the position of its first alias', () => {
+    for (const [levels, width] of [[6, 10], [9, 9], [20, 4]] as const) {
+      const lines = ['a0: &a0 [lol, lol, lol, lol]'];
+      for (let i = 1; i < levels; i++) lines.push(`a${i}: &a${i} [${Array.from({ length: width }, () => `*a${i - 1}`).join(', ')}]`);
+      const r = outcome(lines.join('\n') + '\n');
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.err.problems[0]).toMatchObject({ line: 2, message: expect.stringContaining('aliases expand to too much data') });
+    }
+  });
+
+  it('a file larger than 256 KiB is refused unread; one just under it, full of mistakes, lists the first 50', () => {
+    const huge = outcome(`name: x\n# ${'x'.repeat(300 * 1024)}\n`);
+    expect(huge.ok || huge.err.code).toBe('TM_CONFIG_TOO_LARGE');
+    const lines = ['services:', '  postgres:'];
+    let size = 0;
+    for (let i = 0; size < 250 * 1024; i++) size += (lines[lines.push(`    unknown_key_${i}: ${i}`) - 1]!.length + 1);
+    const many = outcome(lines.join('\n'));
+    expect(many.ok).toBe(false);
+    if (!many.ok) {
+      expect(many.err.message).toMatch(/has \d{4,} problems \(the first 50 listed\)/);
+      expect(many.err.problems[0]).toMatchObject({ line: 3, path: 'services.postgres.unknown_key_0' });
+    }
+  });
+
+  it('a file of thousands of duplicate keys is read in one pass', () => {
+    const keys = Array.from({ length: 12_000 }, (_, i) => `  K${i % 4000}: 1`);
+    const r = outcome(`env:\n${keys.join('\n')}\n`);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.err.problems[0]).toMatchObject({ line: 4002, column: 3, message: 'Map keys must be unique' });
+  });
+
+  it('nesting far deeper than taskmaster.yml has is refused, in flow and in block style', () => {
+    for (const source of [`x: ${'['.repeat(5000)}${']'.repeat(5000)}\n`, `x: ${'['.repeat(100)}${']'.repeat(100)}\n`, Array.from({ length: 200 }, (_, i) => `${'  '.repeat(i)}k${i}:`).join('\n') + ' end\n']) {
+      const r = outcome(source);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.err.problems[0]!.message).toMatch(/nested (deeper than 64 levels|too deeply to read)/);
+    }
+  });
+
+  it('random shapes of YAML: anchors, aliases, merges, tags, deep and odd keys', () => {
+    const atoms = ['&a', '*a', '<<: *a', '!!binary', '!!set', '? ', '- ', '[', ']', '{', '}', ': ', ', ', '|', '>', '"x', "'y", '${X}', '$$', '#', '\n', '\n  ', '\n    ', 'services', 'postgres', 'port', 'env', 'type', '0x1F', '~', 'null', '.inf', '\t', '\u0000', '%YAML 1.2\n---\n'];
+    const rand = prng(18);
+    for (let i = 0; i < 400; i++) {
+      const n = 1 + Math.floor(rand() * 60);
+      outcome(Array.from({ length: n }, () => atoms[Math.floor(rand() * atoms.length)]).join(''));
+    }
+  });
+});

@@ -39,3 +39,13 @@ describe('a database URL pg cannot read', () => {
     }
   });
 });
+describe('masking short secrets', () => {
+  it('masks a short value wherever it stands alone, and leaves the words that merely contain it', () => {
+    expect(maskText('refusing (db.example.com) hint: pass --force "p" p', ['p'])).toBe('refusing (db.example.com) hint: pass --force "****" ****');
+    expect(maskText('client sent token ab1!x, POSTGRES_PASSWORD: abc12', ['ab1!x', 'abc12'])).toBe('client sent token ****, POSTGRES_PASSWORD: ****');
+    // Characters that mean something in a regular expression are taken literally.
+    expect(maskText('a.b axb [x] (x)', ['a.b', '[x]'])).toBe('**** axb **** (x)');
+    // From six characters on, every occurrence.
+    expect(maskText('xsecret6y', ['secret6'])).toBe('x****y');
+  });
+});

@@ -21,10 +21,10 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
   const masked = new Set<string>();
   const mask = () => {
     if (!github) return;
-    for (const secret of out.secretValues()) {
-      if (masked.has(secret)) continue;
-      masked.add(secret);
-      out.command(`::add-mask::${secret}`, { redact: false });
+    for (const line of out.secretValues().flatMap(addMaskCommands)) {
+      if (masked.has(line)) continue;
+      masked.add(line);
+      out.command(line, { redact: false });
     }
   };
   const annotate = (e: Extract<CiEvent, { type: 'problem' }>) => {
@@ -76,6 +76,16 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
     }[failed] ?? `tm db ${failed}`;
     throw new TmError('TM_CI_FAILED', `tm ci stopped at the ${failed} step`, { exit: result.exit, hint });
   }
+}
+
+/**
+ * The `::add-mask::` commands that hide `secret`. The value is escaped (a raw newline would end
+ * the command and print the rest of the value as a log line), and since GitHub masks log
+ * lines one by one, a multi-line secret (a PEM key) is registered line by line as well.
+ */
+export function addMaskCommands(secret: string): string[] {
+  const lines = secret.includes('\n') ? secret.split(/\r?\n/).map((l) => l.trim()).filter(Boolean) : [];
+  return [...new Set([secret, ...lines])].map((value) => `::add-mask::${escapeData(value)}`);
 }
 
 /** Workflow-command data: %, CR and LF must be escaped. */

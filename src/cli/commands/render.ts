@@ -88,7 +88,7 @@ async function renderKubernetes(ctx: Context, opts: Record<string, unknown>): Pr
     }
     return;
   }
-  for (const n of names) await writeRendered(`${folder}/${n}`, base.files[n]!);
+  for (const n of names) await writeRendered(`${folder}/${n}`, base.files[n]!, { secret: base.secretFiles.includes(n) });
   for (const f of stale) ctx.out.warn(`${shownDir}/${f} is not rendered from taskmaster.yml any more; delete it`);
   ctx.out.result({ target: 'k8s', dir: shownDir, files: names, notes: base.notes }, () => `wrote ${names.length} files to ${shownDir}/ (kubectl apply -k ${shownDir})`);
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Client } from 'pg';
 import { EXIT, TmError, errorText } from '../../errors.js';
 import { connectionOf, withClient, type DatabaseTarget } from '../connect.js';
-import { isLocalHost } from '../url.js';
+import { isOnThisMachine } from './this-machine.js';
 
 /** The database a URL names (as pg reads the URL). */
 export function databaseName(target: DatabaseTarget): string {
@@ -22,9 +22,10 @@ const SYSTEM_DATABASES = new Set(['postgres', 'template0', 'template1']);
  * What `reset` and `restore` check before asking or touching anything: not a system database
  * (tm works from `postgres`, and ending its sessions breaks every other tool), and a host on
  * this machine unless forced: the host pg will really connect to (the URL's, its ?host=, else
- * PGHOST), so that a URL cannot look local and reach another machine. Returns the database name.
+ * PGHOST), by the addresses it resolves to, so that a URL cannot look local and reach another
+ * machine. Returns the database name.
  */
-export function guardReplace(target: DatabaseTarget, command: string, force = false): string {
+export async function guardReplace(target: DatabaseTarget, command: string, force = false): Promise<string> {
   const db = databaseName(target);
   if (SYSTEM_DATABASES.has(db)) {
     throw new TmError('TM_DB_SYSTEM', `refusing to ${command} ${db}: it is a system database of the server`, {
@@ -33,7 +34,7 @@ export function guardReplace(target: DatabaseTarget, command: string, force = fa
     });
   }
   const { host } = connectionOf(target);
-  if (!isLocalHost(host) && !force) {
+  if (!force && !(await isOnThisMachine(host))) {
     throw new TmError('TM_RESET_REMOTE', `refusing to ${command} a database that is not on this machine (${host}, from ${target.source})`, {
       exit: EXIT.usage,
       hint: 'pass --force if you really mean it',

@@ -5,9 +5,13 @@ import { cloneDatabase, createDatabase, dropDatabase, guardReplace, nameTag, rea
 import { openMigrations } from '../migrations/layouts.js';
 import type { Migrations } from '../migrations/types.js';
 import { readSeeds, seed } from '../seeds/seed.js';
+import { whileReplacing } from './replace-lock.js';
+import { resetSchema, schemaOf } from './schema-mode.js';
 
 export interface ResetResult {
   database: string;
+  /** With ?schema= in the URL: the schema that was reset (the rest of the database stays). */
+  schema?: string;
   /** `template`: copied from the cached template; `replay`: migrations and seeds ran. */
   path: 'template' | 'replay';
   migrations: number;
@@ -28,7 +32,13 @@ export async function inputsHash(config: Config, migrations: Migrations, env: st
  * so the next reset with the same files is one CREATE DATABASE ... TEMPLATE.
  */
 export async function resetDatabase(config: Config, target: DatabaseTarget, opts: { env: string; force?: boolean; onStep?: (m: string) => void }): Promise<ResetResult> {
-  const db = guardReplace(target, 'reset', opts.force);
+  return whileReplacing(target, 'reset', () => resetNow(config, target, opts));
+}
+
+async function resetNow(config: Config, target: DatabaseTarget, opts: { env: string; force?: boolean; onStep?: (m: string) => void }): Promise<ResetResult> {
+  const db = await guardReplace(target, 'reset', opts.force);
+  // ?schema=: only that schema is the project's (no template: those are whole databases).
+  if (schemaOf(target)) return resetSchema(config, target, opts);
   const migrations = await openMigrations(config);
   const hash = await inputsHash(config, migrations, opts.env);
   const prefix = `tm_tpl_${nameTag(db)}_`;

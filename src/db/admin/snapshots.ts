@@ -1,5 +1,7 @@
 import { EXIT, TmError } from '../../errors.js';
 import type { DatabaseTarget } from '../connect.js';
+import { whileReplacing } from './replace-lock.js';
+import { refuseWholeDatabaseCopy } from './schema-mode.js';
 import { cloneDatabase, databaseName, dropDatabase, guardReplace, nameTag, readPrivileges, requirePrivileges, terminateConnections, withMaintenance } from './databases.js';
 
 export interface Snapshot {
@@ -31,8 +33,9 @@ export function defaultSnapshotName(now = new Date()): string {
 /** Copies the database with CREATE DATABASE ... TEMPLATE; other sessions on it are ended first. */
 export async function createSnapshot(target: DatabaseTarget, name: string): Promise<{ snapshot: string; terminated: number }> {
   validateSnapshotName(name);
+  refuseWholeDatabaseCopy(target, 'tm db snapshot');
   const db = databaseName(target);
-  return withMaintenance(target, 'snapshot', async (client) => {
+  return whileReplacing(target, 'snapshot', () => withMaintenance(target, 'snapshot', async (client) => {
     const snap = snapshotDb(db, name);
     const me = await readPrivileges(client, [db, snap]);
     if (me.databases.has(snap)) {
@@ -43,14 +46,15 @@ export async function createSnapshot(target: DatabaseTarget, name: string): Prom
     await cloneDatabase(client, snap, db);
     await client.query(`COMMENT ON DATABASE ${client.escapeIdentifier(snap)} IS ${client.escapeLiteral(JSON.stringify({ source: db, created_at: new Date().toISOString() }))}`);
     return { snapshot: name, terminated };
-  });
+  }));
 }
 
 /** Replaces the database with a copy of the snapshot (the snapshot itself stays). */
 export async function restoreSnapshot(target: DatabaseTarget, name: string, opts: { force?: boolean } = {}): Promise<{ snapshot: string; terminated: number }> {
   validateSnapshotName(name);
-  const db = guardReplace(target, 'restore', opts.force);
-  return withMaintenance(target, 'restore', async (client) => {
+  refuseWholeDatabaseCopy(target, 'tm db restore');
+  const db = await guardReplace(target, 'restore', opts.force);
+  return whileReplacing(target, 'restore', () => withMaintenance(target, 'restore', async (client) => {
     const snap = snapshotDb(db, name);
     const me = await readPrivileges(client, [db, snap]);
     if (!me.databases.has(snap)) {
@@ -61,11 +65,12 @@ export async function restoreSnapshot(target: DatabaseTarget, name: string, opts
     await dropDatabase(client, db);
     await cloneDatabase(client, db, snap, `${db} was dropped; fix this and run tm db restore ${name} again`);
     return { snapshot: name, terminated };
-  });
+  }));
 }
 
 export async function deleteSnapshot(target: DatabaseTarget, name: string): Promise<void> {
   validateSnapshotName(name);
+  refuseWholeDatabaseCopy(target, 'tm db snapshot --delete');
   const db = databaseName(target);
   await withMaintenance(target, 'snapshot', async (client) => {
     const snap = snapshotDb(db, name);

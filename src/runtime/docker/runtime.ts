@@ -1,6 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { Config } from '../../config/load.js';
@@ -11,6 +11,8 @@ import type { Probe } from '../../health/wait-for.js';
 // Upward import: containers run from the file `tm render compose` shows, made by one pure
 // renderer (render/compose.ts and the template it fills import only config and util).
 import { appVariable, composeProject, composeSecrets, renderCompose } from '../../render/compose.js';
+import { insideProject } from '../../util/inside.js';
+import { writePrivateFile } from '../../util/private-file.js';
 import { appEnvironment } from '../app-env.js';
 import type { Runtime, ServiceState, StartOptions, StopResult } from '../types.js';
 import { compose, composeVersion, type ComposeTarget } from './compose.js';
@@ -145,9 +147,9 @@ export class DockerRuntime implements Runtime {
       return { engine: this.engine, project: this.project, file: this.ownFile, secrets: passwords };
     }
     const apps = await appEnvironments(this.config);
-    await mkdir(join(this.config.root, '.taskmaster'), { recursive: true });
     // The file lives in .taskmaster/, so build contexts are one level up.
-    await writeFile(this.composeFile, renderCompose(this.config, this.config.services, { appEnvKeys: apps.keys, buildBase: '..' }));
+    await mkdir(dirname(insideProject(this.config.root, this.composeFile)), { recursive: true });
+    await writePrivateFile(this.composeFile, renderCompose(this.config, this.config.services, { appEnvKeys: apps.keys, buildBase: '..' }));
     return { engine: this.engine, project: this.project, file: this.composeFile, secrets: { ...passwords, ...apps.values } };
   }
 
@@ -172,9 +174,23 @@ export class DockerRuntime implements Runtime {
   }
 
   async removeData(services: Service[]): Promise<void> {
-    // `down --volumes` removes the project's named volumes, its network and the images it built.
-    await compose(await this.prepareCompose(), ['down', '--volumes', '--remove-orphans', '--rmi', 'local']);
-    void services;
+    const target = await this.prepareCompose();
+    const names = services.map((s) => s.name);
+    const stateful = this.config.services.filter((s) => s.kind !== 'app');
+    if (stateful.every((s) => names.includes(s.name))) {
+      // All of it: `down --volumes` removes the project's named volumes, its network and the images it built.
+      await compose(target, ['down', '--volumes', '--remove-orphans', '--rmi', 'local']);
+      return;
+    }
+    // Some services only: their containers (with anonymous volumes), then the named volumes
+    // that they alone mount; what other services use stays.
+    await compose(target, ['rm', '--stop', '--force', '--volumes', ...names]);
+    const docker = await this.docker();
+    for (const volume of await volumesOnlyOf(target, names)) {
+      await docker.getVolume(volume).remove().catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 404) throw err;
+      });
+    }
   }
 
   guard(svc: Service, probe: Probe): Probe {
@@ -245,6 +261,23 @@ export class DockerRuntime implements Runtime {
       }),
     );
   }
+}
+
+/** The engine's names of the named volumes that `services`, and no other service of the file, mount. */
+async function volumesOnlyOf(target: ComposeTarget, services: string[]): Promise<string[]> {
+  const model = JSON.parse(await compose(target, ['config', '--format', 'json'])) as {
+    services?: Record<string, { volumes?: { type?: string; source?: string }[] }>;
+    volumes?: Record<string, { name?: string; external?: boolean }>;
+  };
+  const mounts = (svc: string) => (model.services?.[svc]?.volumes ?? []).filter((v) => v.type === 'volume' && v.source).map((v) => v.source!);
+  const keep = new Set(Object.keys(model.services ?? {}).filter((s) => !services.includes(s)).flatMap(mounts));
+  const out = new Set<string>();
+  for (const key of services.flatMap(mounts)) {
+    const volume = model.volumes?.[key];
+    if (keep.has(key) || !volume || volume.external) continue;
+    out.add(volume.name ?? `${target.project}_${key}`);
+  }
+  return [...out];
 }
 
 /**

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { chmodSync, closeSync, constants, fchmodSync, mkdirSync, openSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { EXIT, TmError } from '../../errors.js';
 import type { RunAs } from './run-as.js';
 
 export interface Daemon {
@@ -15,9 +16,27 @@ export interface Daemon {
  * Starts a server that outlives this CLI: its own session (so Ctrl-C in the terminal does
  * not reach it), output appended to `logFile`, not waited for by Node.
  */
+/**
+ * Opens a log for appending: the folder 0700 and the file 0600, also when an older tm made
+ * them readable by all (a server's log may quote what it was sent).
+ */
+export function openLog(file: string): number {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  chmodSync(dirname(file), 0o700);
+  let fd: number;
+  try {
+    // Never appended through a symbolic link (ELOOP): a log is tm's own file.
+    fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ELOOP') throw err;
+    throw new TmError('TM_OUTSIDE_PROJECT', `refusing to write ${file}: it is a symbolic link, and tm does not write through one`, { exit: EXIT.problems, hint: `remove the link ${file} (tm makes its own logs in .taskmaster/logs)` });
+  }
+  fchmodSync(fd, 0o600);
+  return fd;
+}
+
 export async function spawnDaemon(file: string, args: string[], opts: { logFile: string; runAs?: RunAs; env?: NodeJS.ProcessEnv; ipc?: boolean }): Promise<Daemon> {
-  mkdirSync(dirname(opts.logFile), { recursive: true });
-  const log = openSync(opts.logFile, 'a');
+  const log = openLog(opts.logFile);
   try {
     const child = spawn(file, args, {
       detached: true,
@@ -44,11 +63,10 @@ export async function spawnDaemon(file: string, args: string[], opts: { logFile:
 
 /** Runs a short-lived helper (initdb) to completion with output appended to `logFile`. */
 export async function runLogged(file: string, args: string[], opts: { logFile: string; runAs?: RunAs }): Promise<void> {
-  await mkdir(dirname(opts.logFile), { recursive: true });
-  const log = await open(opts.logFile, 'a');
+  const log = openLog(opts.logFile);
   try {
     const child = spawn(file, args, {
-      stdio: ['ignore', log.fd, log.fd],
+      stdio: ['ignore', log, log],
       cwd: opts.runAs ? '/' : undefined,
       uid: opts.runAs?.uid,
       gid: opts.runAs?.gid,
@@ -59,7 +77,7 @@ export async function runLogged(file: string, args: string[], opts: { logFile: s
     });
     if (code !== 0) throw new Error(`${file} exited with code ${code}`);
   } finally {
-    await log.close();
+    closeSync(log);
   }
 }
 

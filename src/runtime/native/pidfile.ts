@@ -1,9 +1,13 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { groupMembers, isAlive, processStartTicks } from './proc.js';
+import type { Service } from '../../config/schema.js';
+import type { NativePaths } from './paths.js';
+import { proveGroup, proveProcess, serviceIdentity } from './verified-process.js';
 
 /** What we record about a process we started, so a later `tm` can find and verify it. */
 export interface PidRecord {
+  /** The project directory this record was written for (a copied .taskmaster folder is another's). */
+  project?: string;
   pid: number;
   /** /proc start time: tells our process from another that reused the PID. */
   startTicks?: string;
@@ -14,6 +18,8 @@ export interface PidRecord {
   pgid?: number;
   /** /proc start time of the group's leader, to tell our group from a later one with its number. */
   pgidStartTicks?: string;
+  /** Postgres: the socket directory made for this start (removed once the server is gone). */
+  socketDir?: string;
 }
 
 export async function writePidFile(file: string, record: PidRecord): Promise<void> {
@@ -43,33 +49,20 @@ export type PidState =
   | { state: 'none' };
 
 /**
- * Whether the process in a PID file is still ours: alive, not a zombie, and with the start
- * time we recorded (otherwise the PID was reused by another program). An app whose
- * supervisor died (kill -9) still counts as running while its process group lives.
+ * Whether the process a service's PID file names is running and proven this project's (see
+ * verified-process.ts): a zombie, a reused PID, a record copied from another project or one
+ * naming another program is stale. An app whose supervisor died (kill -9) still counts as
+ * running while its process group lives, if that group is proven the app's.
  */
-export async function checkPidFile(file: string): Promise<PidState> {
-  const record = await readPidFile(file);
+export async function checkPidFile(paths: NativePaths, svc: Service): Promise<PidState> {
+  const record = await readPidFile(paths.pidFile(svc.name));
   if (!record) return { state: 'none' };
-  let reason: string | undefined;
-  if (!(await isAlive(record.pid))) reason = `process ${record.pid} is gone`;
-  else if (record.startTicks !== undefined) {
-    const ticks = await processStartTicks(record.pid);
-    if (ticks !== undefined && ticks !== record.startTicks) reason = `PID ${record.pid} now belongs to another program`;
-  }
-  if (reason === undefined) return { state: 'running', record };
-  const members = await ourGroup(record);
-  if (members.length > 0) return { state: 'running', record, unsupervised: members };
-  return { state: 'stale', record, reason };
-}
-
-/** Live members of the recorded app group, unless its number now leads another program's group. */
-async function ourGroup(record: PidRecord): Promise<number[]> {
-  if (record.pgid === undefined) return [];
-  if (record.pgidStartTicks !== undefined && (await isAlive(record.pgid))) {
-    const ticks = await processStartTicks(record.pgid);
-    if (ticks !== undefined && ticks !== record.pgidStartTicks) return [];
-  }
-  return groupMembers(record.pgid);
+  const id = serviceIdentity(paths, svc);
+  const proof = await proveProcess(record, id);
+  if (proof.ours) return { state: 'running', record };
+  const group = await proveGroup(record, id);
+  if ('members' in group && group.members.length > 0) return { state: 'running', record, unsupervised: group.members };
+  return { state: 'stale', record, reason: 'reason' in group ? `${proof.reason}; ${group.reason}` : proof.reason };
 }
 
 export async function removePidFile(file: string): Promise<void> {

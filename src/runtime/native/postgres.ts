@@ -1,13 +1,18 @@
-import { chownSync, existsSync, mkdirSync } from 'node:fs';
-import { chown, mkdir, readFile, realpath, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, realpath, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { isIP } from 'node:net';
+import { listenAddress } from '../../config/listen.js';
 import type { PostgresService } from '../../config/schema.js';
 import { EXIT, TmError } from '../../errors.js';
 import { pgProbe } from '../../health/probes.js';
 import type { Probe } from '../../health/wait-for.js';
 import { findPostgres, missingBinary, type PgBinaries } from './binaries.js';
 import { runLogged, spawnDaemon, type Daemon } from './daemon.js';
-import type { NativePaths } from './paths.js';
+import { scramVerifier } from './scram.js';
+import { ensureOwnedDir, makePrivateDir, self, verifyOwnedDir } from '../../util/safe-dir.js';
+import { EXTERNAL_DATA_ROOT, type NativePaths } from './paths.js';
 import { isAlive, processCwd } from './proc.js';
 import { canTraverse, postgresRunAs, type RunAs } from './run-as.js';
 
@@ -19,7 +24,12 @@ export interface PgPlan {
   bins: PgBinaries;
   runAs?: RunAs;
   dataDir: string;
-  socketDir: string;
+  /** The data directory is under /var/lib/taskmaster (the `postgres` user cannot reach the project). */
+  external: boolean;
+  /** Where each start makes its socket directory (see NativePaths.socketPrefix). */
+  socketPrefix: string;
+  /** The socket directory of the server this plan started. */
+  socketDir?: string;
   logFile: string;
   /** Set when a new data directory gets another major than services.<name>.version asks for. */
   substitute?: string;
@@ -51,7 +61,8 @@ export async function planPostgres(svc: PostgresService, paths: NativePaths, pro
     existing === undefined && svc.version !== undefined && found.major !== svc.version
       ? `PostgreSQL ${svc.version} (services.${svc.name}.version) is not installed: the new data directory is PostgreSQL ${found.major} (${found.bindir})`
       : undefined;
-  return { svc, bins: found, runAs, dataDir, socketDir: paths.socketDir, logFile: paths.logFile(svc.name), substitute };
+  const external = dataDir === paths.externalDataDir(svc.name);
+  return { svc, bins: found, runAs, dataDir, external, socketPrefix: paths.socketPrefix, logFile: paths.logFile(svc.name), substitute };
 }
 
 /** Data lives in `.taskmaster/data/<svc>` unless the `postgres` user cannot reach it there. */
@@ -73,12 +84,23 @@ export async function dataDirVersion(dir: string): Promise<number | undefined> {
   return readFile(join(dir, 'PG_VERSION'), 'utf8').then((v) => Number(v.trim()), () => undefined);
 }
 
+/**
+ * The data directory's parents: inside the project, made as needed; under /var/lib/taskmaster,
+ * each one tm's own (root's, 0755 so the server's user can pass), never a symlink.
+ */
+async function dataParents(plan: PgPlan, create: boolean): Promise<void> {
+  if (!plan.external) {
+    if (create) await mkdir(dirname(plan.dataDir), { recursive: true });
+    return;
+  }
+  for (const dir of [EXTERNAL_DATA_ROOT, dirname(plan.dataDir)]) (create ? ensureOwnedDir : verifyOwnedDir)(dir, 0o755, self());
+}
+
 /** initdb into an empty data directory, owned by the user the server runs as. */
 export async function initPostgres(plan: PgPlan): Promise<void> {
   // Parents stay searchable (0755) for the server's user; the data directory itself is 0700.
-  await mkdir(dirname(plan.dataDir), { recursive: true });
-  await mkdir(plan.dataDir, { mode: 0o700 });
-  if (plan.runAs) await chown(plan.dataDir, plan.runAs.uid, plan.runAs.gid);
+  await dataParents(plan, true);
+  ensureOwnedDir(plan.dataDir, 0o700, plan.runAs ?? self());
   try {
     await runLogged(
       join(plan.bins.bindir, 'initdb'),
@@ -97,15 +119,17 @@ export async function initPostgres(plan: PgPlan): Promise<void> {
 }
 
 export async function startPostgres(plan: PgPlan): Promise<Daemon> {
-  const port = plan.svc.port;
+  await dataParents(plan, false);
+  verifyOwnedDir(plan.dataDir, 0o750, plan.runAs ?? self());
+  const lock = join(plan.dataDir, 'postmaster.pid');
+  if (existsSync(lock)) await removeStaleLock(lock, plan.dataDir);
   // Synchronous on the way to the spawn: Postgres is what `tm up` waits for longest, and the
-  // Redis start must not slip in between these steps.
-  for (const lock of [join(plan.dataDir, 'postmaster.pid'), join(plan.socketDir, `.s.PGSQL.${port}.lock`)]) {
-    if (existsSync(lock)) await removeStaleLock(lock, plan.dataDir);
-  }
-  mkdirSync(plan.socketDir, { recursive: true, mode: 0o700 });
-  if (plan.runAs) chownSync(plan.socketDir, plan.runAs.uid, plan.runAs.gid);
-  const host = /^\d+\.\d+\.\d+\.\d+$|^localhost$/.test(plan.svc.host) ? plan.svc.host.replace('localhost', '127.0.0.1') : '127.0.0.1';
+  // Redis start must not slip in between these steps. The socket directory is new at each
+  // start (clients connect over it with trust authentication), so no one can have made it.
+  plan.socketDir = makePrivateDir(plan.socketPrefix, plan.runAs ?? self());
+  // pg_hba.conf (initdb --auth-host=scram-sha-256) admits TCP clients from loopback only, with a password.
+  const address = listenAddress(plan.svc.host);
+  const host = isIP(address) ? address : '127.0.0.1';
   return spawnDaemon(
     join(plan.bins.bindir, 'postgres'),
     ['-D', plan.dataDir, '-p', String(plan.svc.port), '-k', plan.socketDir, '-c', `listen_addresses=${host}`, '-c', 'logging_collector=off'],
@@ -114,7 +138,7 @@ export async function startPostgres(plan: PgPlan): Promise<Daemon> {
 }
 
 /**
- * Removes a lock file (postmaster.pid, the socket's .lock) of a server that died uncleanly
+ * Removes the lock file (postmaster.pid) of a server that died uncleanly
  * (kill -9, a crash, power loss). Postgres removes one itself only when no process has its
  * PID: a zombie (PID 1 may reap the dead server late) or a program of the postgres user that
  * reused the PID makes it refuse to start. A live process whose working directory is this
@@ -134,19 +158,22 @@ async function removeStaleLock(file: string, dataDir: string): Promise<void> {
 
 /** Answers on the Unix socket as the bootstrap superuser: the server is up, roles may not be. */
 export function bootstrapProbe(plan: PgPlan): Probe {
-  return pgProbe(plan.svc.name, { host: plan.socketDir, port: plan.svc.port, user: BOOTSTRAP_USER, database: 'postgres' });
+  return pgProbe(plan.svc.name, { host: socketOf(plan), port: plan.svc.port, user: BOOTSTRAP_USER, database: 'postgres' });
 }
 
 /** Creates (or updates) the configured user and database, over the Unix socket. */
 export async function ensureRoleAndDatabase(plan: PgPlan): Promise<void> {
   const { default: pg } = await import('pg');
-  const client = new pg.Client({ host: plan.socketDir, port: plan.svc.port, user: BOOTSTRAP_USER, database: 'postgres' });
+  const client = new pg.Client({ host: socketOf(plan), port: plan.svc.port, user: BOOTSTRAP_USER, database: 'postgres' });
   await client.connect();
   try {
     const { user, password, database } = plan.svc;
     const role = client.escapeIdentifier(user);
+    // Nothing of this session goes to the server log, whatever its logging settings; the
+    // password itself is sent only as a SCRAM verifier in any case.
+    await client.query("SET log_statement = 'none'; SET log_min_error_statement = 'panic'; SET log_min_duration_statement = -1");
     const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [user]);
-    const pw = password ? ` PASSWORD ${client.escapeLiteral(password)}` : '';
+    const pw = password ? ` PASSWORD ${client.escapeLiteral(scramVerifier(password))}` : '';
     if (exists.rowCount === 0) await client.query(`CREATE ROLE ${role} LOGIN SUPERUSER${pw}`);
     else await client.query(`ALTER ROLE ${role} LOGIN${pw}`);
     const db = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
@@ -156,9 +183,23 @@ export async function ensureRoleAndDatabase(plan: PgPlan): Promise<void> {
   }
 }
 
+function socketOf(plan: PgPlan): string {
+  if (!plan.socketDir) throw new Error('postgres was not started by this plan: no socket directory');
+  return plan.socketDir;
+}
+
 /** A fingerprint of what ensureRoleAndDatabase set up, to skip it on a warm start. */
 export function roleFingerprint(plan: PgPlan): string {
-  return JSON.stringify([plan.svc.user, plan.svc.password, plan.svc.database]);
+  // With the data directory and its system identifier (the first 8 bytes of pg_control, drawn
+  // by initdb): a copied project, a new data directory or a stamp that came with the
+  // repository never matches. Unreadable, it matches nothing, and the roles are set up again.
+  let system: string;
+  try {
+    system = readFileSync(join(plan.dataDir, 'global', 'pg_control')).subarray(0, 8).toString('hex');
+  } catch {
+    system = randomUUID();
+  }
+  return JSON.stringify([plan.svc.user, plan.svc.password, plan.svc.database, plan.dataDir, system]);
 }
 
 export async function removePostgresData(plan: Pick<PgPlan, 'dataDir'>): Promise<void> {

@@ -1,12 +1,43 @@
+import { execFile } from 'node:child_process';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
+import { promisify } from 'node:util';
 
-// Process facts from the OS. Linux answers from /proc; elsewhere we fall back to kill(pid, 0).
+// Process facts from the OS. Linux answers from /proc; elsewhere from ps(1) and kill(pid, 0).
 
-/** Start time of a process in clock ticks since boot (Linux), or undefined if unknown. */
+const run = promisify(execFile);
+
+/** `ps -o FIELD= -p PID` where there is no /proc (macOS). */
+async function ps(pid: number, field: string): Promise<string | undefined> {
+  if (process.platform === 'linux' || !Number.isInteger(pid) || pid <= 0) return undefined;
+  const out = await run('ps', ['-o', `${field}=`, '-p', String(pid)]).then((r) => r.stdout.trim(), () => '');
+  return out || undefined;
+}
+
+/**
+ * When a process started: clock ticks since boot (Linux), else ps's start time; undefined if
+ * unknown. Tells a process from a later one that reused its PID.
+ */
 export async function processStartTicks(pid: number): Promise<string | undefined> {
   const stat = await readStat(pid);
-  return stat?.[19];
+  return stat?.[19] ?? (await ps(pid, 'lstart'));
+}
+
+/** A process's arguments (Linux: exactly; elsewhere ps's command split at spaces), or undefined. */
+export async function processArgv(pid: number): Promise<string[] | undefined> {
+  try {
+    const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    return raw.split('\0').filter(Boolean);
+  } catch {
+    return (await ps(pid, 'command'))?.split(/\s+/);
+  }
+}
+
+/** The value of one variable in the environment a process started with (Linux), or undefined. */
+export async function processEnvVar(pid: number, name: string): Promise<string | undefined> {
+  const raw = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => undefined);
+  const entry = raw?.split('\0').find((e) => e.startsWith(`${name}=`));
+  return entry?.slice(name.length + 1);
 }
 
 /** True if `pid` runs and is not a zombie (a zombie has exited; PID 1 may reap it late). */
@@ -22,15 +53,9 @@ export async function isAlive(pid: number): Promise<boolean> {
   return stat[0] !== 'Z' && stat[0] !== 'X';
 }
 
-/** The command line of a process (Linux), for naming who holds a port. */
+/** The command line of a process, for naming who holds a port. */
 export async function commandLine(pid: number): Promise<string | undefined> {
-  return (await processArgv(pid))?.filter(Boolean).join(' ') || undefined;
-}
-
-/** The arguments a process was started with (Linux), or undefined if they cannot be read. */
-export async function processArgv(pid: number): Promise<string[] | undefined> {
-  const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
-  return raw?.split('\0');
+  return (await processArgv(pid))?.join(' ') || undefined;
 }
 
 /** The PIDs of every process (Linux); empty where /proc cannot be read. */

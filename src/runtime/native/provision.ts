@@ -38,7 +38,7 @@ export async function planProvisioning(config: Config, requested: Service[], sig
   const plan: ProvisionPlan = { steps: [], unavailable: [] };
   // A server that runs needs nothing, and `tm up` on a running stack looks for no binaries.
   const paths = nativePaths(config);
-  const running = await Promise.all(requested.map(async (s) => (await checkPidFile(paths.pidFile(s.name))).state === 'running'));
+  const running = await Promise.all(requested.map(async (s) => (await checkPidFile(paths, s)).state === 'running'));
   const services = requested.filter((_, i) => !running[i]);
   const pg = services.find((s): s is PostgresService => s.kind === 'postgres');
   const root = process.getuid?.() === 0;

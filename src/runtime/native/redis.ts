@@ -1,6 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { listenAddress } from '../../config/listen.js';
 import type { RedisService } from '../../config/schema.js';
+import { writePrivateFile } from '../../util/private-file.js';
 import { findRedis, missingBinary } from './binaries.js';
 import { spawnDaemon, type Daemon } from './daemon.js';
 import type { NativePaths } from './paths.js';
@@ -23,9 +25,10 @@ export async function planRedis(svc: RedisService, paths: NativePaths): Promise<
 /** Persistence: `aof` (default) survives restarts, `rdb` snapshots, `none` keeps nothing. */
 export function redisArgs(plan: RedisPlan): string[] {
   const { svc } = plan;
-  const host = svc.host === 'localhost' ? '127.0.0.1' : svc.host;
+  // Without a password the config only allows a loopback address (config/load.ts), so
+  // protected mode (which refuses other clients) has nothing left to protect.
   const args = svc.password ? [plan.confFile] : [];
-  args.push('--port', String(svc.port), '--bind', host, '--dir', plan.dataDir, '--daemonize', 'no', '--protected-mode', 'no');
+  args.push('--port', String(svc.port), '--bind', listenAddress(svc.host), '--dir', plan.dataDir, '--daemonize', 'no', '--protected-mode', 'no');
   if (svc.persistence === 'aof') args.push('--appendonly', 'yes', '--save', '');
   else if (svc.persistence === 'rdb') args.push('--appendonly', 'no', '--save', '60 1');
   else args.push('--appendonly', 'no', '--save', '');
@@ -36,7 +39,7 @@ export async function startRedis(plan: RedisPlan): Promise<Daemon> {
   await mkdir(plan.dataDir, { recursive: true });
   if (plan.svc.password) {
     await mkdir(dirname(plan.confFile), { recursive: true });
-    await writeFile(plan.confFile, `requirepass "${plan.svc.password.replace(/["\\]/g, '\\$&')}"\n`, { mode: 0o600 });
+    await writePrivateFile(plan.confFile, `requirepass "${plan.svc.password.replace(/["\\]/g, '\\$&')}"\n`);
   }
   return spawnDaemon(plan.binary, redisArgs(plan), { logFile: plan.logFile });
 }

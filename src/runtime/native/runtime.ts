@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFile, rm, rmdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { readFile, rm, rmdir } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Config } from '../../config/load.js';
 import type { AppService, PostgresService, RedisService, Service } from '../../config/schema.js';
 import { EXIT, TmError } from '../../errors.js';
@@ -12,13 +13,18 @@ import { readAppExit, startApp } from './app.js';
 import type { Daemon } from './daemon.js';
 import { tailLines } from './daemon.js';
 import { followFiles } from './follow.js';
-import { nativePaths, type NativePaths } from './paths.js';
+import { EXTERNAL_DATA_ROOT, nativePaths, type NativePaths } from './paths.js';
 import { findOrphans, type Orphan } from './orphans.js';
 import { checkPidFile, removePidFile, writePidFile, type PidRecord, type PidState } from './pidfile.js';
 import * as pg from './postgres.js';
 import { processStartTicks, terminate, terminateGroup, type Ending } from './proc.js';
+import { projectIdentity, proveGroup, SERVICE_ID_VARIABLE, serviceIdentity, serviceMarker } from './verified-process.js';
 import * as redis from './redis.js';
 import { firstErrorLine, startOutput } from './start-output.js';
+import { postgresRunAs } from './run-as.js';
+import { insideProject } from '../../util/inside.js';
+import { writePrivateFile } from '../../util/private-file.js';
+import { removeOwnedDir, self, verifyOwnedDir } from '../../util/safe-dir.js';
 
 const STOP_GRACE_MS = 10_000;
 
@@ -49,8 +55,7 @@ export class NativeRuntime implements Runtime {
     return Promise.all(
       services.map(async (svc): Promise<ServiceState> => {
         if (svc.kind === 'app' && !svc.command) return { name: svc.name, kind: svc.kind, state: 'unmanaged', port: svc.port, detail: 'no command: not started by the native runtime' };
-        const file = this.paths.pidFile(svc.name);
-        const pid = await checkPidFile(file);
+        const pid = await checkPidFile(this.paths, svc);
         if (pid.state === 'running') {
           const { record, unsupervised } = pid;
           // For an app, the pid is the app's (its group leader), not its supervisor's.
@@ -60,10 +65,10 @@ export class NativeRuntime implements Runtime {
             : undefined;
           return { name: svc.name, kind: svc.kind, state: 'running', pid: shown, port: record.port, startedAt: record.startedAt, detail };
         }
-        const exit = svc.kind === 'app' ? await readAppExit(this.exitFile(svc)) : undefined;
+        const exit = svc.kind === 'app' ? await readAppExit(this.exitFile(svc), serviceMarker(this.config.root, svc.name)) : undefined;
         const exited = exit && !exit.stopped ? `exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`} at ${exit.at}` : undefined;
         if (pid.state === 'stale') {
-          await removePidFile(file);
+          await this.forget(svc, pid.record);
           return { name: svc.name, kind: svc.kind, state: 'stopped', port: svc.port, exit_code: exit?.code ?? undefined, detail: exited ?? `stale PID file removed: ${pid.reason}` };
         }
         return { name: svc.name, kind: svc.kind, state: 'stopped', port: svc.port, exit_code: exited ? (exit?.code ?? undefined) : undefined, detail: exited };
@@ -72,6 +77,7 @@ export class NativeRuntime implements Runtime {
   }
 
   async preflight(services: Service[]): Promise<void> {
+    this.ownState(services);
     for (const svc of services) {
       if (svc.kind === 'postgres') this.pgPlans.set(svc.name, await pg.planPostgres(svc, this.paths, this.config.root));
       if (svc.kind === 'redis') this.redisPlans.set(svc.name, await redis.planRedis(svc, this.paths));
@@ -79,6 +85,7 @@ export class NativeRuntime implements Runtime {
   }
 
   async start(services: Service[], opts: StartOptions): Promise<void> {
+    this.ownState(services);
     await Promise.all(
       services.map((svc) => {
         opts.onProgress?.(`starting ${svc.name} on port ${svc.port}`);
@@ -97,7 +104,7 @@ export class NativeRuntime implements Runtime {
       await pg.initPostgres(plan);
     }
     const daemon = await pg.startPostgres(plan);
-    await this.record(svc, daemon, plan.bins.bindir + '/postgres');
+    await this.record(svc, daemon, plan.bins.bindir + '/postgres', { socketDir: plan.socketDir });
     // Roles and database are set up once per (user, password, database); on a warm start
     // there is nothing to set up, and the caller's probe as the app user is the only wait.
     const stamp = this.paths.pidFile(svc.name).replace(/\.pid$/, '.roles');
@@ -106,7 +113,7 @@ export class NativeRuntime implements Runtime {
     if (previous.trim() === fingerprint) return;
     await waitFor(this.guard(svc, pg.bootstrapProbe(plan)), { timeoutMs: opts.timeoutMs, signal: opts.signal, intervalMs: 10 });
     await pg.ensureRoleAndDatabase(plan);
-    await writeFile(stamp, fingerprint + '\n', { mode: 0o600 });
+    await writePrivateFile(stamp, fingerprint + '\n');
   }
 
   private async startRedis(svc: RedisService): Promise<void> {
@@ -116,9 +123,12 @@ export class NativeRuntime implements Runtime {
   }
 
   private async startApp(svc: AppService): Promise<void> {
+    const marker = serviceMarker(this.config.root, svc.name);
     const app = await startApp(svc, {
+      marker,
       cwd: resolve(this.config.root, svc.cwd ?? '.'),
-      env: { ...stringEnv(process.env), ...(await appEnvironment(this.config, svc)) },
+      // The marker is how a later tm proves the app's processes are this project's (verified-process.ts).
+      env: { ...stringEnv(process.env), ...(await appEnvironment(this.config, svc)), [SERVICE_ID_VARIABLE]: marker },
       logFile: this.logFile(svc),
       exitFile: this.exitFile(svc),
       graceMs: graceOf(svc),
@@ -131,15 +141,16 @@ export class NativeRuntime implements Runtime {
     return this.paths.pidFile(svc.name).replace(/\.pid$/, '.exit');
   }
 
-  private async record(svc: Service, daemon: Daemon, command: string, group: Pick<PidRecord, 'pgid' | 'pgidStartTicks'> = {}): Promise<void> {
+  private async record(svc: Service, daemon: Daemon, command: string, extra: Pick<PidRecord, 'pgid' | 'pgidStartTicks' | 'socketDir'> = {}): Promise<void> {
     try {
       await writePidFile(this.paths.pidFile(svc.name), {
+        project: projectIdentity(this.config.root),
         pid: daemon.pid,
         startTicks: await processStartTicks(daemon.pid),
         startedAt: new Date().toISOString(),
         port: svc.port,
         command,
-        ...group,
+        ...extra,
       });
     } catch (err) {
       // A server without its PID file could never be found again by tm down.
@@ -156,7 +167,7 @@ export class NativeRuntime implements Runtime {
     return {
       ...probe,
       check: async (timeoutMs) => {
-        const appExit = svc.kind === 'app' ? await readAppExit(this.exitFile(svc)) : undefined;
+        const appExit = svc.kind === 'app' ? await readAppExit(this.exitFile(svc), serviceMarker(this.config.root, svc.name)) : undefined;
         if (appExit) throw await this.appExited(svc, 'exited during start', appExit);
         if (d.exit) {
           const how = d.exit.signal ? `signal ${d.exit.signal}` : `code ${d.exit.code}`;
@@ -176,9 +187,9 @@ export class NativeRuntime implements Runtime {
       name: svc.name,
       target: `${svc.name} exiting with code 0`,
       check: async () => {
-        const exit = await readAppExit(this.exitFile(svc));
+        const exit = await readAppExit(this.exitFile(svc), serviceMarker(this.config.root, svc.name));
         if (!exit) {
-          if ((await checkPidFile(this.paths.pidFile(svc.name))).state !== 'running') throw new Error('not running');
+          if ((await checkPidFile(this.paths, svc)).state !== 'running') throw new Error('not running');
           throw new Error('still running');
         }
         if (exit.code === 0) return;
@@ -188,16 +199,16 @@ export class NativeRuntime implements Runtime {
   }
 
   async stop(services: Service[], opts: StopOptions = {}): Promise<StopResult[]> {
+    this.ownState(services);
     const results: StopResult[] = [];
     for (const svc of [...services].reverse()) results.unshift(await this.stopOne(svc, opts));
     return results;
   }
 
   private async stopOne(svc: Service, opts: StopOptions): Promise<StopResult> {
-    const file = this.paths.pidFile(svc.name);
-    const pid = await checkPidFile(file);
+    const pid = await checkPidFile(this.paths, svc);
     if (pid.state !== 'running') {
-      await removePidFile(file);
+      await this.forget(svc, pid.state === 'stale' ? pid.record : undefined);
       return { name: svc.name, result: 'not running' };
     }
     // SIGINT is Postgres' "fast" shutdown (SIGTERM waits for clients); Redis saves on SIGTERM;
@@ -212,24 +223,55 @@ export class NativeRuntime implements Runtime {
     } else {
       const grace = svc.kind === 'app' ? graceOf(svc) + 2000 : STOP_GRACE_MS;
       how = await terminate(record.pid, svc.kind === 'postgres' ? 'SIGINT' : 'SIGTERM', grace, killing(grace));
-      // The supervisor empties the group before it leaves; if it was cut short, finish the job.
-      if (record.pgid !== undefined && (await terminateGroup(record.pgid, 'SIGKILL', 0)) !== 'gone') how = 'killed';
+      // The supervisor empties the group before it leaves; if it was cut short, finish the job
+      // (only on what is still proven the app's).
+      const left = await proveGroup(record, serviceIdentity(this.paths, svc));
+      if ('members' in left && left.members.length > 0 && (await terminateGroup(record.pgid!, 'SIGKILL', 0)) !== 'gone') how = 'killed';
     }
-    await removePidFile(file);
-    // Postgres removes its socket file on exit; the short directory it lived in goes too (if empty).
-    if (svc.kind === 'postgres') await rmdir(this.paths.socketDir).catch(() => undefined);
+    await this.forget(svc, record);
     return { name: svc.name, result: how === 'killed' ? 'killed' : 'stopped' };
   }
 
+  /**
+   * Removes what a stopped server leaves: its PID file and the socket directory made for it
+   * (with the socket and lock files of a server that died uncleanly), only when that directory
+   * has this project's prefix and is one tm made (verified, never followed through a symlink).
+   */
+  private async forget(svc: Service, record: PidRecord | undefined): Promise<void> {
+    this.ownState([svc]);
+    await removePidFile(this.paths.pidFile(svc.name));
+    const dir = record?.socketDir;
+    if (svc.kind !== 'postgres' || !dir || dirname(dir) !== dirname(this.paths.socketPrefix) || !basename(dir).startsWith(basename(this.paths.socketPrefix))) return;
+    const runAs = await postgresRunAs().catch(() => undefined);
+    // A directory that is not tm's (a hand-written record naming another) stays where it is.
+    await removeOwnedDir(dir, 0o700, runAs ? [self(), runAs] : [self()]).catch(() => undefined);
+  }
+
   async removeData(services: Service[]): Promise<void> {
+    this.ownState(services);
     for (const svc of services) {
       await rm(this.paths.dataDir(svc.name), { recursive: true, force: true });
       if (svc.kind !== 'postgres') continue;
       const external = this.paths.externalDataDir(svc.name);
-      await rm(external, { recursive: true, force: true });
-      await rmdir(dirname(external)).catch(() => undefined);
+      if (existsSync(dirname(external))) {
+        // Outside the project: only directories tm made, checked before anything is deleted.
+        for (const dir of [EXTERNAL_DATA_ROOT, dirname(external)]) verifyOwnedDir(dir, 0o755);
+        const runAs = await postgresRunAs().catch(() => undefined);
+        await removeOwnedDir(external, 0o750, runAs ? [self(), runAs] : [self()]);
+        await rmdir(dirname(external)).catch(() => undefined);
+      }
       await rm(this.paths.pidFile(svc.name).replace(/\.pid$/, '.roles'), { force: true });
     }
+  }
+
+  /**
+   * What tm writes and deletes here stays inside the project: `.taskmaster/` and its folders,
+   * and the services' data directories, must not lead elsewhere through a symbolic link (a
+   * repository could commit `.taskmaster/data -> ../../..`). Checked before each change.
+   */
+  private ownState(services: Service[]): void {
+    const { root, state } = this.paths;
+    for (const dir of [state, ...['data', 'logs', 'run'].map((d) => join(state, d)), ...services.map((s) => this.paths.dataDir(s.name))]) insideProject(root, dir);
   }
 
   logFile(svc: Service): string {
@@ -260,14 +302,14 @@ export class NativeRuntime implements Runtime {
 
   /** What each service's PID file says, changing nothing (status() removes stale ones; tm doctor reports them). */
   pidFiles(services: Service[]): Promise<{ name: string; pid: PidState }[]> {
-    return Promise.all(services.map(async (svc) => ({ name: svc.name, pid: await checkPidFile(this.paths.pidFile(svc.name)) })));
+    return Promise.all(services.map(async (svc) => ({ name: svc.name, pid: await checkPidFile(this.paths, svc) })));
   }
 
   /** Removes a service's PID file if it is stale; true when it did. */
   async removeStalePidFile(svc: Service): Promise<boolean> {
-    const file = this.paths.pidFile(svc.name);
-    if ((await checkPidFile(file)).state !== 'stale') return false;
-    await removePidFile(file);
+    const pid = await checkPidFile(this.paths, svc);
+    if (pid.state !== 'stale') return false;
+    await this.forget(svc, pid.record);
     return true;
   }
 

@@ -4,7 +4,7 @@
 // and when the app ends by itself, what is left of the group gets SIGTERM, then SIGKILL after
 // the grace period. A parent that exits on SIGTERM must not leave a child serving its port.
 import { spawn } from 'node:child_process';
-import { openSync, writeFileSync } from 'node:fs';
+import { constants, openSync, rmSync, writeFileSync } from 'node:fs';
 import { terminateGroup } from './proc.js';
 import { START_MARKER } from './start-output.js';
 
@@ -15,13 +15,15 @@ interface Job {
   logFile: string;
   exitFile: string;
   graceMs: number;
+  /** The service marker (verified-process.ts), recorded with the exit so a copied file is not taken for this project's. */
+  service: string;
 }
 
 /** What the supervisor tells tm once the app was spawned (or could not be). */
 export type SupervisorHello = { pgid: number } | { error: string };
 
 const job = JSON.parse(process.env.TM_SUPERVISE ?? '{}') as Job;
-const log = openSync(job.logFile, 'a');
+const log = openSync(job.logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
 // One line per start, so the log tail of a crash shows this run only.
 writeFileSync(log, `${START_MARKER}${job.argv.join(' ')} at ${new Date().toISOString()} ---\n`);
 const child = spawn(job.argv[0]!, job.argv.slice(1), { cwd: job.cwd, env: job.env, detached: true, stdio: ['ignore', log, log] });
@@ -48,7 +50,9 @@ child.on('exit', (code, signal) => {
 
 function record(code: number | null, signal: NodeJS.Signals | null): void {
   exited = true;
-  writeFileSync(job.exitFile, JSON.stringify({ code, signal, stopped: stopping, at: new Date().toISOString() }) + '\n');
+  // Created anew (O_EXCL), so never written through a symbolic link left in its place.
+  rmSync(job.exitFile, { force: true });
+  writeFileSync(job.exitFile, JSON.stringify({ code, signal, stopped: stopping, at: new Date().toISOString(), service: job.service }) + '\n', { flag: 'wx' });
 }
 
 function term(): Promise<unknown> | undefined {
