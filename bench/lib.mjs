@@ -4,7 +4,12 @@ import { fileURLToPath } from 'node:url';
 
 /** A free TCP port on 127.0.0.1 (asked of the OS in a child, since cases run synchronously). */
 export function freePort() {
-  return Number(execFileSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"]).toString());
+  return Number(
+    execFileSync(process.execPath, [
+      '-e',
+      "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})",
+    ]).toString(),
+  );
 }
 
 /** Times `start` only; `stop` (clean-up for the next run) is not measured. */

@@ -21,5 +21,7 @@ export function peerBin(name) {
 }
 
 export function peerVersion(pkg) {
-  return JSON.parse(execFileSync(process.execPath, ['-p', `JSON.stringify(require(${JSON.stringify(join(PEERS, 'node_modules', pkg, 'package.json'))}).version)`]).toString());
+  return JSON.parse(
+    execFileSync(process.execPath, ['-p', `JSON.stringify(require(${JSON.stringify(join(PEERS, 'node_modules', pkg, 'package.json'))}).version)`]).toString(),
+  );
 }

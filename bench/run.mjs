@@ -78,7 +78,8 @@ for (const file of selected) {
 }
 
 const HEADER = ['| suite | case | tm (median) | alternative | alternative (median) | ratio | target | met |', '|---|---|---|---|---|---|---|---|'];
-const line = (r) => `| ${r.suite} | ${r.case} | ${fmt(r.tm)} | ${r.altName} | ${fmt(r.alt)} | ${r.ratio.toFixed(2)}x | ≤ ${r.target}x | ${r.met ? 'yes' : '**no**'} |`;
+const line = (r) =>
+  `| ${r.suite} | ${r.case} | ${fmt(r.tm)} | ${r.altName} | ${fmt(r.alt)} | ${r.ratio.toFixed(2)}x | ≤ ${r.target}x | ${r.met ? 'yes' : '**no**'} |`;
 console.log([...HEADER, ...rows.map(line)].join('\n'));
 
 if (write) {
@@ -109,7 +110,9 @@ other suites' rows.
 
 - Date: ${new Date().toISOString().slice(0, 10)}
 - Machine: ${machine}, ${process.platform} ${process.arch}
-- Versions: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}
+- Versions: ${Object.entries(versions)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}
 
 Reproduce: \`npm run bench -- --write\` (needs the PostgreSQL and Redis binaries of the README;
 the Docker case needs \`../shared/tools/docker-engine.sh up\` and is skipped without an engine).

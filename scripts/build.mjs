@@ -28,7 +28,10 @@ await rm(`${root}dist`, { recursive: true, force: true });
 // Identifies this build's code: caches written by one build (src/config/cache.ts) are not
 // read by another.
 const buildId = createHash('sha256');
-for (const entry of (await readdir(`${root}src`, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => `${e.parentPath}/${e.name}`).sort()) {
+for (const entry of (await readdir(`${root}src`, { recursive: true, withFileTypes: true }))
+  .filter((e) => e.isFile())
+  .map((e) => `${e.parentPath}/${e.name}`)
+  .sort()) {
   buildId.update(entry).update(await readFile(entry));
 }
 buildId.update(await readFile(`${root}package.json`));

@@ -23,7 +23,10 @@ export default {
   setup() {
     dir = mkdtempSync(join(tmpdir(), 'tm-bench-lat-'));
     pgPort = freePort();
-    writeFileSync(join(dir, 'taskmaster.yml'), `name: benchlat\nruntime: native\nservices:\n  postgres: { port: ${pgPort}, password: bench-password }\n  redis: { port: ${freePort()} }\n`);
+    writeFileSync(
+      join(dir, 'taskmaster.yml'),
+      `name: benchlat\nruntime: native\nservices:\n  postgres: { port: ${pgPort}, password: bench-password }\n  redis: { port: ${freePort()} }\n`,
+    );
     tm('up');
   },
   teardown() {

@@ -40,7 +40,8 @@ export default {
     dir = mkdtempSync(join(tmpdir(), 'tm-bench-docker-'));
     const [a, b, c, d] = [freePort(), freePort(), freePort(), freePort()];
     ports = { tm: a, alt: c };
-    const yml = (pg, redis) => `name: benchdock\nruntime: docker\nservices:\n  postgres: { image: standin/postgres:15, port: ${pg}, password: bench-password }\n  redis: { image: standin/redis:7, port: ${redis} }\n`;
+    const yml = (pg, redis) =>
+      `name: benchdock\nruntime: docker\nservices:\n  postgres: { image: standin/postgres:15, port: ${pg}, password: bench-password }\n  redis: { image: standin/redis:7, port: ${redis} }\n`;
     // Render the alternative's file from a config on other ports, then keep tm's own config.
     writeFileSync(join(dir, 'taskmaster.yml'), yml(c, d));
     tm('up', '--no-migrate');
@@ -62,7 +63,10 @@ export default {
   },
   versions() {
     if (!enabled) return {};
-    return { docker: execFileSync('docker', ['version', '-f', '{{.Server.Version}}']).toString().trim(), compose: execFileSync('docker', ['compose', 'version', '--short']).toString().trim() };
+    return {
+      docker: execFileSync('docker', ['version', '-f', '{{.Server.Version}}']).toString().trim(),
+      compose: execFileSync('docker', ['compose', 'version', '--short']).toString().trim(),
+    };
   },
   get comparisons() {
     if (!enabled) {
@@ -75,27 +79,47 @@ export default {
         target: 1.0,
         runs: 5,
         warmup: 1,
-        tm: timedUntil(() => tm('up', '--no-migrate'), () => run('docker', ['compose', '-p', project, '-f', join(dir, '.taskmaster/compose.yml'), 'stop'], secrets)),
+        tm: timedUntil(
+          () => tm('up', '--no-migrate'),
+          () => run('docker', ['compose', '-p', project, '-f', join(dir, '.taskmaster/compose.yml'), 'stop'], secrets),
+        ),
         altName: 'docker compose up -d --wait',
-        alt: timedUntil(() => compose('up', '-d', '--wait'), () => compose('stop')),
+        alt: timedUntil(
+          () => compose('up', '-d', '--wait'),
+          () => compose('stop'),
+        ),
       },
       {
         label: 'docker: cold tm up (new volumes) to ready',
         target: 1.0,
         runs: 3,
         warmup: 1,
-        tm: timedUntil(() => tm('up', '--no-migrate'), () => tm('down', '--volumes')),
+        tm: timedUntil(
+          () => tm('up', '--no-migrate'),
+          () => tm('down', '--volumes'),
+        ),
         altName: 'docker compose up -d --wait',
-        alt: timedUntil(() => compose('up', '-d', '--wait'), () => compose('down', '--volumes')),
+        alt: timedUntil(
+          () => compose('up', '-d', '--wait'),
+          () => compose('down', '--volumes'),
+        ),
       },
       {
         label: 'docker: readiness lag (returned after Postgres first answered SELECT 1)',
         target: 1.0,
         runs: 3,
         warmup: 0,
-        tm: lag(ports.tm, () => tm('up', '--no-migrate'), () => tm('down', '--volumes')),
+        tm: lag(
+          ports.tm,
+          () => tm('up', '--no-migrate'),
+          () => tm('down', '--volumes'),
+        ),
         altName: 'docker compose up -d --wait',
-        alt: lag(ports.alt, () => compose('up', '-d', '--wait'), () => compose('down', '--volumes')),
+        alt: lag(
+          ports.alt,
+          () => compose('up', '-d', '--wait'),
+          () => compose('down', '--volumes'),
+        ),
       },
     ];
   },

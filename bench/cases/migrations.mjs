@@ -44,7 +44,10 @@ export default {
     NPM_PG_MIGRATE = peerBin('node-pg-migrate');
     dir = mkdtempSync(join(tmpdir(), 'tm-bench-mig-'));
     port = freePort();
-    writeFileSync(join(dir, 'taskmaster.yml'), `name: benchmig\nruntime: native\nservices:\n  postgres: { port: ${port}, user: bench, password: bench-password, database: bench }\n`);
+    writeFileSync(
+      join(dir, 'taskmaster.yml'),
+      `name: benchmig\nruntime: native\nservices:\n  postgres: { port: ${port}, user: bench, password: bench-password, database: bench }\n`,
+    );
     for (const d of ['tm', 'dbmate', 'npm']) mkdirSync(join(dir, d));
     let floor = '';
     for (let i = 1; i <= N; i++) {
@@ -55,7 +58,10 @@ export default {
       floor += `BEGIN;\n${body(i)}\nCOMMIT;\n`;
     }
     writeFileSync(join(dir, 'floor.sql'), floor);
-    writeFileSync(join(dir, 'taskmaster.yml'), `name: benchmig\nruntime: native\nservices:\n  postgres: { port: ${port}, user: bench, password: bench-password, database: bench }\ndb:\n  migrations: tm\n`);
+    writeFileSync(
+      join(dir, 'taskmaster.yml'),
+      `name: benchmig\nruntime: native\nservices:\n  postgres: { port: ${port}, user: bench, password: bench-password, database: bench }\ndb:\n  migrations: tm\n`,
+    );
     tm('up', '--no-migrate');
     // One fully migrated database for the no-op and status runs.
     tm('db', 'migrate', '--database-url', url('bench'));

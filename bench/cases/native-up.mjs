@@ -26,23 +26,30 @@ function tm(...args) {
 const S = { pgPort: 0, redisPort: 0 };
 const asPg = root ? 'runuser -u postgres --' : '';
 const scriptStart = () =>
-  sh(`set -e
+  sh(
+    `set -e
 ${asPg} ${BIN}/pg_ctl -D "$D/pg" -l "$D/pg.log" -o "-p $PGPORT -k $D/sock -c listen_addresses=127.0.0.1" -w start >/dev/null
 redis-server --port $RPORT --bind 127.0.0.1 --dir "$D/redis" --appendonly yes --save '' --daemonize yes --pidfile "$D/redis.pid" --logfile "$D/redis.log"
 until ${BIN}/pg_isready -q -h 127.0.0.1 -p $PGPORT; do sleep 0.01; done
-until [ "$(redis-cli -p $RPORT ping 2>/dev/null)" = PONG ]; do sleep 0.01; done`, { D: scriptDir, PGPORT: S.pgPort, RPORT: S.redisPort });
+until [ "$(redis-cli -p $RPORT ping 2>/dev/null)" = PONG ]; do sleep 0.01; done`,
+    { D: scriptDir, PGPORT: S.pgPort, RPORT: S.redisPort },
+  );
 const scriptStop = () =>
-  sh(`${asPg} ${BIN}/pg_ctl -D "$D/pg" -m fast -w stop >/dev/null; redis-cli -p $RPORT shutdown nosave >/dev/null 2>&1 || true
-while [ -e "$D/redis.pid" ] && kill -0 "$(cat "$D/redis.pid")" 2>/dev/null; do sleep 0.01; done`, { D: scriptDir, RPORT: S.redisPort });
+  sh(
+    `${asPg} ${BIN}/pg_ctl -D "$D/pg" -m fast -w stop >/dev/null; redis-cli -p $RPORT shutdown nosave >/dev/null 2>&1 || true
+while [ -e "$D/redis.pid" ] && kill -0 "$(cat "$D/redis.pid")" 2>/dev/null; do sleep 0.01; done`,
+    { D: scriptDir, RPORT: S.redisPort },
+  );
 // What tm up does on a new data directory besides starting the server: the configured
 // user's password and the project database (tm's config here: user postgres, database benchup).
 const scriptCreate = () =>
-  sh(`${BIN}/psql -X -q -h 127.0.0.1 -p $PGPORT -U postgres -d postgres -c "ALTER ROLE postgres PASSWORD 'bench-password'" -c "CREATE DATABASE benchup"`, { PGPORT: S.pgPort });
+  sh(`${BIN}/psql -X -q -h 127.0.0.1 -p $PGPORT -U postgres -d postgres -c "ALTER ROLE postgres PASSWORD 'bench-password'" -c "CREATE DATABASE benchup"`, {
+    PGPORT: S.pgPort,
+  });
 const scriptInit = () => {
   rmSync(join(scriptDir, 'pg'), { recursive: true, force: true });
   sh(`${asPg} ${BIN}/initdb -D "$D/pg" -U postgres --auth-local=trust --auth-host=trust -E UTF8 --locale=C --no-sync >/dev/null`, { D: scriptDir });
 };
-
 
 export default {
   name: 'native up',
@@ -61,7 +68,10 @@ export default {
     const [p1, p2, p3, p4] = [freePort(), freePort(), freePort(), freePort()];
     S.pgPort = p3;
     S.redisPort = p4;
-    writeFileSync(join(dir, 'taskmaster.yml'), `name: benchup\nruntime: native\nservices:\n  postgres: { port: ${p1}, password: bench-password }\n  redis: { port: ${p2} }\n`);
+    writeFileSync(
+      join(dir, 'taskmaster.yml'),
+      `name: benchup\nruntime: native\nservices:\n  postgres: { port: ${p1}, password: bench-password }\n  redis: { port: ${p2} }\n`,
+    );
     scriptInit();
   },
   teardown() {
@@ -75,14 +85,22 @@ export default {
     rmSync(scriptDir, { recursive: true, force: true });
   },
   versions() {
-    return { postgres: /\d+\.\d+/.exec(execFileSync(`${BIN}/postgres`, ['--version']).toString())[0], 'redis-server': execFileSync('redis-server', ['--version']).toString().match(/v=(\S+)/)?.[1] };
+    return {
+      postgres: /\d+\.\d+/.exec(execFileSync(`${BIN}/postgres`, ['--version']).toString())[0],
+      'redis-server': execFileSync('redis-server', ['--version'])
+        .toString()
+        .match(/v=(\S+)/)?.[1],
+    };
   },
   comparisons: [
     {
       label: 'warm tm up (data exists) to ready',
       target: 1.3,
       runs: 10,
-      tm: timedUntil(() => tm('up', '--no-migrate'), () => tm('down')),
+      tm: timedUntil(
+        () => tm('up', '--no-migrate'),
+        () => tm('down'),
+      ),
       altName: 'shell script (pg_ctl start -w, redis-server, ready loop)',
       alt: timedUntil(scriptStart, scriptStop),
     },
@@ -91,9 +109,16 @@ export default {
       target: 1.3,
       runs: 5,
       warmup: 1,
-      tm: timedUntil(() => tm('up', '--no-migrate'), () => tm('down', '--volumes')),
+      tm: timedUntil(
+        () => tm('up', '--no-migrate'),
+        () => tm('down', '--volumes'),
+      ),
       altName: 'shell script with initdb, then the password and database (psql)',
-      alt: timedUntil(() => (scriptInit(), scriptStart(), scriptCreate()), scriptStop),
+      alt: timedUntil(() => {
+        scriptInit();
+        scriptStart();
+        scriptCreate();
+      }, scriptStop),
     },
   ],
 };

@@ -1,6 +1,6 @@
 // Seeding 100,000 CSV rows against psql's \copy; restoring a snapshot and a cached reset of a
 // database with 200 migrations against drop + replay with psql.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +39,7 @@ export default {
     mkdirSync(join(dir, 'db', 'seeds'), { recursive: true });
     const rows = ['email,name'];
     for (let i = 0; i < 100_000; i++) rows.push(`user${i}@example.com,User number ${i}`);
-    writeFileSync(join(dir, 'csv', 'seeds', 'users.csv'), rows.join('\n') + '\n');
+    writeFileSync(join(dir, 'csv', 'seeds', 'users.csv'), `${rows.join('\n')}\n`);
     let replay = '';
     for (let i = 1; i <= 200; i++) {
       const body = `CREATE TABLE t_${i} (id bigserial PRIMARY KEY, name text NOT NULL);\nCREATE INDEX t_${i}_name ON t_${i} (name);\nINSERT INTO t_${i} (name) SELECT 'row ' || g FROM generate_series(1, 50) g;`;
@@ -47,10 +47,16 @@ export default {
       replay += `BEGIN;\n${body}\nCOMMIT;\n`;
     }
     writeFileSync(join(dir, 'replay.sql'), replay);
-    writeFileSync(join(dir, 'taskmaster.yml'), `name: benchseed\nruntime: native\nservices:\n  postgres: { port: ${port}, user: bench, password: bench-password, database: bench }\n`);
+    writeFileSync(
+      join(dir, 'taskmaster.yml'),
+      `name: benchseed\nruntime: native\nservices:\n  postgres: { port: ${port}, user: bench, password: bench-password, database: bench }\n`,
+    );
     tm('up');
     // The csv project: seeds from csv/seeds.
-    writeFileSync(join(dir, 'csv.yml'), `name: benchseed\nruntime: native\nservices:\n  postgres: { port: ${port}, user: bench, password: bench-password, database: bench }\ndb:\n  seeds: csv/seeds\n  migrations: csv/none\n`);
+    writeFileSync(
+      join(dir, 'csv.yml'),
+      `name: benchseed\nruntime: native\nservices:\n  postgres: { port: ${port}, user: bench, password: bench-password, database: bench }\ndb:\n  seeds: csv/seeds\n  migrations: csv/none\n`,
+    );
     // The reset database, its template cache and a snapshot.
     psql('postgres', '-c', 'CREATE DATABASE app');
     tm('db', 'reset', '--yes', '--database-url', url('app'));
@@ -71,7 +77,9 @@ export default {
       warmup: 1,
       tm: timedAfter(freshUsersDb, (db) => tm('--config', 'csv.yml', 'db', 'seed', '--database-url', url(db))),
       altName: 'psql \\copy',
-      alt: timedAfter(freshUsersDb, (db) => psql(db, '-c', `\\copy users (email, name) FROM '${join(dir, 'csv', 'seeds', 'users.csv')}' WITH (FORMAT csv, HEADER true)`)),
+      alt: timedAfter(freshUsersDb, (db) =>
+        psql(db, '-c', `\\copy users (email, name) FROM '${join(dir, 'csv', 'seeds', 'users.csv')}' WITH (FORMAT csv, HEADER true)`),
+      ),
     },
     {
       label: 'tm db restore (200 migrations applied)',

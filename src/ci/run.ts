@@ -79,7 +79,16 @@ export async function runCi(opts: CiOptions): Promise<CiResult> {
       const base = name === 'config' ? opts.cwd : (state.config?.root ?? opts.cwd);
       for (const p of problems) {
         const file = p.file === undefined || p.file.startsWith('(') || isAbsolute(p.file) ? p.file : resolve(base, p.file);
-        opts.emit({ type: 'problem', step: name, code: e.code, message: p.path ? `${p.path}: ${p.message}` : p.message, file, line: p.line, column: p.column, hint: e.hint });
+        opts.emit({
+          type: 'problem',
+          step: name,
+          code: e.code,
+          message: p.path ? `${p.path}: ${p.message}` : p.message,
+          file,
+          line: p.line,
+          column: p.column,
+          hint: e.hint,
+        });
       }
       opts.emit({ type: 'step-end', step: name, status: 'failed', duration_ms: ms, detail: e.message, exit: e.exit });
       done.push({ name, status: 'failed', duration_ms: ms });

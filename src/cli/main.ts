@@ -9,10 +9,12 @@ import { buildProgram, type Loader } from './program.js';
 /** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
 export async function main(argv: string[], version: string): Promise<ExitCode> {
   let pending: { loader: Loader; cmd: Command; args: string[] } | undefined;
-  const lazy = (loader: Loader) => (...actionArgs: unknown[]) => {
-    const cmd = actionArgs.at(-1) as Command;
-    pending = { loader, cmd, args: cmd.args };
-  };
+  const lazy =
+    (loader: Loader) =>
+    (...actionArgs: unknown[]) => {
+      const cmd = actionArgs.at(-1) as Command;
+      pending = { loader, cmd, args: cmd.args };
+    };
   const usage: string[] = [];
 
   const program = buildProgram(version, lazy, (text) => usage.push(text));

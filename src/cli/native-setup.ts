@@ -28,14 +28,16 @@ export async function prepareNative(ctx: Context, config: Config, runtime: Runti
 export async function provideBinaries(ctx: Context, config: Config, services: Service[], opts: { rerun: string; optional?: boolean }): Promise<void> {
   const plan = await planProvisioning(config, services, ctx.signal);
   if (plan.steps.length === 0 && plan.unavailable.length === 0) return;
-  if (plan.unavailable.length > 0) throw missing(plan, 'tm cannot install all of it here; nothing was installed', plan.unavailable.map((u) => u.hint).join('; '));
+  if (plan.unavailable.length > 0)
+    throw missing(plan, 'tm cannot install all of it here; nothing was installed', plan.unavailable.map((u) => u.hint).join('; '));
   const terminal = Boolean(process.stdin.isTTY) && ctx.out.interactive;
   if (!ctx.globals.yes && !terminal) {
     if (opts.optional) return;
     throw missing(plan, 'nothing was installed (no terminal to ask on)', `${opts.rerun} runs the commands above (or run them yourself)`);
   }
   for (const line of describe(plan)) ctx.out.info(line);
-  if (!ctx.globals.yes && !(await confirm(ctx, 'Install them now?'))) throw missing(plan, 'nothing was installed', `${opts.rerun} runs them (or run them yourself)`);
+  if (!ctx.globals.yes && !(await confirm(ctx, 'Install them now?')))
+    throw missing(plan, 'nothing was installed', `${opts.rerun} runs them (or run them yourself)`);
   // sudo asks for its password before the progress line starts, not underneath it.
   if (terminal && plan.steps.some((s) => s.sudo)) await execa('sudo', ['-v'], { stdio: 'inherit', reject: false });
   for (const step of plan.steps) await ctx.out.step(`installing ${step.missing}`, () => step.run(ctx.signal));

@@ -65,10 +65,10 @@ export class Reporter {
     this.emitted = true;
     // Only `--reveal` (tm env show) lets secrets through, and only in the result itself.
     const mask = opts.reveal ? (t: string) => t : (t: string) => this.redact(t);
-    if (this.json) this.stdout.write(mask(JSON.stringify(data, null, 2)) + '\n');
+    if (this.json) this.stdout.write(`${mask(JSON.stringify(data, null, 2))}\n`);
     else {
       const text = human();
-      if (text) this.stdout.write(mask(text.endsWith('\n') ? text : text + '\n'));
+      if (text) this.stdout.write(mask(text.endsWith('\n') ? text : `${text}\n`));
     }
   }
 
@@ -82,13 +82,13 @@ export class Reporter {
    * Redacted, except `::add-mask::` itself, which must carry the value (GitHub never shows it).
    */
   command(line: string, opts: { redact?: boolean } = {}): void {
-    this.stderr.write((opts.redact === false ? line : this.redact(line)) + '\n');
+    this.stderr.write(`${opts.redact === false ? line : this.redact(line)}\n`);
   }
 
   /** One more line of a streamed result on stdout (`tm logs -f`, `tm ci --json`). */
   stream(line: string): void {
     this.emitted = true;
-    this.stdout.write(this.redact(line) + '\n');
+    this.stdout.write(`${this.redact(line)}\n`);
   }
 
   /** A progress or info line on stderr (silent with --json). */
@@ -162,6 +162,6 @@ export class Reporter {
   }
 
   private line(text: string): void {
-    this.stderr.write(this.redact(text) + '\n');
+    this.stderr.write(`${this.redact(text)}\n`);
   }
 }

@@ -26,7 +26,10 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({ outputError: onError })
-    .addHelpText('after', '\nExit codes: 0 ok, 1 problems found, 2 usage, 3 config/env invalid, 4 runtime unavailable,\n5 timeout, 6 migration/seed failed, 70 internal error, 130 interrupted.');
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 problems found, 2 usage, 3 config/env invalid, 4 runtime unavailable,\n5 timeout, 6 migration/seed failed, 70 internal error, 130 interrupted.',
+    );
 
   program
     .command('health')
@@ -108,7 +111,11 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
   dbCommand('status', 'applied, pending, edited and missing migrations', () => import('./commands/db-status.js'))
     .option('--exit-code', 'exit 1 when migrations are pending (or the history has problems)')
     .option('--strict', 'Prisma: a modified applied migration is an error, not a warning');
-  dbCommand('resolve', 'Prisma: mark a failed migration rolled back, or a migration applied (as prisma migrate resolve)', () => import('./commands/db-resolve.js'))
+  dbCommand(
+    'resolve',
+    'Prisma: mark a failed migration rolled back, or a migration applied (as prisma migrate resolve)',
+    () => import('./commands/db-resolve.js'),
+  )
     .option('--applied <name>', 'record the migration as applied without running it')
     .option('--rolled-back <name>', 'record the failed migration as rolled back, so it runs again')
     .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s');
@@ -128,22 +135,36 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .argument('<name>', 'the snapshot')
     .option('--force', 'allow a database that is not on this machine');
   dbCommand('snapshots', 'list the snapshots of the database', () => import('./commands/db-snapshots.js'));
-  dbCommand('redo', 'roll back the newest migration and apply it again', () => import('./commands/db-redo.js')).option('--lock-timeout <duration>', 'how long to wait for another runner', '10s');
-  dbCommand('wait', 'wait until the database server accepts connections', () => import('./commands/db-wait.js')).option('--timeout <duration>', 'exit 5 after', '30s');
+  dbCommand('redo', 'roll back the newest migration and apply it again', () => import('./commands/db-redo.js')).option(
+    '--lock-timeout <duration>',
+    'how long to wait for another runner',
+    '10s',
+  );
+  dbCommand('wait', 'wait until the database server accepts connections', () => import('./commands/db-wait.js')).option(
+    '--timeout <duration>',
+    'exit 5 after',
+    '30s',
+  );
   dbCommand('repair', 'accept edited files (re-record checksums) and forget applied files that are gone', () => import('./commands/db-repair.js'))
     .argument('[version]', 'only this migration')
     .option('--dry-run', 'say what would be repaired; change nothing')
     .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s');
 
   const env = program.command('env').description('the env contract: check, init, diff, show');
-  env.command('check').description('check the environment against the contract in taskmaster.yml (exit 3 when invalid)').action(lazy(() => import('./commands/env-check.js')));
+  env
+    .command('check')
+    .description('check the environment against the contract in taskmaster.yml (exit 3 when invalid)')
+    .action(lazy(() => import('./commands/env-check.js')));
   env
     .command('init')
     .description('create .env from the contract and .env.example, generating secrets')
     .option('--merge', 'append missing keys to an existing .env (existing values untouched)')
     .option('--force', 'rewrite an existing .env (a backup is kept)')
     .action(lazy(() => import('./commands/env-init.js')));
-  env.command('diff').description('keys of the contract, .env.example and .env side by side (exit 1 on drift)').action(lazy(() => import('./commands/env-diff.js')));
+  env
+    .command('diff')
+    .description('keys of the contract, .env.example and .env side by side (exit 1 on drift)')
+    .action(lazy(() => import('./commands/env-diff.js')));
   env
     .command('show')
     .description('the resolved environment and where each value comes from; secrets masked')

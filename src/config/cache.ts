@@ -42,8 +42,10 @@ export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   const envTexts = readEnvTexts(root);
   const env = opts.env ?? process.env;
   // A process variable can only matter if one of the files names it.
-  const words = new Set([source, ...envTexts].flatMap((t) => (t === null ? [] : t.match(WORD) ?? [])));
-  const names = Object.keys(env).filter((n) => words.has(n)).sort();
+  const words = new Set([source, ...envTexts].flatMap((t) => (t === null ? [] : (t.match(WORD) ?? []))));
+  const names = Object.keys(env)
+    .filter((n) => words.has(n))
+    .sort();
   const key = createHash('sha256')
     .update(JSON.stringify([BUILD, file, resolve(opts.cwd ?? process.cwd()), source, envTexts, names.map((n) => [n, env[n] ?? null])]))
     .digest('hex');
@@ -65,7 +67,9 @@ export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
 }
 
 function sumOf(p: Project): string {
-  return createHash('sha256').update(JSON.stringify([p.config, p.secrets, p.secretWarnings])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([p.config, p.secrets, p.secretWarnings]))
+    .digest('hex');
 }
 
 /** The stored entry, if it is whole: parsable, not oversized, and matching its checksum. */

@@ -11,12 +11,7 @@ const REF = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}/g;
  * string of a parsed YAML value, as Compose does; `$$` is a literal `$`. Unset variables with
  * no default become "" and are reported, so the caller can say which line needs them.
  */
-export function interpolate(
-  value: unknown,
-  vars: Record<string, string | undefined>,
-  unresolved: Unresolved[] = [],
-  path: (string | number)[] = [],
-): unknown {
+export function interpolate(value: unknown, vars: Record<string, string | undefined>, unresolved: Unresolved[] = [], path: (string | number)[] = []): unknown {
   if (typeof value === 'string') return expand(value, vars, (variable) => unresolved.push({ variable, path }));
   if (Array.isArray(value)) return value.map((v, i) => interpolate(v, vars, unresolved, [...path, i]));
   if (value && typeof value === 'object') {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, relative, resolve } from 'node:path';
-import { Document, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from 'yaml';
+import { type Document, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from 'yaml';
 import type { $ZodIssue } from 'zod/v4/core';
 import { EXIT, TmError, errorText, type Problem } from '../errors.js';
 import { readEnvTexts, variablesFrom } from './env-files.js';
@@ -11,15 +11,7 @@ import { suggest } from '../util/suggest.js';
 import { findCycle } from './graph.js';
 import { interpolate, type Unresolved } from './interpolate.js';
 import { isLoopbackAddress, listenAddress } from './listen.js';
-import {
-  configSchema,
-  serviceKind,
-  serviceSchemas,
-  type EnvVarSpec,
-  type RawConfig,
-  type Service,
-} from './schema.js';
-
+import { configSchema, serviceKind, serviceSchemas, type EnvVarSpec, type RawConfig, type Service } from './schema.js';
 
 /** A loaded, validated project. */
 export interface Config {
@@ -86,7 +78,12 @@ export function parseConfig(source: string, opts: ParseOptions): Config {
   };
 
   const yamlProblems = [...doc.errors.map((e) => ({ offset: e.pos[0], message: yamlMessage(e.message) })), ...(doc.errors.length ? [] : shapeProblems(doc))];
-  if (yamlProblems.length > 0) throw invalid(shown, yamlProblems.slice(0, MAX_PROBLEMS).map((p) => ({ file: shown, ...at(p.offset), message: p.message })), yamlProblems.length);
+  if (yamlProblems.length > 0)
+    throw invalid(
+      shown,
+      yamlProblems.slice(0, MAX_PROBLEMS).map((p) => ({ file: shown, ...at(p.offset), message: p.message })),
+      yamlProblems.length,
+    );
 
   let raw: Record<string, unknown>;
   try {
@@ -95,7 +92,9 @@ export function parseConfig(source: string, opts: ParseOptions): Config {
   } catch (err) {
     if (!(err instanceof ReferenceError)) throw err;
     const alias = firstAlias(doc);
-    throw invalid(shown, [{ file: shown, ...at(alias?.range?.[0]), message: `aliases expand to too much data (${errorText(err)}): tm does not read an alias bomb` }]);
+    throw invalid(shown, [
+      { file: shown, ...at(alias?.range?.[0]), message: `aliases expand to too much data (${errorText(err)}): tm does not read an alias bomb` },
+    ]);
   }
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw invalid(shown, [{ file: shown, line: 1, column: 1, message: 'expected a mapping of keys (name, runtime, services, env, db)' }]);
@@ -105,7 +104,7 @@ export function parseConfig(source: string, opts: ParseOptions): Config {
   const expanded = interpolate(raw, opts.vars, unresolved) as Record<string, unknown>;
   const problems: Problem[] = [];
   let located = 0;
-  const locate = (path: PropertyKey[], key?: string): Omit<Problem, "message"> => {
+  const locate = (path: PropertyKey[], key?: string): Omit<Problem, 'message'> => {
     const full = key === undefined ? path : [...path, key];
     // Past the problems an error lists, they are only counted: finding the node of each one
     // in a file of thousands of keys would take minutes.
@@ -133,18 +132,16 @@ export function parseConfig(source: string, opts: ParseOptions): Config {
 
   const services: Service[] = [];
   const rawServices = isPlainObject(expanded.services) ? expanded.services : {};
-  {
-    for (const [name, value] of Object.entries(rawServices)) {
-      const kind = serviceKind(name, value);
-      const parsed = serviceSchemas[kind].safeParse(value ?? {});
-      if (!parsed.success) {
-        collect(parsed.error.issues, ['services', name], () => Object.keys(serviceSchemas[kind].shape), kind === 'app' ? lookalike(name, value) : undefined);
-        continue;
-      }
-      const service = { ...parsed.data, kind, name } as Service;
-      if (service.kind === 'app') service.envSource = writtenEnv(raw, name);
-      services.push(service);
+  for (const [name, value] of Object.entries(rawServices)) {
+    const kind = serviceKind(name, value);
+    const parsed = serviceSchemas[kind].safeParse(value ?? {});
+    if (!parsed.success) {
+      collect(parsed.error.issues, ['services', name], () => Object.keys(serviceSchemas[kind].shape), kind === 'app' ? lookalike(name, value) : undefined);
+      continue;
     }
+    const service = { ...parsed.data, kind, name } as Service;
+    if (service.kind === 'app') service.envSource = writtenEnv(raw, name);
+    services.push(service);
   }
 
   const name = (top.success && top.data.name) || sanitizeName(basename(opts.root));
@@ -274,17 +271,26 @@ function shapeProblems(doc: Document): { offset?: number; message: string }[] {
 
 function firstAlias(doc: Document): Node | undefined {
   let found: Node | undefined;
-  visit(doc, { Alias: (_, node) => ((found = node), visit.BREAK) });
+  visit(doc, {
+    Alias: (_, node) => {
+      found = node;
+      return visit.BREAK;
+    },
+  });
   return found;
 }
 
 function invalid(file: string, problems: Problem[], total = problems.length): TmError {
   const n = total;
-  return new TmError('TM_CONFIG_INVALID', `${file} has ${n} problem${n === 1 ? '' : 's'}${n > problems.length ? ` (the first ${problems.length} listed)` : ''}`, {
-    exit: EXIT.config,
-    problems,
-    hint: `fix ${n === 1 ? 'it' : 'them'} in ${file} (the key names are listed in the README, "Configuration")`,
-  });
+  return new TmError(
+    'TM_CONFIG_INVALID',
+    `${file} has ${n} problem${n === 1 ? '' : 's'}${n > problems.length ? ` (the first ${problems.length} listed)` : ''}`,
+    {
+      exit: EXIT.config,
+      problems,
+      hint: `fix ${n === 1 ? 'it' : 'them'} in ${file} (the key names are listed in the README, "Configuration")`,
+    },
+  );
 }
 
 /** The deepest node on `path`; with `keyNode`, the key of the last segment. */
@@ -308,7 +314,10 @@ function findNode(doc: Document, path: PropertyKey[], keyNode: boolean): Node | 
 }
 
 function pathText(path: PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+  return path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+    .join('.')
+    .replace(/\.\[/g, '[');
 }
 
 function zodMessage(message: string): string {
@@ -325,7 +334,12 @@ function yamlMessage(message: string): string {
 }
 
 function sanitizeName(dir: string): string {
-  return dir.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'project';
+  return (
+    dir
+      .toLowerCase()
+      .replace(/[^a-z0-9_.-]+/g, '-')
+      .replace(/^[^a-z0-9]+/, '') || 'project'
+  );
 }
 
 function displayName(file: string, cwd?: string): string {

@@ -8,11 +8,13 @@ import * as z from 'zod/mini';
 /** Accepts 5432 or "5432" (interpolated values arrive as strings). */
 const port = preprocess(
   (v) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
-  z.number({ error: (iss) => `expected a port number (1-65535), got ${describe(iss.input)}` }).check(
-    z.int({ error: 'expected a whole port number (1-65535)' }),
-    z.minimum(1, { error: 'expected a port number (1-65535)' }),
-    z.maximum(65535, { error: 'expected a port number (1-65535)' }),
-  ),
+  z
+    .number({ error: (iss) => `expected a port number (1-65535), got ${describe(iss.input)}` })
+    .check(
+      z.int({ error: 'expected a whole port number (1-65535)' }),
+      z.minimum(1, { error: 'expected a port number (1-65535)' }),
+      z.maximum(65535, { error: 'expected a port number (1-65535)' }),
+    ),
 );
 
 const text = (what = 'a string') =>
@@ -26,9 +28,9 @@ const duration = text('a duration such as 10s').check(
   z.refine((v: string) => /^\s*\d+(?:\.\d+)?\s*(?:ms|s|m|h)?\s*$/.test(v), { error: 'expected a duration such as 500ms, 10s or 2m' }),
 );
 
-const identifier = z.string({ error: (iss) => `expected a name, got ${describe(iss.input)}` }).check(
-  z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: 'expected letters, digits, "-", "_" or "." (starting with a letter or digit)' }),
-);
+const identifier = z
+  .string({ error: (iss) => `expected a name, got ${describe(iss.input)}` })
+  .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: 'expected letters, digits, "-", "_" or "." (starting with a letter or digit)' }));
 
 const postgresService = z.strictObject({
   kind: z.optional(z.literal('postgres')),
@@ -75,8 +77,19 @@ const appService = z.strictObject({
 });
 
 export const ENV_TYPES = [
-  'string', 'url', 'postgres-url', 'redis-url', 'port', 'int', 'number', 'bool', 'enum',
-  'email', 'duration', 'json', 'secret',
+  'string',
+  'url',
+  'postgres-url',
+  'redis-url',
+  'port',
+  'int',
+  'number',
+  'bool',
+  'enum',
+  'email',
+  'duration',
+  'json',
+  'secret',
 ] as const;
 
 const envVar = z.strictObject({

@@ -29,7 +29,8 @@ export async function resolveDatabase(config: Config, flag?: string, env: NodeJS
 
 /** The target's URL as pg reads it, parsed once per target. */
 export function connectionOf(target: DatabaseTarget): Connection {
-  return (target.conn ??= parseConnection(target.url, target.source));
+  target.conn ??= parseConnection(target.url, target.source);
+  return target.conn;
 }
 
 async function findDatabase(config: Config, flag: string | undefined, env: NodeJS.ProcessEnv): Promise<DatabaseTarget> {
@@ -96,7 +97,12 @@ export async function connect(target: DatabaseTarget, applicationName: string, t
 }
 
 /** Connects as the runner `role`, runs `work`, and closes the connection however it ends. */
-export async function withClient<T>(target: DatabaseTarget, role: string, work: (client: Client) => Promise<T>, opts: { createSchema?: boolean } = {}): Promise<T> {
+export async function withClient<T>(
+  target: DatabaseTarget,
+  role: string,
+  work: (client: Client) => Promise<T>,
+  opts: { createSchema?: boolean } = {},
+): Promise<T> {
   const client = await connect(target, runnerIdentity(role), undefined, opts);
   try {
     return await work(client);

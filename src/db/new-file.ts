@@ -6,7 +6,11 @@ import { insideProject } from '../util/inside.js';
 
 /** A name given on the command line as a file name: lowercase words joined by `_`. */
 export function slugOf(name: string): string {
-  const slug = name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  const slug = name
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   if (!slug) throw new TmError('TM_USAGE', `"${name}" is not a usable file name`, { exit: EXIT.usage, hint: 'e.g. tm db new create_users' });
   return slug;
 }

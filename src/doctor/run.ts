@@ -43,8 +43,17 @@ export async function runChecks(checks: Check[], base: Base, opts: DoctorOptions
         return await Promise.race([diagnose(check, { ...base, ...reads }, controller.signal, Boolean(opts.fix)), timeout]);
       } catch (err) {
         if (err instanceof CutOff) return [{ id: check.id, title: check.title, status: 'fail', detail: err.message, fix: cutOffFix(check, base, limit) }];
-        if (isTmError(err)) return [{ id: check.id, title: check.title, status: 'fail', detail: err.message, fix: err.hint ?? 'TM_DEBUG=1 tm doctor shows where it failed' }];
-        return [{ id: check.id, title: check.title, status: 'fail', detail: errorText(err), fix: 'TM_DEBUG=1 tm doctor shows where it failed; this is likely a bug in tm, please report it' }];
+        if (isTmError(err))
+          return [{ id: check.id, title: check.title, status: 'fail', detail: err.message, fix: err.hint ?? 'TM_DEBUG=1 tm doctor shows where it failed' }];
+        return [
+          {
+            id: check.id,
+            title: check.title,
+            status: 'fail',
+            detail: errorText(err),
+            fix: 'TM_DEBUG=1 tm doctor shows where it failed; this is likely a bug in tm, please report it',
+          },
+        ];
       } finally {
         clearTimeout(timer);
       }

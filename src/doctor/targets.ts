@@ -19,7 +19,9 @@ export function databaseFix(source: string, err: unknown): string {
   if ((cause as { code?: string } | undefined)?.code === '3D000') {
     return own ? 'tm db reset creates the database (and migrates, seeds)' : `create the database named in ${variable}, or fix ${variable}`;
   }
-  return own ? `tm up (or tm logs ${service!.replace(/^services\./, '')} if it is running)` : `start the server ${variable} points at, or fix ${variable} in .env`;
+  return own
+    ? `tm up (or tm logs ${service!.replace(/^services\./, '')} if it is running)`
+    : `start the server ${variable} points at, or fix ${variable} in .env`;
 }
 
 export interface StaleUrl {
@@ -58,7 +60,13 @@ export function staleServiceUrls(config: Config, state: EnvState): StaleUrl[] {
       const local = isLocalHost(url.hostname) || url.hostname === '0.0.0.0' || services.some((s) => s.host === url.hostname);
       const port = Number(url.port || defaultPort(url.protocol));
       if (!local || services.some((s) => s.port === port)) continue;
-      out.push({ service: services[0]!.name, key: v.key, where: v.source === 'file' ? `${v.file}:${v.line}` : 'the environment', port, expected: services[0]!.port! });
+      out.push({
+        service: services[0]!.name,
+        key: v.key,
+        where: v.source === 'file' ? `${v.file}:${v.line}` : 'the environment',
+        port,
+        expected: services[0]!.port!,
+      });
     }
   }
   return out;

@@ -47,7 +47,9 @@ export function compileVar(spec: EnvVarSpec): z.ZodMiniType<string> {
     case 'redis-url':
       return urlWith(['redis:', 'rediss:'], 'Redis');
     case 'port':
-      return matching(/^\d+$/, 'expected a port number').check(z.refine((v: string) => Number(v) >= 1 && Number(v) <= 65535, { error: 'expected a port number 1-65535' }));
+      return matching(/^\d+$/, 'expected a port number').check(
+        z.refine((v: string) => Number(v) >= 1 && Number(v) <= 65535, { error: 'expected a port number 1-65535' }),
+      );
     case 'int':
       return atLeast(matching(/^[+-]?\d+$/, 'expected a whole number'), min);
     case 'number':
@@ -95,7 +97,11 @@ export function checkEnv(contract: Record<string, EnvVarSpec>, state: EnvState, 
     if (v.value === undefined || (v.value === '' && spec.required)) {
       if (!spec.required) continue;
       const at = v.value === undefined ? (declared?.get(key) ?? where(v)) : where(v);
-      problems.push({ ...at, path: key, message: `is required but ${v.value === '' ? 'empty' : 'not set'}; ${fixFor(key, spec, v, v.value === undefined ? 'missing' : 'invalid')}` });
+      problems.push({
+        ...at,
+        path: key,
+        message: `is required but ${v.value === '' ? 'empty' : 'not set'}; ${fixFor(key, spec, v, v.value === undefined ? 'missing' : 'invalid')}`,
+      });
       continue;
     }
     if (v.value === '' && !spec.required) continue;
@@ -124,4 +130,3 @@ function fixFor(key: string, spec: EnvVarSpec, v: ResolvedVar, why: 'missing' | 
   if (spec.example) return `fix: set e.g. ${key}=${spec.example} in ${file}`;
   return `fix: set ${key} in ${file}${spec.description ? ` (${spec.description})` : ''}`;
 }
-

@@ -20,4 +20,3 @@ export async function envDeclarations(config: Config): Promise<Declarations> {
   }
   return out;
 }
-

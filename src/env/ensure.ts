@@ -7,7 +7,10 @@ import type { InitResult } from './init.js';
 /** Creates `.env` when a project with a contract has none (the first `tm up` of a fresh clone). */
 export async function createEnvIfMissing(config: Config): Promise<InitResult | undefined> {
   if (Object.keys(config.env).length === 0) return undefined;
-  const exists = await access(join(config.root, '.env')).then(() => true, () => false);
+  const exists = await access(join(config.root, '.env')).then(
+    () => true,
+    () => false,
+  );
   if (exists) return undefined;
   const { initEnv } = await import('./init.js');
   return initEnv(config);
@@ -19,9 +22,13 @@ export async function assertEnvValid(config: Config): Promise<void> {
   const { checkProjectEnv } = await import('./check.js');
   const problems = (await checkProjectEnv(config)).problems.filter((p) => p.path !== undefined);
   if (problems.length === 0) return;
-  throw new TmError('TM_ENV_INVALID', `the environment does not match the contract in taskmaster.yml (${problems.length} problem${problems.length > 1 ? 's' : ''}); nothing was started`, {
-    exit: EXIT.config,
-    problems,
-    hint: 'tm env check lists them; tm env init --merge adds missing keys',
-  });
+  throw new TmError(
+    'TM_ENV_INVALID',
+    `the environment does not match the contract in taskmaster.yml (${problems.length} problem${problems.length > 1 ? 's' : ''}); nothing was started`,
+    {
+      exit: EXIT.config,
+      problems,
+      hint: 'tm env check lists them; tm env init --merge adds missing keys',
+    },
+  );
 }

@@ -74,7 +74,7 @@ export async function initEnv(config: Config, opts: InitOptions = {}): Promise<I
     const spec = config.env[key];
     const keep = kept(key);
     const [value, from]: [string, From] =
-      keep !== undefined ? [keep, 'existing'] : fresh[key] !== undefined ? [fresh[key], 'generated'] : valueFor(model, key, spec, example.get(key)?.value);
+      keep !== undefined ? [keep, 'existing'] : fresh[key] !== undefined ? [fresh[key], 'generated'] : valueFor(model, spec, example.get(key)?.value);
     if (from === 'empty') warnings.push({ file: '.env', path: key, message: 'no default, example or generator: written empty; set it by hand' });
     if (spec?.description) lines.push(`# ${spec.description.replace(/\n/g, ' ')}`);
     lines.push(`${key}=${quote(value)}`);
@@ -99,7 +99,11 @@ export async function initEnv(config: Config, opts: InitOptions = {}): Promise<I
   const backup = existingText !== undefined ? await backupFile(file) : undefined;
   if (backup && existingText !== undefined) {
     const dropped = existingText.split(/\r?\n/).filter((l) => /^\s*#/.test(l) && !l.startsWith(HEADER) && !lines.includes(l.trim()));
-    if (dropped.length > 0) warnings.push({ file: '.env', message: `${dropped.length} comment line${dropped.length === 1 ? ' was' : 's were'} not carried over; they are in ${basename(backup)}` });
+    if (dropped.length > 0)
+      warnings.push({
+        file: '.env',
+        message: `${dropped.length} comment line${dropped.length === 1 ? ' was' : 's were'} not carried over; they are in ${basename(backup)}`,
+      });
   }
   await writeSecretFile(file, text);
   return { file, action: backup ? 'rewritten' : 'created', written, backup, warnings, mode: 0o600 };
@@ -107,7 +111,7 @@ export async function initEnv(config: Config, opts: InitOptions = {}): Promise<I
 
 type From = InitResult['written'][number]['from'];
 
-function valueFor(config: Config, key: string, spec: EnvVarSpec | undefined, exampleValue: string | undefined): [string, From] {
+function valueFor(config: Config, spec: EnvVarSpec | undefined, exampleValue: string | undefined): [string, From] {
   if (spec?.default !== undefined) return [spec.default, 'default'];
   if (spec?.devDefault !== undefined) return [spec.devDefault, 'devDefault'];
   const kind = spec?.type === 'postgres-url' ? 'postgres' : spec?.type === 'redis-url' ? 'redis' : undefined;
@@ -119,7 +123,9 @@ function valueFor(config: Config, key: string, spec: EnvVarSpec | undefined, exa
 
 /** URL-safe random text of at least `length` characters. */
 export function generateSecret(length = DEFAULT_SECRET_MIN): string {
-  return randomBytes(Math.ceil((Math.max(length, 16) * 3) / 4)).toString('base64url').slice(0, Math.max(length, 16));
+  return randomBytes(Math.ceil((Math.max(length, 16) * 3) / 4))
+    .toString('base64url')
+    .slice(0, Math.max(length, 16));
 }
 
 /** Quotes a value so that dotenv.parse reads it back unchanged. */

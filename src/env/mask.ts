@@ -23,7 +23,10 @@ export const SHORT_SECRET = 6;
  */
 export function maskUrlPasswords(text: string): string {
   // A `${VAR}` or `$(VAR)` reference in the password's place names a value, it is not one.
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)(?!\$\{[A-Za-z_]\w*\}@|\$\([A-Za-z_]\w*\)@)[^@\s/]+(?:@[^@\s/?#"]*)*@(?=[^@\s/?#"]*(?:[\s/?#"]|$))/gi, `$1${MASK}@`);
+  return text.replace(
+    /(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)(?!\$\{[A-Za-z_]\w*\}@|\$\([A-Za-z_]\w*\)@)[^@\s/]+(?:@[^@\s/?#"]*)*@(?=[^@\s/?#"]*(?:[\s/?#"]|$))/gi,
+    `$1${MASK}@`,
+  );
 }
 
 /**
@@ -43,7 +46,10 @@ export function maskText(text: string, secrets: Iterable<string>): string {
   // Longest first, so a secret containing another is masked whole.
   for (const s of [...forms].sort((a, b) => b.length - a.length)) {
     if (!s) continue;
-    out = s.length >= SHORT_SECRET ? out.split(s).join(MASK) : out.replace(new RegExp(`(?<![A-Za-z0-9])${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9])`, 'g'), MASK);
+    out =
+      s.length >= SHORT_SECRET
+        ? out.split(s).join(MASK)
+        : out.replace(new RegExp(`(?<![A-Za-z0-9])${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9])`, 'g'), MASK);
   }
   return maskUrlPasswords(out);
 }

@@ -65,7 +65,11 @@ export function parseEnvFile(text: string, file: string): ParsedEnvFile {
     if (t === '' || t.startsWith('#') || covered.has(i + 1)) return;
     // Only the part before "=" is shown: the rest may be a secret.
     const eq = t.search(/[=:]/);
-    warnings.push({ file, line: i + 1, message: `dotenv ignores this line (expected KEY=value)${eq > 0 ? `: ${JSON.stringify(t.slice(0, Math.min(eq, 40)))}...` : ''}` });
+    warnings.push({
+      file,
+      line: i + 1,
+      message: `dotenv ignores this line (expected KEY=value)${eq > 0 ? `: ${JSON.stringify(t.slice(0, Math.min(eq, 40)))}...` : ''}`,
+    });
   });
   return { entries, warnings };
 }

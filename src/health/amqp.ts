@@ -141,9 +141,11 @@ type Table = { [key: string]: string | boolean | Table };
 function table(t: Table): Buffer {
   const fields = Object.entries(t).map(([k, v]) => {
     const value =
-      typeof v === 'string' ? Buffer.concat([Buffer.from('S'), longstr(v)])
-      : typeof v === 'boolean' ? Buffer.from([0x74 /* t */, v ? 1 : 0])
-      : Buffer.concat([Buffer.from('F'), table(v)]);
+      typeof v === 'string'
+        ? Buffer.concat([Buffer.from('S'), longstr(v)])
+        : typeof v === 'boolean'
+          ? Buffer.from([0x74 /* t */, v ? 1 : 0])
+          : Buffer.concat([Buffer.from('F'), table(v)]);
     return Buffer.concat([shortstr(k), value]);
   });
   return sized(Buffer.concat(fields));

@@ -31,9 +31,7 @@ export interface HealthOptions {
 export async function checkHealth(config: Config, opts: HealthOptions = {}): Promise<HealthReport> {
   const services = config.services.filter((s) => !opts.services || opts.services.includes(s.name));
   await loadProbeLibraries(services);
-  const probes = services
-    .map(probeFor)
-    .filter((p): p is Probe => p !== undefined);
+  const probes = services.map(probeFor).filter((p): p is Probe => p !== undefined);
   return checkProbes(probes, opts);
 }
 
@@ -41,7 +39,9 @@ export async function checkHealth(config: Config, opts: HealthOptions = {}): Pro
 export async function checkProbes(probes: Probe[], opts: Omit<HealthOptions, 'services'> = {}): Promise<HealthReport> {
   const results = await Promise.all(probes.map((p) => runProbe(p, opts)));
   const checks: Record<string, CheckResult> = {};
-  probes.forEach((p, i) => (checks[p.name] = results[i]!));
+  probes.forEach((p, i) => {
+    checks[p.name] = results[i]!;
+  });
   return { status: overall(results), checks };
 }
 

@@ -23,7 +23,17 @@ export function natsProbe(name: string, t: NatsTarget): Probe {
         if (!greeting.startsWith('INFO ')) throw new Error(`not a NATS server (it sent ${quote(greeting)})`);
         const info = JSON.parse(greeting.slice(5)) as { tls_required?: boolean };
         if (info.tls_required) throw new Error('the NATS server requires TLS, which this probe does not speak');
-        const connect = { verbose: false, pedantic: false, name: 'tm-health', lang: 'node', protocol: 1, echo: false, user: t.user, pass: t.password, auth_token: t.token };
+        const connect = {
+          verbose: false,
+          pedantic: false,
+          name: 'tm-health',
+          lang: 'node',
+          protocol: 1,
+          echo: false,
+          user: t.user,
+          pass: t.password,
+          auth_token: t.token,
+        };
         c.write(`CONNECT ${JSON.stringify(connect)}\r\nPING\r\n`);
         for (;;) {
           const line = await c.readLine();

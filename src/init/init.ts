@@ -55,16 +55,26 @@ const IGNORED = ['.env', '.env.local', '.env.backup-*', '.taskmaster/', 'node_mo
 const NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
 export function defaultName(dir: string): string {
-  return basename(dir).toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'app';
+  return (
+    basename(dir)
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^[^a-z0-9]+/, '') || 'app'
+  );
 }
 
 /** Checks the answers before anything is read or written (exit 2). */
 export function validateAnswers(a: InitAnswers): void {
   const usage = (message: string, hint: string) => new TmError('TM_USAGE', message, { exit: EXIT.usage, hint });
-  if (!(PROJECT_TEMPLATES as readonly string[]).includes(a.template)) throw usage(`no template named "${a.template}"`, `templates: ${PROJECT_TEMPLATES.join(', ')}`);
+  if (!(PROJECT_TEMPLATES as readonly string[]).includes(a.template))
+    throw usage(`no template named "${a.template}"`, `templates: ${PROJECT_TEMPLATES.join(', ')}`);
   if (!NAME.test(a.name)) throw usage(`"${a.name}" is not a project name`, 'lowercase letters, digits, - and _');
   if (!(RUNTIMES as readonly string[]).includes(a.runtime)) throw usage(`no runtime named "${a.runtime}"`, `--runtime ${RUNTIMES.join(' | ')}`);
-  const ports: [string, number][] = [['--pg-port', a.pgPort], ['--redis-port', a.redisPort], ...(TEMPLATES[a.template].usesAppPort ? [['--app-port', a.appPort] as [string, number]] : [])];
+  const ports: [string, number][] = [
+    ['--pg-port', a.pgPort],
+    ['--redis-port', a.redisPort],
+    ...(TEMPLATES[a.template].usesAppPort ? [['--app-port', a.appPort] as [string, number]] : []),
+  ];
   for (const [flag, port] of ports) {
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw usage(`${flag}: "${String(port)}" is not a port`, 'a number 1-65535');
   }
@@ -81,11 +91,15 @@ export async function findClashes(dir: string, template: ProjectTemplate): Promi
 }
 
 export function clashError(dir: string, clashes: string[]): TmError {
-  return new TmError('TM_INIT_CLASH', `${relative(process.cwd(), dir) || '.'} already has ${clashes.length} of the files tm init would write; nothing was written`, {
-    exit: EXIT.usage,
-    details: clashes,
-    hint: 'pick an empty directory: tm init DIR',
-  });
+  return new TmError(
+    'TM_INIT_CLASH',
+    `${relative(process.cwd(), dir) || '.'} already has ${clashes.length} of the files tm init would write; nothing was written`,
+    {
+      exit: EXIT.usage,
+      details: clashes,
+      hint: 'pick an empty directory: tm init DIR',
+    },
+  );
 }
 
 export interface InitResult {
@@ -127,7 +141,12 @@ export async function initProject(dir: string, a: InitAnswers, opts: { tmSpec?: 
   // The model is validated before anything is written (exit 3 leaves the directory as it was);
   // the files written below hold no env file, so this is the model the project loads.
   const root = resolve(dir);
-  const config = parseConfig(files.get('taskmaster.yml')!, { file: join(root, 'taskmaster.yml'), root, vars: await projectVariables(root, {}), displayFile: 'taskmaster.yml' });
+  const config = parseConfig(files.get('taskmaster.yml')!, {
+    file: join(root, 'taskmaster.yml'),
+    root,
+    vars: await projectVariables(root, {}),
+    displayFile: 'taskmaster.yml',
+  });
 
   const undo = new Undo(dir);
   try {
@@ -170,7 +189,11 @@ class Undo {
       this.created.add(file);
       await writeFile(file, text, { flag: 'wx' });
     } catch (err) {
-      throw new TmError('TM_INIT_WRITE', `cannot write ${rel}: ${(err as Error).message}`, { exit: EXIT.problems, cause: err, hint: 'nothing was left behind; fix the directory and run tm init again' });
+      throw new TmError('TM_INIT_WRITE', `cannot write ${rel}: ${(err as Error).message}`, {
+        exit: EXIT.problems,
+        cause: err,
+        hint: 'nothing was left behind; fix the directory and run tm init again',
+      });
     }
   }
 

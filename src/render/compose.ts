@@ -92,7 +92,12 @@ function postgres(svc: PostgresService, variables: 'tm' | 'dotenv'): unknown {
 }
 
 function redis(svc: RedisService, variables: 'tm' | 'dotenv'): Record<string, unknown> {
-  const persistence = svc.persistence === 'aof' ? ['--appendonly', 'yes', '--save', ''] : svc.persistence === 'rdb' ? ['--appendonly', 'no', '--save', '60 1'] : ['--appendonly', 'no', '--save', ''];
+  const persistence =
+    svc.persistence === 'aof'
+      ? ['--appendonly', 'yes', '--save', '']
+      : svc.persistence === 'rdb'
+        ? ['--appendonly', 'no', '--save', '60 1']
+        : ['--appendonly', 'no', '--save', ''];
   const auth = svc.password ? ['--requirepass', passwordRef(svc, variables)] : [];
   const service = parse(
     fillYamlTemplate('compose/redis.yml', {
@@ -137,7 +142,7 @@ function appHealthcheck(svc: AppService, argv: string[] | undefined): Record<str
 
 /** What a dependent waits for: healthy, completed (a job), or started (no healthcheck to wait on). */
 function dependencyCondition(dep: Service | undefined): string {
-  if (!dep || dep.kind !== 'app') return 'service_healthy';
+  if (dep?.kind !== 'app') return 'service_healthy';
   if (isOneShot(dep)) return 'service_completed_successfully';
   return appHealthcheck(dep, dep.command ? splitCommand(dep.command, dep.name) : undefined) ? 'service_healthy' : 'service_started';
 }
@@ -194,13 +199,17 @@ export function renderCompose(config: Config, services: Service[] = config.servi
   if (variables === 'tm') out.name = composeProject(config);
   for (const svc of services) {
     if (svc.kind === 'app') {
-      if (svc.build || svc.image) out.services[svc.name] = app(config, svc, opts.appEnvKeys?.[svc.name] ?? [], opts.buildBase ?? '.', (k) => appValue(config, svc, k, variables));
+      if (svc.build || svc.image)
+        out.services[svc.name] = app(config, svc, opts.appEnvKeys?.[svc.name] ?? [], opts.buildBase ?? '.', (k) => appValue(config, svc, k, variables));
       continue;
     }
     out.services[svc.name] = svc.kind === 'postgres' ? postgres(svc, variables) : redis(svc, variables);
     out.volumes[`${svc.name}-data`] = {};
   }
   // YAML 1.1 rules quote yes/no/on/off, which some compose parsers read as booleans.
-  const header = variables === 'tm' ? '# Rendered by tm from taskmaster.yml; do not edit (it is rewritten on every tm up).' : '# Rendered by tm render compose from taskmaster.yml; values come from .env.';
+  const header =
+    variables === 'tm'
+      ? '# Rendered by tm from taskmaster.yml; do not edit (it is rewritten on every tm up).'
+      : '# Rendered by tm render compose from taskmaster.yml; values come from .env.';
   return `${header}\n${stringify(out, { lineWidth: 0, version: '1.1' })}`;
 }

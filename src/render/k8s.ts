@@ -96,7 +96,12 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
 
   const envFrom = [{ configMapRef: { name: configName } }, { secretRef: { name: secretName } }];
   if (pg) files[`${pg.name}.yaml`] = postgresManifests(pg, labels(pg.name), envFrom);
-  if (redis) files[`${redis.name}.yaml`] = redisManifests(redis, labels(redis.name), redis.password ? { name: secretName, key: projectPasswordVariable(redis) } : undefined);
+  if (redis)
+    files[`${redis.name}.yaml`] = redisManifests(
+      redis,
+      labels(redis.name),
+      redis.password ? { name: secretName, key: projectPasswordVariable(redis) } : undefined,
+    );
 
   const jobName = `${name}-migrate-${opts.migrationsHash.slice(0, 8)}`;
   const waitForMigrations = {
@@ -128,7 +133,10 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
     files['migrate.Dockerfile'] = fillTextTemplate('k8s/migrate.Dockerfile', {
       base: opts.baseImage ?? DEFAULT_BASE_IMAGE,
       package: tmPackageSpec(),
-      copy_migrations: opts.migrationsExist === false ? `# (no ${opts.migrationsPath} folder yet: render again once it exists)` : `COPY ${opts.migrationsPath} ./${opts.migrationsPath}`,
+      copy_migrations:
+        opts.migrationsExist === false
+          ? `# (no ${opts.migrationsPath} folder yet: render again once it exists)`
+          : `COPY ${opts.migrationsPath} ./${opts.migrationsPath}`,
       uid: String(NODE_UID),
     });
   }
@@ -138,8 +146,16 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
   }
 
   files['config.yaml'] = doc({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: configName, labels: labels(name) }, data: sorted(plain) });
-  files['secret.yaml'] = doc({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName, labels: labels(name) }, type: 'Opaque', stringData: sorted(secret) });
-  const resources = Object.keys(files).filter((f) => f.endsWith('.yaml')).sort();
+  files['secret.yaml'] = doc({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: secretName, labels: labels(name) },
+    type: 'Opaque',
+    stringData: sorted(secret),
+  });
+  const resources = Object.keys(files)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
   files['kustomization.yaml'] = doc({
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
@@ -197,14 +213,27 @@ function k8sValues(config: Config, opts: K8sOptions): K8sValues {
   // Apps in config order: a variable one app added to the Secret is a reference for the next.
   const appEnv: Record<string, EnvVar[]> = {};
   for (const app of apps) {
-    const { env, secretKeys } = appEnvEntries(app, plain, secret, { configName: `${config.name}-config`, secretName: `${config.name}-secret`, values: opts.secrets });
+    const { env, secretKeys } = appEnvEntries(app, plain, secret, {
+      configName: `${config.name}-config`,
+      secretName: `${config.name}-secret`,
+      values: opts.secrets,
+    });
     appEnv[app.name] = env;
     Object.assign(secret, secretKeys);
   }
 
-  if (pg && !opts.migrateImage) notes.push(`the migration Job and the apps' init containers run ${migrateImage}: build it from migrate.Dockerfile (it holds tm, taskmaster.yml and ${opts.migrationsPath}), push it where the cluster pulls from, and pass --migrate-image with its name`);
-  for (const app of apps) if (!app.image) notes.push(`${app.name}: needs an image (it has ${app.build ? `build: ${app.build}` : 'no image'}); the Deployment uses ${PLACEHOLDER}/${app.name}:latest`);
-  for (const app of apps) if (app.depends_on.length) notes.push(`${app.name}: depends_on has no Kubernetes equivalent; readiness probes and the migrations init container stand in for it`);
+  if (pg && !opts.migrateImage)
+    notes.push(
+      `the migration Job and the apps' init containers run ${migrateImage}: build it from migrate.Dockerfile (it holds tm, taskmaster.yml and ${opts.migrationsPath}), push it where the cluster pulls from, and pass --migrate-image with its name`,
+    );
+  for (const app of apps)
+    if (!app.image)
+      notes.push(
+        `${app.name}: needs an image (it has ${app.build ? `build: ${app.build}` : 'no image'}); the Deployment uses ${PLACEHOLDER}/${app.name}:latest`,
+      );
+  for (const app of apps)
+    if (app.depends_on.length)
+      notes.push(`${app.name}: depends_on has no Kubernetes equivalent; readiness probes and the migrations init container stand in for it`);
   if (config.docker.compose_file) notes.push('docker.compose_file is not read: the manifests come from taskmaster.yml');
   if (redis && redis.persistence === 'rdb') notes.push(`${redis.name}: rdb persistence is kept as redis-server flags; tune snapshots for production`);
   if (!opts.secrets) notes.push(`secret.yaml holds ${PLACEHOLDER} placeholders: fill them (or render with --with-secrets) before applying`);
@@ -240,7 +269,7 @@ function appEnvEntries(
     for (const m of refs) reference(m[1]!, m[2]);
     if (refs.length === 1 && refs[0]![0] === source) env.push({ name: key, valueFrom: reference(refs[0]![1]!, refs[0]![2]) });
     // Kubernetes expands $(VAR) from envFrom and earlier entries; a literal $ is $$.
-    else env.push({ name: key, value: source!.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$/g, (m, v?: string) => (v ? `$(${v})` : '$$')) });
+    else env.push({ name: key, value: source!.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|\$/g, (_m, v?: string) => (v ? `$(${v})` : '$$')) });
   }
   return { env, secretKeys };
 }
@@ -276,7 +305,12 @@ function postgresManifests(pg: PostgresService, labels: Record<string, string>, 
 }
 
 function redisManifests(redis: RedisService, labels: Record<string, string>, password: { name: string; key: string } | undefined): string {
-  const persistence = redis.persistence === 'aof' ? ['--appendonly', 'yes', '--save', ''] : redis.persistence === 'rdb' ? ['--appendonly', 'no', '--save', '60 1'] : ['--appendonly', 'no', '--save', ''];
+  const persistence =
+    redis.persistence === 'aof'
+      ? ['--appendonly', 'yes', '--save', '']
+      : redis.persistence === 'rdb'
+        ? ['--appendonly', 'no', '--save', '60 1']
+        : ['--appendonly', 'no', '--save', ''];
   // redis-cli exits 0 on an error reply (NOAUTH, LOADING): ready means it answered PONG;
   // alive means it answered at all.
   const ready = { exec: { command: ['sh', '-c', 'redis-cli ping | grep -q PONG'] } };
@@ -287,7 +321,14 @@ function redisManifests(redis: RedisService, labels: Record<string, string>, pas
     image: redis.image,
     // Kubernetes expands $(REDIS_PASSWORD) in the command; redis-cli reads REDISCLI_AUTH.
     command: ['redis-server', '--dir', '/data', ...persistence, ...(password ? ['--requirepass', '$(REDIS_PASSWORD)'] : [])],
-    ...(fromSecret ? { env: [{ name: 'REDIS_PASSWORD', ...fromSecret }, { name: 'REDISCLI_AUTH', ...fromSecret }] } : {}),
+    ...(fromSecret
+      ? {
+          env: [
+            { name: 'REDIS_PASSWORD', ...fromSecret },
+            { name: 'REDISCLI_AUTH', ...fromSecret },
+          ],
+        }
+      : {}),
     volumeMounts: [{ name: 'data', mountPath: '/data' }],
     readinessProbe: { ...ready, periodSeconds: 5, timeoutSeconds: 3 },
     livenessProbe: { ...alive, initialDelaySeconds: 15, periodSeconds: 10, timeoutSeconds: 5 },
@@ -315,7 +356,7 @@ function appManifests(app: AppService, labels: Record<string, string>, envFrom: 
   const port = app.port ?? 3000;
   const path = app.health ? new URL(app.health).pathname : undefined;
   const probe = path ? { httpGet: { path, port } } : { tcpSocket: { port } };
-  const live = path && path.endsWith('/ready') ? { httpGet: { path: path.replace(/\/ready$/, '/live'), port } } : probe;
+  const live = path?.endsWith('/ready') ? { httpGet: { path: path.replace(/\/ready$/, '/live'), port } } : probe;
   return docs(service(app.name, labels, port), {
     apiVersion: 'apps/v1',
     kind: 'Deployment',

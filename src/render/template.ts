@@ -4,7 +4,7 @@ import { PACKAGE_NAME } from '../util/package-name.js';
 import { packageRoot } from '../util/package-root.js';
 
 /** The package's templates/ folder (beside src/ and dist/). */
-export const TEMPLATES_DIR = join(packageRoot(), 'templates') + '/';
+export const TEMPLATES_DIR = `${join(packageRoot(), 'templates')}/`;
 
 /** The Node image rendered Dockerfiles start from unless told otherwise. */
 export const DEFAULT_BASE_IMAGE = 'node:20-bookworm-slim';

@@ -54,7 +54,7 @@ export async function portHolder(port: number): Promise<PortHolder | undefined> 
 
 /** A command line fit for a one-line message: no newlines or control characters, at most 80 characters. */
 export function oneLine(command: string | undefined, max = 80): string | undefined {
-  const flat = command?.replace(/[\s\u0000-\u001f\u007f]+/g, ' ').trim();
+  const flat = command?.replace(/[\s\p{Cc}]+/gu, ' ').trim();
   if (!flat) return undefined;
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

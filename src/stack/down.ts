@@ -8,7 +8,11 @@ export interface DownResult {
 }
 
 /** Stops services in reverse order; with `volumes`, deletes data only after every process is gone. */
-export async function down(runtime: Runtime, services: Service[], opts: { volumes?: boolean; onProgress?: (message: string) => void } = {}): Promise<DownResult> {
+export async function down(
+  runtime: Runtime,
+  services: Service[],
+  opts: { volumes?: boolean; onProgress?: (message: string) => void } = {},
+): Promise<DownResult> {
   const states = await runtime.status(services);
   const managed = services.filter((s) => states.find((x) => x.name === s.name)?.state !== 'unmanaged');
   const results = await runtime.stop(managed, { onProgress: opts.onProgress });

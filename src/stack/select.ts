@@ -21,11 +21,7 @@ export interface Selection {
 
 /** `--runtime`, then TM_RUNTIME, then config, then auto-detection (docker if an engine answers). */
 export async function selectRuntime(config: Config, flag?: string, env: NodeJS.ProcessEnv = process.env): Promise<Selection> {
-  const [choice, source] = flag
-    ? [flag, '--runtime flag']
-    : env.TM_RUNTIME
-      ? [env.TM_RUNTIME, 'TM_RUNTIME']
-      : [config.runtime, 'taskmaster.yml'];
+  const [choice, source] = flag ? [flag, '--runtime flag'] : env.TM_RUNTIME ? [env.TM_RUNTIME, 'TM_RUNTIME'] : [config.runtime, 'taskmaster.yml'];
   if (choice !== 'auto' && choice !== 'native' && choice !== 'docker') {
     throw new TmError('TM_USAGE', `unknown runtime "${choice}" (from ${source})`, { exit: EXIT.usage, hint: 'use auto, docker or native' });
   }
@@ -44,18 +40,23 @@ export async function selectRuntime(config: Config, flag?: string, env: NodeJS.P
   if (choice === 'docker') {
     if (engine) return docker(`${source} (engine at ${engine.host})`);
     const denied = rejected.find((r) => r.reason.startsWith('permission denied'));
-    throw new TmError('TM_RUNTIME_UNAVAILABLE', `the docker runtime was requested (${source}) but ${denied ? `${denied.reason.replace(/ \(.*$/, '')}: this user may not use the Docker engine` : 'no Docker engine answers'}`, {
-      exit: EXIT.runtime,
-      details: rejected.map((r) => `${r.source}: ${r.reason}`),
-      hint: rejected.some((r) => r.reason.includes('permission denied'))
-        ? 'add your user to the docker group (usermod -aG docker $USER) and log in again'
-        : 'start Docker (or Colima / podman), set DOCKER_HOST, or use --runtime native',
-    });
+    throw new TmError(
+      'TM_RUNTIME_UNAVAILABLE',
+      `the docker runtime was requested (${source}) but ${denied ? `${denied.reason.replace(/ \(.*$/, '')}: this user may not use the Docker engine` : 'no Docker engine answers'}`,
+      {
+        exit: EXIT.runtime,
+        details: rejected.map((r) => `${r.source}: ${r.reason}`),
+        hint: rejected.some((r) => r.reason.includes('permission denied'))
+          ? 'add your user to the docker group (usermod -aG docker $USER) and log in again'
+          : 'start Docker (or Colima / podman), set DOCKER_HOST, or use --runtime native',
+      },
+    );
   }
 
   // auto: a project keeps the runtime that holds its data.
   const last = await lastRuntime(config);
-  if (last === 'native' && hasNativeData(config)) return native('auto: this project has data in the native runtime (pass --runtime docker to switch)', rejected);
+  if (last === 'native' && hasNativeData(config))
+    return native('auto: this project has data in the native runtime (pass --runtime docker to switch)', rejected);
   if (last === 'docker' && !engine) {
     throw new TmError('TM_RUNTIME_UNAVAILABLE', 'this project runs on Docker (its data is in Docker volumes), but no Docker engine answers', {
       exit: EXIT.runtime,
@@ -76,7 +77,7 @@ function hasNativeData(config: Config): boolean {
 export async function recordRuntime(config: Config, name: string): Promise<void> {
   const file = insideProject(config.root, join('.taskmaster', 'runtime.json'));
   await mkdir(dirname(file), { recursive: true });
-  await writePrivateFile(file, JSON.stringify({ runtime: name, projectId: config.projectId }, null, 2) + '\n');
+  await writePrivateFile(file, `${JSON.stringify({ runtime: name, projectId: config.projectId }, null, 2)}\n`);
 }
 
 export async function lastRuntime(config: Config): Promise<string | undefined> {

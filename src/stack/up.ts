@@ -68,7 +68,14 @@ export async function up(config: Config, runtime: Runtime, requested: Service[],
       // Through Docker's port proxy a stalled attempt is common: keep attempts short.
       // Local servers refuse at once until they listen: poll them every 5 ms.
       // The message names the user's --timeout, not what was left of it when this wait began.
-      await waitFor(readiness, { timeoutMs: remaining, reportedTimeoutMs: opts.timeoutMs, signal: opts.signal, isFatal, attemptTimeoutMs: runtime.name === 'docker' ? 200 : 2000, intervalMs: runtime.name === 'docker' ? 25 : 5 });
+      await waitFor(readiness, {
+        timeoutMs: remaining,
+        reportedTimeoutMs: opts.timeoutMs,
+        signal: opts.signal,
+        isFatal,
+        attemptTimeoutMs: runtime.name === 'docker' ? 200 : 2000,
+        intervalMs: runtime.name === 'docker' ? 25 : 5,
+      });
     } catch (err) {
       if (isAuthFailure(err) && svc.kind === 'postgres') throw authFailed(svc, err);
       if (err instanceof TmError && err.code === 'TM_HEALTH_TIMEOUT') {
@@ -84,7 +91,8 @@ export async function up(config: Config, runtime: Runtime, requested: Service[],
     // Level by level: a service starts once everything it depends on answers its probe.
     for (const level of startLevels(managed)) {
       const starting = level.filter((s) => toStart.includes(s));
-      if (starting.length > 0) await runtime.start(starting, { timeoutMs: opts.timeoutMs, signal: opts.signal, onProgress: opts.onProgress, onWarning: opts.onWarning });
+      if (starting.length > 0)
+        await runtime.start(starting, { timeoutMs: opts.timeoutMs, signal: opts.signal, onProgress: opts.onProgress, onWarning: opts.onWarning });
       await Promise.all(level.map(waitReady));
     }
   } catch (err) {
@@ -104,7 +112,15 @@ export async function up(config: Config, runtime: Runtime, requested: Service[],
       const st = after.find((s) => s.name === svc.name)!;
       const state: UpService['state'] = !managed.includes(svc) ? 'unmanaged' : toStart.includes(svc) ? 'started' : 'already running';
       const ms = ready.get(svc.name);
-      return { name: svc.name, kind: svc.kind, state, pid: st.pid, port: svc.port, url: serviceUrl(svc), ready_ms: ms === undefined ? undefined : Math.round(ms) };
+      return {
+        name: svc.name,
+        kind: svc.kind,
+        state,
+        pid: st.pid,
+        port: svc.port,
+        url: serviceUrl(svc),
+        ready_ms: ms === undefined ? undefined : Math.round(ms),
+      };
     }),
   };
 }
@@ -143,4 +159,3 @@ async function checkPorts(services: Service[]): Promise<void> {
     hint: `stop what holds it${hints.length ? `, or set ${hints.join(', ')} in taskmaster.yml` : ''}`,
   });
 }
-

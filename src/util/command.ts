@@ -22,9 +22,13 @@ export function splitCommand(command: string | string[], service: string): strin
       if (c === quote) quote = undefined;
       else if (c === '\\' && quote === '"' && i + 1 < command.length) cur += command[++i];
       else cur += c;
-    } else if (c === '"' || c === "'") (quote = c), (has = true);
-    else if (c === '\\' && i + 1 < command.length) (cur += command[++i]), (has = true);
-    else if (/\s/.test(c)) {
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      has = true;
+    } else if (c === '\\' && i + 1 < command.length) {
+      cur += command[++i];
+      has = true;
+    } else if (/\s/.test(c)) {
       if (cur || has) out.push(cur);
       cur = '';
       has = false;

@@ -65,6 +65,9 @@ function outside(root: string, path: string, target: string, error: OutsideError
   const shown = isAbsolute(path) ? relative(root, path) || path : path;
   return new TmError(error.code, `refusing to write or delete ${shown}: ${why}`, {
     exit: error.exit,
-    hint: target !== resolve(root, path) ? `tm only writes inside the project: remove the symbolic link on the way to ${shown}, or give a path inside the project` : 'give a path inside the project',
+    hint:
+      target !== resolve(root, path)
+        ? `tm only writes inside the project: remove the symbolic link on the way to ${shown}, or give a path inside the project`
+        : 'give a path inside the project',
   });
 }

@@ -11,7 +11,10 @@ let root: string | undefined;
 export function packageRoot(): string {
   if (root) return root;
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'templates'))) return (root = dir);
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'templates'))) {
+      root = dir;
+      return root;
+    }
     if (dirname(dir) === dir) throw new Error('cannot find the taskmaster package root');
   }
 }

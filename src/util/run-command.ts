@@ -21,10 +21,20 @@ export function showCommand(argv: readonly string[]): string {
  */
 export async function runCommand(argv: readonly [string, ...string[]], opts: RunCommandOptions): Promise<string> {
   const [file, ...args] = argv;
-  const r = await execa(file, args, { cwd: opts.cwd, env: opts.env, extendEnv: opts.env === undefined, cancelSignal: opts.signal, all: true, reject: false, stdin: 'ignore' });
+  const r = await execa(file, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: opts.env === undefined,
+    cancelSignal: opts.signal,
+    all: true,
+    reject: false,
+    stdin: 'ignore',
+  });
   if (r.exitCode === 0) return String(r.stdout);
   if (opts.signal?.aborted) throw new TmError('TM_INTERRUPTED', `interrupted: ${showCommand(argv)}`, { exit: EXIT.interrupted });
   const how = r.exitCode === undefined ? (r.cause instanceof Error ? r.cause.message : (r.signal ?? 'did not run')) : `exit code ${r.exitCode}`;
-  const lines = String(r.all ?? '').split('\n').filter((l) => l.trim() !== '');
+  const lines = String(r.all ?? '')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   throw new TmError(opts.code, `${showCommand(argv)} failed (${how})`, { exit: EXIT.problems, details: lines.slice(-15), hint: opts.hint });
 }

@@ -85,7 +85,8 @@ describe('app services on the native runtime', () => {
     // The pid shown is the app's own process, not its supervisor's.
     expect(await commandLine(status.pid)).toContain('server.mjs');
 
-    const pids = async () => Object.fromEntries(JSON.parse((await p.tm(['status', '--json'])).stdout).services.map((s: { name: string; pid: number }) => [s.name, s.pid]));
+    const pids = async () =>
+      Object.fromEntries(JSON.parse((await p.tm(['status', '--json'])).stdout).services.map((s: { name: string; pid: number }) => [s.name, s.pid]));
     const before = await pids();
     expect((await p.tm(['restart', 'app'])).exitCode).toBe(0);
     expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200);
@@ -123,20 +124,27 @@ describe('app services on the native runtime', () => {
     await writeFile(join(p.dir, 'app.mjs'), "import express from 'express';\nexpress().listen(Number(process.env.PORT));\n");
     const r = await p.tm(['up', 'app']);
     expect(r.exitCode).toBe(5);
-    expect(r.stderr).toMatch(/^error TM_SERVICE_EXITED app exited during start \(code 1\): Error \[ERR_MODULE_NOT_FOUND\]: Cannot find package 'express' imported from /m);
+    expect(r.stderr).toMatch(
+      /^error TM_SERVICE_EXITED app exited during start \(code 1\): Error \[ERR_MODULE_NOT_FOUND\]: Cannot find package 'express' imported from /m,
+    );
     // The last lines too (the stack trace ends with Node's version).
     expect(r.stderr).toContain(`Node.js ${process.version}`);
   });
 
   it('an app whose package.json declares dependencies that were never installed: refused before anything starts (exit 4)', async () => {
     const port = await freePort();
-    const p = await tempProject({ name: 'notinstalled', extra: `  web:\n    command: node server.js\n    cwd: web\n    port: ${port}\n    depends_on: [postgres]\n` });
+    const p = await tempProject({
+      name: 'notinstalled',
+      extra: `  web:\n    command: node server.js\n    cwd: web\n    port: ${port}\n    depends_on: [postgres]\n`,
+    });
     projects.push(p);
     await mkdir(join(p.dir, 'web'));
     await writeFile(join(p.dir, 'web', 'package.json'), JSON.stringify({ name: 'web', dependencies: { express: '^4.21.2' } }));
     const r = await p.tm(['up']);
     expect(r.exitCode).toBe(4);
-    expect(r.stderr).toContain('error TM_APP_NOT_INSTALLED web: web/package.json declares dependencies, but they are not installed (no node_modules); nothing was started');
+    expect(r.stderr).toContain(
+      'error TM_APP_NOT_INSTALLED web: web/package.json declares dependencies, but they are not installed (no node_modules); nothing was started',
+    );
     expect(r.stderr).toContain('hint: cd web && npm install');
     expect(JSON.parse((await p.tm(['status', '--json'])).stdout).services.map((s: { state: string }) => s.state)).toEqual(['stopped', 'stopped', 'stopped']);
     // With a pnpm lockfile the fix is pnpm's; once installed, the check lets it through.
@@ -153,7 +161,12 @@ describe('app services on the native runtime', () => {
     expect(await processesMentioning('stubborn.mjs')).toHaveLength(2);
     expect((await p.tm(['down'])).exitCode).toBe(0);
     expect(await processesMentioning('stubborn.mjs')).toEqual([]);
-    expect(await fetch(`http://127.0.0.1:${port}/`).then(() => 'answered', () => 'refused')).toBe('refused');
+    expect(
+      await fetch(`http://127.0.0.1:${port}/`).then(
+        () => 'answered',
+        () => 'refused',
+      ),
+    ).toBe('refused');
     expect(await readFile(join(p.dir, '.taskmaster/logs/app.log'), 'utf8')).toContain('child ignores SIGTERM');
   });
 
@@ -178,7 +191,10 @@ describe('app services on the native runtime', () => {
 
   it('a one-shot job (no port, no health) runs to completion before what depends on it; a failing one stops tm up', async () => {
     const { p } = await appProject('  migrate:\n    command: node job.mjs\n', 'postgres, redis, migrate');
-    await writeFile(join(p.dir, 'job.mjs'), "await new Promise((r) => setTimeout(r, 300));\nif (process.env.JOB_FAILS) { console.error('job: cannot migrate'); process.exit(3); }\nconsole.log('job: done');\n");
+    await writeFile(
+      join(p.dir, 'job.mjs'),
+      "await new Promise((r) => setTimeout(r, 300));\nif (process.env.JOB_FAILS) { console.error('job: cannot migrate'); process.exit(3); }\nconsole.log('job: done');\n",
+    );
     const r = await p.tm(['up', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
     const services = JSON.parse(r.stdout).services;

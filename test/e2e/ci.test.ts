@@ -35,7 +35,10 @@ async function project(files: Record<string, string>) {
   await admin.query(`CREATE DATABASE ${db}`);
   await admin.end();
   databaseUrl = `postgres://external_user:pw-external-secret@127.0.0.1:${services.pgPort}/${db}`;
-  await writeFile(join(dir, 'taskmaster.yml'), 'name: app\nenv:\n  DATABASE_URL: { type: postgres-url, required: true }\n  PORT: { type: port, required: true }\n');
+  await writeFile(
+    join(dir, 'taskmaster.yml'),
+    'name: app\nenv:\n  DATABASE_URL: { type: postgres-url, required: true }\n  PORT: { type: port, required: true }\n',
+  );
   for (const [name, text] of Object.entries(files)) {
     await mkdir(join(dir, name, '..'), { recursive: true });
     await writeFile(join(dir, name), text);
@@ -45,9 +48,22 @@ async function project(files: Record<string, string>) {
 /** `tm ci --external` as GitHub runs it; a variable given as undefined is left out. */
 const ci = async (args: string[], env: Record<string, string | undefined> = {}, opts: { cwd?: string; global?: string[] } = {}) => {
   const summary = join(dir, 'summary.md');
-  const full: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, ...env };
+  const full: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: '1',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_STEP_SUMMARY: summary,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    ...env,
+  };
   for (const k of Object.keys(full)) if (full[k] === undefined) delete full[k];
-  const r = await execa(process.execPath, [TM, ...(opts.global ?? []), 'ci', '--external', ...args], { cwd: opts.cwd ?? dir, reject: false, env: full, extendEnv: false });
+  const r = await execa(process.execPath, [TM, ...(opts.global ?? []), 'ci', '--external', ...args], {
+    cwd: opts.cwd ?? dir,
+    reject: false,
+    env: full,
+    extendEnv: false,
+  });
   return { code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr), summary: await readFile(summary, 'utf8').catch(() => '') };
 };
 const stepEnds = (stdout: string) =>
@@ -77,7 +93,9 @@ describe('tm ci', () => {
     });
     const r = await ci([]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.summary).toMatch(/\| config \| ✅ ok \|[\s\S]*\| env \| ✅ ok \|[\s\S]*\| services \| ✅ ok \|[\s\S]*\| migrate \| ✅ ok \|[\s\S]*\| seed \| ✅ ok \|[\s\S]*\| health \| ✅ ok \|/);
+    expect(r.summary).toMatch(
+      /\| config \| ✅ ok \|[\s\S]*\| env \| ✅ ok \|[\s\S]*\| services \| ✅ ok \|[\s\S]*\| migrate \| ✅ ok \|[\s\S]*\| seed \| ✅ ok \|[\s\S]*\| health \| ✅ ok \|/,
+    );
     // Only GitHub's ::add-mask:: line carries the value (GitHub never shows that line).
     const shown = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => !l.startsWith('::add-mask::'));
     expect(r.stderr).toContain('::add-mask::pw-external-secret');
@@ -86,7 +104,10 @@ describe('tm ci', () => {
     const json = await ci(['--json']);
     expect(json.code).toBe(0);
     expect(json.stderr).toContain('::add-mask::pw-external-secret');
-    const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events.filter((e) => e.type === 'step-end').map((e) => [e.step, e.status])).toEqual([
       ['config', 'ok'],
       ['env', 'ok'],
@@ -104,7 +125,9 @@ describe('tm ci', () => {
     await project({ '.env': 'PORT=3000\n', 'db/migrations/900_bad,one.sql': '-- migrate:up\nSELECT 1;\nSELECT * FROM no_such_table;\n' });
     const r = await ci([]);
     expect(r.code).toBe(6);
-    expect(r.stderr).toMatch(/^::error file=db\/migrations\/900_bad%2Cone\.sql,line=3,col=15,title=TM_MIGRATION_FAILED::relation "no_such_table" does not exist/m);
+    expect(r.stderr).toMatch(
+      /^::error file=db\/migrations\/900_bad%2Cone\.sql,line=3,col=15,title=TM_MIGRATION_FAILED::relation "no_such_table" does not exist/m,
+    );
   });
 
   it('--external finds Redis as the env contract does: REDIS_URL in .env, else services.redis; fails when it does not answer', async () => {
@@ -116,20 +139,31 @@ describe('tm ci', () => {
     expect(down.summary).toContain('| services | ❌ failed |');
 
     await writeFile(join(dir, '.env'), 'PORT=3000\n');
-    await writeFile(join(dir, 'taskmaster.yml'), `name: app\nservices:\n  redis: { port: ${services.redisPort} }\nenv:\n  DATABASE_URL: { type: postgres-url, required: true }\n  PORT: { type: port, required: true }\n`);
+    await writeFile(
+      join(dir, 'taskmaster.yml'),
+      `name: app\nservices:\n  redis: { port: ${services.redisPort} }\nenv:\n  DATABASE_URL: { type: postgres-url, required: true }\n  PORT: { type: port, required: true }\n`,
+    );
     const up = await ci(['--json'], { REDIS_URL: undefined });
     expect(up.code, up.stderr).toBe(0);
     expect(stepEnds(up.stdout).find((e) => e.step === 'services').detail).toContain('redis (services.redis)');
   });
 
   it('creates .env on a fresh clone as tm up does, and masks the generated secrets', async () => {
-    await project({ 'taskmaster.yml': 'name: app\nenv:\n  DATABASE_URL: { type: postgres-url, required: true }\n  SESSION_SECRET: { type: secret, generate: true, required: true }\n' });
+    await project({
+      'taskmaster.yml':
+        'name: app\nenv:\n  DATABASE_URL: { type: postgres-url, required: true }\n  SESSION_SECRET: { type: secret, generate: true, required: true }\n',
+    });
     const r = await ci([]);
     expect(r.code, r.stderr).toBe(0);
     const secret = /^SESSION_SECRET=(\S+)$/m.exec(await readFile(join(dir, '.env'), 'utf8'))?.[1];
     expect(secret).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(r.stderr.split('\n')).toContain(`::add-mask::${secret}`);
-    expect(`${r.stdout}\n${r.stderr}`.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n')).not.toContain(secret!);
+    expect(
+      `${r.stdout}\n${r.stderr}`
+        .split('\n')
+        .filter((l) => !l.startsWith('::add-mask::'))
+        .join('\n'),
+    ).not.toContain(secret!);
   });
 
   it('annotates a variable that is not set at its declaration, and an invalid config at its line; paths relative to the workspace', async () => {
@@ -138,12 +172,16 @@ describe('tm ci', () => {
     const workspace = { GITHUB_WORKSPACE: dirname(dir) };
     const unset = await ci([], workspace, where);
     expect(unset.code).toBe(3);
-    expect(unset.stderr).toMatch(new RegExp(`^::error file=${basename(dir)}/taskmaster\\.yml,line=4,col=3,title=TM_ENV_INVALID::PORT: is required but not set`, 'm'));
+    expect(unset.stderr).toMatch(
+      new RegExp(`^::error file=${basename(dir)}/taskmaster\\.yml,line=4,col=3,title=TM_ENV_INVALID::PORT: is required but not set`, 'm'),
+    );
 
     await writeFile(join(dir, 'taskmaster.yml'), 'name: app\nservices:\n  redis: { port: nope }\n');
     const broken = await ci([], workspace, where);
     expect(broken.code).toBe(3);
-    expect(broken.stderr).toMatch(new RegExp(`^::error file=${basename(dir)}/taskmaster\\.yml,line=3,col=\\d+,title=TM_CONFIG_INVALID::services\\.redis\\.port: `, 'm'));
+    expect(broken.stderr).toMatch(
+      new RegExp(`^::error file=${basename(dir)}/taskmaster\\.yml,line=3,col=\\d+,title=TM_CONFIG_INVALID::services\\.redis\\.port: `, 'm'),
+    );
     expect(broken.summary).toContain('| config | ❌ failed |');
   });
 });
@@ -159,12 +197,17 @@ describe('tm completion', () => {
   afterAll(async () => {
     await rm(bin, { recursive: true, force: true });
   });
-  const run = (shell: string, script: string, cwd = services.dir) => execa(shell, ['-c', script], { cwd, env: { PATH: `${bin}:${process.env.PATH}`, HOME: bin } });
+  const run = (shell: string, script: string, cwd = services.dir) =>
+    execa(shell, ['-c', script], { cwd, env: { PATH: `${bin}:${process.env.PATH}`, HOME: bin } });
   const words = (list: string[]) => list.map((w) => `"${w}"`).join(' ');
 
   it('bash: completes commands, subcommands, options and service names, after global options too', async () => {
     const complete = async (...w: string[]) => {
-      const r = await run('bash', `source "${bin}/tm.bash"; COMP_WORDS=(${words(w)}); COMP_CWORD=${w.length - 1}; _tm_complete; printf '%s\\n' "\${COMPREPLY[@]}"`, tmpdir());
+      const r = await run(
+        'bash',
+        `source "${bin}/tm.bash"; COMP_WORDS=(${words(w)}); COMP_CWORD=${w.length - 1}; _tm_complete; printf '%s\\n' "\${COMPREPLY[@]}"`,
+        tmpdir(),
+      );
       return r.stdout.split('\n').filter(Boolean).sort();
     };
     expect(await complete('tm', 'd')).toEqual(['db', 'doctor', 'down']);
@@ -179,7 +222,11 @@ describe('tm completion', () => {
     if ((await execa('sh', ['-c', 'command -v zsh'], { reject: false })).exitCode !== 0) return ctx.skip('zsh is not installed here');
     expect((await execa('zsh', ['-n', join(bin, 'tm.zsh')], { reject: false })).exitCode).toBe(0);
     // Outside a real completion zsh's compgen does not filter by the prefix: only the service list is compared.
-    const r = await run('zsh', `source "${bin}/tm.zsh"; setopt ksharrays; COMP_WORDS=(tm -C "${services.dir}" logs ""); COMP_CWORD=4; _tm_complete; print -l -- "\${COMPREPLY[@]}"`, tmpdir());
+    const r = await run(
+      'zsh',
+      `source "${bin}/tm.zsh"; setopt ksharrays; COMP_WORDS=(tm -C "${services.dir}" logs ""); COMP_CWORD=4; _tm_complete; print -l -- "\${COMPREPLY[@]}"`,
+      tmpdir(),
+    );
     expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(['postgres', 'redis']);
   });
 
@@ -188,7 +235,11 @@ describe('tm completion', () => {
     expect((await execa('fish', ['-n', join(bin, 'tm.fish')], { reject: false })).exitCode).toBe(0);
     const complete = async (line: string) => {
       const r = await run('fish', `source "${bin}/tm.fish"; complete -C ${JSON.stringify(line)}`);
-      return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]).sort();
+      return r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[0])
+        .sort();
     };
     expect(await complete('tm d')).toEqual(['db', 'doctor', 'down']);
     expect(await complete('tm logs ')).toEqual(['postgres', 'redis']);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, processesMentioning, TM } from '../helpers/project.js';
 
 // The built CLI as a user runs it: exit codes, JSON, and the text a person reads.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the escape that starts an ANSI colour sequence
 const ESC = /\u001b\[/;
 let dir: string;
 beforeAll(async () => {
@@ -61,7 +62,10 @@ describe('help', () => {
 
 describe('usage errors exit 2 with a suggestion', () => {
   it('with --json, as one JSON document on stdout', async () => {
-    for (const args of [['--json', 'stauts'], ['health', '--json', '--wiat']]) {
+    for (const args of [
+      ['--json', 'stauts'],
+      ['health', '--json', '--wiat'],
+    ]) {
       const r = await tm(args);
       expect(r.code, args.join(' ')).toBe(2);
       const doc = JSON.parse(r.stdout);
@@ -97,9 +101,21 @@ describe('usage errors exit 2 with a suggestion', () => {
 describe('invalid config exits 3 with file:line:column and no stack', () => {
   const cases: [string, string, RegExp][] = [
     ['broken YAML', 'name: x\nservices:\n  postgres: { port: 1\n', /taskmaster\.yml:4:1 /],
-    ['an unknown key', 'name: x\nservices:\n  redis:\n    persistance: aof\n', /taskmaster\.yml:4:5 services\.redis\.persistance: unknown key \(did you mean "persistence"\?\)/],
-    ['a misspelt service name', 'name: x\nservices:\n  postgress:\n    user: app\n', /taskmaster\.yml:4:5 services\.postgress\.user: unknown key \(a service named "postgress" is an app: did you mean "postgres"\? \(or add kind: postgres\)\)/],
-    ['a wrong type', 'name: x\nservices:\n  postgres:\n    port: abc\n', /taskmaster\.yml:4:11 services\.postgres\.port: expected a port number \(1-65535\), got "abc"/],
+    [
+      'an unknown key',
+      'name: x\nservices:\n  redis:\n    persistance: aof\n',
+      /taskmaster\.yml:4:5 services\.redis\.persistance: unknown key \(did you mean "persistence"\?\)/,
+    ],
+    [
+      'a misspelt service name',
+      'name: x\nservices:\n  postgress:\n    user: app\n',
+      /taskmaster\.yml:4:5 services\.postgress\.user: unknown key \(a service named "postgress" is an app: did you mean "postgres"\? \(or add kind: postgres\)\)/,
+    ],
+    [
+      'a wrong type',
+      'name: x\nservices:\n  postgres:\n    port: abc\n',
+      /taskmaster\.yml:4:11 services\.postgres\.port: expected a port number \(1-65535\), got "abc"/,
+    ],
     ['a wrong enum value', 'runtime: podman\n', /taskmaster\.yml:1:10 runtime: expected auto, docker or native, got "podman"/],
     ['an unknown top-level key', 'name: x\nservises: {}\n', /taskmaster\.yml:2:1 servises: unknown key \(did you mean "services"\?\)/],
   ];
@@ -280,7 +296,11 @@ describe('errors', () => {
   it('-C runs as if started in another directory, before or after the command', async () => {
     const p = await project();
     try {
-      for (const args of [['-C', p.dir, 'health', '--json'], ['health', '--json', '-C', p.dir], ['--cwd', p.dir, 'health', '--json']]) {
+      for (const args of [
+        ['-C', p.dir, 'health', '--json'],
+        ['health', '--json', '-C', p.dir],
+        ['--cwd', p.dir, 'health', '--json'],
+      ]) {
         const r = await tm(args, { env: env() }); // started in the shared test folder
         expect(r.code, args.join(' ')).toBe(1);
         expect(JSON.parse(r.stdout).checks.redis.target).toBe(`redis://127.0.0.1:${p.port}`);

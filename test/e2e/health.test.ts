@@ -17,8 +17,7 @@ let redis: ChildProcess | undefined;
 let pgData: string | undefined;
 
 /** As root, Postgres must run as the postgres user. */
-const asPostgres = (file: string, args: string[]) =>
-  userInfo().uid === 0 ? execa('runuser', ['-u', 'postgres', '--', file, ...args]) : execa(file, args);
+const asPostgres = (file: string, args: string[]) => (userInfo().uid === 0 ? execa('runuser', ['-u', 'postgres', '--', file, ...args]) : execa(file, args));
 
 async function startPostgres(): Promise<void> {
   const root = join(dir, 'pg');
@@ -32,7 +31,18 @@ async function startPostgres(): Promise<void> {
     await chown(join(root, 'pw'), uid, uid);
   }
   const data = join(root, 'data');
-  await asPostgres(`${BIN}/initdb`, ['-D', data, '-U', 'outside', `--pwfile=${join(root, 'pw')}`, '--auth=scram-sha-256', '--no-sync', '-E', 'UTF8', '--locale=C']);
+  await asPostgres(`${BIN}/initdb`, [
+    '-D',
+    data,
+    '-U',
+    'outside',
+    `--pwfile=${join(root, 'pw')}`,
+    '--auth=scram-sha-256',
+    '--no-sync',
+    '-E',
+    'UTF8',
+    '--locale=C',
+  ]);
   pgData = data;
   await asPostgres(`${BIN}/pg_ctl`, ['-D', data, '-l', join(root, 'log'), '-w', '-o', `-p ${pgPort} -k ${root} -c listen_addresses=127.0.0.1`, 'start']);
 }

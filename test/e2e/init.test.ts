@@ -14,7 +14,8 @@ let root: string | undefined;
 let demo: string | undefined;
 // The new projects' tm dependency: this checkout (a link), standing in for the registry.
 const CHECKOUT = resolve(TM, '../..');
-const tm = (cwd: string, ...args: string[]) => execa(process.execPath, [TM, ...args], { cwd, reject: false, env: { NO_COLOR: '1', TM_PACKAGE_SPEC: `file:${CHECKOUT}` }, timeout: 120_000 });
+const tm = (cwd: string, ...args: string[]) =>
+  execa(process.execPath, [TM, ...args], { cwd, reject: false, env: { NO_COLOR: '1', TM_PACKAGE_SPEC: `file:${CHECKOUT}` }, timeout: 120_000 });
 afterEach(async () => {
   if (demo) await tm(demo, 'down', '--volumes');
   if (root) await rm(root, { recursive: true, force: true });
@@ -31,7 +32,10 @@ async function init(template: string, ...flags: string[]) {
 }
 const hasScript = (await execa('script', ['--version'], { reject: false })).exitCode === 0;
 if (!hasScript) console.warn('init: script(1) is not installed; skipping the terminal test');
-const workflowRuns = async (dir: string) => parse(await readFile(join(dir, '.github/workflows/ci.yml'), 'utf8')).jobs.test.steps.map((s: { run?: string }) => s.run).filter(Boolean);
+const workflowRuns = async (dir: string) =>
+  parse(await readFile(join(dir, '.github/workflows/ci.yml'), 'utf8'))
+    .jobs.test.steps.map((s: { run?: string }) => s.run)
+    .filter(Boolean);
 async function query(dir: string, sql: string) {
   const url = /^DATABASE_URL=(.*)$/m.exec(await readFile(join(dir, '.env'), 'utf8'))![1]!;
   const c = new pg.Client(url);
@@ -62,7 +66,7 @@ describe('tm init', () => {
     expect(JSON.parse((await tm(dir, 'health', '--json')).stdout).status).toBe('error');
   });
 
-  it('express-pg: migrations, seeds and the app\'s /health/ready; rollback --to 0 and migrate round-trip', async () => {
+  it("express-pg: migrations, seeds and the app's /health/ready; rollback --to 0 and migrate round-trip", async () => {
     const { dir, appPort, stdout } = await init('express-pg');
     // tm init installed the app's own dependencies (express, pg, ioredis, from the npm registry).
     expect(stdout).toContain('next: cd demo && tm up');
@@ -92,7 +96,9 @@ describe('tm init', () => {
     const npx = await execa('npx', ['--no-install', 'tm', '--version'], { cwd: dir, reject: false });
     expect(String(npx.stdout).trim()).toBe(tmVersion());
     expect((await tm(dir, 'db', 'rollback', '--to', '0')).exitCode).toBe(0);
-    expect(await query(dir, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tm_schema_migrations' AND tablename <> 'tm_seeds'")).toEqual([]);
+    expect(
+      await query(dir, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tm_schema_migrations' AND tablename <> 'tm_seeds'"),
+    ).toEqual([]);
     expect((await tm(dir, 'db', 'migrate')).exitCode).toBe(0);
     expect(JSON.parse((await tm(dir, 'db', 'status', '--json')).stdout)).toMatchObject({ applied: 7, pending: 0 });
     expect(await readFile(join(dir, 'Dockerfile'), 'utf8')).toContain('HEALTHCHECK');
@@ -111,7 +117,9 @@ describe('tm init', () => {
     expect(JSON.parse(health.stdout)).toMatchObject({ status: 'ok', checks: { postgres: { status: 'ok' }, redis: { status: 'ok' } } });
     const [row] = await query(dir, 'SELECT migration_name, finished_at, applied_steps_count FROM _prisma_migrations');
     expect(row).toMatchObject({ migration_name: '20240101000000_init', applied_steps_count: 1 });
-    expect(await query(dir, `SELECT p.name AS project, count(t.*)::int AS tasks FROM "Project" p JOIN "Task" t ON t."projectId" = p.id GROUP BY p.name`)).toEqual([{ project: 'Getting Started', tasks: 2 }]);
+    expect(
+      await query(dir, `SELECT p.name AS project, count(t.*)::int AS tasks FROM "Project" p JOIN "Task" t ON t."projectId" = p.id GROUP BY p.name`),
+    ).toEqual([{ project: 'Getting Started', tasks: 2 }]);
     expect(await query(dir, `SELECT name FROM "Habit"`)).toEqual([{ name: 'Daily Review' }]);
     expect(await readFile(join(dir, '.env'), 'utf8')).toMatch(/^NEXTAUTH_SECRET=\S{32}$/m);
     expect(await readFile(join(dir, 'compose.yml'), 'utf8')).toContain('test-db:');
@@ -133,7 +141,12 @@ describe('tm init', () => {
 
   it('--no-install: package.json asks for taskmaster-cli ^version, and the next step installs with the package manager tm runs through', async () => {
     root = await mkdtemp(join(tmpdir(), 'tm-init-'));
-    const run = (dir: string, env: Record<string, string>) => execa(process.execPath, [TM, 'init', dir, '--template', 'express-pg', '--yes', '--no-install', '--json'], { cwd: root, reject: false, env: { NO_COLOR: '1', TM_PACKAGE_SPEC: '', ...env } });
+    const run = (dir: string, env: Record<string, string>) =>
+      execa(process.execPath, [TM, 'init', dir, '--template', 'express-pg', '--yes', '--no-install', '--json'], {
+        cwd: root,
+        reject: false,
+        env: { NO_COLOR: '1', TM_PACKAGE_SPEC: '', ...env },
+      });
     const npm = await run('a', { npm_config_user_agent: 'npm/11.0.0 node/v20.19.0 linux x64 workspaces/false' });
     expect(npm.exitCode, npm.stderr).toBe(0);
     expect(JSON.parse(npm.stdout)).toMatchObject({ installed: false, next: 'cd a && npm install && tm up' });
@@ -157,15 +170,24 @@ describe('tm init', () => {
     expect(noTty.stderr).toContain('hint: pass --yes');
   });
 
-  it.skipIf(!hasScript)(`on a terminal, clashing files are reported before any question${hasScript ? '' : ' (skipped: no script(1) to give tm a terminal)'}`, async () => {
-    root = await mkdtemp(join(tmpdir(), 'tm-init-'));
-    await writeFile(join(root, 'taskmaster.yml'), 'name: mine\n');
-    // script(1) runs tm on a pseudo-terminal, as a person would.
-    const r = await execa('script', ['-qec', `"${process.execPath}" "${TM}" init --no-color`, '/dev/null'], { cwd: root, reject: false, env: { CI: '' }, input: '', timeout: 30_000 });
-    expect(r.exitCode).toBe(2);
-    expect(r.stdout).toContain('error TM_INIT_CLASH');
-    expect(r.stdout).not.toContain('Project name');
-  });
+  it.skipIf(!hasScript)(
+    `on a terminal, clashing files are reported before any question${hasScript ? '' : ' (skipped: no script(1) to give tm a terminal)'}`,
+    async () => {
+      root = await mkdtemp(join(tmpdir(), 'tm-init-'));
+      await writeFile(join(root, 'taskmaster.yml'), 'name: mine\n');
+      // script(1) runs tm on a pseudo-terminal, as a person would.
+      const r = await execa('script', ['-qec', `"${process.execPath}" "${TM}" init --no-color`, '/dev/null'], {
+        cwd: root,
+        reject: false,
+        env: { CI: '' },
+        input: '',
+        timeout: 30_000,
+      });
+      expect(r.exitCode).toBe(2);
+      expect(r.stdout).toContain('error TM_INIT_CLASH');
+      expect(r.stdout).not.toContain('Project name');
+    },
+  );
 
   it('bad options are refused before anything is written, and a second run then works', async () => {
     root = await mkdtemp(join(tmpdir(), 'tm-init-'));

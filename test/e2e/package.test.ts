@@ -14,7 +14,13 @@ import { freePort } from '../helpers/project.js';
 let tarball: string;
 let home: string;
 // npm takes what its cache has without asking the registry again (the tests install the same packages).
-const env = () => ({ NO_COLOR: '1', PATH: pathWithoutCheckout(), TM_PACKAGE_SPEC: `file:${tarball}`, npm_config_user_agent: '', npm_config_prefer_offline: 'true' });
+const env = () => ({
+  NO_COLOR: '1',
+  PATH: pathWithoutCheckout(),
+  TM_PACKAGE_SPEC: `file:${tarball}`,
+  npm_config_user_agent: '',
+  npm_config_prefer_offline: 'true',
+});
 const run = (file: string, args: string[], cwd: string, extra: Record<string, string> = {}) =>
   execa(file, args, { cwd, reject: false, env: { ...env(), ...extra }, extendEnv: true, timeout: 240_000 });
 
@@ -33,7 +39,9 @@ describe('the published package', () => {
     expect(PACKAGE_NAME).toBe('taskmaster-cli');
     expect(basename(tarball)).toBe(`taskmaster-cli-${tmVersion()}.tgz`);
     const files = (await execa('tar', ['-tzf', tarball])).stdout.split('\n').filter(Boolean);
-    const outside = files.filter((f) => !/^package\/(bin|dist|templates)\//.test(f) && !['package/package.json', 'package/README.md', 'package/LICENSE'].includes(f));
+    const outside = files.filter(
+      (f) => !/^package\/(bin|dist|templates)\//.test(f) && !['package/package.json', 'package/README.md', 'package/LICENSE'].includes(f),
+    );
     expect(outside).toEqual([]);
     expect(files).toEqual(expect.arrayContaining(['package/LICENSE', 'package/README.md', 'package/bin/tm.js', 'package/dist/cli/main.js']));
     const pkg = JSON.parse(await readFile(join(home, 'node_modules', PACKAGE_NAME, 'package.json'), 'utf8'));
@@ -71,7 +79,10 @@ describe('the published package', () => {
         expect(test.exitCode, String(test.stdout) + String(test.stderr)).toBe(0);
         const doctor = await run(tm, ['doctor', '--json'], dir);
         const findings = JSON.parse(doctor.stdout);
-        expect(findings.findings.filter((f: { status: string }) => f.status !== 'ok'), doctor.stdout).toEqual([]);
+        expect(
+          findings.findings.filter((f: { status: string }) => f.status !== 'ok'),
+          doctor.stdout,
+        ).toEqual([]);
         expect(findings).toMatchObject({ status: 'ok', problems: 0, warnings: 0 });
 
         if (template !== 'minimal') await freshCiClone(dir, tm);

@@ -24,7 +24,11 @@ describe.skipIf(!engine)('tm down SERVICE --volumes on Docker', () => {
   it("deletes the named service's data only: Postgres keeps its tables when Redis' volume goes", async () => {
     const first = await p.tm(['up']);
     expect(first.exitCode, first.stderr).toBe(0);
-    const psql = (sql: string) => execa(PSQL, ['-h', '127.0.0.1', '-p', String(p.pgPort), '-U', 'dvol_user', '-d', 'dvol_db', '-tAc', sql], { env: { PGPASSWORD: 'pw-dvol-secret' }, reject: false });
+    const psql = (sql: string) =>
+      execa(PSQL, ['-h', '127.0.0.1', '-p', String(p.pgPort), '-U', 'dvol_user', '-d', 'dvol_db', '-tAc', sql], {
+        env: { PGPASSWORD: 'pw-dvol-secret' },
+        reject: false,
+      });
     const redis = (...args: string[]) => execa('redis-cli', ['-p', String(p.redisPort), ...args], { reject: false });
     await psql('CREATE TABLE kept (v int); INSERT INTO kept VALUES (7)');
     await redis('set', 'gone', 'soon');

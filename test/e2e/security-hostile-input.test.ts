@@ -22,8 +22,13 @@ const tm = (dir: string, args: string[]) => execa(process.execPath, [TM, ...args
 describe('hostile input through the CLI', () => {
   it('an alias bomb: exit 3 with the line of its first alias', async () => {
     const lines = ['a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-    for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]`);
-    const r = await tm(await repo(lines.join('\n') + '\n'), ['env', 'diff']);
+    for (let i = 1; i < 9; i++)
+      lines.push(
+        `a${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
+    const r = await tm(await repo(`${lines.join('\n')}\n`), ['env', 'diff']);
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/^ {2}taskmaster\.yml:2:\d+ aliases expand to too much data/m);
     expect(r.stderr).not.toContain('TM_INTERNAL');

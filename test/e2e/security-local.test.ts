@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -121,7 +121,10 @@ describe.skipIf(cannot)('PID files are claims, checked against the running proce
       // Everything a PID file can claim, claimed: the start time, this project, the port.
       await plantPidFile(p, 'redis', { pid: victim.pid, startTicks: await processStartTicks(victim.pid), project: p.dir, port: p.redisPort });
       const status = JSON.parse((await p.tm(['status', '--json'])).stdout);
-      expect(status.services.find((s: { name: string }) => s.name === 'redis')).toMatchObject({ state: 'stopped', detail: expect.stringContaining('is not this project\'s redis') });
+      expect(status.services.find((s: { name: string }) => s.name === 'redis')).toMatchObject({
+        state: 'stopped',
+        detail: expect.stringContaining("is not this project's redis"),
+      });
       await plantPidFile(p, 'redis', { pid: victim.pid, startTicks: await processStartTicks(victim.pid), project: p.dir, port: p.redisPort });
       down = await p.tm(['down']);
       expect(down.exitCode, down.stderr).toBe(0);
@@ -179,7 +182,11 @@ describe.skipIf(cannot)('PID files are claims, checked against the running proce
     await git('commit', '-qm', 'state committed by mistake');
     const r = await p.tm(['doctor', '--json']);
     const finding = JSON.parse(r.stdout).findings.find((f: { id: string }) => f.id === 'state-git');
-    expect(finding).toMatchObject({ status: 'warn', detail: expect.stringContaining('.taskmaster/run/redis.pid'), fix: expect.stringContaining('git rm -r --cached .taskmaster') });
+    expect(finding).toMatchObject({
+      status: 'warn',
+      detail: expect.stringContaining('.taskmaster/run/redis.pid'),
+      fix: expect.stringContaining('git rm -r --cached .taskmaster'),
+    });
     // And PID 1 (init), named by the committed file, is not this project's redis.
     const status = JSON.parse((await p.tm(['status', '--json'])).stdout);
     expect(status.services.find((s: { name: string }) => s.name === 'redis').state).toBe('stopped');
@@ -194,7 +201,10 @@ describe.skipIf(cannot)('PID files are claims, checked against the running proce
       await waitFor(async () => (await readFile(`/proc/${zombie}/stat`, 'utf8')).includes(') Z '));
       await plantPidFile(p, 'redis', { pid: zombie, startTicks: await processStartTicks(zombie), project: p.dir });
       const status = JSON.parse((await p.tm(['status', '--json'])).stdout);
-      expect(status.services.find((s: { name: string }) => s.name === 'redis')).toMatchObject({ state: 'stopped', detail: expect.stringContaining(`process ${zombie} is gone`) });
+      expect(status.services.find((s: { name: string }) => s.name === 'redis')).toMatchObject({
+        state: 'stopped',
+        detail: expect.stringContaining(`process ${zombie} is gone`),
+      });
     } finally {
       parent.kill('SIGKILL');
     }
@@ -224,12 +234,19 @@ async function listeningOn(port: number): Promise<string[]> {
 }
 
 /** An address of this machine that other machines can reach (not loopback), if it has one. */
-const networkAddress = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+const networkAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
 
 describe('services stay off the network unless protected', () => {
   it('host: 0.0.0.0 keeps native Postgres and a password-less Redis on loopback, as the compose file does', async () => {
     const p = await project({ name: 'wild' });
-    await writeFile(join(p.dir, 'taskmaster.yml'), (await readFile(join(p.dir, 'taskmaster.yml'), 'utf8')).replace(`port: ${p.pgPort},`, `port: ${p.pgPort}, host: 0.0.0.0,`).replace(`port: ${p.redisPort} }`, `port: ${p.redisPort}, host: 0.0.0.0 }`));
+    await writeFile(
+      join(p.dir, 'taskmaster.yml'),
+      (await readFile(join(p.dir, 'taskmaster.yml'), 'utf8'))
+        .replace(`port: ${p.pgPort},`, `port: ${p.pgPort}, host: 0.0.0.0,`)
+        .replace(`port: ${p.redisPort} }`, `port: ${p.redisPort}, host: 0.0.0.0 }`),
+    );
     const compose = await p.tm(['render', 'compose']);
     expect(compose.exitCode, compose.stderr).toBe(0);
     expect(compose.stdout).toContain(`127.0.0.1:${p.redisPort}:6379`);
@@ -240,7 +257,22 @@ describe('services stay off the network unless protected', () => {
     expect(await listeningOn(p.redisPort)).toEqual(['127.0.0.1']);
     expect(await listeningOn(p.pgPort)).toEqual(['127.0.0.1']);
     // pg_hba.conf stays as initdb wrote it: trust only on the (private) socket, TCP with a password from loopback.
-    const { stdout: hba } = await execa(PSQL, ['-h', '127.0.0.1', '-p', String(p.pgPort), '-U', 'wild_user', '-d', 'wild_db', '-tAc', "SELECT type || ' ' || coalesce(address, '-') || ' ' || auth_method FROM pg_hba_file_rules ORDER BY line_number"], { env: { PGPASSWORD: 'pw-wild-secret' } });
+    const { stdout: hba } = await execa(
+      PSQL,
+      [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(p.pgPort),
+        '-U',
+        'wild_user',
+        '-d',
+        'wild_db',
+        '-tAc',
+        "SELECT type || ' ' || coalesce(address, '-') || ' ' || auth_method FROM pg_hba_file_rules ORDER BY line_number",
+      ],
+      { env: { PGPASSWORD: 'pw-wild-secret' } },
+    );
     expect([...new Set(hba.split('\n').filter((l) => l.startsWith('host')))]).toEqual(['host 127.0.0.1 scram-sha-256', 'host ::1 scram-sha-256']);
     expect(hba).not.toMatch(/^host.* trust$/m);
   });
@@ -252,12 +284,17 @@ describe('services stay off the network unless protected', () => {
     for (const args of [['up'], ['up', '--runtime', 'docker'], ['render', 'compose']]) {
       const r = await p.tm(args);
       expect(r.exitCode, args.join(' ')).toBe(3);
-      expect(r.stderr).toContain(`services.redis.host: a Redis without a password would listen on ${networkAddress}, which other machines can reach: set services.redis.password`);
+      expect(r.stderr).toContain(
+        `services.redis.host: a Redis without a password would listen on ${networkAddress}, which other machines can reach: set services.redis.password`,
+      );
     }
     expect(await listeningOn(p.redisPort)).toEqual([]);
 
     // With a password it may: and then it asks everyone for it.
-    await writeFile(file, (await readFile(file, 'utf8')).replace(`host: ${networkAddress} }`, `host: ${networkAddress}, password: "redis-pw-${process.pid}" }`));
+    await writeFile(
+      file,
+      (await readFile(file, 'utf8')).replace(`host: ${networkAddress} }`, `host: ${networkAddress}, password: "redis-pw-${process.pid}" }`),
+    );
     const up = await p.tm(['up', 'redis']);
     expect(up.exitCode, up.stderr).toBe(0);
     expect(await listeningOn(p.redisPort)).toEqual([networkAddress]);
@@ -277,7 +314,9 @@ describe('state that came with the repository', () => {
     await writeFile(join(p.dir, '.taskmaster', 'run', 'postgres.roles'), stamp);
     const up = await p.tm(['up', 'postgres']);
     expect(up.exitCode, up.stderr).toBe(0);
-    const { stdout } = await execa(PSQL, ['-h', '127.0.0.1', '-p', String(p.pgPort), '-U', 'stamp_user', '-d', 'stamp_db', '-tAc', 'SELECT current_user'], { env: { PGPASSWORD: 'pw-stamp-secret' } });
+    const { stdout } = await execa(PSQL, ['-h', '127.0.0.1', '-p', String(p.pgPort), '-U', 'stamp_user', '-d', 'stamp_db', '-tAc', 'SELECT current_user'], {
+      env: { PGPASSWORD: 'pw-stamp-secret' },
+    });
     expect(stdout.trim()).toBe('stamp_user');
   });
 });

@@ -58,7 +58,9 @@ describe('symbolic links out of the project', () => {
     await symlink(home, join(p.dir, 'link'));
     const r = await p.tm(['render', 'compose', '--out', 'link/compose.yml']);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain('error TM_RENDER_OUTSIDE refusing to write or delete link/compose.yml: it leads outside the project through a symbolic link (link -> ');
+    expect(r.stderr).toContain(
+      'error TM_RENDER_OUTSIDE refusing to write or delete link/compose.yml: it leads outside the project through a symbolic link (link -> ',
+    );
     const k8s = await p.tm(['render', 'k8s', '--out', 'link/k8s']);
     expect(k8s.exitCode).toBe(2);
     expect(await readdir(home)).toEqual([]);

@@ -20,7 +20,8 @@ async function folder(files: Record<string, string>): Promise<string> {
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
   return dir;
 }
-const tm = (dir: string, args: string[], env: NodeJS.ProcessEnv = {}) => execa(process.execPath, [TM, ...args], { cwd: dir, reject: false, env: { NO_COLOR: '1', ...env } });
+const tm = (dir: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+  execa(process.execPath, [TM, ...args], { cwd: dir, reject: false, env: { NO_COLOR: '1', ...env } });
 
 /** What a GitHub runner shows of a log: `::add-mask::` values (unescaped) hidden in every later line. */
 function asGitHubShowsIt(log: string): string[] {
@@ -38,14 +39,21 @@ function asGitHubShowsIt(log: string): string[] {
 
 describe('tm ci on GitHub Actions', () => {
   it('registers every line of a multi-line secret (a PEM key) with ::add-mask::, so no line of it is shown', async () => {
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const { privateKey } = generateKeyPairSync('ec', {
+      namedCurve: 'P-256',
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
     const dir = await folder({
       'taskmaster.yml': 'name: pem\nenv:\n  SIGNING_PRIVATE_KEY: { type: secret, required: true }\n',
       '.env': `SIGNING_PRIVATE_KEY="${privateKey.trim()}"\n`,
     });
     const r = await tm(dir, ['ci', '--external'], { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: '' });
     expect(r.exitCode, r.stderr).toBe(0);
-    const body = privateKey.trim().split('\n').filter((l) => !l.startsWith('-----'));
+    const body = privateKey
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('-----'));
     expect(body.length).toBeGreaterThan(1);
     const shown = asGitHubShowsIt(`${r.stderr}\n${r.stdout}`).join('\n');
     for (const line of body) expect(shown).not.toContain(line);
@@ -90,7 +98,10 @@ describe('passwords and the Postgres log', () => {
 
   it('keeps logs in a 0700 folder, each file 0600, also those an older tm left readable', async () => {
     const port = await freePort();
-    const p = await project({ name: 'modes', extra: `  web:\n    command: ["node", "-e", "require('http').createServer((q, r) => r.end('ok')).listen(${port})"]\n    port: ${port}\n` });
+    const p = await project({
+      name: 'modes',
+      extra: `  web:\n    command: ["node", "-e", "require('http').createServer((q, r) => r.end('ok')).listen(${port})"]\n    port: ${port}\n`,
+    });
     await mkdir(join(p.dir, '.taskmaster', 'logs'), { recursive: true, mode: 0o755 });
     await writeFile(join(p.dir, '.taskmaster', 'logs', 'redis.log'), 'old\n', { mode: 0o644 });
     const up = await p.tm(['up']);

@@ -179,9 +179,15 @@ describe('tm up / down on local binaries', () => {
     await mkdir(join(p.dir, '.taskmaster', 'run'), { recursive: true });
     const dead = spawn('true');
     await new Promise((r) => dead.on('exit', r));
-    await writeFile(join(p.dir, '.taskmaster', 'run', 'redis.pid'), JSON.stringify({ pid: dead.pid, startedAt: new Date().toISOString(), command: 'redis-server' }));
+    await writeFile(
+      join(p.dir, '.taskmaster', 'run', 'redis.pid'),
+      JSON.stringify({ pid: dead.pid, startedAt: new Date().toISOString(), command: 'redis-server' }),
+    );
     // A PID reused by another program (this test process) with another start time:
-    await writeFile(join(p.dir, '.taskmaster', 'run', 'postgres.pid'), JSON.stringify({ pid: process.pid, startTicks: '1', startedAt: new Date().toISOString(), command: 'postgres' }));
+    await writeFile(
+      join(p.dir, '.taskmaster', 'run', 'postgres.pid'),
+      JSON.stringify({ pid: process.pid, startTicks: '1', startedAt: new Date().toISOString(), command: 'postgres' }),
+    );
     const status = JSON.parse((await p.tm(['status', '--json'])).stdout);
     expect(status.services.map((s: { state: string }) => s.state)).toEqual(['stopped', 'stopped']);
     expect(existsSync(join(p.dir, '.taskmaster', 'run', 'redis.pid'))).toBe(false);
@@ -239,7 +245,9 @@ describe('tm up / down on local binaries', () => {
     const fresh = await p.tm(['up']);
     expect(fresh.exitCode, fresh.stderr).toBe(0);
     const warnings = fresh.stderr.split('\n').filter((l) => l.startsWith('warning'));
-    expect(warnings).toEqual([expect.stringMatching(/^warning PostgreSQL 16 \(services\.postgres\.version\) is not installed: the new data directory is PostgreSQL 15 /)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^warning PostgreSQL 16 \(services\.postgres\.version\) is not installed: the new data directory is PostgreSQL 15 /),
+    ]);
     expect((await p.tm(['down'])).exitCode).toBe(0);
 
     // Now a PostgreSQL 16 appears first on PATH. Its binaries must not even be run: the data is 15.

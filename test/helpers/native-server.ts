@@ -59,7 +59,8 @@ export async function startNative<P extends string, S extends object>(kind: Nati
       const watched: Probe = {
         ...probe,
         async check(t) {
-          if (daemon.exit) throw new ServerExited(`${kind.kind} exited (code ${daemon.exit.code}, signal ${daemon.exit.signal}); its log:\n${await server.log()}`);
+          if (daemon.exit)
+            throw new ServerExited(`${kind.kind} exited (code ${daemon.exit.code}, signal ${daemon.exit.signal}); its log:\n${await server.log()}`);
           await probe.check(t);
         },
       };
@@ -102,4 +103,3 @@ async function freePorts<P extends string>(names: readonly P[]): Promise<Record<
   }
   return ports;
 }
-

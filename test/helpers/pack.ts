@@ -25,5 +25,8 @@ export async function packTm(): Promise<string> {
 
 /** PATH without this checkout's node_modules/.bin (npm test puts it first): nothing may come from the checkout. */
 export function pathWithoutCheckout(): string {
-  return (process.env.PATH ?? '').split(':').filter((p) => !p.startsWith(CHECKOUT)).join(':');
+  return (process.env.PATH ?? '')
+    .split(':')
+    .filter((p) => !p.startsWith(CHECKOUT))
+    .join(':');
 }

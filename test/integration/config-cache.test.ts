@@ -40,7 +40,9 @@ describe('config cache', () => {
     // under the same key must come from the file.
     const entry = JSON.parse(await readFile(cacheFile(), 'utf8'));
     entry.config.name = 'from-the-cache';
-    entry.sum = createHash('sha256').update(JSON.stringify([entry.config, entry.secrets, entry.secretWarnings])).digest('hex');
+    entry.sum = createHash('sha256')
+      .update(JSON.stringify([entry.config, entry.secrets, entry.secretWarnings]))
+      .digest('hex');
     await writeFile(cacheFile(), JSON.stringify(entry));
     const second = await load();
     expect(second.name).toBe('from-the-cache');
@@ -51,7 +53,8 @@ describe('config cache', () => {
   it('misses when taskmaster.yml, an env file, an interpolated variable or the cwd changes', async () => {
     await mkdir(join(dir, '.taskmaster'));
     await mkdir(join(dir, 'sub'));
-    const pg = async (env?: NodeJS.ProcessEnv, cwd?: string) => (await load(env, cwd)).services.find((s) => s.kind === 'postgres') as { port: number; password: string };
+    const pg = async (env?: NodeJS.ProcessEnv, cwd?: string) =>
+      (await load(env, cwd)).services.find((s) => s.kind === 'postgres') as { port: number; password: string };
     expect(await pg()).toMatchObject({ port: 5432, password: 'devpw' });
     await writeFile(join(dir, 'taskmaster.yml'), yml('5433'));
     expect((await pg()).port).toBe(5433);

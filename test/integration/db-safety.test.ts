@@ -14,11 +14,19 @@ const server = databasePerTest('safe');
 const { url } = server;
 const q = server.query;
 const tm = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  execa(process.execPath, [TM, ...args], { cwd: server.project().dir, reject: false, env: { NO_COLOR: '1', ...env } }).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
+  execa(process.execPath, [TM, ...args], { cwd: server.project().dir, reject: false, env: { NO_COLOR: '1', ...env } }).then((r) => ({
+    code: r.exitCode,
+    stdout: String(r.stdout),
+    stderr: String(r.stderr),
+  }));
 /** Whether this machine's name resolves to an address of its own (it does in /etc/hosts on most machines). */
 const own = new Set(Object.values(networkInterfaces()).flatMap((l) => (l ?? []).map((i) => i.address)));
-const hostnameIsLocal = await lookup(hostname(), { all: true }).then((a) => a.length > 0 && a.every((x) => own.has(x.address)), () => false);
-const tablesIn = async (schema: string) => (await q<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = '${schema}' ORDER BY 1`)).map((r) => r.t);
+const hostnameIsLocal = await lookup(hostname(), { all: true }).then(
+  (a) => a.length > 0 && a.every((x) => own.has(x.address)),
+  () => false,
+);
+const tablesIn = async (schema: string) =>
+  (await q<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = '${schema}' ORDER BY 1`)).map((r) => r.t);
 
 beforeAll(async () => {
   const dir = join(server.project().dir, 'db', 'migrations');
@@ -55,7 +63,10 @@ describe('tm db reset with ?schema= works on that schema only', () => {
   });
 
   it('refuses snapshots and restores, which copy the whole database, naming the fix', async () => {
-    for (const args of [['db', 'snapshot', 'before'], ['db', 'restore', 'before', '--yes']]) {
+    for (const args of [
+      ['db', 'snapshot', 'before'],
+      ['db', 'restore', 'before', '--yes'],
+    ]) {
       const r = await tm([...args, '--database-url', url(server.db(), '?schema=a')]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain(`error TM_SCHEMA_MODE tm db ${args[1]} copies the whole database ${server.db()}, but ?schema=a in the URL`);
@@ -67,10 +78,15 @@ describe('tm db reset with ?schema= works on that schema only', () => {
 
 describe('"this machine" is decided by the address pg will reach, not by how the host is spelled', () => {
   it('refuses a name that merely starts like a loopback address, for reset and restore, without --force', async () => {
-    for (const args of [['db', 'reset', '--yes'], ['db', 'restore', 'snap']]) {
+    for (const args of [
+      ['db', 'reset', '--yes'],
+      ['db', 'restore', 'snap'],
+    ]) {
       const r = await tm([...args, '--database-url', 'postgres://u:secret-pw@127.attacker.example:5432/app']);
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toContain(`error TM_RESET_REMOTE refusing to ${args[1]} a database that is not on this machine (127.attacker.example, from --database-url)`);
+      expect(r.stderr).toContain(
+        `error TM_RESET_REMOTE refusing to ${args[1]} a database that is not on this machine (127.attacker.example, from --database-url)`,
+      );
     }
   });
 
@@ -98,17 +114,22 @@ describe('hostile database state', () => {
     const target = url(server.db());
     expect((await tm(['db', 'migrate', '--database-url', target])).code).toBe(0);
     await q('ALTER TABLE tm_schema_migrations ALTER COLUMN applied_at DROP NOT NULL; UPDATE tm_schema_migrations SET applied_at = NULL');
-    for (const args of [['db', 'status'], ['db', 'migrate']]) {
+    for (const args of [
+      ['db', 'status'],
+      ['db', 'migrate'],
+    ]) {
       const r = await tm([...args, '--database-url', target]);
       expect(r.code, r.stderr).toBe(6);
-      expect(r.stderr).toMatch(/^error TM_HISTORY_DAMAGED the migration history \(tm_schema_migrations\) was altered: the row of version 1 has no applied_at; nothing was run$/m);
+      expect(r.stderr).toMatch(
+        /^error TM_HISTORY_DAMAGED the migration history \(tm_schema_migrations\) was altered: the row of version 1 has no applied_at; nothing was run$/m,
+      );
       expect(r.stderr).not.toContain('TM_INTERNAL');
     }
     await q('UPDATE tm_schema_migrations SET applied_at = now(); ALTER TABLE tm_schema_migrations RENAME COLUMN checksum TO sha');
     const renamed = await tm(['db', 'migrate', '--database-url', target]);
     expect(renamed.code, renamed.stderr).toBe(6);
     expect(renamed.stderr).toMatch(/TM_HISTORY_DAMAGED .*its columns are not the ones tm records .*column "checksum" does not exist/);
-    await q('ALTER TABLE tm_schema_migrations RENAME COLUMN sha TO checksum; ALTER TABLE tm_schema_migrations ALTER COLUMN duration_ms TYPE text USING \'fast\'');
+    await q("ALTER TABLE tm_schema_migrations RENAME COLUMN sha TO checksum; ALTER TABLE tm_schema_migrations ALTER COLUMN duration_ms TYPE text USING 'fast'");
     const retyped = await tm(['db', 'status', '--database-url', target]);
     expect(retyped.code, retyped.stderr).toBe(6);
     expect(retyped.stderr).toContain('TM_HISTORY_DAMAGED');

@@ -44,7 +44,10 @@ describe.skipIf(!engine)('docker runtime', () => {
     expect(up.exitCode, up.stderr).toBe(0);
     expect(JSON.parse(up.stdout).runtime).toBe('docker');
     const psql = (sql: string) =>
-      execa(PSQL, ['-h', '127.0.0.1', '-p', String(p.pgPort), '-U', 'dock_user', '-d', 'dock_db', '-tAc', sql], { env: { PGPASSWORD: 'pw-dock-secret' }, reject: false });
+      execa(PSQL, ['-h', '127.0.0.1', '-p', String(p.pgPort), '-U', 'dock_user', '-d', 'dock_db', '-tAc', sql], {
+        env: { PGPASSWORD: 'pw-dock-secret' },
+        reject: false,
+      });
     expect((await psql('SELECT current_user')).stdout.trim()).toBe('dock_user');
     expect((await execa('redis-cli', ['-p', String(p.redisPort), 'ping'])).stdout.trim()).toBe('PONG');
     // The password is handed to compose through its environment, never written to the file.
@@ -64,7 +67,14 @@ describe.skipIf(!engine)('docker runtime', () => {
 
   it('reports a container killed with docker kill in status and health', async () => {
     expect((await p.tm(['up'])).exitCode).toBe(0);
-    const id = await docker('ps', '-q', '--filter', `label=com.docker.compose.project=${await composeName(p)}`, '--filter', 'label=com.docker.compose.service=redis');
+    const id = await docker(
+      'ps',
+      '-q',
+      '--filter',
+      `label=com.docker.compose.project=${await composeName(p)}`,
+      '--filter',
+      'label=com.docker.compose.service=redis',
+    );
     expect(id).not.toBe('');
     await docker('kill', id);
     const status = JSON.parse((await p.tm(['status', '--json'])).stdout);
@@ -122,7 +132,10 @@ describe.skipIf(!engine)('docker runtime: an app service', () => {
     await mkdir(`${p.dir}/app`);
     await cp(await realpath(process.execPath), `${p.dir}/app/node`);
     await cp(new URL('../fixtures/app/server.mjs', import.meta.url), `${p.dir}/app/server.mjs`);
-    await writeFile(`${p.dir}/app/Dockerfile`, 'FROM standin/debian:bookworm\nCOPY node /usr/local/bin/node\nCOPY server.mjs /app/server.mjs\nUSER nobody\nCMD ["node", "/app/server.mjs"]\n');
+    await writeFile(
+      `${p.dir}/app/Dockerfile`,
+      'FROM standin/debian:bookworm\nCOPY node /usr/local/bin/node\nCOPY server.mjs /app/server.mjs\nUSER nobody\nCMD ["node", "/app/server.mjs"]\n',
+    );
     const r = await p.tm(['up', '--json'], { timeout: 180_000 });
     expect(r.exitCode, r.stderr).toBe(0);
     const services = JSON.parse(r.stdout).services;
@@ -182,7 +195,9 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
       expect(r.exitCode).toBe(4);
       expect(r.stderr).toContain(`port ${p.pgPort} (postgres) already in use`);
       expect(r.stderr).toContain(`pid ${process.pid}`);
-      expect(await docker('ps', '-a', '--filter', 'label=com.docker.compose.service=postgres', '--filter', `publish=${p.pgPort}`, '--format', '{{.Names}}')).toBe('');
+      expect(
+        await docker('ps', '-a', '--filter', 'label=com.docker.compose.service=postgres', '--filter', `publish=${p.pgPort}`, '--format', '{{.Names}}'),
+      ).toBe('');
     } finally {
       blocker.close();
     }
@@ -240,9 +255,12 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
 
     const { freePort } = await import('../helpers/project.js');
     const { readFile, writeFile } = await import('node:fs/promises');
-    const yml = (await readFile(`${p.dir}/taskmaster.yml`, 'utf8')).replace(/  job:[\s\S]*$/, '');
+    const yml = (await readFile(`${p.dir}/taskmaster.yml`, 'utf8')).replace(/ {2}job:[\s\S]*$/, '');
     const port = await freePort();
-    await writeFile(`${p.dir}/taskmaster.yml`, `${yml}  crash:\n    image: standin/debian:bookworm\n    command: ["sh", "-c", "echo crashed at start; exit 1"]\n    port: ${port}\n    health: http://127.0.0.1:${port}/\n`);
+    await writeFile(
+      `${p.dir}/taskmaster.yml`,
+      `${yml}  crash:\n    image: standin/debian:bookworm\n    command: ["sh", "-c", "echo crashed at start; exit 1"]\n    port: ${port}\n    health: http://127.0.0.1:${port}/\n`,
+    );
     const crash = await p.tm(['up']);
     expect(crash.exitCode, crash.stderr).toBe(5);
     expect(crash.stderr).toContain('error TM_SERVICE_EXITED crash container exited during start (exit code 1)');
@@ -274,7 +292,10 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
     await chmod(p.dir, 0o755);
     const { TM } = await import('../helpers/project.js');
     // As root every socket opens; an unprivileged user meets the socket's permissions.
-    const r = await execa('runuser', ['-u', 'nobody', '--', process.execPath, TM, '-C', p.dir, 'status'], { reject: false, env: { NO_COLOR: '1', HOME: '/nonexistent' } });
+    const r = await execa('runuser', ['-u', 'nobody', '--', process.execPath, TM, '-C', p.dir, 'status'], {
+      reject: false,
+      env: { NO_COLOR: '1', HOME: '/nonexistent' },
+    });
     expect(r.exitCode, r.stderr).toBe(4);
     expect(r.stderr).toMatch(/error TM_RUNTIME_UNAVAILABLE .*but permission denied on \S+docker\.sock/);
     expect(r.stderr).not.toContain('no Docker engine answers');

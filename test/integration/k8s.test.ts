@@ -34,6 +34,7 @@ afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: manifests are parsed YAML, read field by field in the assertions
 type Manifest = { kind: string; metadata: { name: string }; spec?: any; data?: Record<string, string>; stringData?: Record<string, string> };
 const parseManifests = (files: Record<string, string>) =>
   Object.entries(files)
@@ -75,7 +76,7 @@ for (const template of PROJECT_TEMPLATES) {
       for (const [n, text] of Object.entries(files)) expect(text, n).not.toMatch(/[&*]a\d+\b/);
     });
 
-    it('postgres and redis: StatefulSets with claims, PGDATA in a subdirectory, probes like tm\'s', () => {
+    it("postgres and redis: StatefulSets with claims, PGDATA in a subdirectory, probes like tm's", () => {
       const pg = find('StatefulSet', 'postgres').spec;
       const c = pg.template.spec.containers[0];
       expect(pg.volumeClaimTemplates[0].metadata.name).toBe('data');
@@ -119,11 +120,13 @@ for (const template of PROJECT_TEMPLATES) {
       if (template === 'express-pg') expect(manifests.some((m) => m.kind === 'Deployment' && m.metadata.name === 'api')).toBe(true);
     });
 
-    it('migrate.Dockerfile builds that image: tm, taskmaster.yml and the migrations, as the pods\' user', async () => {
+    it("migrate.Dockerfile builds that image: tm, taskmaster.yml and the migrations, as the pods' user", async () => {
       const text = files['migrate.Dockerfile']!;
       const migrations = template === 'next-prisma' ? 'prisma/migrations' : 'db/migrations';
       expect(text).toMatch(/^FROM node:20-bookworm-slim$/m);
-      expect(text.split('\n').find((l) => l.startsWith('RUN npm install --global '))).toBe(`RUN npm install --global --no-audit --no-fund taskmaster-cli@${tmVersion()} && npm cache clean --force`);
+      expect(text.split('\n').find((l) => l.startsWith('RUN npm install --global '))).toBe(
+        `RUN npm install --global --no-audit --no-fund taskmaster-cli@${tmVersion()} && npm cache clean --force`,
+      );
       expect(text).toContain('\nCOPY taskmaster.yml ./\n');
       expect(text).toContain(`\nCOPY ${migrations} ./${migrations}\n`);
       expect(text).toContain('\nUSER 1000:1000\n');
@@ -229,34 +232,50 @@ env:
     const redis = find('StatefulSet', 'redis').spec.template.spec.containers[0];
     expect(redis.command.slice(-2)).toEqual(['--requirepass', '$(REDIS_PASSWORD)']);
     const fromSecret = { valueFrom: { secretKeyRef: { name: 'shop-secret', key: 'REDIS_PASSWORD' } } };
-    expect(redis.env).toEqual([{ name: 'REDIS_PASSWORD', ...fromSecret }, { name: 'REDISCLI_AUTH', ...fromSecret }]);
+    expect(redis.env).toEqual([
+      { name: 'REDIS_PASSWORD', ...fromSecret },
+      { name: 'REDISCLI_AUTH', ...fromSecret },
+    ]);
   });
 
-  it.skipIf(!hasDocker)('the rendered Redis container requires its password, and its probes pass with it and only with it', async () => {
-    const redis = find('StatefulSet', 'redis').spec.template.spec.containers[0];
-    const env = { REDIS_PASSWORD: 'k8s-test-pw', REDISCLI_AUTH: 'k8s-test-pw' };
-    // What the kubelet does with $(VAR) in a command.
-    const command = (redis.command as string[]).map((a) => a.replace(/\$\(([A-Z_]+)\)/g, (_, v: keyof typeof env) => env[v]));
-    const name = `tm-k8s-redis-${process.pid}`;
-    const run = await execa('docker', ['run', '-d', '--name', name, ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), 'standin/redis:7', ...command], { reject: false });
-    expect(run.exitCode, String(run.stderr)).toBe(0);
-    try {
-      const probe = (p: { exec: { command: string[] } }, auth?: string) => execa('docker', ['exec', ...(auth !== undefined ? ['-e', `REDISCLI_AUTH=${auth}`] : []), name, ...p.exec.command], { reject: false });
-      let ready = await probe(redis.readinessProbe);
-      for (let i = 0; i < 100 && ready.exitCode !== 0; i++) ready = await probe(redis.readinessProbe);
-      expect(ready.exitCode).toBe(0);
-      expect((await probe(redis.readinessProbe, 'wrong')).exitCode).toBe(1);
-      expect((await probe(redis.livenessProbe)).exitCode).toBe(0);
-      const noAuth = await execa('docker', ['exec', '-e', 'REDISCLI_AUTH=', name, 'redis-cli', 'set', 'k', 'v'], { reject: false });
-      expect(String(noAuth.stdout)).toMatch(/NOAUTH/);
-    } finally {
-      await execa('docker', ['rm', '-f', name], { reject: false });
-    }
-  }, 60_000);
+  it.skipIf(!hasDocker)(
+    'the rendered Redis container requires its password, and its probes pass with it and only with it',
+    async () => {
+      const redis = find('StatefulSet', 'redis').spec.template.spec.containers[0];
+      const env = { REDIS_PASSWORD: 'k8s-test-pw', REDISCLI_AUTH: 'k8s-test-pw' };
+      // What the kubelet does with $(VAR) in a command.
+      const command = (redis.command as string[]).map((a) => a.replace(/\$\(([A-Z_]+)\)/g, (_, v: keyof typeof env) => env[v]));
+      const name = `tm-k8s-redis-${process.pid}`;
+      const run = await execa(
+        'docker',
+        ['run', '-d', '--name', name, ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), 'standin/redis:7', ...command],
+        { reject: false },
+      );
+      expect(run.exitCode, String(run.stderr)).toBe(0);
+      try {
+        const probe = (p: { exec: { command: string[] } }, auth?: string) =>
+          execa('docker', ['exec', ...(auth !== undefined ? ['-e', `REDISCLI_AUTH=${auth}`] : []), name, ...p.exec.command], { reject: false });
+        let ready = await probe(redis.readinessProbe);
+        for (let i = 0; i < 100 && ready.exitCode !== 0; i++) ready = await probe(redis.readinessProbe);
+        expect(ready.exitCode).toBe(0);
+        expect((await probe(redis.readinessProbe, 'wrong')).exitCode).toBe(1);
+        expect((await probe(redis.livenessProbe)).exitCode).toBe(0);
+        const noAuth = await execa('docker', ['exec', '-e', 'REDISCLI_AUTH=', name, 'redis-cli', 'set', 'k', 'v'], { reject: false });
+        expect(String(noAuth.stdout)).toMatch(/NOAUTH/);
+      } finally {
+        await execa('docker', ['rm', '-f', name], { reject: false });
+      }
+    },
+    60_000,
+  );
 
   it('--with-secrets fills the Secret from .env, with the in-cluster URLs, and nothing from the shell', async () => {
     // A variable only the shell has stays a placeholder, though an app value names it.
-    const r = await execa(process.execPath, [TM, 'render', 'k8s', '--with-secrets', '--json'], { cwd: dir, reject: false, env: { NO_COLOR: '1', CI_DEPLOY_TOKEN: 'shellSECRET777' } });
+    const r = await execa(process.execPath, [TM, 'render', 'k8s', '--with-secrets', '--json'], {
+      cwd: dir,
+      reject: false,
+      env: { NO_COLOR: '1', CI_DEPLOY_TOKEN: 'shellSECRET777' },
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain('--with-secrets');
     expect(r.stdout).not.toContain('shellSECRET777');

@@ -29,7 +29,15 @@ const containers: Partial<Record<keyof typeof IMAGES, Container>> = {};
 const early: Record<string, { tcp: unknown; protocol: unknown }> = {};
 
 const amqp = (over: Partial<AmqpTarget> = {}): Probe =>
-  rabbitmqProbe('rabbitmq', { host: '127.0.0.1', port: containers.rabbitmq!.port(5672), user: 'app', password: 'mq-pw', vhost: 'app_vh', managementPort: containers.rabbitmq!.port(15672), ...over });
+  rabbitmqProbe('rabbitmq', {
+    host: '127.0.0.1',
+    port: containers.rabbitmq!.port(5672),
+    user: 'app',
+    password: 'mq-pw',
+    vhost: 'app_vh',
+    managementPort: containers.rabbitmq!.port(15672),
+    ...over,
+  });
 const mysql = (over: Partial<MysqlTarget> = {}): Probe =>
   mysqlProbe('mariadb', { host: '127.0.0.1', port: containers.mariadb!.port(3306), user: 'app', password: 'db-pw', database: 'app_db', ...over });
 
@@ -47,12 +55,14 @@ async function ready(name: keyof typeof IMAGES, probe: Probe): Promise<number> {
 describe.skipIf(unavailable)('stand-in images on Docker', () => {
   beforeAll(async () => {
     const results = await Promise.allSettled([
-      runContainer(IMAGES.rabbitmq, { env: { RABBITMQ_DEFAULT_USER: 'app', RABBITMQ_DEFAULT_PASS: 'mq-pw', RABBITMQ_DEFAULT_VHOST: 'app_vh' }, ports: [5672, 15672] }).then(
-        (c) => (containers.rabbitmq = c),
-      ),
-      runContainer(IMAGES.mariadb, { env: { MARIADB_ROOT_PASSWORD: 'root-pw', MARIADB_DATABASE: 'app_db', MARIADB_USER: 'app', MARIADB_PASSWORD: 'db-pw' }, ports: [3306] }).then(
-        (c) => (containers.mariadb = c),
-      ),
+      runContainer(IMAGES.rabbitmq, {
+        env: { RABBITMQ_DEFAULT_USER: 'app', RABBITMQ_DEFAULT_PASS: 'mq-pw', RABBITMQ_DEFAULT_VHOST: 'app_vh' },
+        ports: [5672, 15672],
+      }).then((c) => (containers.rabbitmq = c)),
+      runContainer(IMAGES.mariadb, {
+        env: { MARIADB_ROOT_PASSWORD: 'root-pw', MARIADB_DATABASE: 'app_db', MARIADB_USER: 'app', MARIADB_PASSWORD: 'db-pw' },
+        ports: [3306],
+      }).then((c) => (containers.mariadb = c)),
       runContainer(IMAGES.memcached, { ports: [11211] }).then((c) => (containers.memcached = c)),
       runContainer(IMAGES.nats, { ports: [4222] }).then((c) => (containers.nats = c)),
       runContainer(IMAGES.prometheus, { ports: [9090] }).then((c) => (containers.prometheus = c)),
@@ -64,7 +74,11 @@ describe.skipIf(unavailable)('stand-in images on Docker', () => {
       ['rabbitmq', amqp(), containers.rabbitmq!.port(5672)],
       ['mariadb', mysql(), containers.mariadb!.port(3306)],
     ] as const) {
-      const settle = (p: Promise<void>) => p.then(() => 'ready', (e: unknown) => e);
+      const settle = (p: Promise<void>) =>
+        p.then(
+          () => 'ready',
+          (e: unknown) => e,
+        );
       early[name] = { tcp: await settle(tcpProbe(name, '127.0.0.1', port).check(1000)), protocol: await settle(probe.check(1000)) };
     }
   }, 60_000);
@@ -85,7 +99,9 @@ describe.skipIf(unavailable)('stand-in images on Docker', () => {
     });
 
     it('a wrong password is an auth failure', async () => {
-      const err = await amqp({ password: 'wrong-pw' }).check(2000).catch((e: unknown) => e);
+      const err = await amqp({ password: 'wrong-pw' })
+        .check(2000)
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AuthFailure);
       expect((err as Error).message).toMatch(/403 ACCESS_REFUSED/);
     });
@@ -105,17 +121,27 @@ describe.skipIf(unavailable)('stand-in images on Docker', () => {
     });
 
     it('a wrong password is an auth failure, naming the user', async () => {
-      const err = await mysql({ password: 'wrong-pw' }).check(2000).catch((e: unknown) => e);
+      const err = await mysql({ password: 'wrong-pw' })
+        .check(2000)
+        .catch((e: unknown) => e);
       expect(isAuthFailure(err)).toBe(true);
       expect((err as Error).message).toMatch(/Access denied for user 'app'@/);
     });
   });
 
   describe('memcached, nats, prometheus', () => {
-    it('each is ready on its protocol', async () => {
-      await expect(ready('memcached', memcachedProbe('memcached', { host: '127.0.0.1', port: containers.memcached!.port(11211) }))).resolves.toBeTypeOf('number');
-      await expect(ready('nats', natsProbe('nats', { host: '127.0.0.1', port: containers.nats!.port(4222) }))).resolves.toBeTypeOf('number');
-      await expect(ready('prometheus', prometheusProbe('prometheus', { host: '127.0.0.1', port: containers.prometheus!.port(9090) }))).resolves.toBeTypeOf('number');
-    }, READY_MS * 3);
+    it(
+      'each is ready on its protocol',
+      async () => {
+        await expect(ready('memcached', memcachedProbe('memcached', { host: '127.0.0.1', port: containers.memcached!.port(11211) }))).resolves.toBeTypeOf(
+          'number',
+        );
+        await expect(ready('nats', natsProbe('nats', { host: '127.0.0.1', port: containers.nats!.port(4222) }))).resolves.toBeTypeOf('number');
+        await expect(ready('prometheus', prometheusProbe('prometheus', { host: '127.0.0.1', port: containers.prometheus!.port(9090) }))).resolves.toBeTypeOf(
+          'number',
+        );
+      },
+      READY_MS * 3,
+    );
   });
 });

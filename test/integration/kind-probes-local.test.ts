@@ -34,7 +34,10 @@ afterAll(async () => {
 
 async function listen<S extends Server | HttpServer>(server: S): Promise<number> {
   servers.push(server);
-  server.on('connection', (c: Socket) => (connections.add(c), c.on('close', () => connections.delete(c))));
+  server.on('connection', (c: Socket) => {
+    connections.add(c);
+    c.on('close', () => connections.delete(c));
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return (server.address() as { port: number }).port;
 }
@@ -228,7 +231,9 @@ describe('generic: tcp, http or a command run without a shell', () => {
   });
 
   it('a password in a URL argument is masked in the target', () => {
-    expect(commandProbe('job', { command: ['psql', 'postgres://app:hunter2@db/app', '-c', 'select 1'] }).target).toBe('command psql postgres://app:****@db/app -c select 1');
+    expect(commandProbe('job', { command: ['psql', 'postgres://app:hunter2@db/app', '-c', 'select 1'] }).target).toBe(
+      'command psql postgres://app:****@db/app -c select 1',
+    );
   });
 
   it('a missing program is not ready, with the reason', async () => {

@@ -49,7 +49,9 @@ describe('mariadb (mariadb-server)', () => {
   });
 
   it('a wrong password is an auth failure with the server reason, and no password is shown', async () => {
-    const err = await probe({ password: 'wrong-pw' }).check(2000).catch((e: unknown) => e);
+    const err = await probe({ password: 'wrong-pw' })
+      .check(2000)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthFailure);
     expect(isAuthFailure(err)).toBe(true);
     expect((err as Error).message).toMatch(/Access denied for user 'app'@'127.0.0.1' \(using password: YES\)/);
@@ -57,13 +59,17 @@ describe('mariadb (mariadb-server)', () => {
   });
 
   it('a database the user may not use is an auth failure', async () => {
-    const err = await probe({ database: 'mysql' }).check(2000).catch((e: unknown) => e);
+    const err = await probe({ database: 'mysql' })
+      .check(2000)
+      .catch((e: unknown) => e);
     expect(isAuthFailure(err)).toBe(true);
     expect((err as Error).message).toMatch(/Access denied for user 'app'@'%' to database 'mysql'/);
   });
 
   it('is not ready where nothing listens, and that is no auth failure', async () => {
-    const err = await probe({ port: await freePort() }).check(2000).catch((e: unknown) => e);
+    const err = await probe({ port: await freePort() })
+      .check(2000)
+      .catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/ECONNREFUSED/);
     expect(isAuthFailure(err)).toBe(false);
   });
@@ -123,7 +129,13 @@ describe('nats (nats-server)', () => {
     const p = (token?: string) => natsProbe('nats', { host: '127.0.0.1', port: tokenServer.ports.nats, token });
     await tokenServer.ready(p('tok-123'), READY_MS);
     expect(p('tok-123').target).toBe(`nats://127.0.0.1:${tokenServer.ports.nats}`);
-    expect(isAuthFailure(await p('nope').check(2000).catch((e: unknown) => e))).toBe(true);
+    expect(
+      isAuthFailure(
+        await p('nope')
+          .check(2000)
+          .catch((e: unknown) => e),
+      ),
+    ).toBe(true);
   });
 
   it('is not ready where nothing listens', async () => {

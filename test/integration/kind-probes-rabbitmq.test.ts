@@ -25,7 +25,15 @@ describe('rabbitmq (rabbitmq-server)', () => {
   const password = 'pä"ss\\word';
   let server: NativeServer<'amqp' | 'management' | 'dist' | 'epmd'>;
   const probe = (over: Partial<AmqpTarget> = {}) =>
-    rabbitmqProbe('rabbitmq', { host: '127.0.0.1', port: server.ports.amqp, user: 'app', password, vhost: 'app_vh', managementPort: server.ports.management, ...over });
+    rabbitmqProbe('rabbitmq', {
+      host: '127.0.0.1',
+      port: server.ports.amqp,
+      user: 'app',
+      password,
+      vhost: 'app_vh',
+      managementPort: server.ports.management,
+      ...over,
+    });
 
   beforeAll(async () => {
     server = await startNative(rabbitmq, { user: 'app', password, vhost: 'app_vh' });
@@ -47,14 +55,18 @@ describe('rabbitmq (rabbitmq-server)', () => {
   });
 
   it('a wrong password is an auth failure with the broker reason, and no password is shown', async () => {
-    const err = await probe({ password: 'wrong-pw' }).check(2000).catch((e: unknown) => e);
+    const err = await probe({ password: 'wrong-pw' })
+      .check(2000)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthFailure);
     expect((err as Error).message).toMatch(/403 ACCESS_REFUSED/);
     expect((err as Error).message).not.toContain('wrong-pw');
   });
 
   it('a vhost that does not exist is an auth failure', async () => {
-    const err = await probe({ vhost: 'nope' }).check(2000).catch((e: unknown) => e);
+    const err = await probe({ vhost: 'nope' })
+      .check(2000)
+      .catch((e: unknown) => e);
     expect(isAuthFailure(err)).toBe(true);
     expect((err as Error).message).toMatch(/530 NOT_ALLOWED.*nope/);
   });

@@ -61,7 +61,12 @@ async function query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
 }
 const tables = async () => (await query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).map((r) => r.t);
 const cli = (args: string[], opts: { timeout?: number } = {}) =>
-  execa(process.execPath, [TM, ...args, '--database-url', urlOf(db)], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' }, timeout: opts.timeout ?? 60_000 }).then((r) => ({
+  execa(process.execPath, [TM, ...args, '--database-url', urlOf(db)], {
+    cwd: project.dir,
+    reject: false,
+    env: { NO_COLOR: '1' },
+    timeout: opts.timeout ?? 60_000,
+  }).then((r) => ({
     code: r.exitCode,
     stdout: String(r.stdout),
     stderr: String(r.stderr),
@@ -69,7 +74,7 @@ const cli = (args: string[], opts: { timeout?: number } = {}) =>
 const withMigrationsDir = async () => {
   // The CLI reads db.migrations from taskmaster.yml.
   const yml = await readFile(join(project.dir, 'taskmaster.yml'), 'utf8');
-  await writeFile(join(project.dir, 'taskmaster.yml'), yml.replace(/\ndb:\n  migrations: .*\n/, '\n') + `db:\n  migrations: migrations-${db}\n`);
+  await writeFile(join(project.dir, 'taskmaster.yml'), `${yml.replace(/\ndb:\n {2}migrations: .*\n/, '\n')}db:\n  migrations: migrations-${db}\n`);
 };
 
 const three = async () => {
@@ -149,7 +154,11 @@ describe('integrity: refused before any SQL runs', () => {
     await migrate(config, target);
     await rm(join(dir, '1_a.sql'));
     await file('2_b.sql', 'CREATE TABLE b (id int);');
-    await expect(migrate(config, target)).rejects.toMatchObject({ code: 'TM_MIGRATION_INTEGRITY', exit: 6, problems: [expect.objectContaining({ message: expect.stringContaining('1_a was applied but its file is gone') })] });
+    await expect(migrate(config, target)).rejects.toMatchObject({
+      code: 'TM_MIGRATION_INTEGRITY',
+      exit: 6,
+      problems: [expect.objectContaining({ message: expect.stringContaining('1_a was applied but its file is gone') })],
+    });
     expect(await tables()).not.toContain('b');
   });
 
@@ -173,7 +182,7 @@ describe('integrity: refused before any SQL runs', () => {
 describe('a failing statement', () => {
   it('rolls back its file only and names file:line:column (missing table)', async () => {
     await file('1_ok.sql', 'CREATE TABLE ok (id int);');
-    await file('2_bad.sql', "-- migrate:up\nCREATE TABLE half (id int);\nINSERT INTO half VALUES (1);\nINSERT INTO nope VALUES (1);\n");
+    await file('2_bad.sql', '-- migrate:up\nCREATE TABLE half (id int);\nINSERT INTO half VALUES (1);\nINSERT INTO nope VALUES (1);\n');
     await withMigrationsDir();
     const r = await cli(['db', 'migrate']);
     expect(r.code).toBe(6);
@@ -185,10 +194,14 @@ describe('a failing statement', () => {
 
   it('names the line of a runtime error that has no server position (division by zero, unique violation)', async () => {
     await file('1_div.sql', '-- a comment\nCREATE TABLE d (id int PRIMARY KEY);\nINSERT INTO d VALUES (1);\n\nSELECT 1 / 0;\n');
-    await expect(migrate(config, target)).rejects.toMatchObject({ problems: [expect.objectContaining({ line: 5, message: expect.stringContaining('division by zero') })] });
+    await expect(migrate(config, target)).rejects.toMatchObject({
+      problems: [expect.objectContaining({ line: 5, message: expect.stringContaining('division by zero') })],
+    });
     await rm(join(dir, '1_div.sql'));
     await file('1_dup.sql', 'CREATE TABLE u (id int PRIMARY KEY);\nINSERT INTO u VALUES (1);\nINSERT INTO u VALUES (2);\nINSERT INTO u\n  VALUES (1);\n');
-    await expect(migrate(config, target)).rejects.toMatchObject({ problems: [expect.objectContaining({ line: 4, message: expect.stringContaining('duplicate key') })] });
+    await expect(migrate(config, target)).rejects.toMatchObject({
+      problems: [expect.objectContaining({ line: 4, message: expect.stringContaining('duplicate key') })],
+    });
     expect(await tables()).toEqual(['tm_schema_migrations']); // nothing of either file remains
   });
 });
@@ -214,16 +227,26 @@ DROP TABLE "semi;colon";
 `,
   );
   await migrate(config, target);
-  expect((await query<{ v: string }>(`SELECT "a;b" AS v FROM "semi;colon" ORDER BY 1`)).map((r) => r.v)).toEqual(["escaped ' ; quote", 'from do; block', "it's; fine"]);
+  expect((await query<{ v: string }>(`SELECT "a;b" AS v FROM "semi;colon" ORDER BY 1`)).map((r) => r.v)).toEqual([
+    "escaped ' ; quote",
+    'from do; block',
+    "it's; fine",
+  ]);
   expect((await query<{ v: number }>('SELECT add_one(1) AS v'))[0]!.v).toBe(2);
   expect((await query<{ v: string }>(`SELECT shout('a') AS v`))[0]!.v).toBe('A;');
 });
 
 it('runs transaction:false files one statement at a time (CREATE INDEX CONCURRENTLY)', async () => {
   await file('1_t.sql', 'CREATE TABLE big (id int, name text);');
-  await file('2_idx.sql', '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY big_name ON big (name);\nCREATE INDEX CONCURRENTLY big_id ON big (id);\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY big_name;\nDROP INDEX CONCURRENTLY big_id;\n');
+  await file(
+    '2_idx.sql',
+    '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY big_name ON big (name);\nCREATE INDEX CONCURRENTLY big_id ON big (id);\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY big_name;\nDROP INDEX CONCURRENTLY big_id;\n',
+  );
   await migrate(config, target);
-  expect((await query<{ i: string }>(`SELECT indexname AS i FROM pg_indexes WHERE tablename = 'big' ORDER BY 1`)).map((r) => r.i)).toEqual(['big_id', 'big_name']);
+  expect((await query<{ i: string }>(`SELECT indexname AS i FROM pg_indexes WHERE tablename = 'big' ORDER BY 1`)).map((r) => r.i)).toEqual([
+    'big_id',
+    'big_name',
+  ]);
   await rollback(config, target);
   expect(await query(`SELECT indexname FROM pg_indexes WHERE tablename = 'big'`)).toEqual([]);
 });
@@ -290,16 +313,23 @@ describe('tm db new and tm db wait', () => {
   });
 
   it('wait succeeds against a server whose database does not exist yet', async () => {
-    const r = await execa(process.execPath, [TM, 'db', 'wait', '--timeout', '5s', '--database-url', urlOf('not_created_yet')], { cwd: project.dir, reject: false });
+    const r = await execa(process.execPath, [TM, 'db', 'wait', '--timeout', '5s', '--database-url', urlOf('not_created_yet')], {
+      cwd: project.dir,
+      reject: false,
+    });
     expect(r.exitCode).toBe(0);
   });
 });
 
-describe('usage and URL errors are the user\'s, not tm bugs', () => {
+describe("usage and URL errors are the user's, not tm bugs", () => {
   it('refuses a --to that is not a version (exit 2), for migrate and rollback', async () => {
     await file('1_a.sql', 'CREATE TABLE a (id int);');
     await withMigrationsDir();
-    for (const args of [['db', 'migrate', '--to', 'xyz'], ['db', 'rollback', '--to', 'abc'], ['db', 'migrate', '--to', '1.5']]) {
+    for (const args of [
+      ['db', 'migrate', '--to', 'xyz'],
+      ['db', 'rollback', '--to', 'abc'],
+      ['db', 'migrate', '--to', '1.5'],
+    ]) {
       const r = await cli(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/error TM_USAGE --to: "[^"]+" is not a migration version\nhint: give the leading digits of a migration file name/);
@@ -322,8 +352,12 @@ describe('usage and URL errors are the user\'s, not tm bugs', () => {
     }
   });
 
-  it('sslmode=require: one warning line instead of pg\'s paragraph', async () => {
-    const r = await execa(process.execPath, [TM, 'db', 'status', '--database-url', `${urlOf(db)}?sslmode=require`], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } });
+  it("sslmode=require: one warning line instead of pg's paragraph", async () => {
+    const r = await execa(process.execPath, [TM, 'db', 'status', '--database-url', `${urlOf(db)}?sslmode=require`], {
+      cwd: project.dir,
+      reject: false,
+      env: { NO_COLOR: '1' },
+    });
     expect(r.stderr).not.toContain('SECURITY WARNING');
     expect(r.stderr).toContain('warning sslmode=require in --database-url: pg verifies the server certificate');
     expect(r.stderr.split('\n').filter((l) => l.includes('sslmode')).length).toBe(1);
@@ -347,7 +381,9 @@ describe('tm db new twice in one second', () => {
 describe('error positions and transaction control', () => {
   it('names the right line and column after emoji (the server counts characters)', async () => {
     await file('1_emoji.sql', "-- migrate:up\n-- 😀😀😀 party table\nCREATE TABLE party (icon text DEFAULT '🎉');\nSELECT '🎉🎉', nope FROM party;\n");
-    await expect(migrate(config, target)).rejects.toMatchObject({ problems: [expect.objectContaining({ line: 4, column: 14, message: expect.stringContaining('column "nope" does not exist') })] });
+    await expect(migrate(config, target)).rejects.toMatchObject({
+      problems: [expect.objectContaining({ line: 4, column: 14, message: expect.stringContaining('column "nope" does not exist') })],
+    });
   });
 
   it('a transaction:false failure says the statements before it stayed applied', async () => {
@@ -363,7 +399,11 @@ describe('error positions and transaction control', () => {
   it('refuses a transactional file with its own BEGIN/COMMIT before any SQL runs', async () => {
     await file('1_ok.sql', 'CREATE TABLE ok (id int);');
     await file('2_commit.sql', '-- migrate:up\nCREATE TABLE half (id int);\nCOMMIT;\nCREATE TABLE other (id int);\n');
-    await expect(migrate(config, target)).rejects.toMatchObject({ code: 'TM_MIGRATION_INVALID', exit: 6, problems: [expect.objectContaining({ line: 3, column: 1 })] });
+    await expect(migrate(config, target)).rejects.toMatchObject({
+      code: 'TM_MIGRATION_INVALID',
+      exit: 6,
+      problems: [expect.objectContaining({ line: 3, column: 1 })],
+    });
     expect(await tables()).toEqual(['tm_schema_migrations']); // not even 1_ok ran
     // The same statements are fine where tm does not wrap them.
     await file('2_commit.sql', '-- migrate:up transaction:false\nCREATE TABLE half (id int);\nCOMMIT;\nCREATE TABLE other (id int);\n');
@@ -394,7 +434,13 @@ describe('status hints and repair', () => {
 
     const dry = await cli(['db', 'repair', '--dry-run', '--json']);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(JSON.parse(dry.stdout)).toMatchObject({ dry_run: true, changes: [{ version: '1', change: 'checksum re-recorded' }, { version: '2', change: 'checksum re-recorded' }] });
+    expect(JSON.parse(dry.stdout)).toMatchObject({
+      dry_run: true,
+      changes: [
+        { version: '1', change: 'checksum re-recorded' },
+        { version: '2', change: 'checksum re-recorded' },
+      ],
+    });
     expect(dry.stderr).toMatch(/would repair 1_a: checksum re-recorded \(sha256 [0-9a-f]{12}… → [0-9a-f]{12}…\)/);
     expect(await sums()).toEqual(before);
 
@@ -440,9 +486,16 @@ describe('the lock holder', () => {
 
 describe('tm db wait when the server answers no', () => {
   it('a wrong password or a missing role fails at once with exit 4, not after the timeout', async () => {
-    for (const url of [`postgres://mig_user:wrong-password@127.0.0.1:${project.pgPort}/${db}`, `postgres://no_such_role:pw@127.0.0.1:${project.pgPort}/${db}`]) {
+    for (const url of [
+      `postgres://mig_user:wrong-password@127.0.0.1:${project.pgPort}/${db}`,
+      `postgres://no_such_role:pw@127.0.0.1:${project.pgPort}/${db}`,
+    ]) {
       const t0 = performance.now();
-      const r = await execa(process.execPath, [TM, 'db', 'wait', '--timeout', '60s', '--database-url', url], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } });
+      const r = await execa(process.execPath, [TM, 'db', 'wait', '--timeout', '60s', '--database-url', url], {
+        cwd: project.dir,
+        reject: false,
+        env: { NO_COLOR: '1' },
+      });
       expect(r.exitCode, r.stderr).toBe(4);
       expect(r.stderr).toMatch(/error TM_DB_LOGIN_REFUSED the database server at 127\.0\.0\.1:\d+ is up, but the (password|login) was refused/);
       expect(r.stderr).toContain('hint: check the user and password in --database-url');
@@ -451,7 +504,11 @@ describe('tm db wait when the server answers no', () => {
   });
 
   it('on timeout the hint names where it looked, not a service called "database"', async () => {
-    const r = await execa(process.execPath, [TM, 'db', 'wait', '--timeout', '300ms', '--database-url', 'postgres://u:p@127.0.0.1:1/x'], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } });
+    const r = await execa(process.execPath, [TM, 'db', 'wait', '--timeout', '300ms', '--database-url', 'postgres://u:p@127.0.0.1:1/x'], {
+      cwd: project.dir,
+      reject: false,
+      env: { NO_COLOR: '1' },
+    });
     expect(r.exitCode).toBe(5);
     expect(r.stderr).not.toContain('tm logs database');
     expect(r.stderr).toContain('hint: is a server listening at 127.0.0.1:1? (the URL is from --database-url)');

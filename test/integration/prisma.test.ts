@@ -62,7 +62,11 @@ async function rows(): Promise<Record<string, unknown>[]> {
   }
 }
 const tm = (...args: string[]) =>
-  execa(process.execPath, [TM, ...args, '--database-url', url(db)], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } }).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
+  execa(process.execPath, [TM, ...args, '--database-url', url(db)], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } }).then((r) => ({
+    code: r.exitCode,
+    stdout: String(r.stdout),
+    stderr: String(r.stderr),
+  }));
 
 beforeAll(async () => {
   project = await tempProject({ name: 'prisma' });
@@ -93,7 +97,11 @@ describe('Prisma migrations without Prisma', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).applied.map((a: { name: string }) => a.name)).toEqual(['20240101000000_init', '20240102000000_posts', '20240103000000_rename']);
     const recorded = await rows();
-    for (const [i, [name, sql]] of [['20240101000000_init', INIT], ['20240102000000_posts', POSTS], ['20240103000000_rename', RENAME]].entries()) {
+    for (const [i, [name, sql]] of [
+      ['20240101000000_init', INIT],
+      ['20240102000000_posts', POSTS],
+      ['20240103000000_rename', RENAME],
+    ].entries()) {
       const row = recorded[i]!;
       expect(row.migration_name).toBe(name);
       expect(row.checksum).toBe(createHash('sha256').update(Buffer.from(sql!)).digest('hex'));
@@ -117,7 +125,9 @@ describe('Prisma migrations without Prisma', () => {
     // The table is Prisma's, column for column.
     const c = new pg.Client(url(db));
     await c.connect();
-    const def = await c.query(`SELECT column_name, data_type, character_maximum_length AS len, is_nullable FROM information_schema.columns WHERE table_name = '_prisma_migrations' ORDER BY ordinal_position`);
+    const def = await c.query(
+      `SELECT column_name, data_type, character_maximum_length AS len, is_nullable FROM information_schema.columns WHERE table_name = '_prisma_migrations' ORDER BY ordinal_position`,
+    );
     await c.end();
     expect(def.rows.map((d) => `${d.column_name} ${d.data_type}${d.len ? `(${d.len})` : ''} ${d.is_nullable}`)).toEqual([
       'id character varying(36) NO',
@@ -190,7 +200,7 @@ describe('Prisma migrations without Prisma', () => {
 
   it('warns about a modified applied migration, refuses with --strict', async () => {
     expect((await tm('db', 'migrate')).code).toBe(0);
-    await writeFile(join(migrations(), '20240101000000_init', 'migration.sql'), INIT + '-- a comment added later\n');
+    await writeFile(join(migrations(), '20240101000000_init', 'migration.sql'), `${INIT}-- a comment added later\n`);
     const warn = await tm('db', 'status');
     expect(warn.code).toBe(0);
     expect(warn.stderr).toContain('20240101000000_init was modified after it was applied');
@@ -245,16 +255,25 @@ describe('Prisma conventions tm follows', () => {
     try {
       // Something already in public: Prisma's P3005 check looks only at the schema of the URL.
       await c.query('CREATE TABLE public.unrelated (id int)');
-      const r = await execa(process.execPath, [TM, 'db', 'migrate', '--database-url', `${url(db)}?schema=tenant`], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } });
+      const r = await execa(process.execPath, [TM, 'db', 'migrate', '--database-url', `${url(db)}?schema=tenant`], {
+        cwd: project.dir,
+        reject: false,
+        env: { NO_COLOR: '1' },
+      });
       expect(r.exitCode, r.stderr).toBe(0);
-      const where = await c.query(`SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema IN ('public', 'tenant') ORDER BY 1`);
+      const where = await c.query(
+        `SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema IN ('public', 'tenant') ORDER BY 1`,
+      );
       expect(where.rows.map((x) => x.t)).toEqual(['public.unrelated', 'tenant.Post', 'tenant.User', 'tenant._prisma_migrations']);
-      const st = await execa(process.execPath, [TM, 'db', 'status', '--json', '--database-url', `${url(db)}?schema=tenant`], { cwd: project.dir, reject: false });
+      const st = await execa(process.execPath, [TM, 'db', 'status', '--json', '--database-url', `${url(db)}?schema=tenant`], {
+        cwd: project.dir,
+        reject: false,
+      });
       expect(JSON.parse(String(st.stdout))).toMatchObject({ applied: 3, pending: 0 });
       // Without ?schema= the same database is public's business: tables there, no history, so refused as P3005.
       const plain = await tm('db', 'migrate');
       expect(plain.code).toBe(6);
-      expect(plain.stderr).toContain("P3005");
+      expect(plain.stderr).toContain('P3005');
     } finally {
       await c.end();
     }

@@ -75,7 +75,10 @@ describe('redis probe', () => {
     try {
       await waitFor(redisProbe('redis', { host: '127.0.0.1', port }), { timeoutMs: 10_000 });
       await sendCommands({ host: '127.0.0.1', port }, [['DEBUG', 'POPULATE', '1000000'], ['SAVE']], 30_000);
-      await new Promise((r) => (server.once('exit', r), server.kill()));
+      await new Promise((r) => {
+        server.once('exit', r);
+        server.kill();
+      });
       server = spawn('redis-server', args, { stdio: 'ignore' });
       await waitFor(tcpProbe('redis', '127.0.0.1', port), { timeoutMs: 10_000 });
       await expect(redisProbe('redis', { host: '127.0.0.1', port }).check(1000)).rejects.toThrow('redis is loading its dataset');
@@ -92,7 +95,9 @@ describe('redis probe with a password (requirepass)', () => {
   let port: number;
   beforeAll(async () => {
     port = await freePort();
-    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', 'probe-pw', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', 'probe-pw', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
     await waitFor(tcpProbe('redis', '127.0.0.1', port), { timeoutMs: 10_000 });
   });
   afterAll(() => void server?.kill());

@@ -142,7 +142,10 @@ env:
       wf = parse((await render(config, 'github-actions')).text);
       expect(runs()).toEqual(['npm ci', fromRegistry]);
       // tm declared, and a test script: tm from node_modules, never a registry package called tm.
-      await writeFile(join(dir, 'package.json'), JSON.stringify({ scripts: { test: 'node --test' }, devDependencies: { 'taskmaster-cli': `^${tmVersion()}` } }));
+      await writeFile(
+        join(dir, 'package.json'),
+        JSON.stringify({ scripts: { test: 'node --test' }, devDependencies: { 'taskmaster-cli': `^${tmVersion()}` } }),
+      );
       wf = parse((await render(config, 'github-actions')).text);
       expect(runs()).toEqual(['npm ci', 'npx --no-install tm ci --external', 'npm test']);
       expect(wf.jobs.test.steps[1].with).toEqual({ 'node-version': '20', cache: 'npm' });
@@ -236,7 +239,8 @@ env:
   });
 
   it('compose: app command, working_dir, env values as written, healthchecks and dependency conditions', async () => {
-    const { text } = await render(await configFrom(`name: apps
+    const { text } = await render(
+      await configFrom(`name: apps
 services:
   postgres: { image: standin/postgres:15, port: ${await freePort()} }
   migrate: { image: standin/debian:bookworm, command: ["sh", "-c", "echo migrated"] }
@@ -254,14 +258,22 @@ services:
 env:
   SESSION_SECRET: { type: secret, generate: true, min: 32 }
   LOG_LEVEL: { enum: [info, debug], default: info }
-`), 'compose');
+`),
+      'compose',
+    );
     const services = parse(text).services;
     expect(services.migrate.command).toEqual(['sh', '-c', 'echo migrated']);
     expect(services.api.command).toEqual(['node', 'server.js', '--port', '3000']);
     expect(services.api.working_dir).toBe('/srv/api');
     expect(services.api.stop_grace_period).toBe('3s');
     // Literal values as they are ($ escaped for compose), references for compose to expand, secrets by variable.
-    expect(services.api.environment).toMatchObject({ STATIC: 'hello', PRICE: 'cost $$5', FROM_ENV: '${UPSTREAM:-http://up}', SESSION_SECRET: '${SESSION_SECRET}', LOG_LEVEL: '${LOG_LEVEL:-info}' });
+    expect(services.api.environment).toMatchObject({
+      STATIC: 'hello',
+      PRICE: 'cost $$5',
+      FROM_ENV: '${UPSTREAM:-http://up}',
+      SESSION_SECRET: '${SESSION_SECRET}',
+      LOG_LEVEL: '${LOG_LEVEL:-info}',
+    });
     expect(text).not.toContain('not-in-the-file');
     // node runs the app, so node can check it (the image need not have curl).
     expect(services.api.healthcheck.test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
@@ -286,7 +298,10 @@ env:
     const root = await mkdtemp(join(tmpdir(), 'tm-render-init-'));
     try {
       const ports = ['--pg-port', String(await freePort()), '--redis-port', String(await freePort()), '--app-port', String(await freePort())];
-      const init = await execa(process.execPath, [TM, 'init', 'np', '--template', 'next-prisma', '--yes', '--no-install', '--runtime', 'native', ...ports], { cwd: root, reject: false });
+      const init = await execa(process.execPath, [TM, 'init', 'np', '--template', 'next-prisma', '--yes', '--no-install', '--runtime', 'native', ...ports], {
+        cwd: root,
+        reject: false,
+      });
       expect(init.exitCode, init.stderr).toBe(0);
       expect(await readFile(join(root, 'np', 'compose.yml'), 'utf8')).toContain('test-db:');
       const check = await execa(process.execPath, [TM, 'render', 'compose', '--check'], { cwd: join(root, 'np'), reject: false });
@@ -296,67 +311,86 @@ env:
     }
   });
 
-  it.skipIf(!engineUp)('compose: passes docker compose config -q and comes up with the stand-in images', async () => {
-    const tm = (...args: string[]) => execa(process.execPath, [TM, ...args], { cwd: dir, reject: false });
-    expect((await tm('render', 'compose', '--test-db', '--out', 'compose.yml')).exitCode).toBe(0);
-    const env = { ...process.env, POSTGRES_PASSWORD: 'render-secret-pw' };
-    const project = ['-p', `tm-render-${process.pid}`, '-f', join(dir, 'compose.yml')];
-    expect((await execa('docker', ['compose', ...project, 'config', '-q'], { env, reject: false })).exitCode).toBe(0);
-    try {
-      const upResult = await execa('docker', ['compose', ...project, 'up', '-d', '--wait', 'postgres', 'redis', 'test-db'], { env, reject: false });
-      expect(upResult.exitCode, String(upResult.stderr)).toBe(0);
-      const psql = await execa('/usr/lib/postgresql/15/bin/psql', ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'shop', '-d', 'shop', '-tAc', 'SELECT 1'], { env: { PGPASSWORD: 'render-secret-pw' }, reject: false });
-      expect(psql.stdout.trim()).toBe('1');
-    } finally {
-      await execa('docker', ['compose', ...project, 'down', '--volumes'], { env, reject: false });
-    }
-  }, 120_000);
+  it.skipIf(!engineUp)(
+    'compose: passes docker compose config -q and comes up with the stand-in images',
+    async () => {
+      const tm = (...args: string[]) => execa(process.execPath, [TM, ...args], { cwd: dir, reject: false });
+      expect((await tm('render', 'compose', '--test-db', '--out', 'compose.yml')).exitCode).toBe(0);
+      const env = { ...process.env, POSTGRES_PASSWORD: 'render-secret-pw' };
+      const project = ['-p', `tm-render-${process.pid}`, '-f', join(dir, 'compose.yml')];
+      expect((await execa('docker', ['compose', ...project, 'config', '-q'], { env, reject: false })).exitCode).toBe(0);
+      try {
+        const upResult = await execa('docker', ['compose', ...project, 'up', '-d', '--wait', 'postgres', 'redis', 'test-db'], { env, reject: false });
+        expect(upResult.exitCode, String(upResult.stderr)).toBe(0);
+        const psql = await execa('/usr/lib/postgresql/15/bin/psql', ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'shop', '-d', 'shop', '-tAc', 'SELECT 1'], {
+          env: { PGPASSWORD: 'render-secret-pw' },
+          reject: false,
+        });
+        expect(psql.stdout.trim()).toBe('1');
+      } finally {
+        await execa('docker', ['compose', ...project, 'down', '--volumes'], { env, reject: false });
+      }
+    },
+    120_000,
+  );
 
-  it.skipIf(!engineUp)('dockerfile + dockerignore: the image builds from a custom base and holds no .env, node_modules, .taskmaster or .git', async () => {
-    const app = await mkdtemp(join(tmpdir(), 'tm-render-image-'));
-    const tag = `tm-render-test-${process.pid}`;
-    try {
-      // A Node base image from the stand-in Debian (no registry here): node, npm and a node user.
-      const baseCtx = join(app, '.base');
-      await mkdir(baseCtx);
-      await cp(process.execPath, join(baseCtx, 'node'));
-      await cp(resolve(process.execPath, '../../lib/node_modules/npm'), join(baseCtx, 'npm'), { recursive: true });
-      await writeFile(
-        join(baseCtx, 'Dockerfile'),
-        'FROM standin/debian:bookworm\nCOPY node /usr/local/bin/node\nCOPY npm /usr/local/lib/node_modules/npm\nRUN ln -s /usr/local/lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && useradd -u 1000 -m node\n',
-      );
-      const base = await execa('docker', ['build', '-q', '-t', `${tag}-base`, baseCtx], { reject: false });
-      expect(base.exitCode, String(base.stderr)).toBe(0);
-      await rm(baseCtx, { recursive: true });
+  it.skipIf(!engineUp)(
+    'dockerfile + dockerignore: the image builds from a custom base and holds no .env, node_modules, .taskmaster or .git',
+    async () => {
+      const app = await mkdtemp(join(tmpdir(), 'tm-render-image-'));
+      const tag = `tm-render-test-${process.pid}`;
+      try {
+        // A Node base image from the stand-in Debian (no registry here): node, npm and a node user.
+        const baseCtx = join(app, '.base');
+        await mkdir(baseCtx);
+        await cp(process.execPath, join(baseCtx, 'node'));
+        await cp(resolve(process.execPath, '../../lib/node_modules/npm'), join(baseCtx, 'npm'), { recursive: true });
+        await writeFile(
+          join(baseCtx, 'Dockerfile'),
+          'FROM standin/debian:bookworm\nCOPY node /usr/local/bin/node\nCOPY npm /usr/local/lib/node_modules/npm\nRUN ln -s /usr/local/lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && useradd -u 1000 -m node\n',
+        );
+        const base = await execa('docker', ['build', '-q', '-t', `${tag}-base`, baseCtx], { reject: false });
+        expect(base.exitCode, String(base.stderr)).toBe(0);
+        await rm(baseCtx, { recursive: true });
 
-      await writeFile(join(app, 'taskmaster.yml'), 'name: img\nservices:\n  web: { build: ., command: node server.js, port: 3000, health: "http://localhost:3000/health" }\n');
-      await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'img', version: '1.0.0', private: true }));
-      await writeFile(join(app, 'package-lock.json'), JSON.stringify({ name: 'img', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'img', version: '1.0.0' } } }));
-      await writeFile(join(app, 'server.js'), "require('http').createServer((q, s) => s.end('ok')).listen(3000);\n");
-      await writeFile(join(app, '.env'), 'API_TOKEN=image-secret-1\n');
-      await writeFile(join(app, '.env.local'), 'API_TOKEN=image-secret-2\n');
-      await writeFile(join(app, '.env.example'), 'API_TOKEN=\n');
-      for (const d of ['node_modules/junk', '.taskmaster/data', '.git']) await mkdir(join(app, d), { recursive: true });
-      await writeFile(join(app, '.taskmaster/data/PG_VERSION'), '15\n');
-      const tmIn = (...args: string[]) => execa(process.execPath, [TM, ...args], { cwd: app, reject: false });
-      expect((await tmIn('render', 'dockerfile', '--base-image', `${tag}-base`, '--out', 'Dockerfile')).exitCode).toBe(0);
-      expect((await tmIn('render', 'dockerignore', '--out', '.dockerignore')).exitCode).toBe(0);
-      expect((await tmIn('render', 'dockerignore', '--check')).exitCode).toBe(0);
+        await writeFile(
+          join(app, 'taskmaster.yml'),
+          'name: img\nservices:\n  web: { build: ., command: node server.js, port: 3000, health: "http://localhost:3000/health" }\n',
+        );
+        await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'img', version: '1.0.0', private: true }));
+        await writeFile(
+          join(app, 'package-lock.json'),
+          JSON.stringify({ name: 'img', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'img', version: '1.0.0' } } }),
+        );
+        await writeFile(join(app, 'server.js'), "require('http').createServer((q, s) => s.end('ok')).listen(3000);\n");
+        await writeFile(join(app, '.env'), 'API_TOKEN=image-secret-1\n');
+        await writeFile(join(app, '.env.local'), 'API_TOKEN=image-secret-2\n');
+        await writeFile(join(app, '.env.example'), 'API_TOKEN=\n');
+        for (const d of ['node_modules/junk', '.taskmaster/data', '.git']) await mkdir(join(app, d), { recursive: true });
+        await writeFile(join(app, '.taskmaster/data/PG_VERSION'), '15\n');
+        const tmIn = (...args: string[]) => execa(process.execPath, [TM, ...args], { cwd: app, reject: false });
+        expect((await tmIn('render', 'dockerfile', '--base-image', `${tag}-base`, '--out', 'Dockerfile')).exitCode).toBe(0);
+        expect((await tmIn('render', 'dockerignore', '--out', '.dockerignore')).exitCode).toBe(0);
+        expect((await tmIn('render', 'dockerignore', '--check')).exitCode).toBe(0);
 
-      const build = await execa('docker', ['build', '-q', '-t', tag, app], { reject: false, timeout: 150_000 });
-      expect(build.exitCode, String(build.stderr)).toBe(0);
-      const ls = await execa('docker', ['run', '--rm', '--entrypoint', 'sh', tag, '-c', 'id -u; ls -A /app; ls -A /app/node_modules 2>/dev/null; true'], { reject: false });
-      expect(ls.exitCode, String(ls.stderr)).toBe(0);
-      const [uid, ...entries] = String(ls.stdout).split('\n');
-      expect(uid).toBe('1000');
-      expect(entries).toEqual(expect.arrayContaining(['server.js', 'package.json', '.env.example']));
-      for (const gone of ['.env', '.env.local', '.taskmaster', '.git', 'junk']) expect(entries).not.toContain(gone);
-      const inspect = JSON.parse(String((await execa('docker', ['image', 'inspect', tag])).stdout))[0];
-      expect(inspect.Config.User).toBe('node');
-      expect(inspect.Config.Healthcheck.Test.join(' ')).toContain('http://127.0.0.1:3000/health');
-    } finally {
-      await execa('docker', ['rmi', '-f', tag, `${tag}-base`], { reject: false });
-      await rm(app, { recursive: true, force: true });
-    }
-  }, 240_000);
+        const build = await execa('docker', ['build', '-q', '-t', tag, app], { reject: false, timeout: 150_000 });
+        expect(build.exitCode, String(build.stderr)).toBe(0);
+        const ls = await execa('docker', ['run', '--rm', '--entrypoint', 'sh', tag, '-c', 'id -u; ls -A /app; ls -A /app/node_modules 2>/dev/null; true'], {
+          reject: false,
+        });
+        expect(ls.exitCode, String(ls.stderr)).toBe(0);
+        const [uid, ...entries] = String(ls.stdout).split('\n');
+        expect(uid).toBe('1000');
+        expect(entries).toEqual(expect.arrayContaining(['server.js', 'package.json', '.env.example']));
+        for (const gone of ['.env', '.env.local', '.taskmaster', '.git', 'junk']) expect(entries).not.toContain(gone);
+        const inspect = JSON.parse(String((await execa('docker', ['image', 'inspect', tag])).stdout))[0];
+        expect(inspect.Config.User).toBe('node');
+        expect(inspect.Config.Healthcheck.Test.join(' ')).toContain('http://127.0.0.1:3000/health');
+      } finally {
+        await execa('docker', ['rmi', '-f', tag, `${tag}-base`], { reject: false });
+        await rm(app, { recursive: true, force: true });
+      }
+    },
+    240_000,
+  );
 });

@@ -14,7 +14,11 @@ let db: string;
 const url = (name: string) => `postgres://seed_user:pw-seed-secret@127.0.0.1:${project.pgPort}/${name}`;
 const seeds = () => join(project.dir, 'db', 'seeds');
 const tm = (...args: string[]) =>
-  execa(process.execPath, [TM, ...args, '--database-url', url(db)], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } }).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
+  execa(process.execPath, [TM, ...args, '--database-url', url(db)], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } }).then((r) => ({
+    code: r.exitCode,
+    stdout: String(r.stdout),
+    stderr: String(r.stderr),
+  }));
 const q = <T = Record<string, unknown>>(sql: string, database = db) => queryUrl<T>(url(database), sql);
 
 beforeAll(async () => {
@@ -33,7 +37,10 @@ beforeEach(async () => {
   await rm(join(project.dir, 'db'), { recursive: true, force: true });
   await mkdir(join(project.dir, 'db', 'migrations'), { recursive: true });
   await mkdir(seeds(), { recursive: true });
-  await writeFile(join(project.dir, 'db', 'migrations', '001_schema.sql'), 'CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE NOT NULL, name text);\nCREATE TABLE log (what text, at timestamptz DEFAULT now());\n');
+  await writeFile(
+    join(project.dir, 'db', 'migrations', '001_schema.sql'),
+    'CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE NOT NULL, name text);\nCREATE TABLE log (what text, at timestamptz DEFAULT now());\n',
+  );
   expect((await tm('db', 'migrate')).code).toBe(0);
 });
 
@@ -48,13 +55,19 @@ describe('tm db seed', () => {
 
     const first = await tm('db', 'seed', '--json');
     expect(first.code, first.stderr).toBe(0);
-    expect(JSON.parse(first.stdout).ran.map((r: { path: string }) => r.path)).toEqual(['db/seeds/01_first.sql', 'db/seeds/02_second.sql', 'db/seeds/development/01_only_dev.sql']);
+    expect(JSON.parse(first.stdout).ran.map((r: { path: string }) => r.path)).toEqual([
+      'db/seeds/01_first.sql',
+      'db/seeds/02_second.sql',
+      'db/seeds/development/01_only_dev.sql',
+    ]);
     expect((await q<{ what: string }>('SELECT what FROM log ORDER BY at, what')).map((r) => r.what)).toEqual(['first', 'second', 'dev only']);
 
     expect(JSON.parse((await tm('db', 'seed', '--json')).stdout).ran).toEqual([]);
     await writeFile(join(seeds(), '02_second.sql'), "INSERT INTO log (what) VALUES ('second, changed');");
     expect(JSON.parse((await tm('db', 'seed', '--json')).stdout).ran.map((r: { path: string }) => r.path)).toEqual(['db/seeds/02_second.sql']);
-    expect(JSON.parse((await tm('db', 'seed', '--env', 'test', '--json')).stdout).ran.map((r: { path: string }) => r.path)).toEqual(['db/seeds/test/01_only_test.sql']);
+    expect(JSON.parse((await tm('db', 'seed', '--env', 'test', '--json')).stdout).ran.map((r: { path: string }) => r.path)).toEqual([
+      'db/seeds/test/01_only_test.sql',
+    ]);
     expect(JSON.parse((await tm('db', 'seed', '--reset', '--json')).stdout).ran).toHaveLength(3);
   });
 
@@ -71,7 +84,7 @@ describe('tm db seed', () => {
   it('loads a 100,000-row CSV with COPY, columns from the header', async () => {
     const lines = ['email,name'];
     for (let i = 0; i < 100_000; i++) lines.push(`user${i}@example.com,"Name, ${i}"`);
-    await writeFile(join(seeds(), '10_users.csv'), lines.join('\n') + '\n');
+    await writeFile(join(seeds(), '10_users.csv'), `${lines.join('\n')}\n`);
     const r = await tm('db', 'seed', '--json');
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).ran[0]).toMatchObject({ path: 'db/seeds/10_users.csv', rows: 100_000 });
@@ -89,14 +102,17 @@ describe('tm db seed', () => {
     );
     expect((await tm('db', 'seed')).code).toBe(0);
     expect(await q('SELECT email, name FROM users')).toEqual([{ email: 'js@example.com', name: db }]);
-    await writeFile(join(seeds(), '02_throws.mjs'), `export default async function (client) { await client.query("INSERT INTO log (what) VALUES ('x')"); throw new Error('boom'); }\n`);
+    await writeFile(
+      join(seeds(), '02_throws.mjs'),
+      `export default async function (client) { await client.query("INSERT INTO log (what) VALUES ('x')"); throw new Error('boom'); }\n`,
+    );
     const r = await tm('db', 'seed');
     expect(r.code).toBe(6);
     expect(r.stderr).toContain('db/seeds/02_throws.mjs boom');
     expect(await q('SELECT * FROM log')).toEqual([]);
   });
 
-  it('runs a .ts seed through the project\'s own tsx, in a transaction with its tracking row', async () => {
+  it("runs a .ts seed through the project's own tsx, in a transaction with its tracking row", async () => {
     // tsx comes from the npm registry, as it would in a user's project.
     await writeFile(join(project.dir, 'package.json'), '{ "name": "seedproj", "private": true, "type": "module" }\n');
     const install = await execa('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', 'tsx@4'], { cwd: project.dir, reject: false });
@@ -156,7 +172,10 @@ describe('tm db reset', () => {
   });
 
   it('refuses a database that is not on this machine without --force', async () => {
-    const r = await execa(process.execPath, [TM, 'db', 'reset', '--yes', '--database-url', 'postgres://u:p@db.example.com:5432/prod'], { cwd: project.dir, reject: false });
+    const r = await execa(process.execPath, [TM, 'db', 'reset', '--yes', '--database-url', 'postgres://u:p@db.example.com:5432/prod'], {
+      cwd: project.dir,
+      reject: false,
+    });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('refusing to reset a database that is not on this machine');
   });
@@ -225,7 +244,11 @@ describe('CSV seeds that run again', () => {
     await writeFile(join(seeds(), '30_tags.csv'), 'label\nnew\nhot\nsale\n');
     const r = await tm('db', 'seed');
     expect(r.code, r.stderr).toBe(0);
-    expect(await q('SELECT id, name FROM colours ORDER BY id')).toEqual([{ id: 1, name: 'crimson' }, { id: 2, name: 'green' }, { id: 3, name: 'blue' }]);
+    expect(await q('SELECT id, name FROM colours ORDER BY id')).toEqual([
+      { id: 1, name: 'crimson' },
+      { id: 2, name: 'green' },
+      { id: 3, name: 'blue' },
+    ]);
     expect((await q<{ label: string }>('SELECT label FROM tags ORDER BY label')).map((t) => t.label)).toEqual(['hot', 'new', 'sale']);
   });
 
@@ -247,11 +270,17 @@ describe('CSV seeds that run again', () => {
 
 describe('.js seeds and the seed template', () => {
   it('runs .js seeds as CommonJS and as ESM (by the nearest package.json "type")', async () => {
-    await writeFile(join(seeds(), '01_cjs.js'), "module.exports = async function (client) { await client.query(\"INSERT INTO log (what) VALUES ('cjs')\"); };\n");
+    await writeFile(
+      join(seeds(), '01_cjs.js'),
+      'module.exports = async function (client) { await client.query("INSERT INTO log (what) VALUES (\'cjs\')"); };\n',
+    );
     expect((await tm('db', 'seed')).code).toBe(0);
     await mkdir(join(seeds(), 'esm'));
     await writeFile(join(seeds(), 'esm', 'package.json'), '{ "type": "module" }\n');
-    await writeFile(join(seeds(), 'esm', '01_esm.js'), "export default async function (client) { await client.query(\"INSERT INTO log (what) VALUES ('esm')\"); }\n");
+    await writeFile(
+      join(seeds(), 'esm', '01_esm.js'),
+      'export default async function (client) { await client.query("INSERT INTO log (what) VALUES (\'esm\')"); }\n',
+    );
     const r = await tm('db', 'seed', '--env', 'esm');
     expect(r.code, r.stderr).toBe(0);
     expect((await q<{ what: string }>('SELECT what FROM log ORDER BY at')).map((x) => x.what)).toEqual(['cjs', 'esm']);
@@ -274,7 +303,11 @@ describe('reset, snapshot and restore check before they drop', () => {
   };
   const as = (name: string, database: string) => `postgres://${name}:pw-${name}@127.0.0.1:${project.pgPort}/${database}`;
   const run = (...args: string[]) =>
-    execa(process.execPath, [TM, ...args], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } }).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
+    execa(process.execPath, [TM, ...args], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } }).then((r) => ({
+      code: r.exitCode,
+      stdout: String(r.stdout),
+      stderr: String(r.stderr),
+    }));
   const exists = async (name: string) => (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
 
   it('a role without CREATEDB: reset and snapshot refuse (exit 3) and the database stays', async () => {
@@ -299,12 +332,15 @@ describe('reset, snapshot and restore check before they drop', () => {
     expect(await exists(db)).toBe(true);
   });
 
-  it('refuses the server\'s own databases up front, ending no session', async () => {
+  it("refuses the server's own databases up front, ending no session", async () => {
     const bystander = new pg.Client(url('postgres'));
     await bystander.connect();
     try {
       for (const name of ['postgres', 'template1', 'template0']) {
-        for (const args of [['db', 'reset', '--yes'], ['db', 'restore', 'x']]) {
+        for (const args of [
+          ['db', 'reset', '--yes'],
+          ['db', 'restore', 'x'],
+        ]) {
           const r = await run(...args, '--database-url', url(name));
           expect(r.code, r.stderr).toBe(2);
           expect(r.stderr).toContain(`error TM_DB_SYSTEM refusing to ${args[1]} ${name}: it is a system database of the server`);

@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../src/config/load.js';
 import { TmError } from '../../src/errors.js';
 
-const parse = (source: string, vars: Record<string, string> = {}) => parseConfig(source, { file: '/p/taskmaster.yml', root: '/p/my-app', vars, displayFile: 'taskmaster.yml' });
+const parse = (source: string, vars: Record<string, string> = {}) =>
+  parseConfig(source, { file: '/p/taskmaster.yml', root: '/p/my-app', vars, displayFile: 'taskmaster.yml' });
 function problemsOf(source: string): TmError {
   try {
     parse(source);
@@ -38,16 +39,18 @@ describe('parseConfig', () => {
   });
 
   it('expands ${VAR}, ${VAR:-default}, ${VAR-default} and $$', () => {
-    const c = parse(
-      'services:\n  postgres:\n    password: "${PW}"\n    user: "${U:-app}"\n    database: "${EMPTY-keep}x$$y"\n    port: "${PORT:-6543}"\n',
-      { PW: 's3cret', EMPTY: '' },
-    );
+    const c = parse('services:\n  postgres:\n    password: "${PW}"\n    user: "${U:-app}"\n    database: "${EMPTY-keep}x$$y"\n    port: "${PORT:-6543}"\n', {
+      PW: 's3cret',
+      EMPTY: '',
+    });
     expect(c.services[0]).toMatchObject({ password: 's3cret', user: 'app', database: 'x$y', port: 6543 });
   });
 
   it('reports an unset variable as a warning with its line', () => {
     const c = parse('services:\n  postgres:\n    password: "${NOPE}"\n');
-    expect(c.warnings).toEqual([expect.objectContaining({ line: 3, column: 15, path: 'services.postgres.password', message: expect.stringContaining('${NOPE} is not set') })]);
+    expect(c.warnings).toEqual([
+      expect.objectContaining({ line: 3, column: 15, path: 'services.postgres.password', message: expect.stringContaining('${NOPE} is not set') }),
+    ]);
   });
 
   it('refuses with every problem, each with line and column, in file order', () => {
@@ -120,14 +123,21 @@ describe('hostile taskmaster.yml: a one-line error with exit 3, never a crash or
   }
   /** A small deterministic generator, so a failing case can be reproduced. */
   function prng(seed: number) {
-    return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    return () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
   }
 
   it('an alias bomb (the billion laughs) is refused with the position of its first alias', () => {
-    for (const [levels, width] of [[6, 10], [9, 9], [20, 4]] as const) {
+    for (const [levels, width] of [
+      [6, 10],
+      [9, 9],
+      [20, 4],
+    ] as const) {
       const lines = ['a0: &a0 [lol, lol, lol, lol]'];
       for (let i = 1; i < levels; i++) lines.push(`a${i}: &a${i} [${Array.from({ length: width }, () => `*a${i - 1}`).join(', ')}]`);
-      const r = outcome(lines.join('\n') + '\n');
+      const r = outcome(`${lines.join('\n')}\n`);
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.err.problems[0]).toMatchObject({ line: 2, message: expect.stringContaining('aliases expand to too much data') });
     }
@@ -138,7 +148,7 @@ describe('hostile taskmaster.yml: a one-line error with exit 3, never a crash or
     expect(huge.ok || huge.err.code).toBe('TM_CONFIG_TOO_LARGE');
     const lines = ['services:', '  postgres:'];
     let size = 0;
-    for (let i = 0; size < 250 * 1024; i++) size += (lines[lines.push(`    unknown_key_${i}: ${i}`) - 1]!.length + 1);
+    for (let i = 0; size < 250 * 1024; i++) size += lines[lines.push(`    unknown_key_${i}: ${i}`) - 1]!.length + 1;
     const many = outcome(lines.join('\n'));
     expect(many.ok).toBe(false);
     if (!many.ok) {
@@ -155,7 +165,11 @@ describe('hostile taskmaster.yml: a one-line error with exit 3, never a crash or
   });
 
   it('nesting far deeper than taskmaster.yml has is refused, in flow and in block style', () => {
-    for (const source of [`x: ${'['.repeat(5000)}${']'.repeat(5000)}\n`, `x: ${'['.repeat(100)}${']'.repeat(100)}\n`, Array.from({ length: 200 }, (_, i) => `${'  '.repeat(i)}k${i}:`).join('\n') + ' end\n']) {
+    for (const source of [
+      `x: ${'['.repeat(5000)}${']'.repeat(5000)}\n`,
+      `x: ${'['.repeat(100)}${']'.repeat(100)}\n`,
+      `${Array.from({ length: 200 }, (_, i) => `${'  '.repeat(i)}k${i}:`).join('\n')} end\n`,
+    ]) {
       const r = outcome(source);
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.err.problems[0]!.message).toMatch(/nested (deeper than 64 levels|too deeply to read)/);
@@ -163,7 +177,43 @@ describe('hostile taskmaster.yml: a one-line error with exit 3, never a crash or
   });
 
   it('random shapes of YAML: anchors, aliases, merges, tags, deep and odd keys', () => {
-    const atoms = ['&a', '*a', '<<: *a', '!!binary', '!!set', '? ', '- ', '[', ']', '{', '}', ': ', ', ', '|', '>', '"x', "'y", '${X}', '$$', '#', '\n', '\n  ', '\n    ', 'services', 'postgres', 'port', 'env', 'type', '0x1F', '~', 'null', '.inf', '\t', '\u0000', '%YAML 1.2\n---\n'];
+    const atoms = [
+      '&a',
+      '*a',
+      '<<: *a',
+      '!!binary',
+      '!!set',
+      '? ',
+      '- ',
+      '[',
+      ']',
+      '{',
+      '}',
+      ': ',
+      ', ',
+      '|',
+      '>',
+      '"x',
+      "'y",
+      '${X}',
+      '$$',
+      '#',
+      '\n',
+      '\n  ',
+      '\n    ',
+      'services',
+      'postgres',
+      'port',
+      'env',
+      'type',
+      '0x1F',
+      '~',
+      'null',
+      '.inf',
+      '\t',
+      '\u0000',
+      '%YAML 1.2\n---\n',
+    ];
     const rand = prng(18);
     for (let i = 0; i < 400; i++) {
       const n = 1 + Math.floor(rand() * 60);

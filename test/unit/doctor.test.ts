@@ -37,7 +37,7 @@ describe('staleServiceUrls', () => {
   const config = parseConfig(source, { file: '/p/taskmaster.yml', root: '/p', vars: {} });
   const state = (vars: ResolvedVar[]): EnvState => ({ vars: new Map(vars.map((v) => [v.key, v])), warnings: [], files: ['.env'] });
 
-  it('names URLs on this machine with a service\'s scheme but a port no such service uses, and where they come from', () => {
+  it("names URLs on this machine with a service's scheme but a port no such service uses, and where they come from", () => {
     const stale = staleServiceUrls(
       config,
       state([
@@ -77,7 +77,7 @@ describe('summarize', () => {
 
 describe('isProjectServer', () => {
   const dataDirs = ['/p/.taskmaster/data/postgres', '/var/lib/taskmaster/shop-1234/postgres'];
-  it('postgres on one of the project\'s data directories, or redis-server on its port', () => {
+  it("postgres on one of the project's data directories, or redis-server on its port", () => {
     const postgres = ['/usr/lib/postgresql/15/bin/postgres', '-D', '/var/lib/taskmaster/shop-1234/postgres', '-p', '55432'];
     expect(isProjectServer(postgres, dataDirs, [56379])).toBe(true);
     expect(isProjectServer(['redis-server 127.0.0.1:56379', '', ''], dataDirs, [56379])).toBe(true);

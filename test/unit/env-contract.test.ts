@@ -26,7 +26,7 @@ describe('types of the contract', () => {
     [{ type: 'duration' }, ['500ms', '30s', '5m', '1h', '2d'], ['30', 'soon']],
     [{ type: 'json' }, ['{"a":1}', '[1]', '"s"'], ['{a:1}']],
     [{ type: 'secret' }, ['k8Ju2nP0qLx7Vb3a'], ['short', 'changeme', 'xxxxxxxxxxxxxxxxxxxx'.slice(0, 3)]],
-    [{ type: 'secret', min: 32 }, ['a'.repeat(31) + 'b'], ['a'.repeat(31)]],
+    [{ type: 'secret', min: 32 }, [`${'a'.repeat(31)}b`], ['a'.repeat(31)]],
   ];
   for (const [s, good, bad] of cases) {
     it(`${s.type ?? 'enum shorthand'}${s.min ? ` (min ${s.min})` : ''}`, () => {
@@ -38,7 +38,9 @@ describe('types of the contract', () => {
 
 describe('checkEnv', () => {
   const state = (vars: Record<string, { value?: string; line?: number }>): EnvState => ({
-    vars: new Map(Object.entries(vars).map(([key, v]) => [key, { key, value: v.value, source: v.value === undefined ? 'unset' : 'file', file: '.env', line: v.line }])),
+    vars: new Map(
+      Object.entries(vars).map(([key, v]) => [key, { key, value: v.value, source: v.value === undefined ? 'unset' : 'file', file: '.env', line: v.line }]),
+    ),
     warnings: [],
     files: ['.env'],
   });
@@ -69,10 +71,14 @@ describe('checkEnv', () => {
       CACHE_URL: spec({ type: 'redis-url' }),
       SESSION_SECRET: spec({ type: 'secret', generate: true, required: true }),
     };
-    const token = 'tok_' + 'iIa5T1iEiQ'.repeat(7);
+    const token = `tok_${'iIa5T1iEiQ'.repeat(7)}`;
     const problems = checkEnv(
       contract,
-      state({ API_TOKEN: { value: token, line: 1 }, DB_PASSWORD: { value: 'sh"ort\\pass12', line: 2 }, CACHE_URL: { value: 'http://u:cache-Pw-991@h:1', line: 3 } }),
+      state({
+        API_TOKEN: { value: token, line: 1 },
+        DB_PASSWORD: { value: 'sh"ort\\pass12', line: 2 },
+        CACHE_URL: { value: 'http://u:cache-Pw-991@h:1', line: 3 },
+      }),
     );
     expect(problems.map((p) => p.path)).toEqual(['API_TOKEN', 'DB_PASSWORD', 'CACHE_URL', 'SESSION_SECRET']);
     const text = JSON.stringify(problems);
@@ -87,7 +93,11 @@ describe('checkEnv', () => {
     const st = state({ PORT: { value: 'http' } });
     st.vars.set('PORT', { key: 'PORT', value: 'http', source: 'environment' });
     const problems = checkEnv(contract, st, new Map([['HOST', { file: 'taskmaster.yml', line: 7, column: 3 }]]));
-    expect(problems[0]).toMatchObject({ path: 'PORT', file: '(environment)', message: expect.stringContaining('change PORT in the environment of this process') });
+    expect(problems[0]).toMatchObject({
+      path: 'PORT',
+      file: '(environment)',
+      message: expect.stringContaining('change PORT in the environment of this process'),
+    });
     expect(problems[0]!.message).not.toContain('set PORT in .env');
     expect(problems[1]).toMatchObject({ path: 'HOST', file: 'taskmaster.yml', line: 7, column: 3 });
   });

@@ -36,7 +36,7 @@ describe('parseEnvFile is dotenv.parse, plus lines', () => {
   });
 
   it('warns about lines dotenv drops or misreads, with their line', () => {
-    const { warnings } = parseEnvFile(corpus.invalid! + 'PASS=abc#def\nA=1\nA=2\n', '.env');
+    const { warnings } = parseEnvFile(`${corpus.invalid!}PASS=abc#def\nA=1\nA=2\n`, '.env');
     const byLine = warnings.map((w) => [w.line, w.message]).sort((a, b) => Number(a[0]) - Number(b[0]));
     expect(byLine).toEqual([
       [1, expect.stringContaining('dotenv ignores this line')],

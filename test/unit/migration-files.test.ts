@@ -10,7 +10,11 @@ const parse = (name: string, text: string) => parseMigration(name, `db/migration
 
 describe('parseMigration', () => {
   it('reads the version (as a number) and the name from the file name', () => {
-    expect(parse('20240101120000_create_users.sql', 'SELECT 1;')).toMatchObject({ version: '20240101120000', name: 'create_users', path: 'db/migrations/20240101120000_create_users.sql' });
+    expect(parse('20240101120000_create_users.sql', 'SELECT 1;')).toMatchObject({
+      version: '20240101120000',
+      name: 'create_users',
+      path: 'db/migrations/20240101120000_create_users.sql',
+    });
     expect(parse('007_seven.sql', 'SELECT 1;')).toMatchObject({ version: '7', name: 'seven' });
     expect(parse('42.sql', 'SELECT 1;')).toMatchObject({ version: '42', name: '' });
   });
@@ -42,8 +46,12 @@ describe('parseMigration', () => {
   });
 
   it('refuses two markers of one kind, and a down section without an up section', () => {
-    expect(() => parse('1_a.sql', '-- migrate:up\nSELECT 1;\n-- migrate:up\nSELECT 2;\n')).toThrow(expect.objectContaining({ code: 'TM_MIGRATION_INVALID', exit: 6, message: 'db/migrations/1_a.sql: more than one "-- migrate:up" marker' }));
-    expect(() => parse('1_a.sql', '-- migrate:down\nDROP TABLE a;\n')).toThrow(expect.objectContaining({ code: 'TM_MIGRATION_INVALID', hint: expect.stringContaining('-- migrate:up') }));
+    expect(() => parse('1_a.sql', '-- migrate:up\nSELECT 1;\n-- migrate:up\nSELECT 2;\n')).toThrow(
+      expect.objectContaining({ code: 'TM_MIGRATION_INVALID', exit: 6, message: 'db/migrations/1_a.sql: more than one "-- migrate:up" marker' }),
+    );
+    expect(() => parse('1_a.sql', '-- migrate:down\nDROP TABLE a;\n')).toThrow(
+      expect.objectContaining({ code: 'TM_MIGRATION_INVALID', hint: expect.stringContaining('-- migrate:up') }),
+    );
   });
 
   it('checksums the text with CRLF line endings counted as LF', () => {
@@ -66,14 +74,19 @@ describe('inVersionOrder', () => {
 describe('statusReport (SQL)', () => {
   const at = new Date('2024-01-01T00:00:00Z');
   const [a, b, c] = [parse('1_a.sql', 'SELECT 1;'), parse('2_b.sql', 'SELECT 2;'), parse('3_c.sql', 'SELECT 3;')];
-  const history = (...files: typeof a[]) => files.map((f) => ({ version: f.version, name: f.name, checksum: f.checksum, applied_at: at, duration_ms: 1 }));
+  const history = (...files: (typeof a)[]) => files.map((f) => ({ version: f.version, name: f.name, checksum: f.checksum, applied_at: at, duration_ms: 1 }));
 
   it('counts pending and out-of-order files as pending; --exit-code fails only then', () => {
     const report = statusReport(compare([a, b, c], history(a, c)));
     expect(report.json).toMatchObject({ applied: 2, pending: 1, edited: 0, missing: 0 });
     expect(report.summary).toBe('2 applied, 1 pending');
     expect(report.verdict({})).toBeUndefined();
-    expect(report.verdict({ exitCode: true })).toMatchObject({ code: 'TM_MIGRATIONS_PENDING', exit: 1, message: '1 pending migration', hint: expect.stringContaining('--allow-out-of-order') });
+    expect(report.verdict({ exitCode: true })).toMatchObject({
+      code: 'TM_MIGRATIONS_PENDING',
+      exit: 1,
+      message: '1 pending migration',
+      hint: expect.stringContaining('--allow-out-of-order'),
+    });
     expect(statusReport(compare([a, b], history(a, b))).verdict({ exitCode: true, strict: true })).toBeUndefined();
   });
 
@@ -84,6 +97,9 @@ describe('statusReport (SQL)', () => {
       ['2', 'missing'],
     ]);
     expect(report.summary).toBe('0 applied, 0 pending, 1 edited, 1 missing');
-    expect(report.verdict({ exitCode: true })).toMatchObject({ message: '0 pending migrations and history problems', hint: expect.stringContaining('tm db repair') });
+    expect(report.verdict({ exitCode: true })).toMatchObject({
+      message: '0 pending migrations and history problems',
+      hint: expect.stringContaining('tm db repair'),
+    });
   });
 });

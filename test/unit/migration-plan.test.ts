@@ -8,14 +8,23 @@ import { checkVersion, compare, planMigrate, planRollback } from '../../src/db/m
 
 const file = (name: string, text = `-- migrate:up\nCREATE TABLE t${name.split('_')[0]} (id int);\n-- migrate:down\nDROP TABLE t${name.split('_')[0]};\n`) =>
   parseMigration(name, `db/migrations/${name}`, text);
-const applied = (f: MigrationFile, checksum = f.checksum): AppliedMigration => ({ version: f.version, name: f.name, checksum, applied_at: new Date('2024-01-01T00:00:00Z'), duration_ms: 3 });
+const applied = (f: MigrationFile, checksum = f.checksum): AppliedMigration => ({
+  version: f.version,
+  name: f.name,
+  checksum,
+  applied_at: new Date('2024-01-01T00:00:00Z'),
+  duration_ms: 3,
+});
 const versions = (files: MigrationFile[]) => files.map((f) => f.version);
 
 describe('compare', () => {
   it('puts files and history side by side in version order', () => {
     const [a, b, c, d] = [file('1_a.sql'), file('2_b.sql'), file('3_c.sql'), file('4_d.sql')];
     const gone = { version: '5', name: 'gone', checksum: 'x', applied_at: new Date('2024-01-02T00:00:00Z'), duration_ms: 1 };
-    const rows = compare([a!, b!, d!, c!].sort((x, y) => Number(x.version) - Number(y.version)), [applied(a!), applied(b!, 'old'), applied(d!), gone]);
+    const rows = compare(
+      [a!, b!, d!, c!].sort((x, y) => Number(x.version) - Number(y.version)),
+      [applied(a!), applied(b!, 'old'), applied(d!), gone],
+    );
     expect(rows.map((r) => [r.version, r.state])).toEqual([
       ['1', 'applied'],
       ['2', 'edited'],
@@ -42,7 +51,14 @@ describe('planMigrate', () => {
     expect(versions(planMigrate(files, []))).toEqual(['1', '2', '10']);
     expect(versions(planMigrate(files, [applied(files[0]!)]))).toEqual(['2', '10']);
     expect(versions(planMigrate(files, [], { to: '2' }))).toEqual(['1', '2']);
-    expect(versions(planMigrate(files, files.map((f) => applied(f))))).toEqual([]);
+    expect(
+      versions(
+        planMigrate(
+          files,
+          files.map((f) => applied(f)),
+        ),
+      ),
+    ).toEqual([]);
   });
 
   it('refuses before anything runs when an applied file was edited or removed', () => {
@@ -56,7 +72,10 @@ describe('planMigrate', () => {
     expect(err).toMatchObject({ code: 'TM_MIGRATION_INTEGRITY', exit: 6 });
     const e = err as { problems: { file?: string; message: string }[]; hint: string };
     expect(e.problems).toEqual([
-      { file: 'db/migrations/1_a.sql', message: `was edited after it was applied (recorded sha256 aaaaaaaaaaaa…, file now ${files[0]!.checksum.slice(0, 12)}…)` },
+      {
+        file: 'db/migrations/1_a.sql',
+        message: `was edited after it was applied (recorded sha256 aaaaaaaaaaaa…, file now ${files[0]!.checksum.slice(0, 12)}…)`,
+      },
       { message: 'migration 3_gone was applied but its file is gone' },
     ]);
     expect(e.hint).toContain('tm db repair');
@@ -64,7 +83,9 @@ describe('planMigrate', () => {
 
   it('refuses a never-applied file older than the newest applied one, unless allowed', () => {
     const history = [applied(files[0]!), applied(files[2]!)];
-    expect(() => planMigrate(files, history)).toThrow(expect.objectContaining({ code: 'TM_MIGRATION_INTEGRITY', hint: expect.stringContaining('--allow-out-of-order') }));
+    expect(() => planMigrate(files, history)).toThrow(
+      expect.objectContaining({ code: 'TM_MIGRATION_INTEGRITY', hint: expect.stringContaining('--allow-out-of-order') }),
+    );
     expect(versions(planMigrate(files, history, { allowOutOfOrder: true }))).toEqual(['2']);
   });
 
@@ -97,15 +118,25 @@ describe('planRollback', () => {
   it('refuses a file without a down section, an edited one and one that is gone', () => {
     const noDown = file('3_c.sql', 'CREATE TABLE c (id int);');
     expect(() => planRollback([files[0]!, files[1]!, noDown], [...history.slice(0, 2), applied(noDown)])).toThrow(
-      expect.objectContaining({ code: 'TM_ROLLBACK_REFUSED', exit: 6, problems: [expect.objectContaining({ message: expect.stringContaining('no "-- migrate:down" section') })] }),
+      expect.objectContaining({
+        code: 'TM_ROLLBACK_REFUSED',
+        exit: 6,
+        problems: [expect.objectContaining({ message: expect.stringContaining('no "-- migrate:down" section') })],
+      }),
     );
-    expect(() => planRollback(files, [...history.slice(0, 2), applied(files[2]!, 'other')])).toThrow(expect.objectContaining({ problems: [expect.objectContaining({ message: expect.stringContaining('edited') })] }));
-    expect(() => planRollback(files.slice(0, 2), history)).toThrow(expect.objectContaining({ problems: [{ message: 'migration 3_c has no file to roll back with' }] }));
+    expect(() => planRollback(files, [...history.slice(0, 2), applied(files[2]!, 'other')])).toThrow(
+      expect.objectContaining({ problems: [expect.objectContaining({ message: expect.stringContaining('edited') })] }),
+    );
+    expect(() => planRollback(files.slice(0, 2), history)).toThrow(
+      expect.objectContaining({ problems: [{ message: 'migration 3_c has no file to roll back with' }] }),
+    );
   });
 
   it('refuses transaction control in a down section it wraps', () => {
     const own = file('3_c.sql', '-- migrate:up\nSELECT 1;\n-- migrate:down\nDROP TABLE c;\nCOMMIT;\n');
-    expect(() => planRollback([own], [applied(own)])).toThrow(expect.objectContaining({ code: 'TM_MIGRATION_INVALID', problems: [expect.objectContaining({ line: 5, column: 1 })] }));
+    expect(() => planRollback([own], [applied(own)])).toThrow(
+      expect.objectContaining({ code: 'TM_MIGRATION_INVALID', problems: [expect.objectContaining({ line: 5, column: 1 })] }),
+    );
   });
 });
 
@@ -113,7 +144,9 @@ describe('checkVersion', () => {
   it('takes the leading digits of a file name, and refuses anything else as a usage error', () => {
     expect(checkVersion('20240101120000')).toBe('20240101120000');
     expect(checkVersion(undefined)).toBeUndefined();
-    expect(() => checkVersion('2024_init')).toThrow(expect.objectContaining({ code: 'TM_USAGE', exit: 2, message: '--to: "2024_init" is not a migration version' }));
+    expect(() => checkVersion('2024_init')).toThrow(
+      expect.objectContaining({ code: 'TM_USAGE', exit: 2, message: '--to: "2024_init" is not a migration version' }),
+    );
     expect(() => checkVersion('x', 'VERSION')).toThrow(expect.objectContaining({ message: expect.stringMatching(/^VERSION: /) }));
   });
 });

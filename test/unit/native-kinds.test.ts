@@ -40,7 +40,15 @@ describe('native launches', () => {
 
   it('rabbitmq reads no configuration of the system node', () => {
     const env = launches.rabbitmq!.env;
-    for (const key of ['RABBITMQ_CONF_ENV_FILE', 'RABBITMQ_CONFIG_FILE', 'RABBITMQ_ADVANCED_CONFIG_FILE', 'RABBITMQ_ENABLED_PLUGINS_FILE', 'RABBITMQ_MNESIA_BASE', 'RABBITMQ_LOG_BASE', 'HOME']) {
+    for (const key of [
+      'RABBITMQ_CONF_ENV_FILE',
+      'RABBITMQ_CONFIG_FILE',
+      'RABBITMQ_ADVANCED_CONFIG_FILE',
+      'RABBITMQ_ENABLED_PLUGINS_FILE',
+      'RABBITMQ_MNESIA_BASE',
+      'RABBITMQ_LOG_BASE',
+      'HOME',
+    ]) {
       expect(env[key]?.startsWith(dir), key).toBe(true);
     }
   });
@@ -54,7 +62,9 @@ describe('native launches', () => {
 
   it('prometheus scrapes the jobs it is given beside itself', async () => {
     const { parse } = await import('yaml');
-    const conf = parse(launches.prometheus!.files[0]!.content) as { scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[] };
+    const conf = parse(launches.prometheus!.files[0]!.content) as {
+      scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[];
+    };
     expect(conf.scrape_configs.map((j) => [j.job_name, j.metrics_path, j.static_configs[0]!.targets])).toEqual([
       ['prometheus', undefined, ['127.0.0.1:9090']],
       ['app', '/internal/metrics', ['127.0.0.1:3000']],

@@ -34,7 +34,7 @@ describe('service URLs', () => {
     expect(inNetworkUrl({ ...redis, password: 'pw' }, 'REPLACE_ME')).toBe('redis://:REPLACE_ME@cache:6379');
   });
 
-  it('container ports are the images\' for databases and the app\'s own; default ports by scheme', () => {
+  it("container ports are the images' for databases and the app's own; default ports by scheme", () => {
     expect([pg, redis, web, job].map(containerPort)).toEqual([5432, 6379, 3000, undefined]);
     expect(['postgres:', 'postgresql:', 'redis:', 'rediss:', 'https:', 'http:'].map(defaultPort)).toEqual(['5432', '5432', '6379', '6379', '443', '80']);
   });
@@ -48,7 +48,7 @@ describe('the in-network URL rewrite', () => {
     expect(localService(services, 'http://0.0.0.0:3000')).toBe(web);
   });
 
-  it('leaves alone what is not a URL, not on this machine, or on no service\'s port', () => {
+  it("leaves alone what is not a URL, not on this machine, or on no service's port", () => {
     expect(localService(services, 'info')).toBeUndefined();
     expect(localService(services, 'postgres://u:p@db.example.com:55432/shop')).toBeUndefined();
     expect(localService(services, 'postgres://u:p@127.0.0.1:5433/shop')).toBeUndefined();

@@ -24,7 +24,10 @@ describe('splitStatements', () => {
       'CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql',
       'SELECT 4',
     ]);
-    expect(sqls('DO $body$ BEGIN PERFORM 1; $$ not the end; END $body$; SELECT 5')).toEqual(['DO $body$ BEGIN PERFORM 1; $$ not the end; END $body$', 'SELECT 5']);
+    expect(sqls('DO $body$ BEGIN PERFORM 1; $$ not the end; END $body$; SELECT 5')).toEqual([
+      'DO $body$ BEGIN PERFORM 1; $$ not the end; END $body$',
+      'SELECT 5',
+    ]);
     // `$1` after an identifier character is part of the name, not a quote.
     expect(sqls('SELECT a$1; SELECT 8')).toEqual(['SELECT a$1', 'SELECT 8']);
   });

@@ -29,7 +29,14 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
   };
   const annotate = (e: Extract<CiEvent, { type: 'problem' }>) => {
     const file = shown(e.file);
-    const props = [file && !file.startsWith('(') && `file=${escapeProperty(file)}`, e.line && `line=${e.line}`, e.column && `col=${e.column}`, `title=${escapeProperty(e.code)}`].filter(Boolean).join(',');
+    const props = [
+      file && !file.startsWith('(') && `file=${escapeProperty(file)}`,
+      e.line && `line=${e.line}`,
+      e.column && `col=${e.column}`,
+      `title=${escapeProperty(e.code)}`,
+    ]
+      .filter(Boolean)
+      .join(',');
     out.command(`::error ${props}::${escapeData(e.message + (e.hint ? ` (${e.hint})` : ''))}`);
   };
   const emit = (e: CiEvent) => {
@@ -39,7 +46,8 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
       if (github) out.command(`::group::tm ci: ${e.step}`);
       return out.info(`… ${e.step}`);
     }
-    if (e.type === 'problem') return out.info(`  ${[shown(e.file), e.line, e.column].filter((x) => x !== undefined).join(':')}${e.file ? ' ' : ''}${e.message}`);
+    if (e.type === 'problem')
+      return out.info(`  ${[shown(e.file), e.line, e.column].filter((x) => x !== undefined).join(':')}${e.file ? ' ' : ''}${e.message}`);
     out.info(`${e.status === 'ok' ? out.ce.green('✓') : out.ce.red('✗')} ${e.step} (${e.duration_ms} ms)${e.detail ? `: ${e.detail}` : ''}`);
     if (github) out.command('::endgroup::');
   };
@@ -67,13 +75,14 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
   }
   if (result.exit !== EXIT.ok) {
     const failed = result.steps.at(-1)!.name;
-    const hint = {
-      config: 'fix taskmaster.yml at the lines above',
-      env: 'tm env check',
-      services: opts.external ? 'check DATABASE_URL / REDIS_URL and the services behind them' : 'tm up',
-      apps: 'tm logs shows what the apps printed',
-      health: 'tm health',
-    }[failed] ?? `tm db ${failed}`;
+    const hint =
+      {
+        config: 'fix taskmaster.yml at the lines above',
+        env: 'tm env check',
+        services: opts.external ? 'check DATABASE_URL / REDIS_URL and the services behind them' : 'tm up',
+        apps: 'tm logs shows what the apps printed',
+        health: 'tm health',
+      }[failed] ?? `tm db ${failed}`;
     throw new TmError('TM_CI_FAILED', `tm ci stopped at the ${failed} step`, { exit: result.exit, hint });
   }
 }
@@ -84,7 +93,12 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
  * lines one by one, a multi-line secret (a PEM key) is registered line by line as well.
  */
 export function addMaskCommands(secret: string): string[] {
-  const lines = secret.includes('\n') ? secret.split(/\r?\n/).map((l) => l.trim()).filter(Boolean) : [];
+  const lines = secret.includes('\n')
+    ? secret
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean)
+    : [];
   return [...new Set([secret, ...lines])].map((value) => `::add-mask::${escapeData(value)}`);
 }
 

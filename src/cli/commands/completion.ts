@@ -15,14 +15,24 @@ interface Model {
 export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
   if (opts.services) {
     // Called by the scripts at completion time: quiet, and nothing when there is no config.
-    const names = await ctx.config().then((c) => c.services.map((s) => s.name), () => []);
+    const names = await ctx.config().then(
+      (c) => c.services.map((s) => s.name),
+      () => [],
+    );
     ctx.out.result({ services: names }, () => names.join('\n'), { reveal: true });
     return;
   }
   const shell = args[0] ?? 'bash';
   // Only here, not for --services (run at every Tab): the render module loads yaml and zod.
   const { TARGETS } = await import('../../render/targets.js');
-  const model = { program: buildProgram('0', () => () => undefined, () => undefined), renderTargets: [...TARGETS, 'k8s'] };
+  const model = {
+    program: buildProgram(
+      '0',
+      () => () => undefined,
+      () => undefined,
+    ),
+    renderTargets: [...TARGETS, 'k8s'],
+  };
   const script = shell === 'bash' ? bash(model) : shell === 'zsh' ? zsh(model) : shell === 'fish' ? fish(model) : undefined;
   if (!script) throw new TmError('TM_USAGE', `no completion for "${shell}"`, { exit: EXIT.usage, hint: 'tm completion bash|zsh|fish' });
   ctx.out.result({ shell, script }, () => script, { reveal: true });
@@ -37,7 +47,9 @@ const takesValue = (o: Option) => o.required || o.optional;
 const valueFlags = (program: Command) => flags(program.options.filter(takesValue));
 /** Every command that takes options: `up`, `db migrate`... with its own options. */
 function leaves(program: Command): { path: string; cmd: Command }[] {
-  return visible(program).flatMap((c) => (c.commands.length > 0 ? visible(c).map((s) => ({ path: `${c.name()} ${s.name()}`, cmd: s })) : [{ path: c.name(), cmd: c }]));
+  return visible(program).flatMap((c) =>
+    c.commands.length > 0 ? visible(c).map((s) => ({ path: `${c.name()} ${s.name()}`, cmd: s })) : [{ path: c.name(), cmd: c }],
+  );
 }
 
 function bash({ program, renderTargets }: Model): string {
@@ -58,7 +70,10 @@ _tm_complete() {
     i=$((i+1))
   done
   case "$prev" in
-${program.options.filter(takesValue).map((o) => `    ${flags([o]).join('|')}) COMPREPLY=($(compgen ${/<dir>/.test(o.flags) ? '-d' : '-f'} -- "$cur")); return ;;`).join('\n')}
+${program.options
+  .filter(takesValue)
+  .map((o) => `    ${flags([o]).join('|')}) COMPREPLY=($(compgen ${/<dir>/.test(o.flags) ? '-d' : '-f'} -- "$cur")); return ;;`)
+  .join('\n')}
   esac
   if [ -z "$cmd" ]; then
     if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "${global.join(' ')}" -- "$cur")); else COMPREPLY=($(compgen -W "${names(program).join(' ')}" -- "$cur")); fi
@@ -69,7 +84,9 @@ ${program.options.filter(takesValue).map((o) => `    ${flags([o]).join('|')}) CO
 ${groups.map((g) => `    ${g.name()}) if [ -z "$sub" ] && [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "${names(g).join(' ')}" -- "$cur")); return; fi; key="$cmd $sub" ;;`).join('\n')}
   esac
   case "$key" in
-${leaves(program).map((l) => `    "${l.path}") opts="${flags(shown(l.cmd)).join(' ')}" ;;`).join('\n')}
+${leaves(program)
+  .map((l) => `    "${l.path}") opts="${flags(shown(l.cmd)).join(' ')}" ;;`)
+  .join('\n')}
   esac
   if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "$opts ${global.join(' ')}" -- "$cur")); return; fi
   case "$key" in
@@ -94,7 +111,9 @@ ${bash(model).split('\n').slice(1).join('\n')}`;
 const fq = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 function fish({ program, renderTargets }: Model): string {
-  const groups = visible(program).filter((c) => c.commands.length > 0).map((c) => c.name());
+  const groups = visible(program)
+    .filter((c) => c.commands.length > 0)
+    .map((c) => c.name());
   const option = (o: Option, condition?: string) =>
     [
       'complete -c tm',
@@ -151,11 +170,12 @@ function fish({ program, renderTargets }: Model): string {
   ];
   for (const c of visible(program)) {
     lines.push(`complete -c tm -n ${fq('test -z (__tm_command)')} -a ${c.name()} -d ${fq(c.description().slice(0, 60))}`);
-    for (const sub of visible(c)) lines.push(`complete -c tm -n ${fq(`test (__tm_command) = ${c.name()}`)} -a ${sub.name()} -d ${fq(sub.description().slice(0, 60))}`);
+    for (const sub of visible(c))
+      lines.push(`complete -c tm -n ${fq(`test (__tm_command) = ${c.name()}`)} -a ${sub.name()} -d ${fq(sub.description().slice(0, 60))}`);
   }
   for (const l of leaves(program)) for (const o of shown(l.cmd)) lines.push(option(o, `test (__tm_command) = ${fq(l.path)}`));
   lines.push(`complete -c tm -n ${fq(`contains -- (__tm_command) ${SERVICE_COMMANDS.join(' ')}`)} -a '(__tm_services)'`);
   lines.push(`complete -c tm -n ${fq('test (__tm_command) = render')} -a ${fq(renderTargets.join(' '))}`);
   lines.push(`complete -c tm -n ${fq('test (__tm_command) = completion')} -a ${fq(SHELLS.join(' '))}`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

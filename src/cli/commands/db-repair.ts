@@ -14,6 +14,8 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   }
   const n = changes.length;
   ctx.out.result({ dry_run: dryRun, changes }, () =>
-    n === 0 ? 'nothing to repair' : `${n} history entr${n > 1 ? 'ies' : 'y'} ${dryRun ? 'would be repaired (nothing changed; run without --dry-run to do it)' : 'repaired'}`,
+    n === 0
+      ? 'nothing to repair'
+      : `${n} history entr${n > 1 ? 'ies' : 'y'} ${dryRun ? 'would be repaired (nothing changed; run without --dry-run to do it)' : 'repaired'}`,
   );
 }

@@ -17,7 +17,9 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
   if (!(await confirm(ctx, `Drop ${what} and build it again from migrations and seeds?`))) {
     throw new TmError('TM_ABORTED', 'reset cancelled; nothing was changed', { exit: EXIT.usage });
   }
-  const result = await ctx.out.step(`resetting ${what}`, () => resetDatabase(config, target, { env: seedEnv(opts.env as string | undefined), force, onStep: (m) => ctx.out.info(m) }));
+  const result = await ctx.out.step(`resetting ${what}`, () =>
+    resetDatabase(config, target, { env: seedEnv(opts.env as string | undefined), force, onStep: (m) => ctx.out.info(m) }),
+  );
   if (result.terminated > 0) ctx.out.warn(`ended ${result.terminated} other connection(s) to ${db}`);
   ctx.out.result(result, () =>
     result.path === 'template'

@@ -9,7 +9,10 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
   const applied = opts.applied as string | undefined;
   const rolledBack = opts.rolledBack as string | undefined;
   if (Boolean(applied) === Boolean(rolledBack)) {
-    throw new TmError('TM_USAGE', 'give exactly one of --applied NAME or --rolled-back NAME', { exit: EXIT.usage, hint: 'e.g. tm db resolve --rolled-back 20240101120000_init' });
+    throw new TmError('TM_USAGE', 'give exactly one of --applied NAME or --rolled-back NAME', {
+      exit: EXIT.usage,
+      hint: 'e.g. tm db resolve --rolled-back 20240101120000_init',
+    });
   }
   const action = applied ? { applied } : { rolledBack: rolledBack! };
   const message = await migrations.resolve(await dbTarget(ctx, opts), action, { lockTimeoutMs: lockTimeout(opts), signal: ctx.signal });

@@ -20,5 +20,7 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
     signal: ctx.signal,
     onFile: (name) => ctx.out.info(`${ctx.out.ce.yellow('↩')} ${name}`),
   });
-  ctx.out.result({ rolled_back: done }, () => (done.length === 0 ? 'nothing to roll back' : `rolled back ${done.length} migration${done.length > 1 ? 's' : ''}`));
+  ctx.out.result({ rolled_back: done }, () =>
+    done.length === 0 ? 'nothing to roll back' : `rolled back ${done.length} migration${done.length > 1 ? 's' : ''}`,
+  );
 }

@@ -6,6 +6,11 @@ import { dbTarget } from './db-common.js';
 export async function run(ctx: Context, opts: Record<string, unknown>): Promise<void> {
   const list = await listSnapshots(await dbTarget(ctx, opts));
   ctx.out.result({ snapshots: list }, () =>
-    list.length === 0 ? 'no snapshots (tm db snapshot NAME takes one)' : renderTable(['name', 'taken', 'size'], list.map((s) => [s.name, s.created_at ?? '', `${(s.size_bytes / 1048576).toFixed(1)} MiB`])),
+    list.length === 0
+      ? 'no snapshots (tm db snapshot NAME takes one)'
+      : renderTable(
+          ['name', 'taken', 'size'],
+          list.map((s) => [s.name, s.created_at ?? '', `${(s.size_bytes / 1048576).toFixed(1)} MiB`]),
+        ),
   );
 }

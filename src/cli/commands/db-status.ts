@@ -18,6 +18,11 @@ function renderStatus(ctx: Context, report: StatusReport): string {
   const colour = (s: string) => (s === 'applied' ? c.green(s) : s === 'pending' ? c.yellow(s) : c.red(s));
   const tone = { warn: c.yellow, dim: c.dim };
   const cell = (x: StatusCell) => (typeof x === 'string' ? x : colour(x.state) + (x.notes ?? []).map((n) => tone[n.tone](n.text)).join(''));
-  const table = report.table.rows.length ? renderTable(report.table.head, report.table.rows.map((r) => r.map(cell))) : 'no migrations';
+  const table = report.table.rows.length
+    ? renderTable(
+        report.table.head,
+        report.table.rows.map((r) => r.map(cell)),
+      )
+    : 'no migrations';
   return `${table}\n\n${report.summary}`;
 }

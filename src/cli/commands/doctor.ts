@@ -20,17 +20,28 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
   }
   // Missing binaries are installed first (asking on their own, naming the commands), so the checks see them.
   if (opts.fix && config) await installMissing(ctx, config);
-  const fix = Boolean(opts.fix) && (!ctx.out.interactive || (await confirm(ctx, 'Apply the safe fixes (.env keys, stale PID files, clashing ports in taskmaster.yml)?')));
+  const fix =
+    Boolean(opts.fix) && (!ctx.out.interactive || (await confirm(ctx, 'Apply the safe fixes (.env keys, stale PID files, clashing ports in taskmaster.yml)?')));
   const findings = await ctx.out.step('checking', () =>
-    runChecks(checks, { cwd: ctx.cwd, config, configError, env: process.env, reloadConfig: () => ctx.reloadConfig() }, { checkTimeoutMs: parseDuration(String(opts.checkTimeout), '--check-timeout'), fix }),
+    runChecks(
+      checks,
+      { cwd: ctx.cwd, config, configError, env: process.env, reloadConfig: () => ctx.reloadConfig() },
+      { checkTimeoutMs: parseDuration(String(opts.checkTimeout), '--check-timeout'), fix },
+    ),
   );
   const summary = summarize(findings);
-  ctx.out.result({ status: summary.problems ? 'fail' : summary.warnings ? 'warn' : 'ok', ...summary, findings }, () => render(ctx, findings, summary, Boolean(ctx.globals.verbose)));
+  ctx.out.result({ status: summary.problems ? 'fail' : summary.warnings ? 'warn' : 'ok', ...summary, findings }, () =>
+    render(ctx, findings, summary, Boolean(ctx.globals.verbose)),
+  );
   if (summary.problems > 0 || (opts.strict && summary.warnings > 0)) {
-    throw new TmError('TM_DOCTOR_PROBLEMS', `${summary.problems} problem${summary.problems === 1 ? '' : 's'}, ${summary.warnings} warning${summary.warnings === 1 ? '' : 's'}`, {
-      exit: EXIT.problems,
-      hint: fix ? 'what is left needs a hand: follow the → lines' : 'tm doctor --fix repairs the safe ones',
-    });
+    throw new TmError(
+      'TM_DOCTOR_PROBLEMS',
+      `${summary.problems} problem${summary.problems === 1 ? '' : 's'}, ${summary.warnings} warning${summary.warnings === 1 ? '' : 's'}`,
+      {
+        exit: EXIT.problems,
+        hint: fix ? 'what is left needs a hand: follow the → lines' : 'tm doctor --fix repairs the safe ones',
+      },
+    );
   }
 }
 

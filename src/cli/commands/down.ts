@@ -7,7 +7,9 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   const config = await ctx.config();
   const services = pickServices(config, args);
   const { runtime } = await selectRuntime(config, opts.runtime as string | undefined);
-  const result = await ctx.out.step(`stopping ${config.name}`, () => down(runtime, services, { volumes: Boolean(opts.volumes), onProgress: (m) => ctx.out.info(m) }));
+  const result = await ctx.out.step(`stopping ${config.name}`, () =>
+    down(runtime, services, { volumes: Boolean(opts.volumes), onProgress: (m) => ctx.out.info(m) }),
+  );
   ctx.out.result(result, () =>
     [
       ...result.services.map((s) => `${s.result === 'not running' ? ctx.out.c.dim('-') : ctx.out.c.green('✓')} ${s.name}: ${s.result}`),

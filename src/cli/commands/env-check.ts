@@ -12,10 +12,14 @@ export async function run(ctx: Context): Promise<void> {
   );
   for (const w of warnings) ctx.out.warn(formatProblem(w));
   if (errors.length > 0) {
-    throw new TmError('TM_ENV_INVALID', `the environment does not match the contract in taskmaster.yml (${errors.length} problem${errors.length > 1 ? 's' : ''})`, {
-      exit: EXIT.config,
-      problems: errors,
-      hint: 'tm env init --merge adds missing keys (secrets generated); tm env show lists what is set',
-    });
+    throw new TmError(
+      'TM_ENV_INVALID',
+      `the environment does not match the contract in taskmaster.yml (${errors.length} problem${errors.length > 1 ? 's' : ''})`,
+      {
+        exit: EXIT.config,
+        problems: errors,
+        hint: 'tm env init --merge adds missing keys (secrets generated); tm env show lists what is set',
+      },
+    );
   }
 }

@@ -8,7 +8,10 @@ export async function run(ctx: Context): Promise<void> {
   ctx.out.result(diff, () => {
     const mark = (b: boolean) => (b ? ctx.out.c.green('✓') : ctx.out.c.red('✗'));
     if (diff.rows.length === 0) return 'no variables in the contract, .env.example or .env';
-    return renderTable(['variable', 'contract', '.env.example', '.env'], diff.rows.map((r) => [r.key, mark(r.contract), mark(r.example), mark(r.env)]));
+    return renderTable(
+      ['variable', 'contract', '.env.example', '.env'],
+      diff.rows.map((r) => [r.key, mark(r.contract), mark(r.example), mark(r.env)]),
+    );
   });
   const drift = [
     diff.missing_in_example.length && `not in .env.example: ${diff.missing_in_example.join(', ')}`,
@@ -21,7 +24,9 @@ export async function run(ctx: Context): Promise<void> {
       exit: EXIT.problems,
       details: drift,
       hint: [
-        diff.missing_in_example.length || diff.extra_in_example.length ? 'tm render env-example --out .env.example rewrites .env.example from the contract' : '',
+        diff.missing_in_example.length || diff.extra_in_example.length
+          ? 'tm render env-example --out .env.example rewrites .env.example from the contract'
+          : '',
         diff.missing_in_env.length ? 'tm env init --merge adds the missing keys to .env' : '',
         diff.extra_in_env.length ? 'declare the keys only in .env in taskmaster.yml env: (or remove them)' : '',
       ]

@@ -14,5 +14,13 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
     return { key: v.key, value, source: v.source === 'file' ? `${v.file}:${v.line}` : v.source, secret };
   });
   if (reveal) ctx.out.warn('--reveal: secret values are printed');
-  ctx.out.result({ variables: vars }, () => renderTable(['variable', 'value', 'from'], vars.map((v) => [v.key, v.value ?? ctx.out.c.dim('(unset)'), v.source])), { reveal });
+  ctx.out.result(
+    { variables: vars },
+    () =>
+      renderTable(
+        ['variable', 'value', 'from'],
+        vars.map((v) => [v.key, v.value ?? ctx.out.c.dim('(unset)'), v.source]),
+      ),
+    { reveal },
+  );
 }

@@ -19,7 +19,14 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
     });
   }
   const work = () => checkHealth(config, { waitMs, attemptTimeoutMs, services: args.length ? args : undefined, signal: ctx.signal });
-  const report = opts.wait ? await ctx.out.step(`waiting for ${args.join(', ') || 'all services'}`, work, (r) => `health: ${r.status}`, (r) => r.status !== 'ok') : await work();
+  const report = opts.wait
+    ? await ctx.out.step(
+        `waiting for ${args.join(', ') || 'all services'}`,
+        work,
+        (r) => `health: ${r.status}`,
+        (r) => r.status !== 'ok',
+      )
+    : await work();
   ctx.out.result(report, () => renderHealth(ctx, report));
 
   const failed = Object.entries(report.checks).filter(([, c]) => c.status !== 'ok');

@@ -13,7 +13,11 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
     throw new TmError('TM_USAGE', `unknown render target "${args[0]}"`, { exit: EXIT.usage, hint: `targets: ${[...TARGETS, 'k8s'].join(', ')}` });
   }
   const config = await ctx.config();
-  const rendered = await render(config, target, { testDb: opts.testDb ? true : undefined, service: opts.service as string | undefined, baseImage: opts.baseImage as string | undefined });
+  const rendered = await render(config, target, {
+    testDb: opts.testDb ? true : undefined,
+    service: opts.service as string | undefined,
+    baseImage: opts.baseImage as string | undefined,
+  });
   const path = (opts.out as string | undefined) ?? (opts.check ? rendered.path : undefined);
   if (!path) {
     // Rendered files hold no secrets by construction (passwords go by variable), and masking
@@ -27,14 +31,24 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
     const drift = await driftOf(file, shown, rendered.text);
     // The on-disk side may hold real secrets; `${VAR}` references are shown as rendered.
     const diff = drift && ctx.out.redact(drift.diff);
-    ctx.out.result({ target, path: shown, up_to_date: drift === undefined, state: drift?.state ?? 'up-to-date', diff }, () => diff ?? `${shown} is up to date`, { reveal: true });
-    if (drift) throw new TmError('TM_RENDER_DRIFT', drift.state === 'missing' ? `${shown} is missing` : `${shown} differs from what taskmaster.yml renders`, { exit: EXIT.problems, hint: `tm render ${target} --out ${shown}` });
+    ctx.out.result(
+      { target, path: shown, up_to_date: drift === undefined, state: drift?.state ?? 'up-to-date', diff },
+      () => diff ?? `${shown} is up to date`,
+      { reveal: true },
+    );
+    if (drift)
+      throw new TmError('TM_RENDER_DRIFT', drift.state === 'missing' ? `${shown} is missing` : `${shown} differs from what taskmaster.yml renders`, {
+        exit: EXIT.problems,
+        hint: `tm render ${target} --out ${shown}`,
+      });
     return;
   }
   await writeRendered(file, rendered.text);
   ctx.out.result({ target, path: shown, written: true }, () => `wrote ${shown}`);
   if (target === 'dockerfile' && !existsSync(join(dirname(file), '.dockerignore'))) {
-    ctx.out.warn(`there is no .dockerignore beside ${shown}: COPY . . would put .env, node_modules and .taskmaster/ into the image; tm render dockerignore --out ${join(dirname(shown), '.dockerignore')}`);
+    ctx.out.warn(
+      `there is no .dockerignore beside ${shown}: COPY . . would put .env, node_modules and .taskmaster/ into the image; tm render dockerignore --out ${join(dirname(shown), '.dockerignore')}`,
+    );
   }
 }
 
@@ -53,11 +67,19 @@ async function renderKubernetes(ctx: Context, opts: Record<string, unknown>): Pr
     ctx.out.warn('--with-secrets: secret.yaml holds real values from .env; do not commit it');
   }
   const dir = (opts.out as string | undefined) ?? (opts.check ? 'k8s' : undefined);
-  const base = renderK8s(config, { ...inputs, namespace: opts.namespace as string | undefined, migrateImage: opts.migrateImage as string | undefined, baseImage: opts.baseImage as string | undefined, secrets });
+  const base = renderK8s(config, {
+    ...inputs,
+    namespace: opts.namespace as string | undefined,
+    migrateImage: opts.migrateImage as string | undefined,
+    baseImage: opts.baseImage as string | undefined,
+    secrets,
+  });
   for (const note of base.notes) ctx.out.info(`${ctx.out.ce.yellow('not translated:')} ${note}`);
   const names = Object.keys(base.files).sort();
   if (names.includes('migrate.Dockerfile') && !opts.migrateImage) {
-    ctx.out.info(`build the migration image: docker build -f ${dir ? relative(config.root, outputPath(config.root, dir)) : 'k8s'}/migrate.Dockerfile -t ${base.migrateImage} .`);
+    ctx.out.info(
+      `build the migration image: docker build -f ${dir ? relative(config.root, outputPath(config.root, dir)) : 'k8s'}/migrate.Dockerfile -t ${base.migrateImage} .`,
+    );
   }
   // Placeholders hold no secret, and --with-secrets is the user asking for the values.
   const reveal = { reveal: true };
@@ -74,7 +96,8 @@ async function renderKubernetes(ctx: Context, opts: Record<string, unknown>): Pr
       const d = await driftOf(`${folder}/${n}`, `${shownDir}/${n}`, base.files[n]!);
       if (d) drifts.push({ ...d, file: `${shownDir}/${n}` });
     }
-    for (const f of stale) drifts.push({ state: 'stale', file: `${shownDir}/${f}`, diff: `${shownDir}/${f}: not rendered from taskmaster.yml any more (delete it)` });
+    for (const f of stale)
+      drifts.push({ state: 'stale', file: `${shownDir}/${f}`, diff: `${shownDir}/${f}: not rendered from taskmaster.yml any more (delete it)` });
     const shownDiffs = drifts.map((d) => (opts.withSecrets ? d.diff : ctx.out.redact(d.diff)));
     const count = (state: Drift['state']) => drifts.filter((d) => d.state === state).length;
     ctx.out.result(
@@ -83,12 +106,24 @@ async function renderKubernetes(ctx: Context, opts: Record<string, unknown>): Pr
       reveal,
     );
     if (drifts.length) {
-      const parts = [['differ', count('differs')], ['missing', count('missing')], ['stale', count('stale')]].filter(([, n]) => n).map(([w, n]) => `${n} ${w}`);
-      throw new TmError('TM_RENDER_DRIFT', `${shownDir}/ is out of date with taskmaster.yml: ${parts.join(', ')}`, { exit: EXIT.problems, hint: `tm render k8s --out ${shownDir}${stale.length ? ' (and delete the stale files)' : ''}` });
+      const parts = [
+        ['differ', count('differs')],
+        ['missing', count('missing')],
+        ['stale', count('stale')],
+      ]
+        .filter(([, n]) => n)
+        .map(([w, n]) => `${n} ${w}`);
+      throw new TmError('TM_RENDER_DRIFT', `${shownDir}/ is out of date with taskmaster.yml: ${parts.join(', ')}`, {
+        exit: EXIT.problems,
+        hint: `tm render k8s --out ${shownDir}${stale.length ? ' (and delete the stale files)' : ''}`,
+      });
     }
     return;
   }
   for (const n of names) await writeRendered(`${folder}/${n}`, base.files[n]!, { secret: base.secretFiles.includes(n) });
   for (const f of stale) ctx.out.warn(`${shownDir}/${f} is not rendered from taskmaster.yml any more; delete it`);
-  ctx.out.result({ target: 'k8s', dir: shownDir, files: names, notes: base.notes }, () => `wrote ${names.length} files to ${shownDir}/ (kubectl apply -k ${shownDir})`);
+  ctx.out.result(
+    { target: 'k8s', dir: shownDir, files: names, notes: base.notes },
+    () => `wrote ${names.length} files to ${shownDir}/ (kubectl apply -k ${shownDir})`,
+  );
 }

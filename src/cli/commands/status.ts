@@ -12,18 +12,20 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   const migrations = await pendingMigrations(ctx, rows);
   ctx.out.result({ project: config.name, runtime: runtime.name, services: rows, migrations }, () => {
     const { c } = ctx.out;
-    return renderTable(
-      ['service', 'state', 'pid', 'port', 'health', 'uptime', 'url'],
-      rows.map((r) => [
-        r.name,
-        r.state === 'running' ? c.green(r.state) : r.state === 'stopped' ? c.dim(r.state) : c.yellow(r.state),
-        r.pid ? String(r.pid) : '',
-        r.port ? String(r.port) : '',
-        r.health === 'ok' ? c.green(`ok ${r.latency_ms} ms`) : r.health === 'error' ? c.red(`error: ${r.health_error}`) : c.dim(r.detail ?? ''),
-        r.uptime_s !== undefined ? uptime(r.uptime_s) : '',
-        r.url ?? '',
-      ]),
-    ) + (migrations ? `\n\nmigrations: ${migrations.applied} applied, ${migrations.pending} pending` : '');
+    return (
+      renderTable(
+        ['service', 'state', 'pid', 'port', 'health', 'uptime', 'url'],
+        rows.map((r) => [
+          r.name,
+          r.state === 'running' ? c.green(r.state) : r.state === 'stopped' ? c.dim(r.state) : c.yellow(r.state),
+          r.pid ? String(r.pid) : '',
+          r.port ? String(r.port) : '',
+          r.health === 'ok' ? c.green(`ok ${r.latency_ms} ms`) : r.health === 'error' ? c.red(`error: ${r.health_error}`) : c.dim(r.detail ?? ''),
+          r.uptime_s !== undefined ? uptime(r.uptime_s) : '',
+          r.url ?? '',
+        ]),
+      ) + (migrations ? `\n\nmigrations: ${migrations.applied} applied, ${migrations.pending} pending` : '')
+    );
   });
   for (const r of rows) if (r.detail && r.state === 'stopped') ctx.out.debug(`${r.name}: ${r.detail}`);
   // A running service with a detail needs attention (an app whose supervisor was killed).

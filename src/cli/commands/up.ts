@@ -35,8 +35,10 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
     runStage: showStages(ctx),
   });
   const { migrations, seeds } = result;
-  ctx.out.result(result, () =>
-    renderUp(ctx, result) +
+  ctx.out.result(
+    result,
+    () =>
+      renderUp(ctx, result) +
       (migrations?.applied.length ? `\n\napplied ${migrations.applied.length} migration(s)` : '') +
       (seeds?.ran.length ? `\nran ${seeds.ran.length} seed file(s)` : ''),
   );

@@ -7,7 +7,8 @@ import { isOnThisMachine } from './this-machine.js';
 /** The database a URL names (as pg reads the URL). */
 export function databaseName(target: DatabaseTarget): string {
   const name = target.database ?? connectionOf(target).database;
-  if (!name) throw new TmError('TM_NO_DATABASE', `the database URL (${target.source}) names no database`, { exit: EXIT.config, hint: 'end the URL with /<database>' });
+  if (!name)
+    throw new TmError('TM_NO_DATABASE', `the database URL (${target.source}) names no database`, { exit: EXIT.config, hint: 'end the URL with /<database>' });
   return name;
 }
 
@@ -55,7 +56,12 @@ export interface Privileges {
 
 /** Both in one query, as reset, restore and snapshots need them before they drop anything. */
 export async function readPrivileges(client: Client, databases: string[]): Promise<Privileges> {
-  const { rows } = await client.query<{ who: string; super: boolean | null; createdb: boolean | null; owners: { db: string; owner: string; ok: boolean }[] | null }>(
+  const { rows } = await client.query<{
+    who: string;
+    super: boolean | null;
+    createdb: boolean | null;
+    owners: { db: string; owner: string; ok: boolean }[] | null;
+  }>(
     `SELECT current_user AS who, r.rolsuper AS super, r.rolcreatedb AS createdb,
             (SELECT json_agg(json_build_object('db', d.datname, 'owner', pg_get_userbyid(d.datdba), 'ok', pg_has_role(current_user, d.datdba, 'USAGE')))
                FROM pg_database d WHERE d.datname = ANY($1)) AS owners
@@ -63,7 +69,12 @@ export async function readPrivileges(client: Client, databases: string[]): Promi
     [databases],
   );
   const me = rows[0]!;
-  return { who: me.who, superuser: me.super, createdb: me.createdb === true, databases: new Map((me.owners ?? []).map((o) => [o.db, { owner: o.owner, ok: o.ok }])) };
+  return {
+    who: me.who,
+    superuser: me.super,
+    createdb: me.createdb === true,
+    databases: new Map((me.owners ?? []).map((o) => [o.db, { owner: o.owner, ok: o.ok }])),
+  };
 }
 
 /**
@@ -81,10 +92,14 @@ export function requirePrivileges(client: Client, me: Privileges, need: { create
   }
   const foreign = need.own.map((db) => ({ db, ...me.databases.get(db) })).find((o) => o.ok === false);
   if (foreign) {
-    throw new TmError('TM_DB_PRIVILEGES', `role ${me.who} does not own database ${foreign.db} (its owner is ${foreign.owner}), which ${need.command} needs; nothing was changed`, {
-      exit: EXIT.config,
-      hint: `as a superuser: ALTER DATABASE ${client.escapeIdentifier(foreign.db)} OWNER TO ${client.escapeIdentifier(me.who)}; or use a database URL with role ${foreign.owner}`,
-    });
+    throw new TmError(
+      'TM_DB_PRIVILEGES',
+      `role ${me.who} does not own database ${foreign.db} (its owner is ${foreign.owner}), which ${need.command} needs; nothing was changed`,
+      {
+        exit: EXIT.config,
+        hint: `as a superuser: ALTER DATABASE ${client.escapeIdentifier(foreign.db)} OWNER TO ${client.escapeIdentifier(me.who)}; or use a database URL with role ${foreign.owner}`,
+      },
+    );
   }
 }
 
@@ -143,7 +158,8 @@ async function serverVersion(client: Client): Promise<number> {
   let v = versions.get(client);
   if (v === undefined) {
     const { rows } = await client.query<{ v: number }>(`SELECT current_setting('server_version_num')::int AS v`);
-    versions.set(client, (v = rows[0]!.v));
+    v = rows[0]!.v;
+    versions.set(client, v);
   }
   return v;
 }

@@ -17,6 +17,15 @@ export async function whileReplacing<T>(target: DatabaseTarget, command: string,
   const db = databaseName(target);
   const key = BigInt.asIntN(64, BigInt(`0x${createHash('sha256').update(`tm replace ${db}`).digest('hex').slice(0, 16)}`));
   return withClient(maintenanceTarget(target), command, (client) =>
-    withAdvisoryLock(client, key, { lockTimeoutMs: WAIT_MS, holds: `another tm db reset, restore or snapshot of ${db}`, hint: 'wait for it to finish; a killed one frees the lock within seconds' }, work),
+    withAdvisoryLock(
+      client,
+      key,
+      {
+        lockTimeoutMs: WAIT_MS,
+        holds: `another tm db reset, restore or snapshot of ${db}`,
+        hint: 'wait for it to finish; a killed one frees the lock within seconds',
+      },
+      work,
+    ),
   );
 }

@@ -1,7 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../../config/load.js';
 import type { DatabaseTarget } from '../connect.js';
-import { cloneDatabase, createDatabase, dropDatabase, guardReplace, nameTag, readPrivileges, requirePrivileges, terminateConnections, withMaintenance } from './databases.js';
+import {
+  cloneDatabase,
+  createDatabase,
+  dropDatabase,
+  guardReplace,
+  nameTag,
+  readPrivileges,
+  requirePrivileges,
+  terminateConnections,
+  withMaintenance,
+} from './databases.js';
 import { openMigrations } from '../migrations/layouts.js';
 import type { Migrations } from '../migrations/types.js';
 import { readSeeds, seed } from '../seeds/seed.js';
@@ -31,7 +41,11 @@ export async function inputsHash(config: Config, migrations: Migrations, env: st
  * Drop, create, migrate, seed. A template database keyed by the hash of the inputs is kept,
  * so the next reset with the same files is one CREATE DATABASE ... TEMPLATE.
  */
-export async function resetDatabase(config: Config, target: DatabaseTarget, opts: { env: string; force?: boolean; onStep?: (m: string) => void }): Promise<ResetResult> {
+export async function resetDatabase(
+  config: Config,
+  target: DatabaseTarget,
+  opts: { env: string; force?: boolean; onStep?: (m: string) => void },
+): Promise<ResetResult> {
   return whileReplacing(target, 'reset', () => resetNow(config, target, opts));
 }
 

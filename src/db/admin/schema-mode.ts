@@ -20,10 +20,14 @@ export function refuseWholeDatabaseCopy(target: DatabaseTarget, command: string)
   const schema = schemaOf(target);
   if (!schema) return;
   const db = databaseName(target);
-  throw new TmError('TM_SCHEMA_MODE', `${command} copies the whole database ${db}, but ?schema=${schema} in the URL (${target.source}) gives this project only schema ${schema}; nothing was changed`, {
-    exit: EXIT.usage,
-    hint: `copy the schema with pg_dump -n ${schema}, or, if the whole database is this project's, use a URL without ?schema= (--database-url)`,
-  });
+  throw new TmError(
+    'TM_SCHEMA_MODE',
+    `${command} copies the whole database ${db}, but ?schema=${schema} in the URL (${target.source}) gives this project only schema ${schema}; nothing was changed`,
+    {
+      exit: EXIT.usage,
+      hint: `copy the schema with pg_dump -n ${schema}, or, if the whole database is this project's, use a URL without ?schema= (--database-url)`,
+    },
+  );
 }
 
 /**
@@ -34,7 +38,10 @@ export async function resetSchema(config: Config, target: DatabaseTarget, opts: 
   const db = databaseName(target);
   const schema = schemaOf(target)!;
   if (/^(pg_|information_schema$)/.test(schema)) {
-    throw new TmError('TM_DB_SYSTEM', `refusing to reset schema ${schema}: it belongs to the server`, { exit: EXIT.usage, hint: 'point ?schema= at the schema of this project' });
+    throw new TmError('TM_DB_SYSTEM', `refusing to reset schema ${schema}: it belongs to the server`, {
+      exit: EXIT.usage,
+      hint: 'point ?schema= at the schema of this project',
+    });
   }
   const client = await connect(target, runnerIdentity('reset'));
   try {
@@ -44,10 +51,14 @@ export async function resetSchema(config: Config, target: DatabaseTarget, opts: 
     );
     const found = rows[0];
     if (found && !found.ok) {
-      throw new TmError('TM_DB_PRIVILEGES', `role ${found.me} does not own schema ${schema} (its owner is ${found.owner}), which tm db reset needs; nothing was changed`, {
-        exit: EXIT.config,
-        hint: `as a superuser: ALTER SCHEMA ${client.escapeIdentifier(schema)} OWNER TO ${client.escapeIdentifier(found.me)}`,
-      });
+      throw new TmError(
+        'TM_DB_PRIVILEGES',
+        `role ${found.me} does not own schema ${schema} (its owner is ${found.owner}), which tm db reset needs; nothing was changed`,
+        {
+          exit: EXIT.config,
+          hint: `as a superuser: ALTER SCHEMA ${client.escapeIdentifier(schema)} OWNER TO ${client.escapeIdentifier(found.me)}`,
+        },
+      );
     }
     const owner = client.escapeIdentifier(found?.owner ?? (await client.query<{ me: string }>('SELECT current_user AS me')).rows[0]!.me);
     opts.onStep?.(`dropping schema ${schema} of ${db}`);

@@ -2,7 +2,17 @@ import { EXIT, TmError } from '../../errors.js';
 import type { DatabaseTarget } from '../connect.js';
 import { whileReplacing } from './replace-lock.js';
 import { refuseWholeDatabaseCopy } from './schema-mode.js';
-import { cloneDatabase, databaseName, dropDatabase, guardReplace, nameTag, readPrivileges, requirePrivileges, terminateConnections, withMaintenance } from './databases.js';
+import {
+  cloneDatabase,
+  databaseName,
+  dropDatabase,
+  guardReplace,
+  nameTag,
+  readPrivileges,
+  requirePrivileges,
+  terminateConnections,
+  withMaintenance,
+} from './databases.js';
 
 export interface Snapshot {
   name: string;
@@ -35,18 +45,25 @@ export async function createSnapshot(target: DatabaseTarget, name: string): Prom
   validateSnapshotName(name);
   refuseWholeDatabaseCopy(target, 'tm db snapshot');
   const db = databaseName(target);
-  return whileReplacing(target, 'snapshot', () => withMaintenance(target, 'snapshot', async (client) => {
-    const snap = snapshotDb(db, name);
-    const me = await readPrivileges(client, [db, snap]);
-    if (me.databases.has(snap)) {
-      throw new TmError('TM_SNAPSHOT_EXISTS', `snapshot ${name} of ${db} already exists`, { exit: EXIT.usage, hint: `tm db snapshot --delete ${name} first, or pick another name` });
-    }
-    requirePrivileges(client, me, { createdb: true, own: [db], command: 'tm db snapshot' });
-    const terminated = await terminateConnections(client, db);
-    await cloneDatabase(client, snap, db);
-    await client.query(`COMMENT ON DATABASE ${client.escapeIdentifier(snap)} IS ${client.escapeLiteral(JSON.stringify({ source: db, created_at: new Date().toISOString() }))}`);
-    return { snapshot: name, terminated };
-  }));
+  return whileReplacing(target, 'snapshot', () =>
+    withMaintenance(target, 'snapshot', async (client) => {
+      const snap = snapshotDb(db, name);
+      const me = await readPrivileges(client, [db, snap]);
+      if (me.databases.has(snap)) {
+        throw new TmError('TM_SNAPSHOT_EXISTS', `snapshot ${name} of ${db} already exists`, {
+          exit: EXIT.usage,
+          hint: `tm db snapshot --delete ${name} first, or pick another name`,
+        });
+      }
+      requirePrivileges(client, me, { createdb: true, own: [db], command: 'tm db snapshot' });
+      const terminated = await terminateConnections(client, db);
+      await cloneDatabase(client, snap, db);
+      await client.query(
+        `COMMENT ON DATABASE ${client.escapeIdentifier(snap)} IS ${client.escapeLiteral(JSON.stringify({ source: db, created_at: new Date().toISOString() }))}`,
+      );
+      return { snapshot: name, terminated };
+    }),
+  );
 }
 
 /** Replaces the database with a copy of the snapshot (the snapshot itself stays). */
@@ -54,18 +71,20 @@ export async function restoreSnapshot(target: DatabaseTarget, name: string, opts
   validateSnapshotName(name);
   refuseWholeDatabaseCopy(target, 'tm db restore');
   const db = await guardReplace(target, 'restore', opts.force);
-  return whileReplacing(target, 'restore', () => withMaintenance(target, 'restore', async (client) => {
-    const snap = snapshotDb(db, name);
-    const me = await readPrivileges(client, [db, snap]);
-    if (!me.databases.has(snap)) {
-      throw new TmError('TM_SNAPSHOT_MISSING', `there is no snapshot ${name} of ${db}`, { exit: EXIT.usage, hint: 'tm db snapshots lists them' });
-    }
-    requirePrivileges(client, me, { createdb: true, own: [db, snap], command: 'tm db restore' });
-    const terminated = me.databases.has(db) ? await terminateConnections(client, db) : 0;
-    await dropDatabase(client, db);
-    await cloneDatabase(client, db, snap, `${db} was dropped; fix this and run tm db restore ${name} again`);
-    return { snapshot: name, terminated };
-  }));
+  return whileReplacing(target, 'restore', () =>
+    withMaintenance(target, 'restore', async (client) => {
+      const snap = snapshotDb(db, name);
+      const me = await readPrivileges(client, [db, snap]);
+      if (!me.databases.has(snap)) {
+        throw new TmError('TM_SNAPSHOT_MISSING', `there is no snapshot ${name} of ${db}`, { exit: EXIT.usage, hint: 'tm db snapshots lists them' });
+      }
+      requirePrivileges(client, me, { createdb: true, own: [db, snap], command: 'tm db restore' });
+      const terminated = me.databases.has(db) ? await terminateConnections(client, db) : 0;
+      await dropDatabase(client, db);
+      await cloneDatabase(client, db, snap, `${db} was dropped; fix this and run tm db restore ${name} again`);
+      return { snapshot: name, terminated };
+    }),
+  );
 }
 
 export async function deleteSnapshot(target: DatabaseTarget, name: string): Promise<void> {
@@ -75,7 +94,8 @@ export async function deleteSnapshot(target: DatabaseTarget, name: string): Prom
   await withMaintenance(target, 'snapshot', async (client) => {
     const snap = snapshotDb(db, name);
     const me = await readPrivileges(client, [snap]);
-    if (!me.databases.has(snap)) throw new TmError('TM_SNAPSHOT_MISSING', `there is no snapshot ${name} of ${db}`, { exit: EXIT.usage, hint: 'tm db snapshots lists them' });
+    if (!me.databases.has(snap))
+      throw new TmError('TM_SNAPSHOT_MISSING', `there is no snapshot ${name} of ${db}`, { exit: EXIT.usage, hint: 'tm db snapshots lists them' });
     requirePrivileges(client, me, { createdb: false, own: [snap], command: 'tm db snapshot --delete' });
     await dropDatabase(client, snap);
   });

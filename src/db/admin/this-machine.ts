@@ -27,7 +27,13 @@ async function resolve(name: string): Promise<string[]> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<string[]>((res) => (timer = setTimeout(() => res([]), LOOKUP_MS)));
   try {
-    return await Promise.race([lookup(name, { all: true }).then((r) => r.map((a) => a.address), () => []), timeout]);
+    return await Promise.race([
+      lookup(name, { all: true }).then(
+        (r) => r.map((a) => a.address),
+        () => [],
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -70,7 +70,10 @@ function migrationFileNames(dir: string): string[] {
 
 /** The newest version among the file names in `dir` (contents not read). */
 function newestVersion(dir: string): string | undefined {
-  return migrationFileNames(dir).map((n) => normalizeVersion(FILE.exec(n)![1]!)).sort(compareVersions).at(-1);
+  return migrationFileNames(dir)
+    .map((n) => normalizeVersion(FILE.exec(n)![1]!))
+    .sort(compareVersions)
+    .at(-1);
 }
 
 /** One file: `fileName` gives version and name, `path` is for messages. */
@@ -101,7 +104,12 @@ export function parseMigration(fileName: string, path: string, text: string): Mi
 }
 
 function hasSql(sql: string): boolean {
-  return sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '').trim() !== '';
+  return (
+    sql
+      .replace(/--[^\n]*/g, '')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .trim() !== ''
+  );
 }
 
 /**

@@ -110,7 +110,10 @@ async function detectPrisma(config: Config): Promise<PrismaProject | undefined> 
   const lock = await readFile(lockFile, 'utf8').catch(() => undefined);
   if (lock === undefined) {
     if (!config.db.prisma) return undefined;
-    const exists = await readdir(migrationsDir).then(() => true, () => false);
+    const exists = await readdir(migrationsDir).then(
+      () => true,
+      () => false,
+    );
     if (!exists) {
       throw new TmError('TM_PRISMA_NOT_FOUND', `db.prisma is ${config.db.prisma}, but ${relative(config.root, migrationsDir)} does not exist`, {
         exit: EXIT.config,
@@ -121,10 +124,14 @@ async function detectPrisma(config: Config): Promise<PrismaProject | undefined> 
   }
   const provider = /^\s*provider\s*=\s*"([^"]*)"/m.exec(lock)?.[1];
   if (provider && provider !== 'postgresql') {
-    throw new TmError('TM_PRISMA_PROVIDER', `${relative(config.root, lockFile)} says provider = "${provider}"; tm applies Prisma migrations for postgresql only`, {
-      exit: EXIT.config,
-      hint: 'use prisma migrate deploy for other databases',
-    });
+    throw new TmError(
+      'TM_PRISMA_PROVIDER',
+      `${relative(config.root, lockFile)} says provider = "${provider}"; tm applies Prisma migrations for postgresql only`,
+      {
+        exit: EXIT.config,
+        hint: 'use prisma migrate deploy for other databases',
+      },
+    );
   }
   return { dir, migrationsDir };
 }
@@ -132,7 +139,10 @@ async function detectPrisma(config: Config): Promise<PrismaProject | undefined> 
 /** `migrations/<name>/migration.sql` in folder-name order (Prisma's order). */
 async function readPrismaMigrations(project: PrismaProject, root: string): Promise<PrismaMigration[]> {
   const entries = await readdir(project.migrationsDir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const out: PrismaMigration[] = [];
   for (const name of names) {
     const file = join(project.migrationsDir, name, 'migration.sql');
@@ -140,7 +150,13 @@ async function readPrismaMigrations(project: PrismaProject, root: string): Promi
     if (!bytes) continue; // Prisma skips folders without a migration.sql as well
     const text = bytes.toString('utf8');
     const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
-    out.push({ name, path: relative(root, file), text, checksum: sha(bytes), equivalent: [sha(text.replace(/\r\n/g, '\n')), sha(text.replace(/\r?\n/g, '\r\n'))] });
+    out.push({
+      name,
+      path: relative(root, file),
+      text,
+      checksum: sha(bytes),
+      equivalent: [sha(text.replace(/\r\n/g, '\n')), sha(text.replace(/\r?\n/g, '\r\n'))],
+    });
   }
   return out;
 }
@@ -169,7 +185,14 @@ function classify(migrations: PrismaMigration[], rows: Row[]): PrismaStatus[] {
     const failed = live.find((r) => r.migration_name === m.name && r.finished_at === null);
     if (applied) {
       const same = applied.checksum === m.checksum || m.equivalent.includes(applied.checksum);
-      out.push({ name: m.name, state: 'applied', path: m.path, started_at: applied.started_at.toISOString(), finished_at: applied.finished_at!.toISOString(), modified: !same });
+      out.push({
+        name: m.name,
+        state: 'applied',
+        path: m.path,
+        started_at: applied.started_at.toISOString(),
+        finished_at: applied.finished_at!.toISOString(),
+        modified: !same,
+      });
     } else if (failed) {
       out.push({ name: m.name, state: 'failed', path: m.path, started_at: failed.started_at.toISOString(), logs: failed.logs ?? undefined });
     } else out.push({ name: m.name, state: 'pending', path: m.path });
@@ -209,7 +232,12 @@ interface PrismaMigrateResult {
  * script as one query (one implicit transaction, as Prisma's postgres connector does), and
  * marks it finished; a failure keeps its row with finished_at null and the error in logs.
  */
-async function prismaMigrate(config: Config, project: PrismaProject, target: DatabaseTarget, opts: MigrateOptions = {}): Promise<PrismaMigrateResult & { dry_run?: { name: string; path: string; sql: string }[] }> {
+async function prismaMigrate(
+  config: Config,
+  project: PrismaProject,
+  target: DatabaseTarget,
+  opts: MigrateOptions = {},
+): Promise<PrismaMigrateResult & { dry_run?: { name: string; path: string; sql: string }[] }> {
   const migrations = await readPrismaMigrations(project, config.root);
   const last = opts.to === undefined ? undefined : lastFolder(migrations, opts.to, relative(config.root, project.migrationsDir));
   const pendingOf = (statuses: PrismaStatus[]) =>
@@ -231,10 +259,14 @@ async function prismaMigrate(config: Config, project: PrismaProject, target: Dat
     refuseFailed(statuses);
     const modified = statuses.filter((s) => s.modified).map((s) => s.name);
     if (modified.length > 0 && opts.strict) {
-      throw new TmError('TM_PRISMA_MODIFIED', `applied migration${modified.length > 1 ? 's were' : ' was'} modified after being applied: ${modified.join(', ')}`, {
-        exit: EXIT.migration,
-        hint: 'restore the files as they were applied (git checkout), or drop --strict to only warn as prisma migrate deploy does',
-      });
+      throw new TmError(
+        'TM_PRISMA_MODIFIED',
+        `applied migration${modified.length > 1 ? 's were' : ' was'} modified after being applied: ${modified.join(', ')}`,
+        {
+          exit: EXIT.migration,
+          hint: 'restore the files as they were applied (git checkout), or drop --strict to only warn as prisma migrate deploy does',
+        },
+      );
     }
     const applied: PrismaMigrateResult['applied'] = [];
     for (const m of pendingOf(statuses)) {
@@ -244,7 +276,9 @@ async function prismaMigrate(config: Config, project: PrismaProject, target: Dat
       await client.query('INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name) VALUES ($1, $2, now(), $3)', [id, m.checksum, m.name]);
       try {
         // The script and its "finished" mark in one implicit transaction.
-        await client.query(`${m.text}\n;\nUPDATE _prisma_migrations SET applied_steps_count = applied_steps_count + 1, finished_at = now() WHERE id = ${client.escapeLiteral(id)}`);
+        await client.query(
+          `${m.text}\n;\nUPDATE _prisma_migrations SET applied_steps_count = applied_steps_count + 1, finished_at = now() WHERE id = ${client.escapeLiteral(id)}`,
+        );
       } catch (err) {
         const e = err as { message?: string; position?: string; code?: string };
         const message = `${e.message ?? String(err)}${e.code ? ` (SQLSTATE ${e.code})` : ''}`;
@@ -256,12 +290,16 @@ async function prismaMigrate(config: Config, project: PrismaProject, target: Dat
         await client.query('UPDATE _prisma_migrations SET logs = $1 WHERE id = $2', [message, id]);
         const offset = serverOffset(err, m.text, 0, m.text.length) ?? (await locateFailingStatement(client, m.text, err).catch(() => undefined));
         const where = offset === undefined ? undefined : lineColumn(m.text, offset);
-        throw new TmError('TM_MIGRATION_FAILED', `Prisma migration ${m.name} failed; it is recorded as failed, and later migrations will not run until it is resolved`, {
-          exit: EXIT.migration,
-          problems: [{ file: m.path, line: where?.line, column: where?.column, message }],
-          hint: `fix the database by hand if needed, then tm db resolve --rolled-back ${m.name} (to retry it) or --applied ${m.name}`,
-          cause: err,
-        });
+        throw new TmError(
+          'TM_MIGRATION_FAILED',
+          `Prisma migration ${m.name} failed; it is recorded as failed, and later migrations will not run until it is resolved`,
+          {
+            exit: EXIT.migration,
+            problems: [{ file: m.path, line: where?.line, column: where?.column, message }],
+            hint: `fix the database by hand if needed, then tm db resolve --rolled-back ${m.name} (to retry it) or --applied ${m.name}`,
+            cause: err,
+          },
+        );
       }
       const ms = performance.now() - t;
       opts.onFile?.(m.name, ms);
@@ -277,7 +315,9 @@ function refuseFailed(statuses: PrismaStatus[]): void {
   if (failed.length === 0) return;
   throw new TmError('TM_PRISMA_FAILED_MIGRATION', `found failed migrations in the database; new migrations will not be applied (as Prisma's P3009)`, {
     exit: EXIT.migration,
-    problems: failed.map((f): Problem => ({ file: f.path, message: `${f.name} started at ${f.started_at} and failed${f.logs ? `: ${f.logs.split('\n')[0]}` : ''}` })),
+    problems: failed.map(
+      (f): Problem => ({ file: f.path, message: `${f.name} started at ${f.started_at} and failed${f.logs ? `: ${f.logs.split('\n')[0]}` : ''}` }),
+    ),
     hint: `tm db resolve --rolled-back ${failed[0]!.name} once its changes are undone (it runs again), or --applied ${failed[0]!.name} if they were completed by hand`,
   });
 }
@@ -286,17 +326,23 @@ function refuseFailed(statuses: PrismaStatus[]): void {
 function lastFolder(migrations: PrismaMigration[], to: string, dir: string): string {
   const found = migrations.filter((m) => m.name === to || m.name.split('_')[0] === to);
   if (found.length === 1) return found[0]!.name;
-  throw new TmError('TM_USAGE', `--to: ${found.length ? `"${to}" matches ${found.length} migration folders` : `there is no migration folder "${to.slice(0, 80)}" in ${dir}`}`, {
-    exit: EXIT.usage,
-    hint: `give a folder name from ${dir} (or its timestamp), e.g. --to ${migrations.at(-1)?.name ?? '20240101120000_init'}`,
-  });
+  throw new TmError(
+    'TM_USAGE',
+    `--to: ${found.length ? `"${to}" matches ${found.length} migration folders` : `there is no migration folder "${to.slice(0, 80)}" in ${dir}`}`,
+    {
+      exit: EXIT.usage,
+      hint: `give a folder name from ${dir} (or its timestamp), e.g. --to ${migrations.at(-1)?.name ?? '20240101120000_init'}`,
+    },
+  );
 }
 
 /** Prisma will not start recording history in a database that already has tables (P3005). */
 async function refuseNonEmptySchema(client: Client, schema: string | undefined): Promise<void> {
-  const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = coalesce($1, current_schema())`, [schema ?? null]);
+  const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = coalesce($1, current_schema())`, [
+    schema ?? null,
+  ]);
   if (rows[0]!.n === 0) return;
-  throw new TmError('TM_PRISMA_SCHEMA_NOT_EMPTY', 'the database schema is not empty but has no _prisma_migrations table (as Prisma\'s P3005)', {
+  throw new TmError('TM_PRISMA_SCHEMA_NOT_EMPTY', "the database schema is not empty but has no _prisma_migrations table (as Prisma's P3005)", {
     exit: EXIT.migration,
     hint: 'baseline it: tm db resolve --applied <the migration that matches what is there>',
   });
@@ -312,7 +358,11 @@ async function prismaResolve(config: Config, project: PrismaProject, target: Dat
     const failedRows = rows.filter((r) => r.finished_at === null);
     if ('applied' in action) {
       const m = migrations.find((x) => x.name === name);
-      if (!m) throw new TmError('TM_PRISMA_UNKNOWN_MIGRATION', `there is no migration folder named ${name}`, { exit: EXIT.usage, hint: `ls ${relative(config.root, project.migrationsDir)}` });
+      if (!m)
+        throw new TmError('TM_PRISMA_UNKNOWN_MIGRATION', `there is no migration folder named ${name}`, {
+          exit: EXIT.usage,
+          hint: `ls ${relative(config.root, project.migrationsDir)}`,
+        });
       if (rows.some((r) => r.finished_at !== null)) {
         throw new TmError('TM_PRISMA_ALREADY_APPLIED', `migration ${name} is already recorded as applied (as Prisma's P3008)`, {
           exit: EXIT.migration,
@@ -320,7 +370,11 @@ async function prismaResolve(config: Config, project: PrismaProject, target: Dat
         });
       }
       for (const r of failedRows) await client.query('UPDATE _prisma_migrations SET rolled_back_at = now() WHERE id = $1', [r.id]);
-      await client.query(`INSERT INTO _prisma_migrations (id, checksum, logs, started_at, finished_at, migration_name) VALUES ($1, $2, '', now(), now(), $3)`, [randomUUID(), m.checksum, name]);
+      await client.query(`INSERT INTO _prisma_migrations (id, checksum, logs, started_at, finished_at, migration_name) VALUES ($1, $2, '', now(), now(), $3)`, [
+        randomUUID(),
+        m.checksum,
+        name,
+      ]);
       return `${name} marked as applied`;
     }
     if (rows.length === 0) {
@@ -357,7 +411,13 @@ function statusReport(rows: PrismaStatus[]): StatusReport {
       head: ['migration', 'state', 'finished at'],
       rows: rows.map((r) => [
         r.name,
-        { state: r.state, notes: [...(r.modified ? [{ text: ' (modified)', tone: 'warn' as const }] : []), ...(r.missing_locally ? [{ text: ' (no folder here)', tone: 'dim' as const }] : [])] },
+        {
+          state: r.state,
+          notes: [
+            ...(r.modified ? [{ text: ' (modified)', tone: 'warn' as const }] : []),
+            ...(r.missing_locally ? [{ text: ' (no folder here)', tone: 'dim' as const }] : []),
+          ],
+        },
         r.finished_at ?? '',
       ]),
     },
@@ -371,7 +431,10 @@ function statusReport(rows: PrismaStatus[]): StatusReport {
         });
       }
       if (strict && counts.modified > 0 && !exitCode) {
-        return new TmError('TM_PRISMA_MODIFIED', `${counts.modified} applied migration(s) modified after being applied`, { exit: EXIT.migration, hint: 'restore them as they were applied' });
+        return new TmError('TM_PRISMA_MODIFIED', `${counts.modified} applied migration(s) modified after being applied`, {
+          exit: EXIT.migration,
+          hint: 'restore them as they were applied',
+        });
       }
       return undefined;
     },

@@ -43,10 +43,20 @@ export async function readSeeds(config: Config, env: string): Promise<SeedFile[]
   const out: SeedFile[] = [];
   for (const d of [dir, join(dir, env)]) {
     const entries = await readdir(d, { withFileTypes: true }).catch(() => []);
-    const names = entries.filter((e) => e.isFile() && (KINDS as readonly string[]).includes(extname(e.name))).map((e) => e.name).sort();
+    const names = entries
+      .filter((e) => e.isFile() && (KINDS as readonly string[]).includes(extname(e.name)))
+      .map((e) => e.name)
+      .sort();
     for (const name of names) {
       const file = join(d, name);
-      out.push({ path: relative(config.root, file), file, kind: extname(name) as SeedFile['kind'], checksum: createHash('sha256').update(await readFile(file)).digest('hex') });
+      out.push({
+        path: relative(config.root, file),
+        file,
+        kind: extname(name) as SeedFile['kind'],
+        checksum: createHash('sha256')
+          .update(await readFile(file))
+          .digest('hex'),
+      });
     }
   }
   return out;
@@ -56,14 +66,22 @@ export async function readSeeds(config: Config, env: string): Promise<SeedFile[]
  * Runs seeds in order, each in its own transaction with its tracking row: an unchanged
  * seed (same content hash) does not run again; `reset` forgets the tracking first.
  */
-export async function seed(config: Config, target: DatabaseTarget, opts: { env: string; reset?: boolean; onFile?: (path: string, ms: number) => void }): Promise<SeedResult> {
+export async function seed(
+  config: Config,
+  target: DatabaseTarget,
+  opts: { env: string; reset?: boolean; onFile?: (path: string, ms: number) => void },
+): Promise<SeedResult> {
   const seeds = await readSeeds(config, opts.env);
   const result: SeedResult = { env: opts.env, ran: [], skipped: [] };
   if (seeds.length === 0) return result;
   return withClient(target, 'seed', async (client) => {
-    await client.query(`CREATE TABLE IF NOT EXISTS ${SEEDS_TABLE} (path text PRIMARY KEY, checksum text NOT NULL, env text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${SEEDS_TABLE} (path text PRIMARY KEY, checksum text NOT NULL, env text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
     if (opts.reset) await client.query(`DELETE FROM ${SEEDS_TABLE}`);
-    const done = new Map((await client.query<{ path: string; checksum: string }>(`SELECT path, checksum FROM ${SEEDS_TABLE}`)).rows.map((r) => [r.path, r.checksum]));
+    const done = new Map(
+      (await client.query<{ path: string; checksum: string }>(`SELECT path, checksum FROM ${SEEDS_TABLE}`)).rows.map((r) => [r.path, r.checksum]),
+    );
     for (const s of seeds) {
       if (done.get(s.path) === s.checksum) {
         result.skipped.push(s.path);
@@ -130,7 +148,10 @@ function seedEnvOf(config: Config, s: SeedFile): string {
 async function runModule(client: Client, s: SeedFile): Promise<void> {
   const mod = (await import(`${pathToFileURL(s.file).href}?sha=${s.checksum}`)) as { default?: unknown };
   if (typeof mod.default !== 'function') {
-    throw new TmError('TM_SEED_FAILED', `${s.path} has no default export function`, { exit: EXIT.migration, hint: 'export default async function (client) { await client.query(...) }' });
+    throw new TmError('TM_SEED_FAILED', `${s.path} has no default export function`, {
+      exit: EXIT.migration,
+      hint: 'export default async function (client) { await client.query(...) }',
+    });
   }
   await (mod.default as (c: Client) => unknown)(client);
 }
@@ -146,7 +167,10 @@ async function copyCsv(client: Client, s: SeedFile): Promise<number> {
   const header = (await readFirstLine(s.file)).replace(/^\uFEFF/, '');
   const columns = parseCsvLine(header);
   if (!table || columns.length === 0) throw new TmError('TM_SEED_FAILED', `${s.path}: no header row with column names`, { exit: EXIT.migration });
-  const target = table.split('.').map((p) => client.escapeIdentifier(p)).join('.');
+  const target = table
+    .split('.')
+    .map((p) => client.escapeIdentifier(p))
+    .join('.');
   const cols = columns.map((c) => client.escapeIdentifier(c)).join(', ');
   const { rows } = await client.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT FROM ${target}) AS empty`);
   if (rows[0]!.empty) return copyFrom(client, s, `${target} (${cols})`);
@@ -209,7 +233,13 @@ async function runTsSeed(config: Config, target: DatabaseTarget, s: SeedFile): P
   const r = await execa(tsx, [builtScript('db/seeds/tsx-runner.js')], {
     cwd: config.root,
     reject: false,
-    env: { TM_SEED_URL: target.url, TM_SEED_SCHEMA: connectionOf(target).schema ?? '', TM_SEED_FILE: s.file, TM_SEED_TRACK: JSON.stringify([s.path, s.checksum, seedEnvOf(config, s)]), TM_SEED_SQL: TRACK },
+    env: {
+      TM_SEED_URL: target.url,
+      TM_SEED_SCHEMA: connectionOf(target).schema ?? '',
+      TM_SEED_FILE: s.file,
+      TM_SEED_TRACK: JSON.stringify([s.path, s.checksum, seedEnvOf(config, s)]),
+      TM_SEED_SQL: TRACK,
+    },
   });
   if (r.exitCode !== 0) throw seedError(s, new Error(String(r.stderr).trim().split('\n').at(-1) || `tsx exited ${r.exitCode}`));
   return undefined;
@@ -243,12 +273,16 @@ export function parseCsvLine(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const c = line[i]!;
     if (quoted) {
-      if (c === '"' && line[i + 1] === '"') (cur += '"', i++);
-      else if (c === '"') quoted = false;
+      if (c === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else cur += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') (out.push(cur.trim()), (cur = ''));
-    else cur += c;
+    else if (c === ',') {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += c;
   }
   out.push(cur.trim());
   return out.filter((c) => c !== '');

@@ -55,7 +55,10 @@ export async function compose(target: ComposeTarget, args: string[], signal?: Ab
 
 function composeError(verb: string, output: string): TmError {
   const lines = output.split('\n').filter(Boolean);
-  const pull = /pull access denied|failed to resolve reference|manifest unknown|not found: manifest|Error response from daemon: (?:Get|Head) "https?:|no such host|dial tcp|i\/o timeout/i.test(output);
+  const pull =
+    /pull access denied|failed to resolve reference|manifest unknown|not found: manifest|Error response from daemon: (?:Get|Head) "https?:|no such host|dial tcp|i\/o timeout/i.test(
+      output,
+    );
   const image = /(?:image|reference) "?([\w./:@-]+)"?/.exec(output)?.[1] ?? /pull access denied for ([\w./-]+)/.exec(output)?.[1];
   if (pull) {
     return new TmError('TM_IMAGE_UNAVAILABLE', `image ${image ?? '(see below)'} is not on this machine and cannot be pulled`, {
@@ -66,13 +69,22 @@ function composeError(verb: string, output: string): TmError {
   }
   const bind = /Bind for [\d.]+:(\d+) failed: port is already allocated|address already in use/.exec(output);
   if (bind) {
-    return new TmError('TM_PORT_TAKEN', `a port is already in use${bind[1] ? `: ${bind[1]}` : ''}`, { exit: EXIT.runtime, details: lines.slice(-3), hint: 'tm status shows what runs; change the port in taskmaster.yml' });
+    return new TmError('TM_PORT_TAKEN', `a port is already in use${bind[1] ? `: ${bind[1]}` : ''}`, {
+      exit: EXIT.runtime,
+      details: lines.slice(-3),
+      hint: 'tm status shows what runs; change the port in taskmaster.yml',
+    });
   }
-  return new TmError('TM_COMPOSE_FAILED', `docker compose ${verb} failed`, { exit: EXIT.runtime, details: composeDetails(lines), hint: 'tm logs shows the containers\' output' });
+  return new TmError('TM_COMPOSE_FAILED', `docker compose ${verb} failed`, {
+    exit: EXIT.runtime,
+    details: composeDetails(lines),
+    hint: "tm logs shows the containers' output",
+  });
 }
 
 /** Build steps and container progress: what compose prints on the way, not why it failed. */
-const PROGRESS = /^#\d+ |^\s*=> |^\s*\[\+\] |^\s*(?:Container|Network|Volume|Image|Service) \S+\s+(?:Creating|Created|Starting|Started|Stopping|Stopped|Removing|Removed|Waiting|Healthy|Running|Recreate|Recreated|Pulling|Pulled|Building|Built|Exited)\s*$/;
+const PROGRESS =
+  /^#\d+ |^\s*=> |^\s*\[\+\] |^\s*(?:Container|Network|Volume|Image|Service) \S+\s+(?:Creating|Created|Starting|Started|Stopping|Stopped|Removing|Removed|Waiting|Healthy|Running|Recreate|Recreated|Pulling|Pulled|Building|Built|Exited)\s*$/;
 const FAILURE = /\berror\b|\bfailed\b/i;
 const RULE = /^-{6,}$/;
 

@@ -91,7 +91,8 @@ export class DockerRuntime implements Runtime {
   async status(services: Service[]): Promise<ServiceState[]> {
     const containers = await this.containers();
     return services.map((svc): ServiceState => {
-      if (svc.kind === 'app' && !svc.build && !svc.image) return { name: svc.name, kind: svc.kind, state: 'unmanaged', port: svc.port, detail: 'no build: or image: for the docker runtime' };
+      if (svc.kind === 'app' && !svc.build && !svc.image)
+        return { name: svc.name, kind: svc.kind, state: 'unmanaged', port: svc.port, detail: 'no build: or image: for the docker runtime' };
       const c = containers.get(svc.name);
       if (!c) return { name: svc.name, kind: svc.kind, state: 'stopped', port: svc.port, detail: 'no container' };
       const running = c.state === 'running';
@@ -116,7 +117,13 @@ export class DockerRuntime implements Runtime {
     const docker = await this.docker();
     for (const svc of services) {
       if (!svc.image || (svc.kind === 'app' && svc.build)) continue;
-      const present = await docker.getImage(svc.image).inspect().then(() => true, () => false);
+      const present = await docker
+        .getImage(svc.image)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        );
       if (present) continue;
       // Not here: compose would pull it. Try now, so the error names the image and the fix.
       await compose(await this.prepareCompose(), ['pull', '--quiet', svc.name]).catch((err: TmError) => {
@@ -187,9 +194,12 @@ export class DockerRuntime implements Runtime {
     await compose(target, ['rm', '--stop', '--force', '--volumes', ...names]);
     const docker = await this.docker();
     for (const volume of await volumesOnlyOf(target, names)) {
-      await docker.getVolume(volume).remove().catch((err: { statusCode?: number }) => {
-        if (err.statusCode !== 404) throw err;
-      });
+      await docker
+        .getVolume(volume)
+        .remove()
+        .catch((err: { statusCode?: number }) => {
+          if (err.statusCode !== 404) throw err;
+        });
     }
   }
 
@@ -245,7 +255,9 @@ export class DockerRuntime implements Runtime {
       services.map(async (svc) => {
         const c = containers.get(svc.name);
         if (!c) return;
-        const stream = (await docker.getContainer(c.id).logs({ stdout: true, stderr: true, follow: true, since: Math.floor(Date.now() / 1000) })) as NodeJS.ReadableStream & { destroy(): void };
+        const stream = (await docker
+          .getContainer(c.id)
+          .logs({ stdout: true, stderr: true, follow: true, since: Math.floor(Date.now() / 1000) })) as NodeJS.ReadableStream & { destroy(): void };
         const out = new PassThrough();
         docker.modem.demuxStream(stream, out, out);
         let partial = '';
@@ -255,7 +267,14 @@ export class DockerRuntime implements Runtime {
           for (const line of lines) onLine(svc.name, line);
         });
         await new Promise<void>((resolve) => {
-          signal.addEventListener('abort', () => (stream.destroy(), resolve()), { once: true });
+          signal.addEventListener(
+            'abort',
+            () => {
+              stream.destroy();
+              resolve();
+            },
+            { once: true },
+          );
           stream.on('end', () => resolve());
         });
       }),
@@ -270,7 +289,11 @@ async function volumesOnlyOf(target: ComposeTarget, services: string[]): Promise
     volumes?: Record<string, { name?: string; external?: boolean }>;
   };
   const mounts = (svc: string) => (model.services?.[svc]?.volumes ?? []).filter((v) => v.type === 'volume' && v.source).map((v) => v.source!);
-  const keep = new Set(Object.keys(model.services ?? {}).filter((s) => !services.includes(s)).flatMap(mounts));
+  const keep = new Set(
+    Object.keys(model.services ?? {})
+      .filter((s) => !services.includes(s))
+      .flatMap(mounts),
+  );
   const out = new Set<string>();
   for (const key of services.flatMap(mounts)) {
     const volume = model.volumes?.[key];

@@ -42,9 +42,13 @@ export async function assertAppsInstalled(root: string, services: Service[], cwd
     if (!dir) continue;
     const rel = relative(cwd, dir) || '.';
     const install = showCommand(installCommand(lockfileManager(dir) ?? packageManagerOf()));
-    throw new TmError('TM_APP_NOT_INSTALLED', `${svc.name}: ${join(rel, 'package.json')} declares dependencies, but they are not installed (no node_modules); nothing was started`, {
-      exit: EXIT.runtime,
-      hint: rel === '.' ? install : `cd ${rel} && ${install}`,
-    });
+    throw new TmError(
+      'TM_APP_NOT_INSTALLED',
+      `${svc.name}: ${join(rel, 'package.json')} declares dependencies, but they are not installed (no node_modules); nothing was started`,
+      {
+        exit: EXIT.runtime,
+        hint: rel === '.' ? install : `cd ${rel} && ${install}`,
+      },
+    );
   }
 }

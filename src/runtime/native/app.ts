@@ -23,7 +23,10 @@ export interface StartedApp extends Daemon {
   pgid?: number;
 }
 
-export async function startApp(svc: AppService, opts: { marker: string; cwd: string; env: Record<string, string>; logFile: string; exitFile: string; graceMs: number }): Promise<StartedApp> {
+export async function startApp(
+  svc: AppService,
+  opts: { marker: string; cwd: string; env: Record<string, string>; logFile: string; exitFile: string; graceMs: number },
+): Promise<StartedApp> {
   if (!svc.command) {
     throw new TmError('TM_APP_NO_COMMAND', `services.${svc.name} has no command for the native runtime`, {
       exit: EXIT.config,
@@ -36,7 +39,18 @@ export async function startApp(svc: AppService, opts: { marker: string; cwd: str
   const daemon = await spawnDaemon(process.execPath, [supervisor, supervisorArgument(opts.marker)], {
     logFile: opts.logFile,
     ipc: true,
-    env: { ...process.env, TM_SUPERVISE: JSON.stringify({ argv, cwd: opts.cwd, env: opts.env, logFile: opts.logFile, exitFile: opts.exitFile, graceMs: opts.graceMs, service: opts.marker }) },
+    env: {
+      ...process.env,
+      TM_SUPERVISE: JSON.stringify({
+        argv,
+        cwd: opts.cwd,
+        env: opts.env,
+        logFile: opts.logFile,
+        exitFile: opts.exitFile,
+        graceMs: opts.graceMs,
+        service: opts.marker,
+      }),
+    },
   });
   // The supervisor says which process group the app runs in, so `tm down` can stop the group
   // even if the supervisor itself is gone by then.

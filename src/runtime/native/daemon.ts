@@ -29,13 +29,20 @@ export function openLog(file: string): number {
     fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ELOOP') throw err;
-    throw new TmError('TM_OUTSIDE_PROJECT', `refusing to write ${file}: it is a symbolic link, and tm does not write through one`, { exit: EXIT.problems, hint: `remove the link ${file} (tm makes its own logs in .taskmaster/logs)` });
+    throw new TmError('TM_OUTSIDE_PROJECT', `refusing to write ${file}: it is a symbolic link, and tm does not write through one`, {
+      exit: EXIT.problems,
+      hint: `remove the link ${file} (tm makes its own logs in .taskmaster/logs)`,
+    });
   }
   fchmodSync(fd, 0o600);
   return fd;
 }
 
-export async function spawnDaemon(file: string, args: string[], opts: { logFile: string; runAs?: RunAs; env?: NodeJS.ProcessEnv; ipc?: boolean }): Promise<Daemon> {
+export async function spawnDaemon(
+  file: string,
+  args: string[],
+  opts: { logFile: string; runAs?: RunAs; env?: NodeJS.ProcessEnv; ipc?: boolean },
+): Promise<Daemon> {
   const log = openLog(opts.logFile);
   try {
     const child = spawn(file, args, {

@@ -3,11 +3,21 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 /** Emits lines appended to the files from now on, until `signal` aborts. */
 export async function followFiles(sources: { name: string; file: string }[], onLine: (name: string, line: string) => void, signal: AbortSignal): Promise<void> {
-  const offsets = await Promise.all(sources.map((s) => stat(s.file).then((st) => st.size, () => 0)));
+  const offsets = await Promise.all(
+    sources.map((s) =>
+      stat(s.file).then(
+        (st) => st.size,
+        () => 0,
+      ),
+    ),
+  );
   const partial = sources.map(() => '');
   while (!signal.aborted) {
     for (const [i, s] of sources.entries()) {
-      const size = await stat(s.file).then((st) => st.size, () => 0);
+      const size = await stat(s.file).then(
+        (st) => st.size,
+        () => 0,
+      );
       if (size < offsets[i]!) offsets[i] = 0; // truncated or recreated
       if (size === offsets[i]) continue;
       const fh = await open(s.file, 'r');

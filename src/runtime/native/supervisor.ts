@@ -52,7 +52,7 @@ function record(code: number | null, signal: NodeJS.Signals | null): void {
   exited = true;
   // Created anew (O_EXCL), so never written through a symbolic link left in its place.
   rmSync(job.exitFile, { force: true });
-  writeFileSync(job.exitFile, JSON.stringify({ code, signal, stopped: stopping, at: new Date().toISOString(), service: job.service }) + '\n', { flag: 'wx' });
+  writeFileSync(job.exitFile, `${JSON.stringify({ code, signal, stopped: stopping, at: new Date().toISOString(), service: job.service })}\n`, { flag: 'wx' });
 }
 
 function term(): Promise<unknown> | undefined {

@@ -31,7 +31,12 @@ export async function systemInstall(packages: SystemPackages, path = process.env
   if (!root && !sudo) return undefined;
   if (await which('apt-get', path)) {
     // The package lists may be missing (a fresh container) or stale: update them first.
-    return { manager: 'apt-get', commands: [asRoot(['apt-get', 'update']), asRoot(['apt-get', 'install', '-y', ...packages.apt])], sudo: Boolean(sudo), env: { DEBIAN_FRONTEND: 'noninteractive' } };
+    return {
+      manager: 'apt-get',
+      commands: [asRoot(['apt-get', 'update']), asRoot(['apt-get', 'install', '-y', ...packages.apt])],
+      sudo: Boolean(sudo),
+      env: { DEBIAN_FRONTEND: 'noninteractive' },
+    };
   }
   return { manager: 'dnf', commands: [asRoot(['dnf', 'install', '-y', ...packages.dnf])], sudo: Boolean(sudo), env: {} };
 }

@@ -29,7 +29,14 @@ export interface ServiceIdentity {
 
 export function serviceIdentity(paths: NativePaths, svc: Service): ServiceIdentity {
   const dataDirs = svc.kind === 'postgres' ? [paths.dataDir(svc.name), paths.externalDataDir(svc.name)] : [paths.dataDir(svc.name)];
-  return { root: projectIdentity(paths.root), name: svc.name, kind: svc.kind, port: svc.port, dataDirs: dataDirs.map(projectIdentity), marker: serviceMarker(paths.root, svc.name) };
+  return {
+    root: projectIdentity(paths.root),
+    name: svc.name,
+    kind: svc.kind,
+    port: svc.port,
+    dataDirs: dataDirs.map(projectIdentity),
+    marker: serviceMarker(paths.root, svc.name),
+  };
 }
 
 /**
@@ -56,11 +63,13 @@ export type Proof = { ours: true } | { ours: false; reason: string };
 /** Whether the process a PID record names is, right now, this project's service. */
 export async function proveProcess(record: PidRecord, id: ServiceIdentity): Promise<Proof> {
   const no = (reason: string): Proof => ({ ours: false, reason });
-  if (record.project !== undefined && projectIdentity(record.project) !== id.root) return no(`it was written for ${record.project} (a copied .taskmaster folder)`);
+  if (record.project !== undefined && projectIdentity(record.project) !== id.root)
+    return no(`it was written for ${record.project} (a copied .taskmaster folder)`);
   if (!(await isAlive(record.pid))) return no(`process ${record.pid} is gone`);
   if (record.startTicks === undefined) return no(`it records no start time, so process ${record.pid} cannot be told from another`);
   const ticks = await processStartTicks(record.pid);
-  if (ticks !== record.startTicks) return no(ticks === undefined ? `the start time of process ${record.pid} cannot be read` : `PID ${record.pid} now belongs to another program`);
+  if (ticks !== record.startTicks)
+    return no(ticks === undefined ? `the start time of process ${record.pid} cannot be read` : `PID ${record.pid} now belongs to another program`);
   const argv = await processArgv(record.pid);
   if (!argv || argv.length === 0) return no(`the command line of process ${record.pid} cannot be read`);
   const mismatch = await commandMismatch(record.pid, argv, id);
@@ -94,13 +103,16 @@ async function commandMismatch(pid: number, argv: string[], id: ServiceIdentity)
  */
 export async function proveGroup(record: PidRecord, id: ServiceIdentity): Promise<{ members: number[] } | { reason: string }> {
   if (record.pgid === undefined) return { members: [] };
-  if (record.project !== undefined && projectIdentity(record.project) !== id.root) return { reason: `it was written for ${record.project} (a copied .taskmaster folder)` };
+  if (record.project !== undefined && projectIdentity(record.project) !== id.root)
+    return { reason: `it was written for ${record.project} (a copied .taskmaster folder)` };
   const members = await groupMembers(record.pgid);
   if (members.length === 0) return { members };
   if (record.pgidStartTicks === undefined) return { reason: `it records no start time for process group ${record.pgid}` };
-  if ((await isAlive(record.pgid)) && (await processStartTicks(record.pgid)) !== record.pgidStartTicks) return { reason: `process group ${record.pgid} now belongs to another program` };
+  if ((await isAlive(record.pgid)) && (await processStartTicks(record.pgid)) !== record.pgidStartTicks)
+    return { reason: `process group ${record.pgid} now belongs to another program` };
   for (const pid of members) {
-    if ((await processEnvVar(pid, SERVICE_ID_VARIABLE)) !== id.marker) return { reason: `process ${pid} of group ${record.pgid} is not this project's ${id.name}` };
+    if ((await processEnvVar(pid, SERVICE_ID_VARIABLE)) !== id.marker)
+      return { reason: `process ${pid} of group ${record.pgid} is not this project's ${id.name}` };
   }
   return { members };
 }

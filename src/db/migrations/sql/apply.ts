@@ -57,7 +57,12 @@ async function runWithoutTransaction(client: Client, file: MigrationFile, sectio
 function migrationError(file: MigrationFile, section: Section, err: unknown, offset: number | undefined, note?: string): TmError {
   const e = err as { message?: string; code?: string; detail?: string; hint?: string };
   const where = lineColumn(section.text, section.offset + (offset ?? 0));
-  const problem: Problem = { file: section.path, line: where.line, column: offset === undefined ? undefined : where.column, message: `${e.message ?? String(err)}${e.code ? ` (SQLSTATE ${e.code})` : ''}` };
+  const problem: Problem = {
+    file: section.path,
+    line: where.line,
+    column: offset === undefined ? undefined : where.column,
+    message: `${e.message ?? String(err)}${e.code ? ` (SQLSTATE ${e.code})` : ''}`,
+  };
   const details = [e.detail && `detail: ${e.detail}`, e.hint && `server hint: ${e.hint}`, note].filter((d): d is string => Boolean(d));
   const kind = section === file.down ? 'rollback of' : 'migration';
   const outcome = note ? 'failed part-way' : 'failed and was rolled back';

@@ -48,10 +48,14 @@ export function statusReport(rows: MigrationStatus[]): StatusReport {
     summary: `${counts.applied} applied, ${counts.pending} pending${counts.edited ? `, ${counts.edited} edited` : ''}${counts.missing ? `, ${counts.missing} missing` : ''}`,
     verdict({ exitCode }) {
       if (!exitCode || counts.pending + broken === 0) return undefined;
-      return new TmError('TM_MIGRATIONS_PENDING', `${counts.pending} pending migration${counts.pending === 1 ? '' : 's'}${broken ? ' and history problems' : ''}`, {
-        exit: EXIT.problems,
-        hint: statusHint(broken > 0, count('out-of-order') > 0),
-      });
+      return new TmError(
+        'TM_MIGRATIONS_PENDING',
+        `${counts.pending} pending migration${counts.pending === 1 ? '' : 's'}${broken ? ' and history problems' : ''}`,
+        {
+          exit: EXIT.problems,
+          hint: statusHint(broken > 0, count('out-of-order') > 0),
+        },
+      );
     },
   };
 }

@@ -61,7 +61,10 @@ export function planMigrate(files: MigrationFile[], applied: AppliedMigration[],
   const problems: Problem[] = [];
   for (const r of rows) {
     if (r.state === 'edited') {
-      problems.push({ file: r.path, message: `was edited after it was applied (recorded sha256 ${r.recorded_checksum!.slice(0, 12)}…, file now ${r.file_checksum!.slice(0, 12)}…)` });
+      problems.push({
+        file: r.path,
+        message: `was edited after it was applied (recorded sha256 ${r.recorded_checksum!.slice(0, 12)}…, file now ${r.file_checksum!.slice(0, 12)}…)`,
+      });
     } else if (r.state === 'missing') {
       problems.push({ message: `migration ${r.version}_${r.name} was applied but its file is gone` });
     } else if (r.state === 'out-of-order' && !opts.allowOutOfOrder) {
@@ -75,11 +78,15 @@ export function planMigrate(files: MigrationFile[], applied: AppliedMigration[],
       kinds.has('missing') ? 'restore the missing file, or forget it with tm db repair' : '',
       kinds.has('out-of-order') && !opts.allowOutOfOrder ? 'give it a newer version (tm db new), or apply it anyway with --allow-out-of-order' : '',
     ].filter(Boolean);
-    throw new TmError('TM_MIGRATION_INTEGRITY', `refusing to migrate: ${problems.length} problem${problems.length > 1 ? 's' : ''} with the migration history; nothing was run`, {
-      exit: EXIT.migration,
-      problems,
-      hint: hints.join('; '),
-    });
+    throw new TmError(
+      'TM_MIGRATION_INTEGRITY',
+      `refusing to migrate: ${problems.length} problem${problems.length > 1 ? 's' : ''} with the migration history; nothing was run`,
+      {
+        exit: EXIT.migration,
+        problems,
+        hint: hints.join('; '),
+      },
+    );
   }
   const pendingStates = new Set<MigrationState>(['pending', 'out-of-order']);
   const pending = new Set(rows.filter((r) => pendingStates.has(r.state)).map((r) => r.version));
@@ -99,7 +106,12 @@ function refuseTransactionControl(sections: Section[]): void {
     const stmt = splitStatements(section.sql).find((s) => isTransactionControl(s.sql));
     if (stmt) {
       const at = lineColumn(section.text, section.offset + stmt.offset);
-      problems.push({ file: section.path, line: at.line, column: at.column, message: `"${stmt.sql.split(/\s/)[0]}" in a section that tm already runs in a transaction` });
+      problems.push({
+        file: section.path,
+        line: at.line,
+        column: at.column,
+        message: `"${stmt.sql.split(/\s/)[0]}" in a section that tm already runs in a transaction`,
+      });
     }
   }
   if (problems.length === 0) return;

@@ -9,6 +9,10 @@ import type { RunAs } from '../run-as.js';
 export async function accountFor(name: string | undefined): Promise<RunAs | undefined> {
   if (name === undefined || typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
   const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
-  const [, , uid, gid] = passwd.split('\n').find((l) => l.startsWith(`${name}:`))?.split(':') ?? [];
+  const [, , uid, gid] =
+    passwd
+      .split('\n')
+      .find((l) => l.startsWith(`${name}:`))
+      ?.split(':') ?? [];
   return uid === undefined || gid === undefined ? undefined : { user: name, uid: Number(uid), gid: Number(gid) };
 }

@@ -42,4 +42,3 @@ function npmBin(pkg: string, bin: string, root: string): string | undefined {
     return undefined;
   }
 }
-

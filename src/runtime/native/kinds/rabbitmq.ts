@@ -44,7 +44,13 @@ export const rabbitmq: NativeKind<'amqp' | 'management' | 'dist' | 'epmd', Rabbi
       files: [
         {
           path: at('rabbitmq.conf'),
-          content: [`listeners.tcp.1 = ${host}:${ports.amqp}`, `management.tcp.ip = ${host}`, `management.tcp.port = ${ports.management}`, 'loopback_users = none', ''].join('\n'),
+          content: [
+            `listeners.tcp.1 = ${host}:${ports.amqp}`,
+            `management.tcp.ip = ${host}`,
+            `management.tcp.port = ${ports.management}`,
+            'loopback_users = none',
+            '',
+          ].join('\n'),
         },
         // Credentials as Erlang binaries: any character survives, which rabbitmq.conf lines do not promise.
         {
