@@ -1,18 +1,24 @@
-import { Command, Option } from 'commander';
+import { Command, Option, type OptionValues } from '@commander-js/extra-typings';
 import type { Context } from './context.js';
 
-export type Handler = (ctx: Context, opts: Record<string, unknown>, args: string[]) => Promise<void>;
-export type Loader = () => Promise<{ run: Handler }>;
-/** Turns a lazily imported command module into a commander action. */
-export type Lazy = (loader: Loader) => (...actionArgs: unknown[]) => void;
+/** What a command module exports: `run`, with the options type it declares. */
+export interface CommandModule<O> {
+  run(ctx: Context, opts: O, args: string[]): Promise<void>;
+}
+export type Loader<O> = () => Promise<CommandModule<O>>;
+/**
+ * Turns a lazily imported command module into a commander action. The action's `this` is the
+ * command with the options declared here: a module whose options type asks for more (or for
+ * another type) than the command declares does not compile.
+ */
+export type Lazy = <O extends OptionValues>(loader: Loader<O>) => (this: Command<unknown[], O>, ...actionArgs: unknown[]) => void;
 
 /**
  * Every command, option and help text. Command modules are not imported here: `lazy` wraps
  * each loader, so building the program costs only commander.
  */
-export function buildProgram(version: string, lazy: Lazy, onError: (text: string) => void): Command {
-  const program = new Command('tm');
-  program
+export function buildProgram(version: string, lazy: Lazy, onError: (text: string) => void) {
+  const program = new Command('tm')
     .description('taskmaster: your whole local stack (Postgres, Redis, app) with one command')
     .version(version, '-V, --version', 'print the version')
     .option('--json', 'print the result as one JSON document on stdout')
@@ -92,63 +98,65 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .action(lazy(() => import('./commands/logs.js')));
 
   const db = program.command('db').description('migrations, seeds, reset and snapshots of the database');
-  const dbCommand = (name: string, description: string, loader: Loader) =>
+  /** A `tm db` command: every one may be pointed at a database with --database-url. */
+  const dbCommand = (name: string, description: string) =>
     db
       .command(name)
       .description(description)
-      .option('--database-url <url>', 'talk to this database (default: DIRECT_URL, DATABASE_URL, then services.postgres)')
-      .action(lazy(loader));
-  dbCommand('migrate', 'apply pending migrations, each in its own transaction, under a lock', () => import('./commands/db-migrate.js'))
+      .option('--database-url <url>', 'talk to this database (default: DIRECT_URL, DATABASE_URL, then services.postgres)');
+  dbCommand('migrate', 'apply pending migrations, each in its own transaction, under a lock')
     .option('--to <version>', 'apply up to and including this version (Prisma: this folder name or its timestamp)')
     .option('--dry-run', 'print the SQL that would run; change nothing')
     .option('--allow-out-of-order', 'apply files older than the newest applied one')
     .option('--strict', 'Prisma: refuse when an applied migration was modified')
-    .option('--lock-timeout <duration>', 'how long to wait for another runner (exit 5 after)', '10s');
-  dbCommand('rollback', 'run the down section of the newest applied migration(s)', () => import('./commands/db-rollback.js'))
+    .option('--lock-timeout <duration>', 'how long to wait for another runner (exit 5 after)', '10s')
+    .action(lazy(() => import('./commands/db-migrate.js')));
+  dbCommand('rollback', 'run the down section of the newest applied migration(s)')
     .option('--steps <n>', 'how many to roll back (default 1)')
     .option('--to <version>', 'roll back everything newer than this version')
-    .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s');
-  dbCommand('status', 'applied, pending, edited and missing migrations', () => import('./commands/db-status.js'))
+    .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s')
+    .action(lazy(() => import('./commands/db-rollback.js')));
+  dbCommand('status', 'applied, pending, edited and missing migrations')
     .option('--exit-code', 'exit 1 when migrations are pending (or the history has problems)')
-    .option('--strict', 'Prisma: a modified applied migration is an error, not a warning');
-  dbCommand(
-    'resolve',
-    'Prisma: mark a failed migration rolled back, or a migration applied (as prisma migrate resolve)',
-    () => import('./commands/db-resolve.js'),
-  )
+    .option('--strict', 'Prisma: a modified applied migration is an error, not a warning')
+    .action(lazy(() => import('./commands/db-status.js')));
+  dbCommand('resolve', 'Prisma: mark a failed migration rolled back, or a migration applied (as prisma migrate resolve)')
     .option('--applied <name>', 'record the migration as applied without running it')
     .option('--rolled-back <name>', 'record the failed migration as rolled back, so it runs again')
-    .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s');
-  dbCommand('new', 'write db/migrations/YYYYMMDDHHMMSS_<name>.sql with up and down markers', () => import('./commands/db-new.js'))
+    .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s')
+    .action(lazy(() => import('./commands/db-resolve.js')));
+  dbCommand('new', 'write db/migrations/YYYYMMDDHHMMSS_<name>.sql with up and down markers')
     .argument('<name...>', 'what the migration does, e.g. create_users')
-    .option('--seed', 'write db/seeds/<name>.sql (an idempotent upsert example) instead');
-  dbCommand('seed', 'run db/seeds/* then db/seeds/<env>/* that are new or changed, each in a transaction', () => import('./commands/db-seed.js'))
+    .option('--seed', 'write db/seeds/<name>.sql (an idempotent upsert example) instead')
+    .action(lazy(() => import('./commands/db-new.js')));
+  dbCommand('seed', 'run db/seeds/* then db/seeds/<env>/* that are new or changed, each in a transaction')
     .option('--env <name>', 'which db/seeds/<env>/ folder (default: TM_ENV, then development)')
-    .option('--reset', 'forget which seeds ran, and run them all');
-  dbCommand('reset', 'drop, create, migrate and seed the database (from a cached template when files are unchanged)', () => import('./commands/db-reset.js'))
+    .option('--reset', 'forget which seeds ran, and run them all')
+    .action(lazy(() => import('./commands/db-seed.js')));
+  dbCommand('reset', 'drop, create, migrate and seed the database (from a cached template when files are unchanged)')
     .option('--env <name>', 'seed environment (default: TM_ENV, then development)')
-    .option('--force', 'allow a database that is not on this machine');
-  dbCommand('snapshot', 'copy the database under NAME (CREATE DATABASE ... TEMPLATE)', () => import('./commands/db-snapshot.js'))
+    .option('--force', 'allow a database that is not on this machine')
+    .action(lazy(() => import('./commands/db-reset.js')));
+  dbCommand('snapshot', 'copy the database under NAME (CREATE DATABASE ... TEMPLATE)')
     .argument('[name]', 'lowercase letters, digits and _ (default: a timestamp)')
-    .option('--delete <name>', 'delete that snapshot instead');
-  dbCommand('restore', 'replace the database with a copy of snapshot NAME', () => import('./commands/db-restore.js'))
+    .option('--delete <name>', 'delete that snapshot instead')
+    .action(lazy(() => import('./commands/db-snapshot.js')));
+  dbCommand('restore', 'replace the database with a copy of snapshot NAME')
     .argument('<name>', 'the snapshot')
-    .option('--force', 'allow a database that is not on this machine');
-  dbCommand('snapshots', 'list the snapshots of the database', () => import('./commands/db-snapshots.js'));
-  dbCommand('redo', 'roll back the newest migration and apply it again', () => import('./commands/db-redo.js')).option(
-    '--lock-timeout <duration>',
-    'how long to wait for another runner',
-    '10s',
-  );
-  dbCommand('wait', 'wait until the database server accepts connections', () => import('./commands/db-wait.js')).option(
-    '--timeout <duration>',
-    'exit 5 after',
-    '30s',
-  );
-  dbCommand('repair', 'accept edited files (re-record checksums) and forget applied files that are gone', () => import('./commands/db-repair.js'))
+    .option('--force', 'allow a database that is not on this machine')
+    .action(lazy(() => import('./commands/db-restore.js')));
+  dbCommand('snapshots', 'list the snapshots of the database').action(lazy(() => import('./commands/db-snapshots.js')));
+  dbCommand('redo', 'roll back the newest migration and apply it again')
+    .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s')
+    .action(lazy(() => import('./commands/db-redo.js')));
+  dbCommand('wait', 'wait until the database server accepts connections')
+    .option('--timeout <duration>', 'exit 5 after', '30s')
+    .action(lazy(() => import('./commands/db-wait.js')));
+  dbCommand('repair', 'accept edited files (re-record checksums) and forget applied files that are gone')
     .argument('[version]', 'only this migration')
     .option('--dry-run', 'say what would be repaired; change nothing')
-    .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s');
+    .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s')
+    .action(lazy(() => import('./commands/db-repair.js')));
 
   const env = program.command('env').description('the env contract: check, init, diff, show');
   env

@@ -1,4 +1,4 @@
-import type { Command, Option } from 'commander';
+import type { CommandUnknownOpts as Command, Option } from '@commander-js/extra-typings';
 import { EXIT, TmError } from '../../errors.js';
 import type { Context } from '../context.js';
 import { buildProgram } from '../program.js';
