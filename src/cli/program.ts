@@ -1,5 +1,6 @@
 import { Command, Option, type OptionValues } from '@commander-js/extra-typings';
 import type { Context } from './context.js';
+import { databaseUrlOption, integerOption, lockTimeoutOption, seedEnvOption, timeoutOption } from './options.js';
 
 /** What a command module exports: `run`, with the options type it declares. */
 export interface CommandModule<O> {
@@ -99,22 +100,18 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
 
   const db = program.command('db').description('migrations, seeds, reset and snapshots of the database');
   /** A `tm db` command: every one may be pointed at a database with --database-url. */
-  const dbCommand = (name: string, description: string) =>
-    db
-      .command(name)
-      .description(description)
-      .option('--database-url <url>', 'talk to this database (default: DIRECT_URL, DATABASE_URL, then services.postgres)');
+  const dbCommand = (name: string, description: string) => db.command(name).description(description).addOption(databaseUrlOption());
   dbCommand('migrate', 'apply pending migrations, each in its own transaction, under a lock')
     .option('--to <version>', 'apply up to and including this version (Prisma: this folder name or its timestamp)')
     .option('--dry-run', 'print the SQL that would run; change nothing')
     .option('--allow-out-of-order', 'apply files older than the newest applied one')
     .option('--strict', 'Prisma: refuse when an applied migration was modified')
-    .option('--lock-timeout <duration>', 'how long to wait for another runner (exit 5 after)', '10s')
+    .addOption(lockTimeoutOption('how long to wait for another runner (exit 5 after)'))
     .action(lazy(() => import('./commands/db-migrate.js')));
   dbCommand('rollback', 'run the down section of the newest applied migration(s)')
-    .option('--steps <n>', 'how many to roll back (default 1)')
+    .addOption(integerOption('--steps <n>', 'how many to roll back (default 1)', { min: 1, is: 'a positive number', hint: 'e.g. --steps 2' }))
     .option('--to <version>', 'roll back everything newer than this version')
-    .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s')
+    .addOption(lockTimeoutOption())
     .action(lazy(() => import('./commands/db-rollback.js')));
   dbCommand('status', 'applied, pending, edited and missing migrations')
     .option('--exit-code', 'exit 1 when migrations are pending (or the history has problems)')
@@ -123,18 +120,18 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
   dbCommand('resolve', 'Prisma: mark a failed migration rolled back, or a migration applied (as prisma migrate resolve)')
     .option('--applied <name>', 'record the migration as applied without running it')
     .option('--rolled-back <name>', 'record the failed migration as rolled back, so it runs again')
-    .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s')
+    .addOption(lockTimeoutOption())
     .action(lazy(() => import('./commands/db-resolve.js')));
   dbCommand('new', 'write db/migrations/YYYYMMDDHHMMSS_<name>.sql with up and down markers')
     .argument('<name...>', 'what the migration does, e.g. create_users')
     .option('--seed', 'write db/seeds/<name>.sql (an idempotent upsert example) instead')
     .action(lazy(() => import('./commands/db-new.js')));
   dbCommand('seed', 'run db/seeds/* then db/seeds/<env>/* that are new or changed, each in a transaction')
-    .option('--env <name>', 'which db/seeds/<env>/ folder (default: TM_ENV, then development)')
+    .addOption(seedEnvOption('which db/seeds/<env>/ folder (default: TM_ENV, then development)'))
     .option('--reset', 'forget which seeds ran, and run them all')
     .action(lazy(() => import('./commands/db-seed.js')));
   dbCommand('reset', 'drop, create, migrate and seed the database (from a cached template when files are unchanged)')
-    .option('--env <name>', 'seed environment (default: TM_ENV, then development)')
+    .addOption(seedEnvOption('seed environment (default: TM_ENV, then development)'))
     .option('--force', 'allow a database that is not on this machine')
     .action(lazy(() => import('./commands/db-reset.js')));
   dbCommand('snapshot', 'copy the database under NAME (CREATE DATABASE ... TEMPLATE)')
@@ -147,15 +144,15 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .action(lazy(() => import('./commands/db-restore.js')));
   dbCommand('snapshots', 'list the snapshots of the database').action(lazy(() => import('./commands/db-snapshots.js')));
   dbCommand('redo', 'roll back the newest migration and apply it again')
-    .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s')
+    .addOption(lockTimeoutOption())
     .action(lazy(() => import('./commands/db-redo.js')));
   dbCommand('wait', 'wait until the database server accepts connections')
-    .option('--timeout <duration>', 'exit 5 after', '30s')
+    .addOption(timeoutOption('exit 5 after', '30s'))
     .action(lazy(() => import('./commands/db-wait.js')));
   dbCommand('repair', 'accept edited files (re-record checksums) and forget applied files that are gone')
     .argument('[version]', 'only this migration')
     .option('--dry-run', 'say what would be repaired; change nothing')
-    .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s')
+    .addOption(lockTimeoutOption())
     .action(lazy(() => import('./commands/db-repair.js')));
 
   const env = program.command('env').description('the env contract: check, init, diff, show');
