@@ -1,4 +1,5 @@
 import { Option } from '@commander-js/extra-typings';
+import { runtimeName } from '../config/runtime-name.js';
 import { EXIT, TmError } from '../errors.js';
 import { parseDuration } from '../util/duration.js';
 
@@ -29,6 +30,10 @@ export const timeoutOption = (description: string, fallback: string) => duration
 
 /** `--lock-timeout <duration>`: how long a migration command waits for another runner's lock. */
 export const lockTimeoutOption = (description = 'how long to wait for another runner') => durationDefault('--lock-timeout <duration>', description, '10s');
+
+/** `--runtime <name>`: auto, native or docker, checked here. */
+export const runtimeOption = () =>
+  new Option('--runtime <name>', 'auto, native or docker (default: TM_RUNTIME, then taskmaster.yml)').argParser((name) => runtimeName(name, '--runtime flag'));
 
 /** `--database-url <url>`: the database a `tm db` command talks to. */
 export const databaseUrlOption = () => new Option('--database-url <url>', 'talk to this database (default: DIRECT_URL, DATABASE_URL, then services.postgres)');

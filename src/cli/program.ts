@@ -1,6 +1,15 @@
 import { Command, Option, type OptionValues } from '@commander-js/extra-typings';
 import type { Context } from './context.js';
-import { databaseUrlOption, integerOption, lockTimeoutOption, seedEnvOption, timeoutOption } from './options.js';
+import {
+  databaseUrlOption,
+  durationDefault,
+  durationOption,
+  integerOption,
+  lockTimeoutOption,
+  runtimeOption,
+  seedEnvOption,
+  timeoutOption,
+} from './options.js';
 
 /** What a command module exports: `run`, with the options type it declares. */
 export interface CommandModule<O> {
@@ -42,12 +51,11 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .command('health')
     .description('probe every service (Postgres SELECT 1, Redis PING, HTTP 2xx, TCP) and report latencies')
     .option('--wait', 'keep probing until every service is ready (exit 5 on timeout)')
-    .option('--timeout <duration>', 'how long --wait waits (default: 30s); without --wait, how long one probe may take (default: 2s)')
-    .addOption(new Option('--attempt-timeout <duration>', 'bound for one probe attempt').default('2s').hideHelp())
+    .addOption(durationOption('--timeout <duration>', 'how long --wait waits (default: 30s); without --wait, how long one probe may take (default: 2s)'))
+    .addOption(durationDefault('--attempt-timeout <duration>', 'bound for one probe attempt', '2s').hideHelp())
     .argument('[service...]', 'only these services')
     .action(lazy(() => import('./commands/health.js')));
 
-  const runtimeOption = () => new Option('--runtime <name>', 'auto, native or docker (default: TM_RUNTIME, then taskmaster.yml)');
   program
     .command('init')
     .description('start a project from a template: minimal, express-pg, next-prisma')
@@ -64,7 +72,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .command('up')
     .description('start the services, wait until they are usable, print their URLs')
     .argument('[service...]', 'only these services')
-    .option('--timeout <duration>', 'how long to wait for readiness (exit 5 after)', '60s')
+    .addOption(timeoutOption('how long to wait for readiness (exit 5 after)', '60s'))
     .option('--no-migrate', 'do not apply pending migrations once Postgres is ready')
     .option('--no-seed', 'do not run new or changed seeds after migrating')
     .addOption(runtimeOption())
@@ -86,7 +94,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .command('restart')
     .description('stop and start services again')
     .argument('[service...]', 'only these services')
-    .option('--timeout <duration>', 'how long to wait for readiness', '60s')
+    .addOption(timeoutOption('how long to wait for readiness', '60s'))
     .addOption(runtimeOption())
     .action(lazy(() => import('./commands/restart.js')));
   program
@@ -94,7 +102,9 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .description("print a service's log (all services when none is named)")
     .argument('[service...]', 'only these services')
     .option('-f, --follow', 'keep printing new lines until Ctrl-C')
-    .option('-n, --tail <lines>', 'how many lines from the end', '100')
+    .addOption(
+      integerOption('-n, --tail <lines>', 'how many lines from the end', { min: 0, is: 'a number of lines', hint: 'e.g. --tail 50' }).default(100, '"100"'),
+    )
     .addOption(runtimeOption())
     .action(lazy(() => import('./commands/logs.js')));
 

@@ -2,14 +2,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config/load.js';
+import { type RuntimeName, runtimeName } from '../config/runtime-name.js';
 import { EXIT, TmError } from '../errors.js';
 import type { Rejection } from '../runtime/native/binaries.js';
 import { nativePaths } from '../runtime/native/paths.js';
 import type { Runtime } from '../runtime/types.js';
 import { insideProject } from '../util/inside.js';
 import { writePrivateFile } from '../util/private-file.js';
-
-export type RuntimeName = 'auto' | 'docker' | 'native';
 
 export interface Selection {
   runtime: Runtime;
@@ -20,11 +19,9 @@ export interface Selection {
 }
 
 /** `--runtime`, then TM_RUNTIME, then config, then auto-detection (docker if an engine answers). */
-export async function selectRuntime(config: Config, flag?: string, env: NodeJS.ProcessEnv = process.env): Promise<Selection> {
-  const [choice, source] = flag ? [flag, '--runtime flag'] : env.TM_RUNTIME ? [env.TM_RUNTIME, 'TM_RUNTIME'] : [config.runtime, 'taskmaster.yml'];
-  if (choice !== 'auto' && choice !== 'native' && choice !== 'docker') {
-    throw new TmError('TM_USAGE', `unknown runtime "${choice}" (from ${source})`, { exit: EXIT.usage, hint: 'use auto, docker or native' });
-  }
+export async function selectRuntime(config: Config, flag?: RuntimeName, env: NodeJS.ProcessEnv = process.env): Promise<Selection> {
+  const [value, source] = flag ? [flag, '--runtime flag'] : env.TM_RUNTIME ? [env.TM_RUNTIME, 'TM_RUNTIME'] : [config.runtime, 'taskmaster.yml'];
+  const choice = runtimeName(value, source);
   const native = async (reason: string, rejected: Rejection[] = []): Promise<Selection> => {
     const { NativeRuntime } = await import('../runtime/native/runtime.js');
     return { runtime: new NativeRuntime(config), reason, rejected };
