@@ -6,12 +6,13 @@ import {
   durationOption,
   integerOption,
   lockTimeoutOption,
+  portOption,
   runtimeOption,
   seedEnvOption,
   timeoutOption,
 } from './options.js';
 
-/** What a command module exports: `run`, with the options type it declares. */
+/** What a command module exports: `run` with the options it declares (its `XOptions` type). */
 export interface CommandModule<O> {
   run(ctx: Context, opts: O, args: string[]): Promise<void>;
 }
@@ -62,9 +63,10 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .argument('[dir]', 'where (default: here)')
     .option('--template <name>', 'minimal | express-pg | next-prisma', 'minimal')
     .option('--name <name>', 'project name (default: the directory name)')
-    .option('--pg-port <port>', 'Postgres port', '5432')
-    .option('--redis-port <port>', 'Redis port', '6379')
-    .option('--app-port <port>', 'app port (express-pg)', '3000')
+    .addOption(portOption('--pg-port <port>', 'Postgres port', 5432))
+    .addOption(portOption('--redis-port <port>', 'Redis port', 6379))
+    .addOption(portOption('--app-port <port>', 'app port (express-pg)', 3000))
+    // What the new taskmaster.yml says, checked with the other answers (not the runtime to use now).
     .option('--runtime <name>', 'auto, native or docker', 'auto')
     .option('--no-install', "do not install the template's dependencies (npm, or the pnpm / yarn tm runs through)")
     .action(lazy(() => import('./commands/init.js')));
@@ -190,8 +192,8 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .command('ci')
     .description('the CI step: env check, services (or --external ones), migrate, seed, apps, health; GitHub annotations')
     .option('--external', 'services are provided (e.g. GitHub Actions service containers via DATABASE_URL / REDIS_URL)')
-    .option('--env <name>', 'seed environment', 'test')
-    .option('--timeout <duration>', 'how long to wait for services', '120s')
+    .addOption(seedEnvOption('seed environment').default('test'))
+    .addOption(timeoutOption('how long to wait for services', '120s'))
     .action(lazy(() => import('./commands/ci.js')));
   program
     .command('completion')
@@ -204,7 +206,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .description('diagnose the stack: config, env, runtime, binaries, ports, data, services, migrations (exit 1 on problems)')
     .option('--fix', 'repair the safe subset: .env keys and secrets, stale PID files, clashing ports')
     .option('--strict', 'warnings fail too')
-    .option('--check-timeout <duration>', 'time limit of each check', '5s')
+    .addOption(durationDefault('--check-timeout <duration>', 'time limit of each check', '5s'))
     .action(lazy(() => import('./commands/doctor.js')));
   program
     .command('render')

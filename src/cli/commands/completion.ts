@@ -12,7 +12,10 @@ interface Model {
   renderTargets: string[];
 }
 
-export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
+/** The options of `tm completion`. */
+export type CompletionFlags = { services?: boolean };
+
+export async function run(ctx: Context, opts: CompletionFlags, args: string[]): Promise<void> {
   if (opts.services) {
     // Called by the scripts at completion time: quiet, and nothing when there is no config.
     const names = await ctx.config().then(
