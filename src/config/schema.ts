@@ -3,8 +3,9 @@
 import * as z from 'zod/mini';
 import { RUNTIME_NAMES } from './runtime-name.js';
 
-// The shape of taskmaster.yml. Key names are the contract fixed in DESIGN.md; everything is
-// optional and gets a default, so an empty file is a valid (if dull) project.
+// The shape of taskmaster.yml. Key names are a contract with users' files (renaming one breaks
+// every project that uses it); everything is optional and gets a default, so an empty file is
+// a valid (if dull) project.
 
 /** Accepts 5432 or "5432" (interpolated values arrive as strings). */
 const port = preprocess(

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { Config } from '../config/load.js';
 import { type RuntimeName, runtimeName } from '../config/runtime-name.js';
 import { EXIT, TmError } from '../errors.js';
+import { detectEngine } from '../runtime/docker/detect.js';
 import type { Rejection } from '../runtime/native/binaries.js';
 import { nativePaths } from '../runtime/native/paths.js';
 import type { Runtime } from '../runtime/types.js';
@@ -22,13 +23,13 @@ export interface Selection {
 export async function selectRuntime(config: Config, flag?: RuntimeName, env: NodeJS.ProcessEnv = process.env): Promise<Selection> {
   const [value, source] = flag ? [flag, '--runtime flag'] : env.TM_RUNTIME ? [env.TM_RUNTIME, 'TM_RUNTIME'] : [config.runtime, 'taskmaster.yml'];
   const choice = runtimeName(value, source);
+  // Lazy: only the chosen runtime's module is loaded (the Docker one brings compose rendering and yaml).
   const native = async (reason: string, rejected: Rejection[] = []): Promise<Selection> => {
     const { NativeRuntime } = await import('../runtime/native/runtime.js');
     return { runtime: new NativeRuntime(config), reason, rejected };
   };
   if (choice === 'native') return native(source);
 
-  const { detectEngine } = await import('../runtime/docker/detect.js');
   const { engine, rejected } = await detectEngine(env);
   const docker = async (reason: string): Promise<Selection> => {
     const { DockerRuntime } = await import('../runtime/docker/runtime.js');

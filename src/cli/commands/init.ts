@@ -58,6 +58,7 @@ export async function run(ctx: Context, opts: InitFlags, args: string[]): Promis
 }
 
 async function ask(d: InitAnswers): Promise<InitAnswers> {
+  // Lazy: @inquirer/prompts is heavy, and tm init --yes (scripts, CI) asks nothing.
   const { input, select } = await import('@inquirer/prompts');
   const output = { output: process.stderr };
   const name = await input(

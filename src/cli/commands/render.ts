@@ -5,6 +5,8 @@ import { render, TARGETS, type Target } from '../../render/targets.js';
 import { driftOf, outputPath, writeRendered, type Drift } from '../../render/write.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { Context } from '../context.js';
+import { readK8sInputs, renderK8s } from '../../render/k8s.js';
+import { resolveEnv } from '../../env/resolve.js';
 
 /** The options of `tm render`; some apply to one target only (program.ts says which). */
 export type RenderFlags = {
@@ -71,11 +73,9 @@ function isTarget(name: string): name is Target {
 /** `tm render k8s`: a kustomize base in a folder (default k8s/), or all of it on stdout. */
 async function renderKubernetes(ctx: Context, opts: RenderFlags): Promise<void> {
   const config = await ctx.config();
-  const { readK8sInputs, renderK8s } = await import('../../render/k8s.js');
   const inputs = await readK8sInputs(config);
   let secrets: Record<string, string> | undefined;
   if (opts.withSecrets) {
-    const { resolveEnv } = await import('../../env/resolve.js');
     const state = await resolveEnv(config.root, config.env);
     // The contract's and the env files' variables only: the rest of the shell's environment
     // (HOME, a CI token) never goes into secret.yaml, even when an app value names it.

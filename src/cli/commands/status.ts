@@ -5,6 +5,7 @@ import { serviceDatabase } from '../../stack/database.js';
 import { status, type StatusRow } from '../../stack/status.js';
 import type { Context } from '../context.js';
 import { renderTable } from '../table.js';
+import { openMigrations } from '../../db/migrations/layouts.js';
 
 /** The options of `tm status`. */
 export type StatusFlags = { runtime?: RuntimeName };
@@ -42,7 +43,6 @@ async function pendingMigrations(ctx: Context, rows: StatusRow[]): Promise<{ app
   const pg = rows.find((r) => r.kind === 'postgres' && r.health === 'ok');
   const target = pg && serviceDatabase(config, [pg.name]);
   if (!target) return undefined;
-  const { openMigrations } = await import('../../db/migrations/layouts.js');
   const report = await openMigrations(config)
     .then((m) => m.status(target))
     .catch(() => undefined);

@@ -1,12 +1,15 @@
 import { EXIT, TmError } from '../../errors.js';
 import type { Engine } from './detect.js';
 
+/** Lazy: execa loads when the docker CLI runs; tm status and tm logs on Docker ask the engine's API and never need it. */
+const loadExeca = async () => (await import('execa')).execa;
+
 /** What `docker compose version` says: Compose v2's version, or what is missing for it. */
 export type ComposeV2 = { version: string } | { missing: 'docker CLI' | 'Compose v2' };
 
 /** Asks the docker CLI for Compose v2 (`tm doctor` reports the answer; `tm up` needs it). */
 export async function findComposeV2(env: NodeJS.ProcessEnv): Promise<ComposeV2> {
-  const { execa } = await import('execa');
+  const execa = await loadExeca();
   const r = await execa('docker', ['compose', 'version', '--short'], { env, reject: false });
   if (r.exitCode === 0) return { version: String(r.stdout).trim() };
   return { missing: r.code === 'ENOENT' ? 'docker CLI' : 'Compose v2' };
@@ -16,7 +19,7 @@ export async function findComposeV2(env: NodeJS.ProcessEnv): Promise<ComposeV2> 
 export async function composeVersion(env: NodeJS.ProcessEnv): Promise<string> {
   const v2 = await findComposeV2(env);
   if ('version' in v2) return v2.version;
-  const { execa } = await import('execa');
+  const execa = await loadExeca();
   const v1 = await execa('docker-compose', ['version', '--short'], { env, reject: false });
   if (v1.exitCode === 0) {
     throw new TmError('TM_COMPOSE_V1', `only the old standalone docker-compose ${String(v1.stdout).trim()} was found; tm needs Compose v2 (docker compose)`, {
@@ -40,7 +43,7 @@ export interface ComposeTarget {
 
 /** Runs `docker compose -p <project> -f <file> ...args` with an argument array. */
 export async function compose(target: ComposeTarget, args: string[], signal?: AbortSignal): Promise<string> {
-  const { execa } = await import('execa');
+  const execa = await loadExeca();
   const r = await execa('docker', ['compose', '-p', target.project, '-f', target.file, ...args], {
     env: { ...process.env, DOCKER_HOST: target.engine.host, ...target.secrets },
     reject: false,

@@ -190,7 +190,7 @@ export class NativeRuntime implements Runtime {
     };
   }
 
-  completion(svc: Service): Probe {
+  jobFinished(svc: Service): Probe {
     return {
       name: svc.name,
       target: `${svc.name} exiting with code 0`,
