@@ -45,7 +45,8 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .configureOutput({ outputError: onError })
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 problems found, 2 usage, 3 config/env invalid, 4 runtime unavailable,\n5 timeout, 6 migration/seed failed, 70 internal error, 130 interrupted.',
+      '\nExit codes: 0 ok, 1 problems found, 2 usage, 3 config/env invalid, 4 runtime ' +
+        'unavailable,\n5 timeout, 6 migration/seed failed, 70 internal error, 130 interrupted.',
     );
 
   program

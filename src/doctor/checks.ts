@@ -220,7 +220,9 @@ export const checks: Check[] = [
             : {
                 status: needed ? ('fail' as const) : ('warn' as const),
                 detail: 'redis-server not on PATH',
-                fix: "tm doctor --fix (or tm up --yes) installs it with the system's package manager: apt-get install -y redis-server, dnf install -y redis, or brew install redis",
+                fix:
+                  "tm doctor --fix (or tm up --yes) installs it with the system's package manager: " +
+                  'apt-get install -y redis-server, dnf install -y redis, or brew install redis',
               },
         );
       }

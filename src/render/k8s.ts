@@ -224,7 +224,8 @@ function k8sValues(config: Config, opts: K8sOptions): K8sValues {
 
   if (pg && !opts.migrateImage)
     notes.push(
-      `the migration Job and the apps' init containers run ${migrateImage}: build it from migrate.Dockerfile (it holds tm, taskmaster.yml and ${opts.migrationsPath}), push it where the cluster pulls from, and pass --migrate-image with its name`,
+      `the migration Job and the apps' init containers run ${migrateImage}: build it from migrate.Dockerfile (it holds tm, ` +
+        `taskmaster.yml and ${opts.migrationsPath}), push it where the cluster pulls from, and pass --migrate-image with its name`,
     );
   for (const app of apps)
     if (!app.image)

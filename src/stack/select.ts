@@ -40,7 +40,8 @@ export async function selectRuntime(config: Config, flag?: RuntimeName, env: Nod
     const denied = rejected.find((r) => r.reason.startsWith('permission denied'));
     throw new TmError(
       'TM_RUNTIME_UNAVAILABLE',
-      `the docker runtime was requested (${source}) but ${denied ? `${denied.reason.replace(/ \(.*$/, '')}: this user may not use the Docker engine` : 'no Docker engine answers'}`,
+      `the docker runtime was requested (${source}) but ` +
+        `${denied ? `${denied.reason.replace(/ \(.*$/, '')}: this user may not use the Docker engine` : 'no Docker engine answers'}`,
       {
         exit: EXIT.runtime,
         details: rejected.map((r) => `${r.source}: ${r.reason}`),

@@ -131,7 +131,9 @@ function authFailed(svc: PostgresService, cause: unknown): TmError {
   return new TmError('TM_PG_AUTH_FAILED', `${svc.name} rejected user ${svc.user} on database ${svc.database}: ${errorText(cause)}`, {
     exit: EXIT.config,
     cause,
-    hint: `the server's password for ${svc.user} differs from services.${svc.name}.password: put the old one back in the config (or ALTER ROLE ${svc.user} PASSWORD ...), or recreate the data with tm down --volumes (deletes it)`,
+    hint:
+      `the server's password for ${svc.user} differs from services.${svc.name}.password: put the old one back in ` +
+      `the config (or ALTER ROLE ${svc.user} PASSWORD ...), or recreate the data with tm down --volumes (deletes it)`,
   });
 }
 

@@ -58,7 +58,8 @@ function leaves(program: Command): { path: string; cmd: Command }[] {
 function bash({ program, renderTargets }: Model): string {
   const groups = visible(program).filter((c) => c.commands.length > 0);
   const global = flags(shown(program));
-  return `# tm completion for bash (source it, or add it to ~/.bashrc)
+  return (
+    `# tm completion for bash (source it, or add it to ~/.bashrc)
 _tm_complete() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}" cmd="" sub="" opts="" w i=1
   local -a project=()
@@ -79,12 +80,19 @@ ${program.options
   .join('\n')}
   esac
   if [ -z "$cmd" ]; then
-    if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "${global.join(' ')}" -- "$cur")); else COMPREPLY=($(compgen -W "${names(program).join(' ')}" -- "$cur")); fi
+    if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "${global.join(' ')}" -- "$cur")); ` +
+    `else COMPREPLY=($(compgen -W "${names(program).join(' ')}" -- "$cur")); fi
     return
   fi
   local key="$cmd"
   case "$cmd" in
-${groups.map((g) => `    ${g.name()}) if [ -z "$sub" ] && [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "${names(g).join(' ')}" -- "$cur")); return; fi; key="$cmd $sub" ;;`).join('\n')}
+${groups
+  .map(
+    (g) =>
+      `    ${g.name()}) if [ -z "$sub" ] && [[ "$cur" != -* ]]; ` +
+      `then COMPREPLY=($(compgen -W "${names(g).join(' ')}" -- "$cur")); return; fi; key="$cmd $sub" ;;`,
+  )
+  .join('\n')}
   esac
   case "$key" in
 ${leaves(program)
@@ -99,7 +107,8 @@ ${leaves(program)
   esac
 }
 complete -F _tm_complete tm taskmaster
-`;
+`
+  );
 }
 
 /** zsh runs the bash function through its bashcompinit layer. */

@@ -61,7 +61,8 @@ export async function run(ctx: Context, opts: RenderFlags, args: string[]): Prom
   ctx.out.result({ target, path: shown, written: true }, () => `wrote ${shown}`);
   if (target === 'dockerfile' && !existsSync(join(dirname(file), '.dockerignore'))) {
     ctx.out.warn(
-      `there is no .dockerignore beside ${shown}: COPY . . would put .env, node_modules and .taskmaster/ into the image; tm render dockerignore --out ${join(dirname(shown), '.dockerignore')}`,
+      `there is no .dockerignore beside ${shown}: COPY . . would put .env, node_modules and .taskmaster/ ` +
+        `into the image; tm render dockerignore --out ${join(dirname(shown), '.dockerignore')}`,
     );
   }
 }
@@ -94,7 +95,8 @@ async function renderKubernetes(ctx: Context, opts: RenderFlags): Promise<void> 
   const names = Object.keys(base.files).sort();
   if (names.includes('migrate.Dockerfile') && !opts.migrateImage) {
     ctx.out.info(
-      `build the migration image: docker build -f ${dir ? relative(config.root, outputPath(config.root, dir)) : 'k8s'}/migrate.Dockerfile -t ${base.migrateImage} .`,
+      `build the migration image: docker build -f ` +
+        `${dir ? relative(config.root, outputPath(config.root, dir)) : 'k8s'}/migrate.Dockerfile -t ${base.migrateImage} .`,
     );
   }
   // Placeholders hold no secret, and --with-secrets is the user asking for the values.

@@ -76,7 +76,8 @@ export async function seed(
   if (seeds.length === 0) return result;
   return withClient(target, 'seed', async (client) => {
     await client.query(
-      `CREATE TABLE IF NOT EXISTS ${SEEDS_TABLE} (path text PRIMARY KEY, checksum text NOT NULL, env text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE TABLE IF NOT EXISTS ${SEEDS_TABLE} (path text PRIMARY KEY, checksum text ` +
+        `NOT NULL, env text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
     );
     if (opts.reset) await client.query(`DELETE FROM ${SEEDS_TABLE}`);
     const done = new Map(
@@ -112,7 +113,9 @@ export async function newSeed(config: Config, name: string): Promise<string> {
   return writeNew(config, resolve(config.root, config.db.seeds), `${slugOf(name)}.sql`, template);
 }
 
-const TRACK = `INSERT INTO ${SEEDS_TABLE} (path, checksum, env) VALUES ($1, $2, $3) ON CONFLICT (path) DO UPDATE SET checksum = EXCLUDED.checksum, env = EXCLUDED.env, applied_at = now()`;
+const TRACK =
+  `INSERT INTO ${SEEDS_TABLE} (path, checksum, env) VALUES ($1, $2, $3) ON CONFLICT ` +
+  `(path) DO UPDATE SET checksum = EXCLUDED.checksum, env = EXCLUDED.env, applied_at = now()`;
 
 async function runSeed(config: Config, target: DatabaseTarget, client: Client, s: SeedFile): Promise<number | undefined> {
   if (s.kind === '.ts') return runTsSeed(config, target, s);
@@ -203,7 +206,10 @@ async function csvMerge(client: Client, target: string, columns: string[]): Prom
   const id = (c: string) => client.escapeIdentifier(c);
   const row = (prefix: string) => `ROW(${rest.map((c) => `${prefix}.${id(c)}`).join(', ')})`;
   // Unchanged rows are left alone: no new row versions, no index updates for them.
-  return `ON CONFLICT (${key.map(id).join(', ')}) DO UPDATE SET ${rest.map((c) => `${id(c)} = EXCLUDED.${id(c)}`).join(', ')} WHERE ${row('t')} IS DISTINCT FROM ${row('EXCLUDED')}`;
+  return (
+    `ON CONFLICT (${key.map(id).join(', ')}) DO UPDATE SET ` +
+    `${rest.map((c) => `${id(c)} = EXCLUDED.${id(c)}`).join(', ')} WHERE ${row('t')} IS DISTINCT FROM ${row('EXCLUDED')}`
+  );
 }
 
 /** Streams the file through COPY ... FROM STDIN; an error names the CSV line the server reports. */

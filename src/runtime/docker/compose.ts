@@ -58,16 +58,15 @@ export async function compose(target: ComposeTarget, args: string[], signal?: Ab
 
 function composeError(verb: string, output: string): TmError {
   const lines = output.split('\n').filter(Boolean);
-  const pull =
-    /pull access denied|failed to resolve reference|manifest unknown|not found: manifest|Error response from daemon: (?:Get|Head) "https?:|no such host|dial tcp|i\/o timeout/i.test(
-      output,
-    );
+  const pull = PULL_FAILED.some((re) => re.test(output));
   const image = /(?:image|reference) "?([\w./:@-]+)"?/.exec(output)?.[1] ?? /pull access denied for ([\w./-]+)/.exec(output)?.[1];
   if (pull) {
     return new TmError('TM_IMAGE_UNAVAILABLE', `image ${image ?? '(see below)'} is not on this machine and cannot be pulled`, {
       exit: EXIT.runtime,
       details: lines.slice(-5),
-      hint: `docker pull ${image ?? 'IMAGE'} where a registry is reachable (or docker load it), or set services.<svc>.image to an image you have (docker images)`,
+      hint:
+        `docker pull ${image ?? 'IMAGE'} where a registry is reachable (or docker ` +
+        `load it), or set services.<svc>.image to an image you have (docker images)`,
     });
   }
   const bind = /Bind for [\d.]+:(\d+) failed: port is already allocated|address already in use/.exec(output);
@@ -85,9 +84,16 @@ function composeError(verb: string, output: string): TmError {
   });
 }
 
+/** What compose says when an image is not here and cannot be pulled (no registry, no network). */
+const PULL_FAILED = [
+  /pull access denied|failed to resolve reference|manifest unknown|not found: manifest/i,
+  /Error response from daemon: (?:Get|Head) "https?:|no such host|dial tcp|i\/o timeout/i,
+];
+
 /** Build steps and container progress: what compose prints on the way, not why it failed. */
-const PROGRESS =
-  /^#\d+ |^\s*=> |^\s*\[\+\] |^\s*(?:Container|Network|Volume|Image|Service) \S+\s+(?:Creating|Created|Starting|Started|Stopping|Stopped|Removing|Removed|Waiting|Healthy|Running|Recreate|Recreated|Pulling|Pulled|Building|Built|Exited)\s*$/;
+const PROGRESS_STATES =
+  'Creating|Created|Starting|Started|Stopping|Stopped|Removing|Removed|Waiting|Healthy|Running|Recreate|Recreated|Pulling|Pulled|Building|Built|Exited';
+const PROGRESS = new RegExp(String.raw`^#\d+ |^\s*=> |^\s*\[\+\] |^\s*(?:Container|Network|Volume|Image|Service) \S+\s+(?:${PROGRESS_STATES})\s*$`);
 const FAILURE = /\berror\b|\bfailed\b/i;
 const RULE = /^-{6,}$/;
 

@@ -129,7 +129,9 @@ export class DockerRuntime implements Runtime {
         throw new TmError('TM_IMAGE_UNAVAILABLE', `image ${svc.image} (services.${svc.name}.image) is not on this machine and cannot be pulled`, {
           exit: EXIT.runtime,
           details: err.details,
-          hint: `docker pull ${svc.image} where a registry is reachable (or docker load it), or set services.${svc.name}.image to an image you have (docker images)`,
+          hint:
+            `docker pull ${svc.image} where a registry is reachable (or docker load ` +
+            `it), or set services.${svc.name}.image to an image you have (docker images)`,
           cause: err,
         });
       });

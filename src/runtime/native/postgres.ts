@@ -52,7 +52,9 @@ export async function planPostgres(svc: PostgresService, paths: NativePaths, pro
       `the data directory ${dataDir} was created by PostgreSQL ${existing}, but the binaries found are ${found.major} (${found.bindir})`,
       {
         exit: EXIT.runtime,
-        hint: `a data directory only opens with its own major version: install PostgreSQL ${existing}, or dump it with ${existing}'s pg_dump, tm down --volumes, and restore into ${found.major}`,
+        hint:
+          `a data directory only opens with its own major version: install PostgreSQL ${existing}, ` +
+          `or dump it with ${existing}'s pg_dump, tm down --volumes, and restore into ${found.major}`,
       },
     );
   }
