@@ -41,7 +41,8 @@ export default {
     const [a, b, c, d] = [freePort(), freePort(), freePort(), freePort()];
     ports = { tm: a, alt: c };
     const yml = (pg, redis) =>
-      `name: benchdock\nruntime: docker\nservices:\n  postgres: { image: standin/postgres:15, port: ${pg}, password: bench-password }\n  redis: { image: standin/redis:7, port: ${redis} }\n`;
+      `name: benchdock\nruntime: docker\nservices:\n  postgres: { image: standin/postgres:15, port: ` +
+      `${pg}, password: bench-password }\n  redis: { image: standin/redis:7, port: ${redis} }\n`;
     // Render the alternative's file from a config on other ports, then keep tm's own config.
     writeFileSync(join(dir, 'taskmaster.yml'), yml(c, d));
     tm('up', '--no-migrate');

@@ -60,7 +60,8 @@ export default {
     writeFileSync(join(dir, 'floor.sql'), floor);
     writeFileSync(
       join(dir, 'taskmaster.yml'),
-      `name: benchmig\nruntime: native\nservices:\n  postgres: { port: ${port}, user: bench, password: bench-password, database: bench }\ndb:\n  migrations: tm\n`,
+      `name: benchmig\nruntime: native\nservices:\n  postgres: { port: ${port}, user: ` +
+        `bench, password: bench-password, database: bench }\ndb:\n  migrations: tm\n`,
     );
     tm('up', '--no-migrate');
     // One fully migrated database for the no-op and status runs.

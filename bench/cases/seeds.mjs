@@ -42,7 +42,9 @@ export default {
     writeFileSync(join(dir, 'csv', 'seeds', 'users.csv'), `${rows.join('\n')}\n`);
     let replay = '';
     for (let i = 1; i <= 200; i++) {
-      const body = `CREATE TABLE t_${i} (id bigserial PRIMARY KEY, name text NOT NULL);\nCREATE INDEX t_${i}_name ON t_${i} (name);\nINSERT INTO t_${i} (name) SELECT 'row ' || g FROM generate_series(1, 50) g;`;
+      const body =
+        `CREATE TABLE t_${i} (id bigserial PRIMARY KEY, name text NOT NULL);\nCREATE INDEX ` +
+        `t_${i}_name ON t_${i} (name);\nINSERT INTO t_${i} (name) SELECT 'row ' || g FROM generate_series(1, 50) g;`;
       writeFileSync(join(dir, 'db', 'migrations', `${20260101000000 + i}_m${i}.sql`), `-- migrate:up\n${body}\n`);
       replay += `BEGIN;\n${body}\nCOMMIT;\n`;
     }
@@ -55,7 +57,8 @@ export default {
     // The csv project: seeds from csv/seeds.
     writeFileSync(
       join(dir, 'csv.yml'),
-      `name: benchseed\nruntime: native\nservices:\n  postgres: { port: ${port}, user: bench, password: bench-password, database: bench }\ndb:\n  seeds: csv/seeds\n  migrations: csv/none\n`,
+      `name: benchseed\nruntime: native\nservices:\n  postgres: { port: ${port}, user: bench, ` +
+        `password: bench-password, database: bench }\ndb:\n  seeds: csv/seeds\n  migrations: csv/none\n`,
     );
     // The reset database, its template cache and a snapshot.
     psql('postgres', '-c', 'CREATE DATABASE app');

@@ -1,13 +1,19 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
-import type { DatabaseTarget } from '../db/connect.js';
+import { type DatabaseTarget, connect } from '../db/connect.js';
 import type { SeedResult } from '../db/seeds/seed.js';
 import { EXIT, TmError, errorText, isTmError, type ExitCode, type Problem } from '../errors.js';
-import type { HealthReport } from '../health/check.js';
-import type { Probe } from '../health/wait-for.js';
+import { type HealthReport, checkHealth, checkProbes } from '../health/check.js';
+import { type Probe, waitFor } from '../health/wait-for.js';
 import { bringUp, migrateAndSeed, type Migrated, type RunStage, type StageName, type StageResults } from '../stack/bring-up.js';
 import { selectRuntime } from '../stack/select.js';
 import type { UpResult } from '../stack/up.js';
+import { assertEnvValid, createEnvIfMissing } from '../env/ensure.js';
+import { optionalDatabase } from '../stack/database.js';
+import { projectVariables } from '../config/env-files.js';
+import { serviceUrl } from '../config/services.js';
+import { waitForDatabase } from '../db/wait.js';
+import { redisProbe } from '../health/probes.js';
 
 /** What `tm ci` reports as it goes: NDJSON events with --json, annotations on GitHub. */
 export type CiEvent =
@@ -106,7 +112,6 @@ export async function runCi(opts: CiOptions): Promise<CiResult> {
       await migrateAndSeed(state.config!, state.target, { seedEnv: opts.env, signal: opts.signal, runStage: ciStages(step) });
     } else await ownServices(state, opts, step);
     await step('health', async () => {
-      const { checkHealth, checkProbes } = await import('../health/check.js');
       // Own services as tm health sees them; external ones once more, after migrate and seed.
       return healthy(opts.external ? await checkProbes(state.probes, { attemptTimeoutMs: 5000 }) : await checkHealth(state.config!));
     });
@@ -119,7 +124,6 @@ export async function runCi(opts: CiOptions): Promise<CiResult> {
 
 /** A fresh clone has no .env: create it as tm up does (secrets generated, service URLs), then check it. */
 async function envStep(state: CiState, opts: CiOptions): Promise<string> {
-  const { assertEnvValid, createEnvIfMissing } = await import('../env/ensure.js');
   const created = await createEnvIfMissing(state.config!);
   if (created) state.config = await opts.reloadConfig();
   await assertEnvValid(state.config!);
@@ -195,11 +199,6 @@ async function ownServices(state: CiState, opts: CiOptions, step: Step): Promise
  */
 async function externalServices(state: CiState, opts: CiOptions): Promise<string> {
   const config = state.config!;
-  const { optionalDatabase } = await import('../stack/database.js');
-  const { projectVariables } = await import('../config/env-files.js');
-  const { serviceUrl } = await import('../config/services.js');
-  const { waitFor } = await import('../health/wait-for.js');
-  const { waitForDatabase } = await import('../db/wait.js');
   state.target = await optionalDatabase(config);
   if (state.target) {
     await waitForDatabase(state.target, opts.timeoutMs, opts.signal);
@@ -223,7 +222,6 @@ function databaseProbe(target: DatabaseTarget): Probe {
     name: 'database',
     target: target.source,
     async check(timeoutMs) {
-      const { connect } = await import('../db/connect.js');
       const client = await connect(target, 'tm ci', Math.max(1, Math.ceil(timeoutMs)));
       try {
         await client.query('SELECT 1');
@@ -235,7 +233,6 @@ function databaseProbe(target: DatabaseTarget): Probe {
 }
 
 async function redisUrlProbe(url: string, source: string): Promise<Probe> {
-  const { redisProbe } = await import('../health/probes.js');
   let u: URL;
   try {
     u = new URL(url);

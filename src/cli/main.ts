@@ -1,19 +1,20 @@
-import { type Command, CommanderError } from 'commander';
-import { EXIT, TmError, fileSystemError, type ExitCode } from '../errors.js';
-import type { GlobalOptions } from './context.js';
-import { buildProgram, type Loader } from './program.js';
+import { CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
+import { EXIT, TmError, fileSystemError, isTmError, type ExitCode } from '../errors.js';
+import { type Context, createContext, type GlobalOptions } from './context.js';
+import { buildProgram, type Lazy } from './program.js';
 
 // Only commander is loaded eagerly: each command's module (and pg, ioredis, execa...) is
 // imported when that command runs, so `tm --help` stays close to `node -e 0`.
 
 /** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
 export async function main(argv: string[], version: string): Promise<ExitCode> {
-  let pending: { loader: Loader; cmd: Command; args: string[] } | undefined;
-  const lazy =
-    (loader: Loader) =>
-    (...actionArgs: unknown[]) => {
-      const cmd = actionArgs.at(-1) as Command;
-      pending = { loader, cmd, args: cmd.args };
+  // The action of the command on the command line: it runs once the reporter and context exist.
+  let pending: ((ctx: Context) => Promise<void>) | undefined;
+  const lazy: Lazy = (loader) =>
+    function (this) {
+      const opts = this.opts();
+      const args = this.args;
+      pending = async (ctx) => (await loader()).run(ctx, opts, args);
     };
   const usage: string[] = [];
 
@@ -22,14 +23,25 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
   try {
     await program.parseAsync(helpAsFlag(argv, program));
   } catch (err) {
-    if (err instanceof CommanderError) return commanderExit(err, usage, argv);
+    if (err instanceof CommanderError) return usageError(commanderUsage(err, usage), argv);
+    // An option's value that does not parse (a duration, a number): options.ts says what is wrong.
+    if (isTmError(err)) return usageError(err, argv);
     throw err;
   }
   if (!pending) return EXIT.ok;
 
-  const globals = pending.cmd.optsWithGlobals() as GlobalOptions;
+  const flags = program.opts();
+  const globals: GlobalOptions = {
+    json: Boolean(flags.json),
+    color: flags.color,
+    verbose: Boolean(flags.verbose),
+    yes: Boolean(flags.yes),
+    cwd: flags.cwd,
+    config: flags.config,
+  };
+  // chalk is loaded only once a command runs: `tm --help` never needs it.
   const { Reporter } = await import('./output.js');
-  const out = new Reporter({ json: Boolean(globals.json), color: globals.color !== false, verbose: Boolean(globals.verbose) });
+  const out = new Reporter({ json: globals.json, color: globals.color, verbose: globals.verbose });
   const controller = new AbortController();
   const interrupted = new Promise<ExitCode>((resolve) => {
     const onSignal = () => {
@@ -40,14 +52,11 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   });
-  const { createContext } = await import('./context.js');
   const ctx = createContext(out, globals, controller.signal);
   const debug = Boolean(process.env.TM_DEBUG);
   try {
-    const { run } = await pending.loader();
-    const opts = pending.cmd.opts();
     // A command that ends because of Ctrl-C (tm logs -f) still exits 130.
-    const finished = run(ctx, opts, pending.args).then((): ExitCode => (controller.signal.aborted ? EXIT.interrupted : EXIT.ok));
+    const finished = pending(ctx).then((): ExitCode => (controller.signal.aborted ? EXIT.interrupted : EXIT.ok));
     return await Promise.race([finished, interrupted]);
   } catch (err) {
     if (controller.signal.aborted) {
@@ -66,14 +75,14 @@ const VALUE_FLAGS = new Set(['-C', '--cwd', '--config']);
  * commander to reject (unknown command, with a suggestion); names past a command without
  * subcommands are ignored.
  */
-function helpAsFlag(argv: string[], program: Command): string[] {
+function helpAsFlag(argv: string[], program: CommandUnknownOpts): string[] {
   const args = argv.slice(2);
   let i = 0;
   while (i < args.length && args[i]!.startsWith('-')) i += VALUE_FLAGS.has(args[i]!) ? 2 : 1;
   if (args[i] !== 'help') return argv;
   const before = [...argv.slice(0, 2), ...args.slice(0, i)];
   const names: string[] = [];
-  let cmd = program;
+  let cmd: CommandUnknownOpts = program;
   for (const name of args.slice(i + 1).filter((a) => !a.startsWith('-'))) {
     if (cmd.commands.length === 0) break;
     const sub = cmd.commands.find((c) => c.name() === name || c.aliases().includes(name));
@@ -85,7 +94,7 @@ function helpAsFlag(argv: string[], program: Command): string[] {
 }
 
 /** Help and version exit 0; anything commander rejects is a usage error (exit 2). */
-async function commanderExit(err: CommanderError, usage: string[], argv: string[]): Promise<ExitCode> {
+function commanderUsage(err: CommanderError, usage: string[]): ExitCode | TmError {
   if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.ok;
   // `tm help health` exits 0; `tm` alone (help shown because a command is missing) is a usage error.
   if (err.code === 'commander.help') return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
@@ -94,9 +103,15 @@ async function commanderExit(err: CommanderError, usage: string[], argv: string[
   const suggestion = rest.join(' ').match(/\(Did you mean (.+)\?\)/)?.[1];
   const message = first!.replace(/^error: /, '');
   const hint = suggestion ? `did you mean ${suggestion}? (tm --help lists commands and flags)` : 'tm --help lists commands and flags';
-  // Shown like every other error: with --json, also as the one JSON document on stdout.
+  return new TmError('TM_USAGE', message, { exit: EXIT.usage, hint });
+}
+
+/** Shows a usage error like every other error: with --json, also as the one JSON document on stdout. */
+async function usageError(err: ExitCode | TmError, argv: string[]): Promise<ExitCode> {
+  if (!isTmError(err)) return err;
   const flags = argv.slice(2, argv.includes('--') ? argv.indexOf('--') : undefined);
+  // chalk is loaded only for the error: help and version never need it.
   const { Reporter } = await import('./output.js');
   const out = new Reporter({ json: flags.includes('--json'), color: !flags.includes('--no-color'), verbose: false });
-  return out.fail(new TmError('TM_USAGE', message, { exit: EXIT.usage, hint }));
+  return out.fail(err);
 }

@@ -121,6 +121,7 @@ export class Reporter {
       this.line(`${failed?.(value) ? this.ce.red('✗') : this.ce.green('✓')} ${ended(value)}`);
       return value;
     }
+    // Lazy: ora (and its terminal helpers) only for a spinner on a terminal; CI and pipes never load it.
     const { default: ora } = await import('ora');
     const spinner = ora({ text: this.redact(label), stream: this.stderr, color: 'cyan' }).start();
     try {
@@ -134,7 +135,10 @@ export class Reporter {
     }
   }
 
-  /** Shows an error the way DESIGN.md prescribes and returns the exit code to use. */
+  /**
+   * Shows an error on stderr (code and message, the problems, details, a hint; the stack with
+   * TM_DEBUG), with --json also as `{ error }` on stdout, and returns the exit code to use.
+   */
   fail(err: unknown, debug = false): ExitCode {
     if (isTmError(err)) {
       const lines = [`${this.ce.red('error')} ${err.code} ${err.message}`];

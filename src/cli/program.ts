@@ -1,18 +1,35 @@
-import { Command, Option } from 'commander';
+import { Command, Option, type OptionValues } from '@commander-js/extra-typings';
 import type { Context } from './context.js';
+import {
+  databaseUrlOption,
+  durationDefault,
+  durationOption,
+  integerOption,
+  lockTimeoutOption,
+  portOption,
+  runtimeOption,
+  seedEnvOption,
+  timeoutOption,
+} from './options.js';
 
-export type Handler = (ctx: Context, opts: Record<string, unknown>, args: string[]) => Promise<void>;
-export type Loader = () => Promise<{ run: Handler }>;
-/** Turns a lazily imported command module into a commander action. */
-export type Lazy = (loader: Loader) => (...actionArgs: unknown[]) => void;
+/** What a command module exports: `run` with the options it declares (its `XOptions` type). */
+export interface CommandModule<O> {
+  run(ctx: Context, opts: O, args: string[]): Promise<void>;
+}
+export type Loader<O> = () => Promise<CommandModule<O>>;
+/**
+ * Turns a lazily imported command module into a commander action. The action's `this` is the
+ * command with the options declared here: a module whose options type asks for more (or for
+ * another type) than the command declares does not compile.
+ */
+export type Lazy = <O extends OptionValues>(loader: Loader<O>) => (this: Command<unknown[], O>, ...actionArgs: unknown[]) => void;
 
 /**
  * Every command, option and help text. Command modules are not imported here: `lazy` wraps
  * each loader, so building the program costs only commander.
  */
-export function buildProgram(version: string, lazy: Lazy, onError: (text: string) => void): Command {
-  const program = new Command('tm');
-  program
+export function buildProgram(version: string, lazy: Lazy, onError: (text: string) => void) {
+  const program = new Command('tm')
     .description('taskmaster: your whole local stack (Postgres, Redis, app) with one command')
     .version(version, '-V, --version', 'print the version')
     .option('--json', 'print the result as one JSON document on stdout')
@@ -28,28 +45,29 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .configureOutput({ outputError: onError })
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 problems found, 2 usage, 3 config/env invalid, 4 runtime unavailable,\n5 timeout, 6 migration/seed failed, 70 internal error, 130 interrupted.',
+      '\nExit codes: 0 ok, 1 problems found, 2 usage, 3 config/env invalid, 4 runtime ' +
+        'unavailable,\n5 timeout, 6 migration/seed failed, 70 internal error, 130 interrupted.',
     );
 
   program
     .command('health')
     .description('probe every service (Postgres SELECT 1, Redis PING, HTTP 2xx, TCP) and report latencies')
     .option('--wait', 'keep probing until every service is ready (exit 5 on timeout)')
-    .option('--timeout <duration>', 'how long --wait waits (default: 30s); without --wait, how long one probe may take (default: 2s)')
-    .addOption(new Option('--attempt-timeout <duration>', 'bound for one probe attempt').default('2s').hideHelp())
+    .addOption(durationOption('--timeout <duration>', 'how long --wait waits (default: 30s); without --wait, how long one probe may take (default: 2s)'))
+    .addOption(durationDefault('--attempt-timeout <duration>', 'bound for one probe attempt', '2s').hideHelp())
     .argument('[service...]', 'only these services')
     .action(lazy(() => import('./commands/health.js')));
 
-  const runtimeOption = () => new Option('--runtime <name>', 'auto, native or docker (default: TM_RUNTIME, then taskmaster.yml)');
   program
     .command('init')
     .description('start a project from a template: minimal, express-pg, next-prisma')
     .argument('[dir]', 'where (default: here)')
     .option('--template <name>', 'minimal | express-pg | next-prisma', 'minimal')
     .option('--name <name>', 'project name (default: the directory name)')
-    .option('--pg-port <port>', 'Postgres port', '5432')
-    .option('--redis-port <port>', 'Redis port', '6379')
-    .option('--app-port <port>', 'app port (express-pg)', '3000')
+    .addOption(portOption('--pg-port <port>', 'Postgres port', 5432))
+    .addOption(portOption('--redis-port <port>', 'Redis port', 6379))
+    .addOption(portOption('--app-port <port>', 'app port (express-pg)', 3000))
+    // What the new taskmaster.yml says, checked with the other answers (not the runtime to use now).
     .option('--runtime <name>', 'auto, native or docker', 'auto')
     .option('--no-install', "do not install the template's dependencies (npm, or the pnpm / yarn tm runs through)")
     .action(lazy(() => import('./commands/init.js')));
@@ -57,7 +75,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .command('up')
     .description('start the services, wait until they are usable, print their URLs')
     .argument('[service...]', 'only these services')
-    .option('--timeout <duration>', 'how long to wait for readiness (exit 5 after)', '60s')
+    .addOption(timeoutOption('how long to wait for readiness (exit 5 after)', '60s'))
     .option('--no-migrate', 'do not apply pending migrations once Postgres is ready')
     .option('--no-seed', 'do not run new or changed seeds after migrating')
     .addOption(runtimeOption())
@@ -79,7 +97,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .command('restart')
     .description('stop and start services again')
     .argument('[service...]', 'only these services')
-    .option('--timeout <duration>', 'how long to wait for readiness', '60s')
+    .addOption(timeoutOption('how long to wait for readiness', '60s'))
     .addOption(runtimeOption())
     .action(lazy(() => import('./commands/restart.js')));
   program
@@ -87,68 +105,68 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .description("print a service's log (all services when none is named)")
     .argument('[service...]', 'only these services')
     .option('-f, --follow', 'keep printing new lines until Ctrl-C')
-    .option('-n, --tail <lines>', 'how many lines from the end', '100')
+    .addOption(
+      integerOption('-n, --tail <lines>', 'how many lines from the end', { min: 0, is: 'a number of lines', hint: 'e.g. --tail 50' }).default(100, '"100"'),
+    )
     .addOption(runtimeOption())
     .action(lazy(() => import('./commands/logs.js')));
 
   const db = program.command('db').description('migrations, seeds, reset and snapshots of the database');
-  const dbCommand = (name: string, description: string, loader: Loader) =>
-    db
-      .command(name)
-      .description(description)
-      .option('--database-url <url>', 'talk to this database (default: DIRECT_URL, DATABASE_URL, then services.postgres)')
-      .action(lazy(loader));
-  dbCommand('migrate', 'apply pending migrations, each in its own transaction, under a lock', () => import('./commands/db-migrate.js'))
+  /** A `tm db` command: every one may be pointed at a database with --database-url. */
+  const dbCommand = (name: string, description: string) => db.command(name).description(description).addOption(databaseUrlOption());
+  dbCommand('migrate', 'apply pending migrations, each in its own transaction, under a lock')
     .option('--to <version>', 'apply up to and including this version (Prisma: this folder name or its timestamp)')
     .option('--dry-run', 'print the SQL that would run; change nothing')
     .option('--allow-out-of-order', 'apply files older than the newest applied one')
     .option('--strict', 'Prisma: refuse when an applied migration was modified')
-    .option('--lock-timeout <duration>', 'how long to wait for another runner (exit 5 after)', '10s');
-  dbCommand('rollback', 'run the down section of the newest applied migration(s)', () => import('./commands/db-rollback.js'))
-    .option('--steps <n>', 'how many to roll back (default 1)')
+    .addOption(lockTimeoutOption('how long to wait for another runner (exit 5 after)'))
+    .action(lazy(() => import('./commands/db-migrate.js')));
+  dbCommand('rollback', 'run the down section of the newest applied migration(s)')
+    .addOption(integerOption('--steps <n>', 'how many to roll back (default 1)', { min: 1, is: 'a positive number', hint: 'e.g. --steps 2' }))
     .option('--to <version>', 'roll back everything newer than this version')
-    .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s');
-  dbCommand('status', 'applied, pending, edited and missing migrations', () => import('./commands/db-status.js'))
+    .addOption(lockTimeoutOption())
+    .action(lazy(() => import('./commands/db-rollback.js')));
+  dbCommand('status', 'applied, pending, edited and missing migrations')
     .option('--exit-code', 'exit 1 when migrations are pending (or the history has problems)')
-    .option('--strict', 'Prisma: a modified applied migration is an error, not a warning');
-  dbCommand(
-    'resolve',
-    'Prisma: mark a failed migration rolled back, or a migration applied (as prisma migrate resolve)',
-    () => import('./commands/db-resolve.js'),
-  )
+    .option('--strict', 'Prisma: a modified applied migration is an error, not a warning')
+    .action(lazy(() => import('./commands/db-status.js')));
+  dbCommand('resolve', 'Prisma: mark a failed migration rolled back, or a migration applied (as prisma migrate resolve)')
     .option('--applied <name>', 'record the migration as applied without running it')
     .option('--rolled-back <name>', 'record the failed migration as rolled back, so it runs again')
-    .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s');
-  dbCommand('new', 'write db/migrations/YYYYMMDDHHMMSS_<name>.sql with up and down markers', () => import('./commands/db-new.js'))
+    .addOption(lockTimeoutOption())
+    .action(lazy(() => import('./commands/db-resolve.js')));
+  dbCommand('new', 'write db/migrations/YYYYMMDDHHMMSS_<name>.sql with up and down markers')
     .argument('<name...>', 'what the migration does, e.g. create_users')
-    .option('--seed', 'write db/seeds/<name>.sql (an idempotent upsert example) instead');
-  dbCommand('seed', 'run db/seeds/* then db/seeds/<env>/* that are new or changed, each in a transaction', () => import('./commands/db-seed.js'))
-    .option('--env <name>', 'which db/seeds/<env>/ folder (default: TM_ENV, then development)')
-    .option('--reset', 'forget which seeds ran, and run them all');
-  dbCommand('reset', 'drop, create, migrate and seed the database (from a cached template when files are unchanged)', () => import('./commands/db-reset.js'))
-    .option('--env <name>', 'seed environment (default: TM_ENV, then development)')
-    .option('--force', 'allow a database that is not on this machine');
-  dbCommand('snapshot', 'copy the database under NAME (CREATE DATABASE ... TEMPLATE)', () => import('./commands/db-snapshot.js'))
+    .option('--seed', 'write db/seeds/<name>.sql (an idempotent upsert example) instead')
+    .action(lazy(() => import('./commands/db-new.js')));
+  dbCommand('seed', 'run db/seeds/* then db/seeds/<env>/* that are new or changed, each in a transaction')
+    .addOption(seedEnvOption('which db/seeds/<env>/ folder (default: TM_ENV, then development)'))
+    .option('--reset', 'forget which seeds ran, and run them all')
+    .action(lazy(() => import('./commands/db-seed.js')));
+  dbCommand('reset', 'drop, create, migrate and seed the database (from a cached template when files are unchanged)')
+    .addOption(seedEnvOption('seed environment (default: TM_ENV, then development)'))
+    .option('--force', 'allow a database that is not on this machine')
+    .action(lazy(() => import('./commands/db-reset.js')));
+  dbCommand('snapshot', 'copy the database under NAME (CREATE DATABASE ... TEMPLATE)')
     .argument('[name]', 'lowercase letters, digits and _ (default: a timestamp)')
-    .option('--delete <name>', 'delete that snapshot instead');
-  dbCommand('restore', 'replace the database with a copy of snapshot NAME', () => import('./commands/db-restore.js'))
+    .option('--delete <name>', 'delete that snapshot instead')
+    .action(lazy(() => import('./commands/db-snapshot.js')));
+  dbCommand('restore', 'replace the database with a copy of snapshot NAME')
     .argument('<name>', 'the snapshot')
-    .option('--force', 'allow a database that is not on this machine');
-  dbCommand('snapshots', 'list the snapshots of the database', () => import('./commands/db-snapshots.js'));
-  dbCommand('redo', 'roll back the newest migration and apply it again', () => import('./commands/db-redo.js')).option(
-    '--lock-timeout <duration>',
-    'how long to wait for another runner',
-    '10s',
-  );
-  dbCommand('wait', 'wait until the database server accepts connections', () => import('./commands/db-wait.js')).option(
-    '--timeout <duration>',
-    'exit 5 after',
-    '30s',
-  );
-  dbCommand('repair', 'accept edited files (re-record checksums) and forget applied files that are gone', () => import('./commands/db-repair.js'))
+    .option('--force', 'allow a database that is not on this machine')
+    .action(lazy(() => import('./commands/db-restore.js')));
+  dbCommand('snapshots', 'list the snapshots of the database').action(lazy(() => import('./commands/db-snapshots.js')));
+  dbCommand('redo', 'roll back the newest migration and apply it again')
+    .addOption(lockTimeoutOption())
+    .action(lazy(() => import('./commands/db-redo.js')));
+  dbCommand('wait', 'wait until the database server accepts connections')
+    .addOption(timeoutOption('exit 5 after', '30s'))
+    .action(lazy(() => import('./commands/db-wait.js')));
+  dbCommand('repair', 'accept edited files (re-record checksums) and forget applied files that are gone')
     .argument('[version]', 'only this migration')
     .option('--dry-run', 'say what would be repaired; change nothing')
-    .option('--lock-timeout <duration>', 'how long to wait for another runner', '10s');
+    .addOption(lockTimeoutOption())
+    .action(lazy(() => import('./commands/db-repair.js')));
 
   const env = program.command('env').description('the env contract: check, init, diff, show');
   env
@@ -175,8 +193,8 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .command('ci')
     .description('the CI step: env check, services (or --external ones), migrate, seed, apps, health; GitHub annotations')
     .option('--external', 'services are provided (e.g. GitHub Actions service containers via DATABASE_URL / REDIS_URL)')
-    .option('--env <name>', 'seed environment', 'test')
-    .option('--timeout <duration>', 'how long to wait for services', '120s')
+    .addOption(seedEnvOption('seed environment').default('test'))
+    .addOption(timeoutOption('how long to wait for services', '120s'))
     .action(lazy(() => import('./commands/ci.js')));
   program
     .command('completion')
@@ -189,7 +207,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .description('diagnose the stack: config, env, runtime, binaries, ports, data, services, migrations (exit 1 on problems)')
     .option('--fix', 'repair the safe subset: .env keys and secrets, stale PID files, clashing ports')
     .option('--strict', 'warnings fail too')
-    .option('--check-timeout <duration>', 'time limit of each check', '5s')
+    .addOption(durationDefault('--check-timeout <duration>', 'time limit of each check', '5s'))
     .action(lazy(() => import('./commands/doctor.js')));
   program
     .command('render')

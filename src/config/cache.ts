@@ -54,6 +54,7 @@ export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   const cached = readEntry(cacheFile);
   if (cached?.key === key) return { config: cached.config, secrets: cached.secrets, secretWarnings: cached.secretWarnings };
 
+  // Lazy: the loader brings yaml and zod, which a cache hit (most commands) never needs.
   const { loadConfigFrom } = await import('./load.js');
   const config = loadConfigFrom(file, source, envTexts, opts);
   // Upward import: the entry keeps the secret values the env contract finds beside the config,

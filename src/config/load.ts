@@ -225,7 +225,9 @@ function openRedis(services: Service[], locate: (path: PropertyKey[]) => Omit<Pr
     .filter((svc) => svc.kind === 'redis' && !svc.password && !isLoopbackAddress(listenAddress(svc.host)))
     .map((svc) => ({
       ...locate(['services', svc.name, 'host']),
-      message: `a Redis without a password would listen on ${svc.host}, which other machines can reach: set services.${svc.name}.password (e.g. "\${REDIS_PASSWORD}"), or host: 127.0.0.1`,
+      message:
+        `a Redis without a password would listen on ${svc.host}, which other machines can ` +
+        `reach: set services.${svc.name}.password (e.g. "\${REDIS_PASSWORD}"), or host: 127.0.0.1`,
     }));
 }
 

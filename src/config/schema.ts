@@ -1,9 +1,11 @@
 // zod/mini: the same validation as zod's classic API, but tree-shaken to a fraction of its
 // size; loading classic zod cost ~30 ms on every command that reads taskmaster.yml.
 import * as z from 'zod/mini';
+import { RUNTIME_NAMES } from './runtime-name.js';
 
-// The shape of taskmaster.yml. Key names are the contract fixed in DESIGN.md; everything is
-// optional and gets a default, so an empty file is a valid (if dull) project.
+// The shape of taskmaster.yml. Key names are a contract with users' files (renaming one breaks
+// every project that uses it); everything is optional and gets a default, so an empty file is
+// a valid (if dull) project.
 
 /** Accepts 5432 or "5432" (interpolated values arrive as strings). */
 const port = preprocess(
@@ -107,7 +109,7 @@ const envVar = z.strictObject({
 
 export const configSchema = z.strictObject({
   name: z.optional(identifier),
-  runtime: z._default(z.enum(['auto', 'docker', 'native'], { error: (iss) => `expected auto, docker or native, got ${describe(iss.input)}` }), 'auto'),
+  runtime: z._default(z.enum(RUNTIME_NAMES, { error: (iss) => `expected auto, docker or native, got ${describe(iss.input)}` }), 'auto'),
   services: z._default(z.record(identifier, z.unknown()), {}),
   env: z._default(z.record(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a variable name (A-Z, 0-9, _)' })), envVar), {}),
   docker: z._default(

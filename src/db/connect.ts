@@ -70,6 +70,7 @@ export function clientConfig(target: DatabaseTarget, applicationName: string, ti
  */
 export async function connect(target: DatabaseTarget, applicationName: string, timeoutMs = 10_000, opts: { createSchema?: boolean } = {}): Promise<Client> {
   const { schema, ...config } = clientConfig(target, applicationName, timeoutMs);
+  // Lazy: pg is heavy, and many commands resolve a target without connecting (tm status with Postgres stopped, tm db new).
   const { default: pg } = await import('pg');
   let client: Client;
   try {

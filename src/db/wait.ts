@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { EXIT, TmError, errorText } from '../errors.js';
 import { waitFor, type WaitResult } from '../health/wait-for.js';
 import { clientConfig, connectionOf, type DatabaseTarget } from './connect.js';
@@ -15,7 +16,6 @@ const REJECTED: Record<string, string> = {
  * A refused login ends the wait at once (exit 4): the server is up, the credentials are not.
  */
 export async function waitForDatabase(target: DatabaseTarget, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
-  const { default: pg } = await import('pg');
   const { host, config } = connectionOf(target);
   const where = config.port ? `${host}:${config.port}` : host;
   const service = /^services\.(\S+)/.exec(target.source)?.[1];

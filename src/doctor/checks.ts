@@ -9,7 +9,7 @@ import { diffEnv } from '../env/diff.js';
 import { initEnv } from '../env/init.js';
 import { formatProblem } from '../errors.js';
 import { probeOnce } from '../health/check.js';
-import { probeFor } from '../health/probes.js';
+import { probeFor, loadRedis } from '../health/probes.js';
 import { writeRendered } from '../render/write.js';
 import { findPostgres, findRedis } from '../runtime/native/binaries.js';
 import { NativeRuntime } from '../runtime/native/runtime.js';
@@ -20,6 +20,11 @@ import { databaseFix, staleServiceUrls } from './targets.js';
 import type { Check } from './types.js';
 import { setServicePort } from './yaml-edit.js';
 import { listenAddress } from '../config/listen.js';
+import { detectEngine } from '../runtime/docker/detect.js';
+import { findComposeV2 } from '../runtime/docker/compose.js';
+import { connect } from '../db/connect.js';
+import { withTimeout } from '../health/wait-for.js';
+import { openMigrations } from '../db/migrations/layouts.js';
 
 const run = promisify(execFile);
 const ok = (detail: string, subject?: string) => ({ status: 'ok' as const, detail, subject });
@@ -151,8 +156,6 @@ export const checks: Check[] = [
     title: 'Docker engine and Compose v2',
     needsConfig: true,
     async run(ctx) {
-      const { detectEngine } = await import('../runtime/docker/detect.js');
-      const { findComposeV2 } = await import('../runtime/docker/compose.js');
       const { engine, rejected } = await detectEngine(ctx.env, 1500);
       const needed = cfg(ctx).runtime === 'docker';
       if (!engine) {
@@ -217,7 +220,9 @@ export const checks: Check[] = [
             : {
                 status: needed ? ('fail' as const) : ('warn' as const),
                 detail: 'redis-server not on PATH',
-                fix: "tm doctor --fix (or tm up --yes) installs it with the system's package manager: apt-get install -y redis-server, dnf install -y redis, or brew install redis",
+                fix:
+                  "tm doctor --fix (or tm up --yes) installs it with the system's package manager: " +
+                  'apt-get install -y redis-server, dnf install -y redis, or brew install redis',
               },
         );
       }
@@ -384,7 +389,6 @@ export const checks: Check[] = [
       const c = cfg(ctx);
       const target = await ctx.database();
       if (!target) return ok('no database');
-      const { connect } = await import('../db/connect.js');
       let client: Awaited<ReturnType<typeof connect>>;
       try {
         client = await connect(target, 'tm doctor', 1500);
@@ -415,8 +419,6 @@ export const checks: Check[] = [
     async run(ctx) {
       const redis = cfg(ctx).services.find((s) => s.kind === 'redis');
       if (redis?.kind !== 'redis') return ok('no redis service');
-      const { loadRedis } = await import('../health/probes.js');
-      const { withTimeout } = await import('../health/wait-for.js');
       const Redis = await loadRedis();
       // A listener that accepts but never answers must not hang the check: commandTimeout for
       // each command, and one bound for the whole conversation (connecting sends commands too).
@@ -467,7 +469,6 @@ export const checks: Check[] = [
       const c = cfg(ctx);
       const target = await ctx.database();
       if (!target) return ok('no database');
-      const { openMigrations } = await import('../db/migrations/layouts.js');
       const migrations = await openMigrations(c);
       const report = await migrations.status(target).catch((err: Error) => err);
       if (report instanceof Error) {

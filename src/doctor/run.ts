@@ -9,7 +9,7 @@ export interface DoctorOptions {
   fix?: boolean;
 }
 
-type Base = Omit<DoctorContext, 'signal' | 'projectEnv' | 'database'>;
+type Base = Omit<DoctorContext, 'projectEnv' | 'database'>;
 type Reads = Pick<DoctorContext, 'projectEnv' | 'database'>;
 
 /** What several checks read, read once for a config (a re-check after a repair reads again). */
@@ -31,16 +31,12 @@ export async function runChecks(checks: Check[], base: Base, opts: DoctorOptions
   const results = await Promise.all(
     checks.map(async (check): Promise<Finding[]> => {
       if (check.needsConfig && !base.config) return [{ id: check.id, title: check.title, status: 'skip', detail: 'not checked: taskmaster.yml does not load' }];
-      const controller = new AbortController();
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          controller.abort();
-          reject(new CutOff(limit));
-        }, limit);
+        timer = setTimeout(() => reject(new CutOff(limit)), limit);
       });
       try {
-        return await Promise.race([diagnose(check, { ...base, ...reads }, controller.signal, Boolean(opts.fix)), timeout]);
+        return await Promise.race([diagnose(check, { ...base, ...reads }, Boolean(opts.fix)), timeout]);
       } catch (err) {
         if (err instanceof CutOff) return [{ id: check.id, title: check.title, status: 'fail', detail: err.message, fix: cutOffFix(check, base, limit) }];
         if (isTmError(err))
@@ -66,16 +62,16 @@ export async function runChecks(checks: Check[], base: Base, opts: DoctorOptions
  * One check, and with --fix its repairs, each counted only when the check passes afterwards:
  * then the findings are the re-check's, a repaired problem in the place of its subject's.
  */
-async function diagnose(check: Check, base: Base & Reads, signal: AbortSignal, fix: boolean): Promise<Finding[]> {
+async function diagnose(check: Check, base: Base & Reads, fix: boolean): Promise<Finding[]> {
   const run = async (ctx: Base & Reads) => {
-    const out = await check.run({ ...ctx, signal });
+    const out = await check.run(ctx);
     return (Array.isArray(out) ? out : [out]).map((f): Finding => ({ id: check.id, title: check.title, ...f }));
   };
   const findings = await run(base);
   if (!fix || !check.fix) return findings;
   const repairs = new Map<Finding, string>();
   for (const f of findings.filter(isProblem)) {
-    const done = await check.fix({ ...base, signal }, f).catch((err: unknown) => `could not fix: ${errorText(err)}`);
+    const done = await check.fix(base, f).catch((err: unknown) => `could not fix: ${errorText(err)}`);
     if (done) repairs.set(f, done);
   }
   if (repairs.size === 0) return findings;

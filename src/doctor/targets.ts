@@ -13,7 +13,8 @@ export function databaseFix(source: string, err: unknown): string {
   const variable = source.split(' ')[0]!;
   if (isAuthFailure(cause)) {
     return own
-      ? `the server refuses ${service}.user/password: they differ from those its data was created with; put them back in taskmaster.yml, or tm down --volumes && tm up to start over (deletes the data)`
+      ? `the server refuses ${service}.user/password: they differ from those its data was created with; ` +
+          `put them back in taskmaster.yml, or tm down --volumes && tm up to start over (deletes the data)`
       : `the server refuses the user/password in ${variable}: fix them in .env (or .env.local, or the environment)`;
   }
   if ((cause as { code?: string } | undefined)?.code === '3D000') {

@@ -34,8 +34,6 @@ export interface DoctorContext {
   projectEnv(): Promise<EnvState>;
   /** The database `tm db` would use, or none, resolved once for all checks of a config. */
   database(): Promise<DatabaseTarget | undefined>;
-  /** Abort when the check's time is up. */
-  signal: AbortSignal;
 }
 
 /** One diagnosis: returns findings (several for per-service checks). */

@@ -16,7 +16,7 @@ export async function checkProjectEnv(config: Config, processEnv: NodeJS.Process
 export async function envProblems(config: Config, state: EnvState): Promise<Problem[]> {
   const problems = checkEnv(config.env, state);
   // Declarations only place problems (a variable that is not set points at its line); a valid
-  // environment needs no second read of taskmaster.yml.
+  // environment needs no second read of taskmaster.yml, nor yaml, which the declarations load.
   if (problems.length === 0) return problems;
   const { envDeclarations } = await import('./declarations.js');
   return checkEnv(config.env, state, await envDeclarations(config));

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/load.js';
 import { EXIT, TmError } from '../errors.js';
 import type { InitResult } from './init.js';
+import { checkProjectEnv } from './check.js';
 
 /** Creates `.env` when a project with a contract has none (the first `tm up` of a fresh clone). */
 export async function createEnvIfMissing(config: Config): Promise<InitResult | undefined> {
@@ -12,6 +13,7 @@ export async function createEnvIfMissing(config: Config): Promise<InitResult | u
     () => false,
   );
   if (exists) return undefined;
+  // Lazy: writing .env loads the config loader (yaml, zod), which every tm up after the first never needs.
   const { initEnv } = await import('./init.js');
   return initEnv(config);
 }
@@ -19,7 +21,6 @@ export async function createEnvIfMissing(config: Config): Promise<InitResult | u
 /** Refuses (exit 3) when the environment does not match the contract. */
 export async function assertEnvValid(config: Config): Promise<void> {
   if (Object.keys(config.env).length === 0) return;
-  const { checkProjectEnv } = await import('./check.js');
   const problems = (await checkProjectEnv(config)).problems.filter((p) => p.path !== undefined);
   if (problems.length === 0) return;
   throw new TmError(

@@ -37,7 +37,8 @@ export function secretValues(contract: Record<string, EnvVarSpec>, state: EnvSta
 export function shortSecrets(services: Service[], contract: Record<string, EnvVarSpec>, state: EnvState): Problem[] {
   const short = (v: string | undefined): v is string => isMaskable(v) && v.length < SHORT_SECRET;
   const why = (n: number) =>
-    `is only ${n} character${n === 1 ? '' : 's'}: it is masked wherever it appears in output, which garbles text that happens to contain it; use a longer one (16+ random characters)`;
+    `is only ${n} character${n === 1 ? '' : 's'}: it is masked wherever it appears in output, ` +
+    `which garbles text that happens to contain it; use a longer one (16+ random characters)`;
   const out: Problem[] = [];
   for (const svc of services)
     if ('password' in svc && short(svc.password)) out.push({ path: `services.${svc.name}.password`, message: why(svc.password.length) });

@@ -11,7 +11,7 @@ export interface CheckResult {
   error?: string;
 }
 
-/** The `tm health --json` document (shape fixed in DESIGN.md). */
+/** The `tm health --json` document: a stable shape that scripts and CI read, so fields are only ever added. */
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'error';
   checks: Record<string, CheckResult>;

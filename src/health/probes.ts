@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import type { Service } from '../config/schema.js';
 import { AuthFailure } from './auth-failure.js';
 import { withTimeout, type Probe } from './wait-for.js';
+import { sendCommands } from './resp.js';
 
 // Each probe asks the protocol itself: a port that accepts TCP is not a usable database
 // (Docker's proxy accepts before the container listens; postgres accepts during initdb).
@@ -20,6 +21,7 @@ export function pgProbe(name: string, t: PgTarget): Probe {
     name,
     target: `postgres://${t.user}@${t.host}:${t.port}/${t.database}`,
     async check(timeoutMs) {
+      // Lazy: pg and ioredis are heavy; a project loads only the clients of the kinds it has.
       const { default: pg } = await import('pg');
       const client = new pg.Client({
         host: t.host,
@@ -50,7 +52,7 @@ export interface RedisTarget {
   password?: string;
 }
 
-/** The ioredis class (CommonJS: once bundled, the named export may live on the default). */
+/** The ioredis class, loaded on first use like pg (CommonJS: once bundled, the named export may live on the default). */
 export async function loadRedis(): Promise<typeof import('ioredis').Redis> {
   const mod = await import('ioredis');
   return mod.Redis ?? (mod as unknown as { default: typeof import('ioredis').Redis }).default;
@@ -73,7 +75,6 @@ export function redisProbe(name: string, t: RedisTarget): Probe {
     name,
     target: `redis://${t.host}:${t.port}`,
     async check(timeoutMs) {
-      const { sendCommands } = await import('./resp.js');
       const commands = [['PING'], ['INFO', 'persistence']];
       if (t.password) commands.unshift(['AUTH', t.password]);
       const replies = await sendCommands(t, commands, timeoutMs).catch((err: unknown) => {

@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseConfig } from '../config/load.js';
 import { projectVariables } from '../config/env-files.js';
+import { isRuntimeName, RUNTIME_NAMES, type RuntimeName } from '../config/runtime-name.js';
 import { initEnv } from '../env/init.js';
 import { EXIT, TmError } from '../errors.js';
 import { render, type RenderOptions, type Target } from '../render/targets.js';
@@ -11,7 +12,6 @@ import { PACKAGE_NAME } from '../util/package-name.js';
 
 export const PROJECT_TEMPLATES = ['minimal', 'express-pg', 'next-prisma'] as const;
 export type ProjectTemplate = (typeof PROJECT_TEMPLATES)[number];
-export const RUNTIMES = ['auto', 'docker', 'native'] as const;
 
 export interface InitAnswers {
   name: string;
@@ -19,8 +19,11 @@ export interface InitAnswers {
   pgPort: number;
   redisPort: number;
   appPort: number;
-  runtime: (typeof RUNTIMES)[number];
+  runtime: RuntimeName;
 }
+
+/** The answers as flags give them: the template and runtime are still to be checked. */
+export type UncheckedAnswers = Omit<InitAnswers, 'template' | 'runtime'> & { template: string; runtime: string };
 
 interface TemplateSpec {
   /** Files rendered from the model once the template is written (`path` is where render puts it). */
@@ -64,12 +67,11 @@ export function defaultName(dir: string): string {
 }
 
 /** Checks the answers before anything is read or written (exit 2). */
-export function validateAnswers(a: InitAnswers): void {
+export function validateAnswers(a: UncheckedAnswers): asserts a is InitAnswers {
   const usage = (message: string, hint: string) => new TmError('TM_USAGE', message, { exit: EXIT.usage, hint });
-  if (!(PROJECT_TEMPLATES as readonly string[]).includes(a.template))
-    throw usage(`no template named "${a.template}"`, `templates: ${PROJECT_TEMPLATES.join(', ')}`);
+  if (!isTemplate(a.template)) throw usage(`no template named "${a.template}"`, `templates: ${PROJECT_TEMPLATES.join(', ')}`);
   if (!NAME.test(a.name)) throw usage(`"${a.name}" is not a project name`, 'lowercase letters, digits, - and _');
-  if (!(RUNTIMES as readonly string[]).includes(a.runtime)) throw usage(`no runtime named "${a.runtime}"`, `--runtime ${RUNTIMES.join(' | ')}`);
+  if (!isRuntimeName(a.runtime)) throw usage(`no runtime named "${a.runtime}"`, `--runtime ${RUNTIME_NAMES.join(' | ')}`);
   const ports: [string, number][] = [
     ['--pg-port', a.pgPort],
     ['--redis-port', a.redisPort],
@@ -82,6 +84,10 @@ export function validateAnswers(a: InitAnswers): void {
     const other = ports.slice(0, i).find(([, p]) => p === port);
     if (other) throw usage(`${other[0]} and ${flag} are both ${port}`, 'give each service its own port');
   }
+}
+
+function isTemplate(name: string): name is ProjectTemplate {
+  return (PROJECT_TEMPLATES as readonly string[]).includes(name);
 }
 
 /** The files of `template` that already exist in `dir` (tm init never overwrites one). */

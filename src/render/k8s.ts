@@ -9,6 +9,7 @@ import { isSecret } from '../env/secrets.js';
 import { containerPort, inNetworkUrl, toNetworkUrl } from '../config/services.js';
 import { projectPasswordVariable } from './compose.js';
 import { DEFAULT_BASE_IMAGE, fillTextTemplate, tmPackageSpec } from './template.js';
+import { openMigrations } from '../db/migrations/layouts.js';
 
 export interface K8sOptions {
   namespace?: string;
@@ -45,7 +46,6 @@ export interface K8sBase {
 
 /** What `renderK8s` needs from the project besides the model: read from disk. */
 export async function readK8sInputs(config: Config): Promise<Pick<K8sOptions, 'source' | 'migrationsHash' | 'migrationsPath' | 'migrationsExist'>> {
-  const { openMigrations } = await import('../db/migrations/layouts.js');
   const migrations = await openMigrations(config);
   const files = await migrations.files();
   return {
@@ -224,7 +224,8 @@ function k8sValues(config: Config, opts: K8sOptions): K8sValues {
 
   if (pg && !opts.migrateImage)
     notes.push(
-      `the migration Job and the apps' init containers run ${migrateImage}: build it from migrate.Dockerfile (it holds tm, taskmaster.yml and ${opts.migrationsPath}), push it where the cluster pulls from, and pass --migrate-image with its name`,
+      `the migration Job and the apps' init containers run ${migrateImage}: build it from migrate.Dockerfile (it holds tm, ` +
+        `taskmaster.yml and ${opts.migrationsPath}), push it where the cluster pulls from, and pass --migrate-image with its name`,
     );
   for (const app of apps)
     if (!app.image)

@@ -55,7 +55,7 @@ export interface Runtime {
   /** Wraps a readiness probe so a service that died during start fails at once. */
   guard(service: Service, probe: Probe): Probe;
   /** For a one-shot job (no port, no health URL): passes once it has exited 0, fails if it exited otherwise. */
-  completion(service: Service): Probe;
+  jobFinished(service: Service): Probe;
   /** The last `n` lines of a service's output. */
   tailLogs(service: Service, n: number): Promise<string[]>;
   /** New output lines of the services until `signal` aborts. */

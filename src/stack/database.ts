@@ -1,6 +1,6 @@
 import type { Config } from '../config/load.js';
 import { serviceUrl } from '../config/services.js';
-import type { DatabaseTarget } from '../db/connect.js';
+import { type DatabaseTarget, resolveDatabase } from '../db/connect.js';
 import { isTmError } from '../errors.js';
 
 /** The database of the project's own Postgres service, which `tm up` migrates. */
@@ -14,7 +14,6 @@ export function serviceDatabase(config: Config, only?: string[]): DatabaseTarget
  * undefined when the project has none: for steps that have nothing to do without one.
  */
 export async function optionalDatabase(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<DatabaseTarget | undefined> {
-  const { resolveDatabase } = await import('../db/connect.js');
   return resolveDatabase(config, undefined, env).catch((err: unknown) => {
     if (isTmError(err) && err.code === 'TM_NO_DATABASE') return undefined;
     throw err;

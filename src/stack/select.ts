@@ -2,14 +2,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config/load.js';
+import { type RuntimeName, runtimeName } from '../config/runtime-name.js';
 import { EXIT, TmError } from '../errors.js';
+import { detectEngine } from '../runtime/docker/detect.js';
 import type { Rejection } from '../runtime/native/binaries.js';
 import { nativePaths } from '../runtime/native/paths.js';
 import type { Runtime } from '../runtime/types.js';
 import { insideProject } from '../util/inside.js';
 import { writePrivateFile } from '../util/private-file.js';
-
-export type RuntimeName = 'auto' | 'docker' | 'native';
 
 export interface Selection {
   runtime: Runtime;
@@ -20,18 +20,16 @@ export interface Selection {
 }
 
 /** `--runtime`, then TM_RUNTIME, then config, then auto-detection (docker if an engine answers). */
-export async function selectRuntime(config: Config, flag?: string, env: NodeJS.ProcessEnv = process.env): Promise<Selection> {
-  const [choice, source] = flag ? [flag, '--runtime flag'] : env.TM_RUNTIME ? [env.TM_RUNTIME, 'TM_RUNTIME'] : [config.runtime, 'taskmaster.yml'];
-  if (choice !== 'auto' && choice !== 'native' && choice !== 'docker') {
-    throw new TmError('TM_USAGE', `unknown runtime "${choice}" (from ${source})`, { exit: EXIT.usage, hint: 'use auto, docker or native' });
-  }
+export async function selectRuntime(config: Config, flag?: RuntimeName, env: NodeJS.ProcessEnv = process.env): Promise<Selection> {
+  const [value, source] = flag ? [flag, '--runtime flag'] : env.TM_RUNTIME ? [env.TM_RUNTIME, 'TM_RUNTIME'] : [config.runtime, 'taskmaster.yml'];
+  const choice = runtimeName(value, source);
+  // Lazy: only the chosen runtime's module is loaded (the Docker one brings compose rendering and yaml).
   const native = async (reason: string, rejected: Rejection[] = []): Promise<Selection> => {
     const { NativeRuntime } = await import('../runtime/native/runtime.js');
     return { runtime: new NativeRuntime(config), reason, rejected };
   };
   if (choice === 'native') return native(source);
 
-  const { detectEngine } = await import('../runtime/docker/detect.js');
   const { engine, rejected } = await detectEngine(env);
   const docker = async (reason: string): Promise<Selection> => {
     const { DockerRuntime } = await import('../runtime/docker/runtime.js');
@@ -42,7 +40,8 @@ export async function selectRuntime(config: Config, flag?: string, env: NodeJS.P
     const denied = rejected.find((r) => r.reason.startsWith('permission denied'));
     throw new TmError(
       'TM_RUNTIME_UNAVAILABLE',
-      `the docker runtime was requested (${source}) but ${denied ? `${denied.reason.replace(/ \(.*$/, '')}: this user may not use the Docker engine` : 'no Docker engine answers'}`,
+      `the docker runtime was requested (${source}) but ` +
+        `${denied ? `${denied.reason.replace(/ \(.*$/, '')}: this user may not use the Docker engine` : 'no Docker engine answers'}`,
       {
         exit: EXIT.runtime,
         details: rejected.map((r) => `${r.source}: ${r.reason}`),

@@ -9,6 +9,7 @@ import { startLevels, withDependencies } from '../config/graph.js';
 import { serviceUrl } from '../config/services.js';
 import { listenAddress } from '../config/listen.js';
 import { recordRuntime } from './select.js';
+import { containerPublishing } from '../runtime/docker/port-owner.js';
 
 export interface UpOptions {
   timeoutMs: number;
@@ -59,7 +60,7 @@ export async function up(config: Config, runtime: Runtime, requested: Service[],
     // A job (no probe: an app with no port and no health URL) that others depend on is ready once it has exited 0.
     const job = !probe && managed.some((s) => s.kind === 'app' && s.depends_on.includes(svc.name));
     if (!probe && !job) return;
-    const readiness = probe ? runtime.guard(svc, probe) : runtime.completion(svc);
+    const readiness = probe ? runtime.guard(svc, probe) : runtime.jobFinished(svc);
     const remaining = Math.max(1, opts.timeoutMs - (performance.now() - t0));
     // A native server was set up by tm with the configured role: a rejected password is final.
     // (A container may still be applying POSTGRES_PASSWORD, so Docker keeps waiting.)
@@ -130,7 +131,9 @@ function authFailed(svc: PostgresService, cause: unknown): TmError {
   return new TmError('TM_PG_AUTH_FAILED', `${svc.name} rejected user ${svc.user} on database ${svc.database}: ${errorText(cause)}`, {
     exit: EXIT.config,
     cause,
-    hint: `the server's password for ${svc.user} differs from services.${svc.name}.password: put the old one back in the config (or ALTER ROLE ${svc.user} PASSWORD ...), or recreate the data with tm down --volumes (deletes it)`,
+    hint:
+      `the server's password for ${svc.user} differs from services.${svc.name}.password: put the old one back in ` +
+      `the config (or ALTER ROLE ${svc.user} PASSWORD ...), or recreate the data with tm down --volumes (deletes it)`,
   });
 }
 
@@ -146,7 +149,6 @@ async function checkPorts(services: Service[]): Promise<void> {
     const holder = await portHolder(svc.port!).catch(() => undefined);
     let who = holder?.pid ? `pid ${holder.pid}${holder.command ? ` (${holder.command})` : ''}` : 'another program';
     if (!holder?.pid || /docker-proxy|rootlessport|gvproxy|vpnkit/.test(holder.command ?? '')) {
-      const { containerPublishing } = await import('../runtime/docker/port-owner.js');
       who = (await containerPublishing(svc.port!).catch(() => undefined)) ?? who;
     }
     const next = await nextFreePort(svc.port!, '127.0.0.1', avoid);

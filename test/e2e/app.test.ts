@@ -193,7 +193,8 @@ describe('app services on the native runtime', () => {
     const { p } = await appProject('  migrate:\n    command: node job.mjs\n', 'postgres, redis, migrate');
     await writeFile(
       join(p.dir, 'job.mjs'),
-      "await new Promise((r) => setTimeout(r, 300));\nif (process.env.JOB_FAILS) { console.error('job: cannot migrate'); process.exit(3); }\nconsole.log('job: done');\n",
+      'await new Promise((r) => setTimeout(r, 300));\nif (process.env.JOB_FAILS) { ' +
+        "console.error('job: cannot migrate'); process.exit(3); }\nconsole.log('job: done');\n",
     );
     const r = await p.tm(['up', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);

@@ -109,7 +109,10 @@ describe('invalid config exits 3 with file:line:column and no stack', () => {
     [
       'a misspelt service name',
       'name: x\nservices:\n  postgress:\n    user: app\n',
-      /taskmaster\.yml:4:5 services\.postgress\.user: unknown key \(a service named "postgress" is an app: did you mean "postgres"\? \(or add kind: postgres\)\)/,
+      new RegExp(
+        String.raw`taskmaster\.yml:4:5 services\.postgress\.user: unknown key ` +
+          String.raw`\(a service named "postgress" is an app: did you mean "postgres"\? \(or add kind: postgres\)\)`,
+      ),
     ],
     [
       'a wrong type',

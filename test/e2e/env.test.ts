@@ -173,35 +173,46 @@ it('secrets never appear in any output of any command, except env show --reveal'
   const session = 'session-Known-Secret-0123456789abcdef';
   await writeFile(
     resolve(p.dir, '.env'),
-    `DATABASE_URL=postgres://envp_user:${pgPassword}@127.0.0.1:${p.pgPort}/envp_db\nREDIS_URL=redis://127.0.0.1:${p.redisPort}\nPORT=3000\nSESSION_SECRET=${session}\n`,
+    `DATABASE_URL=postgres://envp_user:${pgPassword}@127.0.0.1:${p.pgPort}/envp_db\n` +
+      `REDIS_URL=redis://127.0.0.1:${p.redisPort}\nPORT=3000\nSESSION_SECRET=${session}\n`,
   );
   await writeFile(resolve(p.dir, 'bad.yml'), `name: x\nservices:\n  postgres: { password: "${pgPassword}", port: nope }\n`);
-  const commands = [
-    ['up', '--json'],
-    ['up'],
-    ['status'],
-    ['status', '--json'],
-    ['health'],
-    ['health', '--json'],
-    ['logs', '--tail', '200'],
-    ['env', 'check'],
-    ['env', 'check', '--json'],
-    ['env', 'show'],
-    ['env', 'show', '--json'],
-    ['env', 'diff'],
-    ['env', 'init', '--merge'],
-    ['db', 'status'],
-    ['db', 'status', '--json'],
-    ['db', 'migrate', '--dry-run'],
-    ['db', 'wait', '--verbose'],
-    ['--config', 'bad.yml', 'health', '--json'],
-    ['db', 'status', '--database-url', `postgres://envp_user:${pgPassword}@127.0.0.1:1/nope`],
-    ['restart', 'redis'],
-    ['down'],
+  // Each command with its exit code and a line showing it got as far as printing what holds
+  // the secrets (a command that died early would leak nothing either).
+  const masked = /postgres:\/\/envp_user:\*\*\*\*@127\.0\.0\.1/;
+  const commands: [string[], number, RegExp][] = [
+    [['up', '--json'], 0, masked],
+    [['up'], 0, masked],
+    [['status'], 0, masked],
+    [['status', '--json'], 0, masked],
+    [['health'], 0, /✓ +postgres +postgres:\/\/envp_user@127\.0\.0\.1/],
+    [['health', '--json'], 0, /"status": "ok"/],
+    [['logs', '--tail', '200'], 0, /^postgres \| /m],
+    [['env', 'check'], 0, /env ok: 5 variable/],
+    [['env', 'check', '--json'], 0, /"valid": true/],
+    [['env', 'show'], 0, /SESSION_SECRET +\*\*\*\*/],
+    [['env', 'show', '--json'], 0, /"key": "SESSION_SECRET",\n\s+"value": "\*\*\*\*"/],
+    [['env', 'diff'], 1, /not in \.env: LOG_LEVEL/],
+    [['env', 'init', '--merge'], 0, /merged \.env/],
+    [['db', 'status'], 0, /0 applied, 0 pending/],
+    [['db', 'status', '--json'], 0, /"applied": 0/],
+    [['db', 'migrate', '--dry-run'], 0, /nothing to apply/],
+    [['db', 'wait', '--verbose'], 0, /database is accepting connections/],
+    [['--config', 'bad.yml', 'health', '--json'], 3, /services\.postgres\.port: expected a port number/],
+    [
+      ['db', 'status', '--database-url', `postgres://envp_user:${pgPassword}@127.0.0.1:1/nope`],
+      4,
+      /TM_DB_UNREACHABLE cannot connect to the database \(--database-url\)/,
+    ],
+    [['restart', 'redis'], 0, /redis +started/],
+    [['down'], 0, /postgres: stopped/],
   ];
-  for (const args of commands) {
+  for (const [args, exit, reached] of commands) {
     const r = await p.tm(args);
-    for (const secret of [pgPassword, session]) expect(r.stdout + r.stderr, `tm ${args.join(' ')}`).not.toContain(secret);
+    const shown = r.stdout + r.stderr;
+    expect(r.exitCode, `tm ${args.join(' ')}: ${shown}`).toBe(exit);
+    expect(shown, `tm ${args.join(' ')}`).toMatch(reached);
+    for (const secret of [pgPassword, session]) expect(shown, `tm ${args.join(' ')}`).not.toContain(secret);
   }
   const revealed = await p.tm(['env', 'show', '--reveal']);
   expect(revealed.stdout).toContain(session);

@@ -5,10 +5,11 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, TM } from '../helpers/project.js';
+import { postgresBindir } from '../helpers/postgres-bin.js';
 
 // `tm health` against servers that tm did not start: a Postgres from initdb/pg_ctl and a
 // redis-server, on free ports in a temporary directory.
-const BIN = '/usr/lib/postgresql/15/bin';
+const BIN = await postgresBindir();
 const PASSWORD = 'outside-secret-pw';
 let dir: string;
 let pgPort: number;

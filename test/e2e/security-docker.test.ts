@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectEngine } from '../../src/runtime/docker/detect.js';
 import { tempProject, type TempProject } from '../helpers/project.js';
+import { postgresProgram } from '../helpers/postgres-bin.js';
 
 // Deleting only what was asked for, on the real engine of ../shared/tools/docker-engine.sh.
 const { engine, rejected } = await detectEngine();
@@ -10,7 +11,7 @@ if (!engine) {
   if (process.env.TM_REQUIRE_DOCKER) throw new Error(`TM_REQUIRE_DOCKER is set but no Docker engine answers (${why})`);
   console.warn(`skipping Docker data-safety tests: no Docker engine answers (${why})`);
 }
-const PSQL = '/usr/lib/postgresql/15/bin/psql';
+const PSQL = await postgresProgram('psql');
 
 describe.skipIf(!engine)('tm down SERVICE --volumes on Docker', () => {
   let p: TempProject;

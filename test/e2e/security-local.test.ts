@@ -10,10 +10,11 @@ import { projectId } from '../../src/config/load.js';
 import { isAlive, processStartTicks } from '../../src/runtime/native/proc.js';
 import { asOtherUser, canSwitchUser, otherUsersProcess } from '../helpers/local-user.js';
 import { freePort, projectsPerTest, TM, type TempProject } from '../helpers/project.js';
+import { postgresProgram } from '../helpers/postgres-bin.js';
 
 // What another local user can do to a stack tm runs as root, done by a real second account
 // (`nobody`, through runuser) against the built tm and real Postgres and Redis servers.
-const PSQL = '/usr/lib/postgresql/15/bin/psql';
+const PSQL = await postgresProgram('psql');
 const cannot = await canSwitchUser();
 if (cannot) console.warn(`skipping local-user security tests: ${cannot}`);
 

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, projectsPerTest, TM } from '../helpers/project.js';
+import { postgresProgram } from '../helpers/postgres-bin.js';
 
-const PSQL = '/usr/lib/postgresql/15/bin/psql';
+const PSQL = await postgresProgram('psql');
 
 // Secrets never reach output, logs or files others can read: checked on the built tm.
 const dirs: string[] = [];

@@ -9,9 +9,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/runtime/native/proc.js';
 import { isPortFree } from '../../src/runtime/ports.js';
 import { processesMentioning, tempProject, TM, type TempProject } from '../helpers/project.js';
+import { postgresBindir, postgresProgram } from '../helpers/postgres-bin.js';
 
 // The real `tm` against real local binaries, the way a user runs it.
-const PSQL = '/usr/lib/postgresql/15/bin/psql';
+const PSQL = await postgresProgram('psql');
 const projects: TempProject[] = [];
 async function project(opts?: Parameters<typeof tempProject>[0]) {
   const p = await tempProject(opts);
@@ -133,7 +134,7 @@ describe('tm up / down on local binaries', () => {
 
   it('exits 4 with an install hint when redis-server is not on PATH', async () => {
     const p = await project();
-    const r = await p.tm(['up'], { env: { PATH: '/usr/lib/postgresql/15/bin' } });
+    const r = await p.tm(['up'], { env: { PATH: await postgresBindir() } });
     expect(r.exitCode).toBe(4);
     // No package manager on this PATH either: nothing tm can install, so the hint is the command to run.
     expect(r.stderr).toContain('error TM_BINARY_MISSING the native runtime needs redis-server: tm cannot install all of it here; nothing was installed');

@@ -52,7 +52,8 @@ export async function tempProject(opts: ProjectOptions = {}): Promise<TempProjec
     `name: ${name}
 runtime: ${opts.runtime ?? 'native'}
 services:
-  postgres: { port: ${pgPort}, database: ${name}_db, user: ${name}_user, password: "${opts.password ?? `pw-${name}-secret`}"${opts.images ? `, image: ${opts.images.postgres}` : ''} }
+  postgres: { port: ${pgPort}, database: ${name}_db, user: ${name}_user, password: "${opts.password ?? `pw-${name}-secret`}"` +
+      `${opts.images ? `, image: ${opts.images.postgres}` : ''} }
   redis: { port: ${redisPort}${opts.images ? `, image: ${opts.images.redis}` : ''} }
 ${opts.extra ?? ''}`,
   );

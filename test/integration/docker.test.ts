@@ -1,8 +1,11 @@
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { appendFile, chmod, cp, mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { detectEngine } from '../../src/runtime/docker/detect.js';
-import { tempProject, type ProjectOptions, type TempProject } from '../helpers/project.js';
+import { freePort, TM, tempProject, type ProjectOptions, type TempProject } from '../helpers/project.js';
+import { postgresProgram } from '../helpers/postgres-bin.js';
 
 // Against the real engine of ../shared/tools/docker-engine.sh, with its stand-in images.
 const IMAGES = { postgres: 'standin/postgres:15', redis: 'standin/redis:7' };
@@ -13,7 +16,7 @@ if (!engine) {
   console.warn(`skipping Docker runtime tests: no Docker engine answers (${why})`);
 }
 
-const PSQL = '/usr/lib/postgresql/15/bin/psql';
+const PSQL = await postgresProgram('psql');
 const docker = (...args: string[]) => execa('docker', args, { reject: false }).then((r) => String(r.stdout).trim());
 /** Containers, volumes and networks labelled with the project's compose name. */
 async function leftovers(p: TempProject): Promise<string[]> {
@@ -26,7 +29,6 @@ async function leftovers(p: TempProject): Promise<string[]> {
   return out.join('\n').split('\n').filter(Boolean);
 }
 async function composeName(p: TempProject): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
   return /^name: (.+)$/m.exec(await readFile(`${p.dir}/.taskmaster/compose.yml`, 'utf8'))![1]!;
 }
 
@@ -51,7 +53,6 @@ describe.skipIf(!engine)('docker runtime', () => {
     expect((await psql('SELECT current_user')).stdout.trim()).toBe('dock_user');
     expect((await execa('redis-cli', ['-p', String(p.redisPort), 'ping'])).stdout.trim()).toBe('PONG');
     // The password is handed to compose through its environment, never written to the file.
-    const { readFile } = await import('node:fs/promises');
     expect(await readFile(`${p.dir}/.taskmaster/compose.yml`, 'utf8')).not.toContain('pw-dock-secret');
 
     await psql('CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)');
@@ -102,8 +103,6 @@ describe.skipIf(!engine)('docker runtime: an app service', () => {
   });
 
   it('builds the app from the project, starts it after its dependencies are ready (a one-shot job, another app), probes its health URL', async () => {
-    const { cp, mkdir, writeFile, realpath } = await import('node:fs/promises');
-    const { freePort } = await import('../helpers/project.js');
     const port = await freePort();
     const webPort = await freePort();
     p = await tempProject({
@@ -156,7 +155,6 @@ describe.skipIf(!engine)('docker runtime: an app service', () => {
     // Inside the network the app reaches its databases by service name.
     const ready = await (await fetch(`http://127.0.0.1:${port}/health/ready`)).json();
     expect(ready.checks.map((c: { status: string }) => c.status)).toEqual(['ok', 'ok']);
-    const { readFile } = await import('node:fs/promises');
     const compose = await readFile(`${p.dir}/.taskmaster/compose.yml`, 'utf8');
     expect(compose).toMatch(/depends_on:\n\s+postgres:\n\s+condition: service_healthy/);
     expect(compose).toMatch(/migrate:\n\s+condition: service_completed_successfully/);
@@ -209,7 +207,6 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
     expect(onDocker.exitCode, onDocker.stderr).toBe(0);
     expect(JSON.parse(onDocker.stdout).runtime).toBe('docker');
     expect((await p.tm(['down', '--volumes'])).exitCode).toBe(0);
-    const { rm } = await import('node:fs/promises');
     await rm(`${p.dir}/.taskmaster`, { recursive: true, force: true });
 
     const env = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
@@ -229,7 +226,6 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
 
   it("uses the project's own compose file when docker.compose_file is set", async () => {
     const p = await dockerProject('ownfile', { password: 'own-file-pw' });
-    const { readFile, writeFile } = await import('node:fs/promises');
     expect((await p.tm(['render', 'compose', '--out', 'docker-compose.yml'])).exitCode).toBe(0);
     await writeFile(`${p.dir}/.env`, 'POSTGRES_PASSWORD=own-file-pw\n');
     const yml = await readFile(`${p.dir}/taskmaster.yml`, 'utf8');
@@ -237,14 +233,15 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
     const r = await p.tm(['up', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).services.map((s: { state: string }) => s.state)).toEqual(['started', 'started']);
-    const { existsSync } = await import('node:fs');
     expect(existsSync(`${p.dir}/.taskmaster/compose.yml`)).toBe(false); // tm rendered nothing of its own
     expect((await p.tm(['down', '--volumes'])).exitCode).toBe(0);
   });
 
   it('a one-shot job that fails, or a service that exits at start, fails tm up with exit 5 and its output', async () => {
     const p = await dockerProject('oneshot', {
-      extra: `  job:\n    image: standin/debian:bookworm\n    command: ["sh", "-c", "echo cannot migrate >&2; exit 3"]\n  after:\n    image: standin/debian:bookworm\n    command: ["sleep", "600"]\n    depends_on: [job]\n`,
+      extra:
+        `  job:\n    image: standin/debian:bookworm\n    command: ["sh", "-c", "echo cannot migrate >&2; exit ` +
+        `3"]\n  after:\n    image: standin/debian:bookworm\n    command: ["sleep", "600"]\n    depends_on: [job]\n`,
     });
     const r = await p.tm(['up']);
     expect(r.exitCode, r.stderr).toBe(5);
@@ -252,14 +249,12 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
     expect(r.stderr).toContain('cannot migrate');
     const after = JSON.parse((await p.tm(['status', '--json', 'after'])).stdout).services[0];
     expect(after.state).toBe('stopped');
-
-    const { freePort } = await import('../helpers/project.js');
-    const { readFile, writeFile } = await import('node:fs/promises');
     const yml = (await readFile(`${p.dir}/taskmaster.yml`, 'utf8')).replace(/ {2}job:[\s\S]*$/, '');
     const port = await freePort();
     await writeFile(
       `${p.dir}/taskmaster.yml`,
-      `${yml}  crash:\n    image: standin/debian:bookworm\n    command: ["sh", "-c", "echo crashed at start; exit 1"]\n    port: ${port}\n    health: http://127.0.0.1:${port}/\n`,
+      `${yml}  crash:\n    image: standin/debian:bookworm\n    command: ["sh", "-c", "echo ` +
+        `crashed at start; exit 1"]\n    port: ${port}\n    health: http://127.0.0.1:${port}/\n`,
     );
     const crash = await p.tm(['up']);
     expect(crash.exitCode, crash.stderr).toBe(5);
@@ -269,7 +264,6 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
 
   it('a failing compose up names the error, not the build progress before it', async () => {
     const p = await dockerProject('badstart', { extra: '  app:\n    build: app\n    command: ["no-such-program"]\n' });
-    const { mkdir, writeFile } = await import('node:fs/promises');
     await mkdir(`${p.dir}/app`);
     await writeFile(`${p.dir}/app/Dockerfile`, 'FROM standin/debian:bookworm\nRUN for i in 1 2 3 4 5 6 7 8 9 10; do echo build step output $i; done\n');
     const r = await p.tm(['up'], { timeout: 180_000 });
@@ -288,9 +282,7 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
 
   it('says permission denied when the user may not use the socket (exit 4)', async () => {
     const p = await dockerProject('denied');
-    const { chmod } = await import('node:fs/promises');
     await chmod(p.dir, 0o755);
-    const { TM } = await import('../helpers/project.js');
     // As root every socket opens; an unprivileged user meets the socket's permissions.
     const r = await execa('runuser', ['-u', 'nobody', '--', process.execPath, TM, '-C', p.dir, 'status'], {
       reject: false,
@@ -303,7 +295,6 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
 
   it('the first tm up creates .env before it would warn about variables .env defines', async () => {
     const p = await dockerProject('firstup', { password: '${POSTGRES_PASSWORD}' });
-    const { appendFile } = await import('node:fs/promises');
     await appendFile(`${p.dir}/taskmaster.yml`, 'env:\n  POSTGRES_PASSWORD: { type: secret, generate: true, min: 24 }\n');
     const r = await p.tm(['up']);
     expect(r.exitCode, r.stderr).toBe(0);

@@ -59,18 +59,23 @@ for (const template of PROJECT_TEMPLATES) {
     let manifests: Manifest[];
     let hash: string;
     const find = (kind: string, name: string) => manifests.find((m) => m.kind === kind && m.metadata.name === name)!;
+    const renderBase = async () => {
+      const config = await loadConfig({ cwd: dir });
+      const inputs = await readK8sInputs(config);
+      return { hash: inputs.migrationsHash, files: renderK8s(config, { ...inputs, namespace: 'demo' }).files };
+    };
 
-    it('renders deterministically, and every manifest validates against the Kubernetes schema', async () => {
+    // Every test reads this one rendering (and none changes it): each also runs alone.
+    beforeAll(async () => {
       dir = await mkdtemp(join(tmpdir(), 'tm-k8s-'));
       dirs.push(dir);
       await initProject(dir, { name: 'demo', template, pgPort: 15432, redisPort: 16379, appPort: 3000, runtime: 'native' });
-      const config = await loadConfig({ cwd: dir });
-      const inputs = await readK8sInputs(config);
-      hash = inputs.migrationsHash;
-      const opts = { ...inputs, namespace: 'demo' };
-      files = renderK8s(config, opts).files;
-      expect(renderK8s(config, opts).files).toEqual(files);
+      ({ hash, files } = await renderBase());
       manifests = parseManifests(files);
+    });
+
+    it('renders deterministically, and every manifest validates against the Kubernetes schema', async () => {
+      expect((await renderBase()).files).toEqual(files);
       validate(manifests);
       // Shared objects (labels, selectors) are written out, not as YAML anchors and aliases.
       for (const [n, text] of Object.entries(files)) expect(text, n).not.toMatch(/[&*]a\d+\b/);
@@ -141,8 +146,7 @@ for (const template of PROJECT_TEMPLATES) {
     });
 
     it.skipIf(!hasKubectl)(KUSTOMIZE, async () => {
-      const out = join(dir, 'k8s');
-      await mkdir(out);
+      const out = await mkdtemp(join(dir, 'k8s-'));
       for (const [n, text] of Object.entries(files)) await writeFile(join(out, n), text);
       expect(await kustomize(out)).toContain('namespace: demo');
     });
@@ -156,7 +160,16 @@ describe('tm render k8s: values from .env', () => {
   const tm = (...args: string[]) => execa(process.execPath, [TM, ...args], { cwd: dir, reject: false, env: { NO_COLOR: '1' } });
   let manifests: Manifest[];
   const find = (kind: string, name: string) => manifests.find((m) => m.kind === kind && m.metadata.name === name)!;
+  /** Renders the base into `out` and returns its files. */
+  const renderTo = async (out: string) => {
+    const r = await tm('render', 'k8s', '--out', out);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const files: Record<string, string> = {};
+    for (const n of await readdir(join(dir, out))) files[n] = await readFile(join(dir, out, n), 'utf8');
+    return { r, files };
+  };
 
+  // The tests that read the manifests read this rendering; each test writes its own folder, so each also runs alone.
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tm-k8s-env-'));
     dirs.push(dir);
@@ -189,21 +202,20 @@ env:
     );
     await writeFile(
       join(dir, '.env'),
-      `API_TOKEN=tokSECRET789\nUPSTREAM_KEY=tokSECRET789\nREDIS_PASSWORD=redisSECRET456\nPOSTGRES_PASSWORD=pgSECRET123\nDATABASE_URL=postgres://shop:pgSECRET123@127.0.0.1:5432/shop\nREDIS_URL=redis://:redisSECRET456@127.0.0.1:${redisPort}\nJWT_SECRET=jwtSECRET321\nSTRIPE_API_KEY=stripeSECRET654\n`,
+      `API_TOKEN=tokSECRET789\nUPSTREAM_KEY=tokSECRET789\nREDIS_PASSWORD=redisSECRET456\nPOSTGRES_PASSWORD=pgSECRET123\n` +
+        `DATABASE_URL=postgres://shop:pgSECRET123@127.0.0.1:5432/shop\n` +
+        `REDIS_URL=redis://:redisSECRET456@127.0.0.1:${redisPort}\nJWT_SECRET=jwtSECRET321\nSTRIPE_API_KEY=stripeSECRET654\n`,
     );
+    manifests = parseManifests((await renderTo('base')).files);
   });
 
   it('writes no value from .env: interpolated values become references into the Secret or the ConfigMap', async () => {
-    const r = await tm('render', 'k8s', '--out', 'k8s');
-    expect(r.exitCode, r.stderr).toBe(0);
+    const { r, files } = await renderTo('k8s-leak');
     const stdout = await tm('render', 'k8s', '--json');
-    const files: Record<string, string> = {};
-    for (const n of await readdir(join(dir, 'k8s'))) files[n] = await readFile(join(dir, 'k8s', n), 'utf8');
     for (const text of [...Object.values(files), r.stdout, r.stderr, stdout.stdout, stdout.stderr]) {
       for (const s of SECRETS) expect(text).not.toContain(s);
     }
-    manifests = parseManifests(files);
-    validate(manifests);
+    validate(parseManifests(files));
     const env = find('Deployment', 'api').spec.template.spec.containers[0].env;
     expect(env).toContainEqual({ name: 'API_TOKEN', valueFrom: { secretKeyRef: { name: 'shop-secret', key: 'API_TOKEN' } } });
     expect(env).toContainEqual({ name: 'LEVEL', valueFrom: { configMapKeyRef: { name: 'shop-config', key: 'LOG_LEVEL' } } });
@@ -294,6 +306,7 @@ env:
   });
 
   it('--check: up to date, then a missing, an edited and a stale file, each named', async () => {
+    await renderTo('k8s');
     expect((await tm('render', 'k8s', '--check')).exitCode).toBe(0);
     await rm(join(dir, 'k8s/config.yaml'));
     await writeFile(join(dir, 'k8s/api.yaml'), (await readFile(join(dir, 'k8s/api.yaml'), 'utf8')).replace('replicas: 2', 'replicas: 3'));
@@ -320,6 +333,7 @@ env:
   });
 
   it.skipIf(!hasKubectl)(KUSTOMIZE, async () => {
-    expect(await kustomize(join(dir, 'deploy/base'))).toContain('name: shop-secret');
+    await renderTo('kustomize');
+    expect(await kustomize(join(dir, 'kustomize'))).toContain('name: shop-secret');
   });
 });

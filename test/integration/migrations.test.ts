@@ -240,7 +240,8 @@ it('runs transaction:false files one statement at a time (CREATE INDEX CONCURREN
   await file('1_t.sql', 'CREATE TABLE big (id int, name text);');
   await file(
     '2_idx.sql',
-    '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY big_name ON big (name);\nCREATE INDEX CONCURRENTLY big_id ON big (id);\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY big_name;\nDROP INDEX CONCURRENTLY big_id;\n',
+    '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY big_name ON big (name);\nCREATE INDEX CONCURRENTLY big_id ' +
+      'ON big (id);\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY big_name;\nDROP INDEX CONCURRENTLY big_id;\n',
   );
   await migrate(config, target);
   expect((await query<{ i: string }>(`SELECT indexname AS i FROM pg_indexes WHERE tablename = 'big' ORDER BY 1`)).map((r) => r.i)).toEqual([

@@ -126,7 +126,8 @@ describe('Prisma migrations without Prisma', () => {
     const c = new pg.Client(url(db));
     await c.connect();
     const def = await c.query(
-      `SELECT column_name, data_type, character_maximum_length AS len, is_nullable FROM information_schema.columns WHERE table_name = '_prisma_migrations' ORDER BY ordinal_position`,
+      `SELECT column_name, data_type, character_maximum_length AS len, is_nullable FROM ` +
+        `information_schema.columns WHERE table_name = '_prisma_migrations' ORDER BY ordinal_position`,
     );
     await c.end();
     expect(def.rows.map((d) => `${d.column_name} ${d.data_type}${d.len ? `(${d.len})` : ''} ${d.is_nullable}`)).toEqual([
@@ -281,7 +282,10 @@ describe('Prisma conventions tm follows', () => {
 
   it('keeps the error and its line when a migration with its own BEGIN/COMMIT fails', async () => {
     // Prisma writes BEGIN ... COMMIT around enum changes.
-    const enumChange = `-- AlterEnum\nBEGIN;\nCREATE TYPE "Role_new" AS ENUM ('USER', 'EDITOR');\nALTER TABLE "User" ALTER COLUMN "role" DROP DEFAULT;\nALTER TABLE "User" ALTER COLUMN "role" TYPE "Role_new" USING ("role"::text::"Role_new");\nALTER TYPE "Role" RENAME TO "Role_old";\nALTER TYPE "Role_new" RENAME TO "Role";\nDROP TYPE "Role_old";\nCOMMIT;\n`;
+    const enumChange =
+      `-- AlterEnum\nBEGIN;\nCREATE TYPE "Role_new" AS ENUM ('USER', 'EDITOR');\nALTER TABLE "User" ALTER COLUMN "role" DROP DEFAULT;\n` +
+      `ALTER TABLE "User" ALTER COLUMN "role" TYPE "Role_new" USING ("role"::text::"Role_new");\n` +
+      `ALTER TYPE "Role" RENAME TO "Role_old";\nALTER TYPE "Role_new" RENAME TO "Role";\nDROP TYPE "Role_old";\nCOMMIT;\n`;
     await migration('20240104000000_enum', enumChange);
     expect((await tm('db', 'migrate', '--to', '20240103000000_rename')).code).toBe(0);
     const c = new pg.Client(url(db));

@@ -9,6 +9,7 @@ import { loadConfig, parseConfig, type Config } from '../../src/config/load.js';
 import { configJsonSchema, render, TARGETS } from '../../src/render/targets.js';
 import { tmVersion } from '../../src/render/template.js';
 import { freePort, TM } from '../helpers/project.js';
+import { postgresProgram } from '../helpers/postgres-bin.js';
 
 let dir: string;
 let config: Config;
@@ -322,7 +323,7 @@ env:
       try {
         const upResult = await execa('docker', ['compose', ...project, 'up', '-d', '--wait', 'postgres', 'redis', 'test-db'], { env, reject: false });
         expect(upResult.exitCode, String(upResult.stderr)).toBe(0);
-        const psql = await execa('/usr/lib/postgresql/15/bin/psql', ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'shop', '-d', 'shop', '-tAc', 'SELECT 1'], {
+        const psql = await execa(await postgresProgram('psql'), ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'shop', '-d', 'shop', '-tAc', 'SELECT 1'], {
           env: { PGPASSWORD: 'render-secret-pw' },
           reject: false,
         });
@@ -347,7 +348,8 @@ env:
         await cp(resolve(process.execPath, '../../lib/node_modules/npm'), join(baseCtx, 'npm'), { recursive: true });
         await writeFile(
           join(baseCtx, 'Dockerfile'),
-          'FROM standin/debian:bookworm\nCOPY node /usr/local/bin/node\nCOPY npm /usr/local/lib/node_modules/npm\nRUN ln -s /usr/local/lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && useradd -u 1000 -m node\n',
+          'FROM standin/debian:bookworm\nCOPY node /usr/local/bin/node\nCOPY npm /usr/local/lib/node_modules/npm\nRUN ' +
+            'ln -s /usr/local/lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && useradd -u 1000 -m node\n',
         );
         const base = await execa('docker', ['build', '-q', '-t', `${tag}-base`, baseCtx], { reject: false });
         expect(base.exitCode, String(base.stderr)).toBe(0);

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { queryUrl } from '../helpers/database.js';
 import { tempProject, TM, type TempProject } from '../helpers/project.js';
+import { postgresProgram } from '../helpers/postgres-bin.js';
 
 // Seeds, reset and snapshots through the CLI, against real Postgres.
 let project: TempProject;
@@ -150,7 +151,7 @@ export default async function seed(client: Client): Promise<void> {
 
 describe('tm db reset', () => {
   const schemaOf = async () =>
-    (await execa('/usr/lib/postgresql/15/bin/pg_dump', ['--schema-only', '--no-owner', '-d', url(db)])).stdout.replace(/^\\(un)?restrict .*$/gm, '');
+    (await execa(await postgresProgram('pg_dump'), ['--schema-only', '--no-owner', '-d', url(db)])).stdout.replace(/^\\(un)?restrict .*$/gm, '');
   it('gives the same schema and data replayed and from the template cache, and says which path it took', async () => {
     await writeFile(join(seeds(), '01_users.sql'), "INSERT INTO users (email) VALUES ('a@x'), ('b@x') ON CONFLICT DO NOTHING;");
     expect((await tm('db', 'reset')).code).toBe(2); // no TTY, no --yes

@@ -3,13 +3,16 @@ import { relative } from 'node:path';
 import { runCi, type CiEvent } from '../../ci/run.js';
 import { seedEnv } from '../../db/seeds/seed.js';
 import { EXIT, TmError } from '../../errors.js';
-import { parseDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';
+import type { Duration } from '../options.js';
+
+/** The options of `tm ci`. */
+export type CiFlags = { external?: boolean; env: string; timeout: Duration };
 
 // GitHub Actions workflow commands (::group::, ::error::, ::add-mask::) go to stderr: the runner
 // reads them from both streams, so stdout stays the result (pure NDJSON with --json) and the
 // commands stay in order with the progress lines they wrap.
-export async function run(ctx: Context, opts: Record<string, unknown>): Promise<void> {
+export async function run(ctx: Context, opts: CiFlags): Promise<void> {
   const github = process.env.GITHUB_ACTIONS === 'true';
   const { out } = ctx;
   // Paths as GitHub resolves them: relative to the checkout (GITHUB_WORKSPACE), else to where tm was started.
@@ -64,8 +67,8 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
     },
     cwd: ctx.cwd,
     external: Boolean(opts.external),
-    env: seedEnv((opts.env as string | undefined) ?? 'test'),
-    timeoutMs: parseDuration(String(opts.timeout), '--timeout'),
+    env: seedEnv(opts.env),
+    timeoutMs: opts.timeout.ms,
     signal: ctx.signal,
     emit,
   });

@@ -1,4 +1,4 @@
-import type { Command, Option } from 'commander';
+import type { CommandUnknownOpts as Command, Option } from '@commander-js/extra-typings';
 import { EXIT, TmError } from '../../errors.js';
 import type { Context } from '../context.js';
 import { buildProgram } from '../program.js';
@@ -12,7 +12,10 @@ interface Model {
   renderTargets: string[];
 }
 
-export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
+/** The options of `tm completion`. */
+export type CompletionFlags = { services?: boolean };
+
+export async function run(ctx: Context, opts: CompletionFlags, args: string[]): Promise<void> {
   if (opts.services) {
     // Called by the scripts at completion time: quiet, and nothing when there is no config.
     const names = await ctx.config().then(
@@ -55,7 +58,8 @@ function leaves(program: Command): { path: string; cmd: Command }[] {
 function bash({ program, renderTargets }: Model): string {
   const groups = visible(program).filter((c) => c.commands.length > 0);
   const global = flags(shown(program));
-  return `# tm completion for bash (source it, or add it to ~/.bashrc)
+  return (
+    `# tm completion for bash (source it, or add it to ~/.bashrc)
 _tm_complete() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}" cmd="" sub="" opts="" w i=1
   local -a project=()
@@ -76,12 +80,19 @@ ${program.options
   .join('\n')}
   esac
   if [ -z "$cmd" ]; then
-    if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "${global.join(' ')}" -- "$cur")); else COMPREPLY=($(compgen -W "${names(program).join(' ')}" -- "$cur")); fi
+    if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "${global.join(' ')}" -- "$cur")); ` +
+    `else COMPREPLY=($(compgen -W "${names(program).join(' ')}" -- "$cur")); fi
     return
   fi
   local key="$cmd"
   case "$cmd" in
-${groups.map((g) => `    ${g.name()}) if [ -z "$sub" ] && [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "${names(g).join(' ')}" -- "$cur")); return; fi; key="$cmd $sub" ;;`).join('\n')}
+${groups
+  .map(
+    (g) =>
+      `    ${g.name()}) if [ -z "$sub" ] && [[ "$cur" != -* ]]; ` +
+      `then COMPREPLY=($(compgen -W "${names(g).join(' ')}" -- "$cur")); return; fi; key="$cmd $sub" ;;`,
+  )
+  .join('\n')}
   esac
   case "$key" in
 ${leaves(program)
@@ -96,7 +107,8 @@ ${leaves(program)
   esac
 }
 complete -F _tm_complete tm taskmaster
-`;
+`
+  );
 }
 
 /** zsh runs the bash function through its bashcompinit layer. */

@@ -1,19 +1,22 @@
 import { resolveDatabase, type DatabaseTarget } from '../../db/connect.js';
 import { urlPassword } from '../../env/mask.js';
-import { parseDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';
+import type { Duration } from '../options.js';
+
+/** What every `tm db` command takes (program.ts adds --database-url to each). */
+export type DbFlags = { databaseUrl?: string };
+/** What the commands that change the migration history take, besides. */
+export type LockFlags = { lockTimeout: Duration };
 
 /** The database a `tm db` command talks to, with its password registered as a secret. */
-export async function dbTarget(ctx: Context, opts: Record<string, unknown>): Promise<DatabaseTarget> {
-  const url = opts.databaseUrl as string | undefined;
+export async function dbTarget(ctx: Context, opts: DbFlags): Promise<DatabaseTarget> {
+  const url = opts.databaseUrl;
   if (url) ctx.out.addSecret(urlPassword(url));
   const target = await resolveDatabase(await ctx.config(), url);
-  ctx.out.addSecret(target.conn.config.password as string | undefined);
+  // pg also takes a function for the password; tm's URLs carry it as text.
+  const { password } = target.conn.config;
+  if (typeof password === 'string') ctx.out.addSecret(password);
   for (const note of target.conn.notes) ctx.out.warn(note);
   ctx.out.debug(`database: ${target.source}`);
   return target;
-}
-
-export function lockTimeout(opts: Record<string, unknown>): number {
-  return parseDuration(String(opts.lockTimeout ?? '10s'), '--lock-timeout');
 }

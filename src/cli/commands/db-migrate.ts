@@ -1,9 +1,12 @@
 import { openMigrations } from '../../db/migrations/layouts.js';
 import { formatDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';
-import { dbTarget, lockTimeout } from './db-common.js';
+import { type DbFlags, dbTarget, type LockFlags } from './db-common.js';
 
-export async function run(ctx: Context, opts: Record<string, unknown>): Promise<void> {
+/** The options of `tm db migrate`. */
+export type MigrateFlags = DbFlags & LockFlags & { to?: string; dryRun?: boolean; allowOutOfOrder?: boolean; strict?: boolean };
+
+export async function run(ctx: Context, opts: MigrateFlags): Promise<void> {
   const config = await ctx.config();
   const target = await dbTarget(ctx, opts);
   const migrations = await openMigrations(config);
@@ -12,11 +15,11 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
     ctx.out.warn('--allow-out-of-order: files older than the newest applied migration will be applied');
   }
   const result = await migrations.migrate(target, {
-    to: opts.to as string | undefined,
+    to: opts.to,
     dryRun: Boolean(opts.dryRun),
     allowOutOfOrder: Boolean(opts.allowOutOfOrder),
     strict: Boolean(opts.strict),
-    lockTimeoutMs: lockTimeout(opts),
+    lockTimeoutMs: opts.lockTimeout.ms,
     signal: ctx.signal,
     onFile: (name, ms) => ctx.out.info(`${ctx.out.ce.green('✓')} ${name} ${ctx.out.ce.dim(`(${formatDuration(ms)})`)}`),
     onWarning: (m) => ctx.out.warn(m),

@@ -2,8 +2,12 @@ import { openMigrations } from '../../db/migrations/layouts.js';
 import type { Migrations } from '../../db/migrations/types.js';
 import { newSeed } from '../../db/seeds/seed.js';
 import type { Context } from '../context.js';
+import type { DbFlags } from './db-common.js';
 
-export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
+/** The options of `tm db new` (--database-url is accepted, as by every tm db command, and unused). */
+export type NewFlags = DbFlags & { seed?: boolean };
+
+export async function run(ctx: Context, opts: NewFlags, args: string[]): Promise<void> {
   const config = await ctx.config();
   const name = args.join('_');
   const path = opts.seed ? await newSeed(config, name) : await newMigration(await openMigrations(config), name);

@@ -1,12 +1,15 @@
 import { openMigrations } from '../../db/migrations/layouts.js';
 import type { Context } from '../context.js';
-import { dbTarget, lockTimeout } from './db-common.js';
+import { type DbFlags, dbTarget, type LockFlags } from './db-common.js';
 
-export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
+/** The options of `tm db repair`. */
+export type RepairFlags = DbFlags & LockFlags & { dryRun?: boolean };
+
+export async function run(ctx: Context, opts: RepairFlags, args: string[]): Promise<void> {
   const migrations = await openMigrations(await ctx.config());
   if (!migrations.repair) throw migrations.unsupported('repair', 'tm db repair');
   const dryRun = Boolean(opts.dryRun);
-  const changes = await migrations.repair(await dbTarget(ctx, opts), { version: args[0], dryRun, lockTimeoutMs: lockTimeout(opts), signal: ctx.signal });
+  const changes = await migrations.repair(await dbTarget(ctx, opts), { version: args[0], dryRun, lockTimeoutMs: opts.lockTimeout.ms, signal: ctx.signal });
   const verb = dryRun ? 'would repair' : 'repaired';
   for (const c of changes) {
     const sums = c.from ? ` (sha256 ${c.from.slice(0, 12)}… → ${c.to!.slice(0, 12)}…)` : '';

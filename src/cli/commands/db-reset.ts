@@ -5,9 +5,12 @@ import { seedEnv } from '../../db/seeds/seed.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { Context } from '../context.js';
 import { confirm } from '../prompt.js';
-import { dbTarget } from './db-common.js';
+import { type DbFlags, dbTarget } from './db-common.js';
 
-export async function run(ctx: Context, opts: Record<string, unknown>): Promise<void> {
+/** The options of `tm db reset`. */
+export type ResetFlags = DbFlags & { env?: string; force?: boolean };
+
+export async function run(ctx: Context, opts: ResetFlags): Promise<void> {
   const config = await ctx.config();
   const target = await dbTarget(ctx, opts);
   const force = Boolean(opts.force);
@@ -18,7 +21,7 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
     throw new TmError('TM_ABORTED', 'reset cancelled; nothing was changed', { exit: EXIT.usage });
   }
   const result = await ctx.out.step(`resetting ${what}`, () =>
-    resetDatabase(config, target, { env: seedEnv(opts.env as string | undefined), force, onStep: (m) => ctx.out.info(m) }),
+    resetDatabase(config, target, { env: seedEnv(opts.env), force, onStep: (m) => ctx.out.info(m) }),
   );
   if (result.terminated > 0) ctx.out.warn(`ended ${result.terminated} other connection(s) to ${db}`);
   ctx.out.result(result, () =>

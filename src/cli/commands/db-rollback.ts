@@ -1,22 +1,22 @@
 import { openMigrations } from '../../db/migrations/layouts.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { Context } from '../context.js';
-import { dbTarget, lockTimeout } from './db-common.js';
+import { type DbFlags, dbTarget, type LockFlags } from './db-common.js';
 
-export async function run(ctx: Context, opts: Record<string, unknown>): Promise<void> {
+/** The options of `tm db rollback`: --steps (a positive number, checked by program.ts) or --to. */
+export type RollbackFlags = DbFlags & LockFlags & { steps?: number; to?: string };
+
+export async function run(ctx: Context, opts: RollbackFlags): Promise<void> {
   const migrations = await openMigrations(await ctx.config());
   if (!migrations.rollback) throw migrations.unsupported('rollback', 'tm db rollback');
-  const steps = opts.steps === undefined ? undefined : Number(opts.steps);
-  if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) {
-    throw new TmError('TM_USAGE', `--steps: "${String(opts.steps)}" is not a positive number`, { exit: EXIT.usage, hint: 'e.g. --steps 2' });
-  }
-  if (steps !== undefined && opts.to !== undefined) {
+  const { steps, to } = opts;
+  if (steps !== undefined && to !== undefined) {
     throw new TmError('TM_USAGE', '--steps and --to cannot be used together', { exit: EXIT.usage, hint: 'pick one' });
   }
   const done = await migrations.rollback(await dbTarget(ctx, opts), {
     steps,
-    to: opts.to as string | undefined,
-    lockTimeoutMs: lockTimeout(opts),
+    to,
+    lockTimeoutMs: opts.lockTimeout.ms,
     signal: ctx.signal,
     onFile: (name) => ctx.out.info(`${ctx.out.ce.yellow('↩')} ${name}`),
   });

@@ -1,10 +1,13 @@
 import { seed, seedEnv } from '../../db/seeds/seed.js';
 import { formatDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';
-import { dbTarget } from './db-common.js';
+import { type DbFlags, dbTarget } from './db-common.js';
 
-export async function run(ctx: Context, opts: Record<string, unknown>): Promise<void> {
-  const env = seedEnv(opts.env as string | undefined);
+/** The options of `tm db seed`. */
+export type SeedFlags = DbFlags & { env?: string; reset?: boolean };
+
+export async function run(ctx: Context, opts: SeedFlags): Promise<void> {
+  const env = seedEnv(opts.env);
   const result = await seed(await ctx.config(), await dbTarget(ctx, opts), {
     env,
     reset: Boolean(opts.reset),

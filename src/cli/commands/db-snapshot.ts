@@ -1,12 +1,16 @@
 import { createSnapshot, defaultSnapshotName, deleteSnapshot } from '../../db/admin/snapshots.js';
 import type { Context } from '../context.js';
-import { dbTarget } from './db-common.js';
+import { type DbFlags, dbTarget } from './db-common.js';
 
-export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
+/** The options of `tm db snapshot`. */
+export type SnapshotFlags = DbFlags & { delete?: string };
+
+export async function run(ctx: Context, opts: SnapshotFlags, args: string[]): Promise<void> {
   const target = await dbTarget(ctx, opts);
-  if (opts.delete) {
-    await deleteSnapshot(target, String(opts.delete));
-    ctx.out.result({ deleted: opts.delete }, () => `snapshot ${String(opts.delete)} deleted`);
+  const doomed = opts.delete;
+  if (doomed) {
+    await deleteSnapshot(target, doomed);
+    ctx.out.result({ deleted: doomed }, () => `snapshot ${doomed} deleted`);
     return;
   }
   const name = args[0] ?? defaultSnapshotName();

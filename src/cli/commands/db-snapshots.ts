@@ -1,9 +1,9 @@
 import { listSnapshots } from '../../db/admin/snapshots.js';
 import type { Context } from '../context.js';
 import { renderTable } from '../table.js';
-import { dbTarget } from './db-common.js';
+import { type DbFlags, dbTarget } from './db-common.js';
 
-export async function run(ctx: Context, opts: Record<string, unknown>): Promise<void> {
+export async function run(ctx: Context, opts: DbFlags): Promise<void> {
   const list = await listSnapshots(await dbTarget(ctx, opts));
   ctx.out.result({ snapshots: list }, () =>
     list.length === 0

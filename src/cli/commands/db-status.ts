@@ -2,9 +2,12 @@ import { openMigrations } from '../../db/migrations/layouts.js';
 import type { StatusCell, StatusReport } from '../../db/migrations/types.js';
 import type { Context } from '../context.js';
 import { renderTable } from '../table.js';
-import { dbTarget } from './db-common.js';
+import { type DbFlags, dbTarget } from './db-common.js';
 
-export async function run(ctx: Context, opts: Record<string, unknown>): Promise<void> {
+/** The options of `tm db status`. */
+export type StatusFlags = DbFlags & { exitCode?: boolean; strict?: boolean };
+
+export async function run(ctx: Context, opts: StatusFlags): Promise<void> {
   const migrations = await openMigrations(await ctx.config());
   const report = await migrations.status(await dbTarget(ctx, opts));
   for (const w of report.warnings) ctx.out.warn(w);

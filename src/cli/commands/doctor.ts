@@ -3,13 +3,16 @@ import { checks } from '../../doctor/checks.js';
 import { runChecks, summarize } from '../../doctor/run.js';
 import type { Finding } from '../../doctor/types.js';
 import { EXIT, TmError, isTmError } from '../../errors.js';
-import { parseDuration } from '../../util/duration.js';
+import { selectRuntime } from '../../stack/select.js';
 import type { Context } from '../context.js';
 import { provideBinaries } from '../native-setup.js';
+import type { Duration } from '../options.js';
 import { confirm } from '../prompt.js';
-import { selectRuntime } from '../../stack/select.js';
 
-export async function run(ctx: Context, opts: Record<string, unknown>): Promise<void> {
+/** The options of `tm doctor`. */
+export type DoctorFlags = { fix?: boolean; strict?: boolean; checkTimeout: Duration };
+
+export async function run(ctx: Context, opts: DoctorFlags): Promise<void> {
   let config: Config | undefined;
   let configError: TmError | undefined;
   try {
@@ -26,12 +29,12 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
     runChecks(
       checks,
       { cwd: ctx.cwd, config, configError, env: process.env, reloadConfig: () => ctx.reloadConfig() },
-      { checkTimeoutMs: parseDuration(String(opts.checkTimeout), '--check-timeout'), fix },
+      { checkTimeoutMs: opts.checkTimeout.ms, fix },
     ),
   );
   const summary = summarize(findings);
   ctx.out.result({ status: summary.problems ? 'fail' : summary.warnings ? 'warn' : 'ok', ...summary, findings }, () =>
-    render(ctx, findings, summary, Boolean(ctx.globals.verbose)),
+    render(ctx, findings, summary, ctx.globals.verbose),
   );
   if (summary.problems > 0 || (opts.strict && summary.warnings > 0)) {
     throw new TmError(

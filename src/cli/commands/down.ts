@@ -1,12 +1,16 @@
-import { down } from '../../stack/down.js';
+import type { RuntimeName } from '../../config/runtime-name.js';
 import { pickServices } from '../../config/services.js';
+import { down } from '../../stack/down.js';
 import { selectRuntime } from '../../stack/select.js';
 import type { Context } from '../context.js';
 
-export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
+/** The options of `tm down`. */
+export type DownFlags = { volumes?: boolean; runtime?: RuntimeName };
+
+export async function run(ctx: Context, opts: DownFlags, args: string[]): Promise<void> {
   const config = await ctx.config();
   const services = pickServices(config, args);
-  const { runtime } = await selectRuntime(config, opts.runtime as string | undefined);
+  const { runtime } = await selectRuntime(config, opts.runtime);
   const result = await ctx.out.step(`stopping ${config.name}`, () =>
     down(runtime, services, { volumes: Boolean(opts.volumes), onProgress: (m) => ctx.out.info(m) }),
   );

@@ -2,7 +2,10 @@ import { initEnv } from '../../env/init.js';
 import { formatProblem } from '../../errors.js';
 import type { Context } from '../context.js';
 
-export async function run(ctx: Context, opts: Record<string, unknown>): Promise<void> {
+/** The options of `tm env init`. */
+export type EnvInitFlags = { merge?: boolean; force?: boolean };
+
+export async function run(ctx: Context, opts: EnvInitFlags): Promise<void> {
   const result = await initEnv(await ctx.config(), { merge: Boolean(opts.merge), force: Boolean(opts.force) });
   for (const w of result.warnings) ctx.out.warn(formatProblem(w));
   if (result.mode & 0o077) ctx.out.warn(`.env is readable by other users (mode 0${result.mode.toString(8)}): chmod 600 .env`);

@@ -4,7 +4,10 @@ import { isSecret } from '../../env/secrets.js';
 import type { Context } from '../context.js';
 import { renderTable } from '../table.js';
 
-export async function run(ctx: Context, opts: Record<string, unknown>): Promise<void> {
+/** The options of `tm env show`. */
+export type EnvShowFlags = { reveal?: boolean };
+
+export async function run(ctx: Context, opts: EnvShowFlags): Promise<void> {
   const config = await ctx.config();
   const state = await resolveEnv(config.root, config.env);
   const reveal = Boolean(opts.reveal);

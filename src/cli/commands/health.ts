@@ -1,16 +1,19 @@
 import { EXIT, TmError } from '../../errors.js';
 import { checkHealth, type HealthReport } from '../../health/check.js';
-import { parseDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';
+import type { Duration } from '../options.js';
 import { renderTable } from '../table.js';
 
-export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
+/** The options of `tm health`: --timeout bounds the wait with --wait, else the one probe. */
+export type HealthFlags = { wait?: boolean; timeout?: Duration; attemptTimeout: Duration };
+
+export async function run(ctx: Context, opts: HealthFlags, args: string[]): Promise<void> {
   const config = await ctx.config();
-  const timeout = opts.timeout === undefined ? undefined : parseDuration(String(opts.timeout), '--timeout');
-  const waitMs = opts.wait ? (timeout ?? 30_000) : 0;
+  const { timeout } = opts;
+  const waitMs = opts.wait ? (timeout?.ms ?? 30_000) : 0;
   // Probing once, --timeout bounds that one probe.
-  const attempt = parseDuration(String(opts.attemptTimeout), '--attempt-timeout');
-  const attemptTimeoutMs = !opts.wait && timeout !== undefined ? Math.min(attempt, timeout) : attempt;
+  const attempt = opts.attemptTimeout.ms;
+  const attemptTimeoutMs = !opts.wait && timeout !== undefined ? Math.min(attempt, timeout.ms) : attempt;
   const unknown = args.filter((a) => !config.services.some((s) => s.name === a));
   if (unknown.length > 0) {
     throw new TmError('TM_USAGE', `no service named ${unknown.join(', ')}`, {
@@ -33,7 +36,7 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   if (failed.length === 0) return;
   const [name, check] = failed[0]!;
   if (opts.wait) {
-    throw new TmError('TM_HEALTH_TIMEOUT', `${name} not ready after ${String(opts.timeout ?? '30s')}: ${check.error}`, {
+    throw new TmError('TM_HEALTH_TIMEOUT', `${name} not ready after ${timeout?.text ?? '30s'}: ${check.error}`, {
       exit: EXIT.timeout,
       hint: `is it running? tm logs ${name}`,
     });

@@ -1,38 +1,31 @@
 import { resolve } from 'node:path';
+import { RUNTIME_NAMES } from '../../config/runtime-name.js';
+import { EXIT, TmError } from '../../errors.js';
 import {
   clashError,
   defaultName,
   findClashes,
+  type InitAnswers,
+  type UncheckedAnswers,
   initProject,
   PROJECT_TEMPLATES,
-  RUNTIMES,
-  validateAnswers,
-  type InitAnswers,
   type ProjectTemplate,
+  validateAnswers,
 } from '../../init/init.js';
-import { EXIT, TmError } from '../../errors.js';
 import { installCommand, packageManagerOf } from '../../util/package-manager.js';
 import { runCommand, showCommand } from '../../util/run-command.js';
 import type { Context } from '../context.js';
 
-export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
+/** The options of `tm init`: the answers' defaults (ports checked by program.ts), and --no-install. */
+export type InitFlags = Omit<UncheckedAnswers, 'name'> & { name?: string; install: boolean };
+
+export async function run(ctx: Context, opts: InitFlags, args: string[]): Promise<void> {
   const dir = resolve(ctx.cwd, args[0] ?? '.');
-  const port = (v: unknown, fallback: number, flag: string) => {
-    const n = v === undefined ? fallback : Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > 65535)
-      throw new TmError('TM_USAGE', `${flag}: "${String(v)}" is not a port`, { exit: EXIT.usage, hint: 'a number 1-65535' });
-    return n;
-  };
-  let answers: InitAnswers = {
-    name: (opts.name as string | undefined) ?? defaultName(dir),
-    template: ((opts.template as string | undefined) ?? 'minimal') as ProjectTemplate,
-    pgPort: port(opts.pgPort, 5432, '--pg-port'),
-    redisPort: port(opts.redisPort, 6379, '--redis-port'),
-    appPort: port(opts.appPort, 3000, '--app-port'),
-    runtime: ((opts.runtime as string | undefined) ?? 'auto') as InitAnswers['runtime'],
-  };
+  const { template, pgPort, redisPort, appPort, runtime } = opts;
+  const flags: UncheckedAnswers = { name: opts.name ?? defaultName(dir), template, pgPort, redisPort, appPort, runtime };
   // Bad flags and clashing files are reported before any question is asked.
-  validateAnswers(answers);
+  validateAnswers(flags);
+  let answers: InitAnswers = flags;
   if (!ctx.globals.yes) {
     if (!process.stdin.isTTY || !process.stderr.isTTY || process.env.CI) {
       throw new TmError('TM_NEEDS_YES', 'tm init asks questions, and there is no terminal to ask on', {
@@ -47,7 +40,7 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   const result = await ctx.out.step(`writing the ${answers.template} template into ${dir}`, () => initProject(dir, answers));
   // The package manager tm runs through (npx, pnpm dlx, yarn dlx) installs the dependencies.
   const install = showCommand(installCommand(packageManagerOf()));
-  const installed = result.packageJson && opts.install !== false;
+  const installed = result.packageJson && opts.install;
   if (installed) {
     await ctx.out.step(`installing dependencies (${install})`, () =>
       runCommand(installCommand(packageManagerOf()), {
@@ -65,6 +58,7 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
 }
 
 async function ask(d: InitAnswers): Promise<InitAnswers> {
+  // Lazy: @inquirer/prompts is heavy, and tm init --yes (scripts, CI) asks nothing.
   const { input, select } = await import('@inquirer/prompts');
   const output = { output: process.stderr };
   const name = await input(
@@ -81,7 +75,7 @@ async function ask(d: InitAnswers): Promise<InitAnswers> {
   const redisPort = await portOf('Redis port', d.redisPort);
   const appPort = template === 'express-pg' ? await portOf('App port', d.appPort) : d.appPort;
   const runtime = await select<InitAnswers['runtime']>(
-    { message: 'Runtime', default: d.runtime, choices: RUNTIMES.map((r) => ({ value: r, name: r })) },
+    { message: 'Runtime', default: d.runtime, choices: RUNTIME_NAMES.map((r) => ({ value: r, name: r })) },
     output,
   );
   return { name, template, pgPort, redisPort, appPort, runtime };

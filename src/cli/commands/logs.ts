@@ -1,15 +1,15 @@
-import { EXIT, TmError } from '../../errors.js';
+import type { RuntimeName } from '../../config/runtime-name.js';
 import { pickServices } from '../../config/services.js';
 import { selectRuntime } from '../../stack/select.js';
 import type { Context } from '../context.js';
 
-export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
+/** The options of `tm logs`: --tail is a number of lines (checked by program.ts). */
+export type LogsFlags = { follow?: boolean; tail: number; runtime?: RuntimeName };
+
+export async function run(ctx: Context, opts: LogsFlags, args: string[]): Promise<void> {
   const config = await ctx.config();
-  const { runtime } = await selectRuntime(config, opts.runtime as string | undefined);
-  const tail = Number(opts.tail);
-  if (!Number.isInteger(tail) || tail < 0) {
-    throw new TmError('TM_USAGE', `--tail: "${String(opts.tail)}" is not a number of lines`, { exit: EXIT.usage, hint: 'e.g. --tail 50' });
-  }
+  const { runtime } = await selectRuntime(config, opts.runtime);
+  const { tail } = opts;
   const services = pickServices(config, args);
   const prefix = (name: string, line: string) => (services.length > 1 ? `${name} | ${line}` : line);
   const lines: string[] = [];

@@ -5,20 +5,34 @@ import { render, TARGETS, type Target } from '../../render/targets.js';
 import { driftOf, outputPath, writeRendered, type Drift } from '../../render/write.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { Context } from '../context.js';
+import { readK8sInputs, renderK8s } from '../../render/k8s.js';
+import { resolveEnv } from '../../env/resolve.js';
 
-export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
-  if (args[0] === 'k8s') return renderKubernetes(ctx, opts);
-  const target = args[0] as Target;
-  if (!TARGETS.includes(target)) {
-    throw new TmError('TM_USAGE', `unknown render target "${args[0]}"`, { exit: EXIT.usage, hint: `targets: ${[...TARGETS, 'k8s'].join(', ')}` });
+/** The options of `tm render`; some apply to one target only (program.ts says which). */
+export type RenderFlags = {
+  out?: string;
+  check?: boolean;
+  testDb?: boolean;
+  service?: string;
+  namespace?: string;
+  migrateImage?: string;
+  withSecrets?: boolean;
+  baseImage?: string;
+};
+
+export async function run(ctx: Context, opts: RenderFlags, args: string[]): Promise<void> {
+  const target = args[0] ?? '';
+  if (target === 'k8s') return renderKubernetes(ctx, opts);
+  if (!isTarget(target)) {
+    throw new TmError('TM_USAGE', `unknown render target "${target}"`, { exit: EXIT.usage, hint: `targets: ${[...TARGETS, 'k8s'].join(', ')}` });
   }
   const config = await ctx.config();
   const rendered = await render(config, target, {
     testDb: opts.testDb ? true : undefined,
-    service: opts.service as string | undefined,
-    baseImage: opts.baseImage as string | undefined,
+    service: opts.service,
+    baseImage: opts.baseImage,
   });
-  const path = (opts.out as string | undefined) ?? (opts.check ? rendered.path : undefined);
+  const path = opts.out ?? (opts.check ? rendered.path : undefined);
   if (!path) {
     // Rendered files hold no secrets by construction (passwords go by variable), and masking
     // would corrupt the `${VAR}` references inside URLs: print them as they are.
@@ -47,38 +61,42 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   ctx.out.result({ target, path: shown, written: true }, () => `wrote ${shown}`);
   if (target === 'dockerfile' && !existsSync(join(dirname(file), '.dockerignore'))) {
     ctx.out.warn(
-      `there is no .dockerignore beside ${shown}: COPY . . would put .env, node_modules and .taskmaster/ into the image; tm render dockerignore --out ${join(dirname(shown), '.dockerignore')}`,
+      `there is no .dockerignore beside ${shown}: COPY . . would put .env, node_modules and .taskmaster/ ` +
+        `into the image; tm render dockerignore --out ${join(dirname(shown), '.dockerignore')}`,
     );
   }
 }
 
+function isTarget(name: string): name is Target {
+  return TARGETS.some((t) => t === name);
+}
+
 /** `tm render k8s`: a kustomize base in a folder (default k8s/), or all of it on stdout. */
-async function renderKubernetes(ctx: Context, opts: Record<string, unknown>): Promise<void> {
+async function renderKubernetes(ctx: Context, opts: RenderFlags): Promise<void> {
   const config = await ctx.config();
-  const { readK8sInputs, renderK8s } = await import('../../render/k8s.js');
   const inputs = await readK8sInputs(config);
   let secrets: Record<string, string> | undefined;
   if (opts.withSecrets) {
-    const { resolveEnv } = await import('../../env/resolve.js');
     const state = await resolveEnv(config.root, config.env);
     // The contract's and the env files' variables only: the rest of the shell's environment
     // (HOME, a CI token) never goes into secret.yaml, even when an app value names it.
     secrets = Object.fromEntries([...state.vars.values()].filter((v) => v.value !== undefined).map((v) => [v.key, v.value!]));
     ctx.out.warn('--with-secrets: secret.yaml holds real values from .env; do not commit it');
   }
-  const dir = (opts.out as string | undefined) ?? (opts.check ? 'k8s' : undefined);
+  const dir = opts.out ?? (opts.check ? 'k8s' : undefined);
   const base = renderK8s(config, {
     ...inputs,
-    namespace: opts.namespace as string | undefined,
-    migrateImage: opts.migrateImage as string | undefined,
-    baseImage: opts.baseImage as string | undefined,
+    namespace: opts.namespace,
+    migrateImage: opts.migrateImage,
+    baseImage: opts.baseImage,
     secrets,
   });
   for (const note of base.notes) ctx.out.info(`${ctx.out.ce.yellow('not translated:')} ${note}`);
   const names = Object.keys(base.files).sort();
   if (names.includes('migrate.Dockerfile') && !opts.migrateImage) {
     ctx.out.info(
-      `build the migration image: docker build -f ${dir ? relative(config.root, outputPath(config.root, dir)) : 'k8s'}/migrate.Dockerfile -t ${base.migrateImage} .`,
+      `build the migration image: docker build -f ` +
+        `${dir ? relative(config.root, outputPath(config.root, dir)) : 'k8s'}/migrate.Dockerfile -t ${base.migrateImage} .`,
     );
   }
   // Placeholders hold no secret, and --with-secrets is the user asking for the values.
@@ -89,7 +107,7 @@ async function renderKubernetes(ctx: Context, opts: Record<string, unknown>): Pr
   }
   const folder = outputPath(config.root, dir);
   const shownDir = relative(config.root, folder);
-  const stale = (await readdir(folder).catch(() => [] as string[])).filter((f) => /\.ya?ml$/.test(f) && !names.includes(f)).sort();
+  const stale = (await readdir(folder).catch((): string[] => [])).filter((f) => /\.ya?ml$/.test(f) && !names.includes(f)).sort();
   if (opts.check) {
     const drifts: (Drift & { file: string })[] = [];
     for (const n of names) {

@@ -1,13 +1,18 @@
+import type { RuntimeName } from '../../config/runtime-name.js';
 import { pickServices } from '../../config/services.js';
 import { selectRuntime } from '../../stack/select.js';
 import { serviceDatabase } from '../../stack/database.js';
 import { status, type StatusRow } from '../../stack/status.js';
 import type { Context } from '../context.js';
 import { renderTable } from '../table.js';
+import { openMigrations } from '../../db/migrations/layouts.js';
 
-export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
+/** The options of `tm status`. */
+export type StatusFlags = { runtime?: RuntimeName };
+
+export async function run(ctx: Context, opts: StatusFlags, args: string[]): Promise<void> {
   const config = await ctx.config();
-  const { runtime } = await selectRuntime(config, opts.runtime as string | undefined);
+  const { runtime } = await selectRuntime(config, opts.runtime);
   const rows = await status(runtime, pickServices(config, args));
   const migrations = await pendingMigrations(ctx, rows);
   ctx.out.result({ project: config.name, runtime: runtime.name, services: rows, migrations }, () => {
@@ -38,7 +43,6 @@ async function pendingMigrations(ctx: Context, rows: StatusRow[]): Promise<{ app
   const pg = rows.find((r) => r.kind === 'postgres' && r.health === 'ok');
   const target = pg && serviceDatabase(config, [pg.name]);
   if (!target) return undefined;
-  const { openMigrations } = await import('../../db/migrations/layouts.js');
   const report = await openMigrations(config)
     .then((m) => m.status(target))
     .catch(() => undefined);

@@ -1,16 +1,21 @@
 import { withDependencies } from '../../config/graph.js';
+import type { RuntimeName } from '../../config/runtime-name.js';
 import { pickServices } from '../../config/services.js';
 import { assertEnvValid, createEnvIfMissing } from '../../env/ensure.js';
 import { formatProblem } from '../../errors.js';
 import { bringUp, type RunStage } from '../../stack/bring-up.js';
 import { selectRuntime } from '../../stack/select.js';
 import type { UpResult } from '../../stack/up.js';
-import { formatDuration, parseDuration } from '../../util/duration.js';
+import { formatDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';
 import { prepareNative } from '../native-setup.js';
+import type { Duration } from '../options.js';
 import { renderTable } from '../table.js';
 
-export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
+/** The options of `tm up`. */
+export type UpFlags = { timeout: Duration; migrate: boolean; seed: boolean; runtime?: RuntimeName };
+
+export async function run(ctx: Context, opts: UpFlags, args: string[]): Promise<void> {
   // Warnings about unset ${VAR}s wait until .env exists: the first tm up creates it.
   let config = await ctx.config({ quiet: true });
   const created = await createEnvIfMissing(config);
@@ -21,17 +26,16 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   } else for (const w of config.warnings) ctx.out.warn(formatProblem(w));
   await assertEnvValid(config);
   const services = pickServices(config, args);
-  const timeoutMs = parseDuration(String(opts.timeout), '--timeout');
-  const { runtime, reason } = await selectRuntime(config, opts.runtime as string | undefined);
+  const { runtime, reason } = await selectRuntime(config, opts.runtime);
   ctx.out.debug(`runtime: ${runtime.name} (${reason})`);
   await prepareNative(ctx, config, runtime, withDependencies(config.services, services));
   const result = await bringUp(config, runtime, services, {
-    timeoutMs,
+    timeoutMs: opts.timeout.ms,
     signal: ctx.signal,
     onProgress: (m) => ctx.out.info(m),
     onWarning: (m) => ctx.out.warn(m),
-    migrate: opts.migrate !== false,
-    seed: opts.seed !== false,
+    migrate: opts.migrate,
+    seed: opts.seed,
     runStage: showStages(ctx),
   });
   const { migrations, seeds } = result;

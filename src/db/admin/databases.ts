@@ -97,7 +97,9 @@ export function requirePrivileges(client: Client, me: Privileges, need: { create
       `role ${me.who} does not own database ${foreign.db} (its owner is ${foreign.owner}), which ${need.command} needs; nothing was changed`,
       {
         exit: EXIT.config,
-        hint: `as a superuser: ALTER DATABASE ${client.escapeIdentifier(foreign.db)} OWNER TO ${client.escapeIdentifier(me.who)}; or use a database URL with role ${foreign.owner}`,
+        hint:
+          `as a superuser: ALTER DATABASE ${client.escapeIdentifier(foreign.db)} OWNER TO ` +
+          `${client.escapeIdentifier(me.who)}; or use a database URL with role ${foreign.owner}`,
       },
     );
   }

@@ -22,7 +22,8 @@ export function refuseWholeDatabaseCopy(target: DatabaseTarget, command: string)
   const db = databaseName(target);
   throw new TmError(
     'TM_SCHEMA_MODE',
-    `${command} copies the whole database ${db}, but ?schema=${schema} in the URL (${target.source}) gives this project only schema ${schema}; nothing was changed`,
+    `${command} copies the whole database ${db}, but ?schema=${schema} in the URL ` +
+      `(${target.source}) gives this project only schema ${schema}; nothing was changed`,
     {
       exit: EXIT.usage,
       hint: `copy the schema with pg_dump -n ${schema}, or, if the whole database is this project's, use a URL without ?schema= (--database-url)`,

@@ -277,7 +277,8 @@ async function prismaMigrate(
       try {
         // The script and its "finished" mark in one implicit transaction.
         await client.query(
-          `${m.text}\n;\nUPDATE _prisma_migrations SET applied_steps_count = applied_steps_count + 1, finished_at = now() WHERE id = ${client.escapeLiteral(id)}`,
+          `${m.text}\n;\nUPDATE _prisma_migrations SET applied_steps_count = ` +
+            `applied_steps_count + 1, finished_at = now() WHERE id = ${client.escapeLiteral(id)}`,
         );
       } catch (err) {
         const e = err as { message?: string; position?: string; code?: string };
@@ -318,7 +319,9 @@ function refuseFailed(statuses: PrismaStatus[]): void {
     problems: failed.map(
       (f): Problem => ({ file: f.path, message: `${f.name} started at ${f.started_at} and failed${f.logs ? `: ${f.logs.split('\n')[0]}` : ''}` }),
     ),
-    hint: `tm db resolve --rolled-back ${failed[0]!.name} once its changes are undone (it runs again), or --applied ${failed[0]!.name} if they were completed by hand`,
+    hint:
+      `tm db resolve --rolled-back ${failed[0]!.name} once its changes are undone ` +
+      `(it runs again), or --applied ${failed[0]!.name} if they were completed by hand`,
   });
 }
 

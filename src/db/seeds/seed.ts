@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { open, readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
@@ -76,7 +76,8 @@ export async function seed(
   if (seeds.length === 0) return result;
   return withClient(target, 'seed', async (client) => {
     await client.query(
-      `CREATE TABLE IF NOT EXISTS ${SEEDS_TABLE} (path text PRIMARY KEY, checksum text NOT NULL, env text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE TABLE IF NOT EXISTS ${SEEDS_TABLE} (path text PRIMARY KEY, checksum text ` +
+        `NOT NULL, env text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
     );
     if (opts.reset) await client.query(`DELETE FROM ${SEEDS_TABLE}`);
     const done = new Map(
@@ -112,7 +113,9 @@ export async function newSeed(config: Config, name: string): Promise<string> {
   return writeNew(config, resolve(config.root, config.db.seeds), `${slugOf(name)}.sql`, template);
 }
 
-const TRACK = `INSERT INTO ${SEEDS_TABLE} (path, checksum, env) VALUES ($1, $2, $3) ON CONFLICT (path) DO UPDATE SET checksum = EXCLUDED.checksum, env = EXCLUDED.env, applied_at = now()`;
+const TRACK =
+  `INSERT INTO ${SEEDS_TABLE} (path, checksum, env) VALUES ($1, $2, $3) ON CONFLICT ` +
+  `(path) DO UPDATE SET checksum = EXCLUDED.checksum, env = EXCLUDED.env, applied_at = now()`;
 
 async function runSeed(config: Config, target: DatabaseTarget, client: Client, s: SeedFile): Promise<number | undefined> {
   if (s.kind === '.ts') return runTsSeed(config, target, s);
@@ -146,6 +149,7 @@ function seedEnvOf(config: Config, s: SeedFile): string {
 
 /** `.js` / `.mjs`: the default export receives the connected client (inside the transaction). */
 async function runModule(client: Client, s: SeedFile): Promise<void> {
+  // The seed itself, not a dependency: the checksum in the URL loads an edited file anew.
   const mod = (await import(`${pathToFileURL(s.file).href}?sha=${s.checksum}`)) as { default?: unknown };
   if (typeof mod.default !== 'function') {
     throw new TmError('TM_SEED_FAILED', `${s.path} has no default export function`, {
@@ -202,12 +206,15 @@ async function csvMerge(client: Client, target: string, columns: string[]): Prom
   const id = (c: string) => client.escapeIdentifier(c);
   const row = (prefix: string) => `ROW(${rest.map((c) => `${prefix}.${id(c)}`).join(', ')})`;
   // Unchanged rows are left alone: no new row versions, no index updates for them.
-  return `ON CONFLICT (${key.map(id).join(', ')}) DO UPDATE SET ${rest.map((c) => `${id(c)} = EXCLUDED.${id(c)}`).join(', ')} WHERE ${row('t')} IS DISTINCT FROM ${row('EXCLUDED')}`;
+  return (
+    `ON CONFLICT (${key.map(id).join(', ')}) DO UPDATE SET ` +
+    `${rest.map((c) => `${id(c)} = EXCLUDED.${id(c)}`).join(', ')} WHERE ${row('t')} IS DISTINCT FROM ${row('EXCLUDED')}`
+  );
 }
 
 /** Streams the file through COPY ... FROM STDIN; an error names the CSV line the server reports. */
 async function copyFrom(client: Client, s: SeedFile, into: string): Promise<number> {
-  // CommonJS: the named export may only exist on the default export once bundled.
+  // Lazy: only CSV seeds need pg-copy-streams. CommonJS: the named export may only exist on the default export once bundled.
   const copyStreams = await import('pg-copy-streams');
   const from = copyStreams.from ?? (copyStreams as unknown as { default: typeof copyStreams }).default.from;
   const stream = client.query(from(`COPY ${into} FROM STDIN WITH (FORMAT csv, HEADER true)`));
@@ -229,6 +236,7 @@ async function runTsSeed(config: Config, target: DatabaseTarget, s: SeedFile): P
       hint: 'npm install --save-dev tsx (or write the seed as .mjs)',
     });
   }
+  // Lazy: execa only for TypeScript seeds, which run in a child process.
   const { execa } = await import('execa');
   const r = await execa(tsx, [builtScript('db/seeds/tsx-runner.js')], {
     cwd: config.root,
@@ -255,7 +263,7 @@ function seedError(s: SeedFile, err: unknown, at?: { line: number; column?: numb
 }
 
 async function readFirstLine(file: string): Promise<string> {
-  const fh = await (await import('node:fs/promises')).open(file, 'r');
+  const fh = await open(file, 'r');
   try {
     const buf = Buffer.alloc(64 * 1024);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);

@@ -1,12 +1,15 @@
 import { EXIT, TmError } from '../../errors.js';
 import type { Engine } from './detect.js';
 
+/** Lazy: execa loads when the docker CLI runs; tm status and tm logs on Docker ask the engine's API and never need it. */
+const loadExeca = async () => (await import('execa')).execa;
+
 /** What `docker compose version` says: Compose v2's version, or what is missing for it. */
 export type ComposeV2 = { version: string } | { missing: 'docker CLI' | 'Compose v2' };
 
 /** Asks the docker CLI for Compose v2 (`tm doctor` reports the answer; `tm up` needs it). */
 export async function findComposeV2(env: NodeJS.ProcessEnv): Promise<ComposeV2> {
-  const { execa } = await import('execa');
+  const execa = await loadExeca();
   const r = await execa('docker', ['compose', 'version', '--short'], { env, reject: false });
   if (r.exitCode === 0) return { version: String(r.stdout).trim() };
   return { missing: r.code === 'ENOENT' ? 'docker CLI' : 'Compose v2' };
@@ -16,7 +19,7 @@ export async function findComposeV2(env: NodeJS.ProcessEnv): Promise<ComposeV2> 
 export async function composeVersion(env: NodeJS.ProcessEnv): Promise<string> {
   const v2 = await findComposeV2(env);
   if ('version' in v2) return v2.version;
-  const { execa } = await import('execa');
+  const execa = await loadExeca();
   const v1 = await execa('docker-compose', ['version', '--short'], { env, reject: false });
   if (v1.exitCode === 0) {
     throw new TmError('TM_COMPOSE_V1', `only the old standalone docker-compose ${String(v1.stdout).trim()} was found; tm needs Compose v2 (docker compose)`, {
@@ -40,7 +43,7 @@ export interface ComposeTarget {
 
 /** Runs `docker compose -p <project> -f <file> ...args` with an argument array. */
 export async function compose(target: ComposeTarget, args: string[], signal?: AbortSignal): Promise<string> {
-  const { execa } = await import('execa');
+  const execa = await loadExeca();
   const r = await execa('docker', ['compose', '-p', target.project, '-f', target.file, ...args], {
     env: { ...process.env, DOCKER_HOST: target.engine.host, ...target.secrets },
     reject: false,
@@ -55,16 +58,15 @@ export async function compose(target: ComposeTarget, args: string[], signal?: Ab
 
 function composeError(verb: string, output: string): TmError {
   const lines = output.split('\n').filter(Boolean);
-  const pull =
-    /pull access denied|failed to resolve reference|manifest unknown|not found: manifest|Error response from daemon: (?:Get|Head) "https?:|no such host|dial tcp|i\/o timeout/i.test(
-      output,
-    );
+  const pull = PULL_FAILED.some((re) => re.test(output));
   const image = /(?:image|reference) "?([\w./:@-]+)"?/.exec(output)?.[1] ?? /pull access denied for ([\w./-]+)/.exec(output)?.[1];
   if (pull) {
     return new TmError('TM_IMAGE_UNAVAILABLE', `image ${image ?? '(see below)'} is not on this machine and cannot be pulled`, {
       exit: EXIT.runtime,
       details: lines.slice(-5),
-      hint: `docker pull ${image ?? 'IMAGE'} where a registry is reachable (or docker load it), or set services.<svc>.image to an image you have (docker images)`,
+      hint:
+        `docker pull ${image ?? 'IMAGE'} where a registry is reachable (or docker ` +
+        `load it), or set services.<svc>.image to an image you have (docker images)`,
     });
   }
   const bind = /Bind for [\d.]+:(\d+) failed: port is already allocated|address already in use/.exec(output);
@@ -82,9 +84,16 @@ function composeError(verb: string, output: string): TmError {
   });
 }
 
+/** What compose says when an image is not here and cannot be pulled (no registry, no network). */
+const PULL_FAILED = [
+  /pull access denied|failed to resolve reference|manifest unknown|not found: manifest/i,
+  /Error response from daemon: (?:Get|Head) "https?:|no such host|dial tcp|i\/o timeout/i,
+];
+
 /** Build steps and container progress: what compose prints on the way, not why it failed. */
-const PROGRESS =
-  /^#\d+ |^\s*=> |^\s*\[\+\] |^\s*(?:Container|Network|Volume|Image|Service) \S+\s+(?:Creating|Created|Starting|Started|Stopping|Stopped|Removing|Removed|Waiting|Healthy|Running|Recreate|Recreated|Pulling|Pulled|Building|Built|Exited)\s*$/;
+const PROGRESS_STATES =
+  'Creating|Created|Starting|Started|Stopping|Stopped|Removing|Removed|Waiting|Healthy|Running|Recreate|Recreated|Pulling|Pulled|Building|Built|Exited';
+const PROGRESS = new RegExp(String.raw`^#\d+ |^\s*=> |^\s*\[\+\] |^\s*(?:Container|Network|Volume|Image|Service) \S+\s+(?:${PROGRESS_STATES})\s*$`);
 const FAILURE = /\berror\b|\bfailed\b/i;
 const RULE = /^-{6,}$/;
 

@@ -4,6 +4,7 @@ import { detectEngine } from './detect.js';
 export async function containerPublishing(port: number): Promise<string | undefined> {
   const { engine } = await detectEngine(process.env, 1000);
   if (!engine) return undefined;
+  // Lazy: dockerode (and its ssh2 tree) is heavy, and tm up asks only when a port is taken.
   const { default: Docker } = await import('dockerode');
   const docker = new Docker(engine.socketPath ? { socketPath: engine.socketPath } : { host: engine.hostname, port: engine.port });
   const list = await docker.listContainers({ filters: { publish: [String(port)] } }).catch(() => []);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
-import type Dockerode from 'dockerode';
+import Dockerode from 'dockerode';
 import type { Config } from '../../config/load.js';
 import type { Service } from '../../config/schema.js';
 import { containerPort } from '../../config/services.js';
@@ -55,8 +55,7 @@ export class DockerRuntime implements Runtime {
 
   private async docker(): Promise<Dockerode> {
     if (!this.client) {
-      const { default: Docker } = await import('dockerode');
-      this.client = new Docker(this.engine.socketPath ? { socketPath: this.engine.socketPath } : { host: this.engine.hostname, port: this.engine.port });
+      this.client = new Dockerode(this.engine.socketPath ? { socketPath: this.engine.socketPath } : { host: this.engine.hostname, port: this.engine.port });
     }
     return this.client;
   }
@@ -130,7 +129,9 @@ export class DockerRuntime implements Runtime {
         throw new TmError('TM_IMAGE_UNAVAILABLE', `image ${svc.image} (services.${svc.name}.image) is not on this machine and cannot be pulled`, {
           exit: EXIT.runtime,
           details: err.details,
-          hint: `docker pull ${svc.image} where a registry is reachable (or docker load it), or set services.${svc.name}.image to an image you have (docker images)`,
+          hint:
+            `docker pull ${svc.image} where a registry is reachable (or docker load ` +
+            `it), or set services.${svc.name}.image to an image you have (docker images)`,
           cause: err,
         });
       });
@@ -218,7 +219,7 @@ export class DockerRuntime implements Runtime {
     };
   }
 
-  completion(svc: Service): Probe {
+  jobFinished(svc: Service): Probe {
     return {
       name: svc.name,
       target: `${svc.name} container exiting with code 0`,

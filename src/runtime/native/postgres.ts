@@ -52,7 +52,9 @@ export async function planPostgres(svc: PostgresService, paths: NativePaths, pro
       `the data directory ${dataDir} was created by PostgreSQL ${existing}, but the binaries found are ${found.major} (${found.bindir})`,
       {
         exit: EXIT.runtime,
-        hint: `a data directory only opens with its own major version: install PostgreSQL ${existing}, or dump it with ${existing}'s pg_dump, tm down --volumes, and restore into ${found.major}`,
+        hint:
+          `a data directory only opens with its own major version: install PostgreSQL ${existing}, ` +
+          `or dump it with ${existing}'s pg_dump, tm down --volumes, and restore into ${found.major}`,
       },
     );
   }
@@ -166,6 +168,7 @@ export function bootstrapProbe(plan: PgPlan): Probe {
 
 /** Creates (or updates) the configured user and database, over the Unix socket. */
 export async function ensureRoleAndDatabase(plan: PgPlan): Promise<void> {
+  // Lazy: pg is heavy, and tm status and tm down load this module without connecting.
   const { default: pg } = await import('pg');
   const client = new pg.Client({ host: socketOf(plan), port: plan.svc.port, user: BOOTSTRAP_USER, database: 'postgres' });
   await client.connect();
@@ -205,8 +208,4 @@ export function roleFingerprint(plan: PgPlan): string {
     system = randomUUID();
   }
   return JSON.stringify([plan.svc.user, plan.svc.password, plan.svc.database, plan.dataDir, system]);
-}
-
-export async function removePostgresData(plan: Pick<PgPlan, 'dataDir'>): Promise<void> {
-  await rm(plan.dataDir, { recursive: true, force: true });
 }

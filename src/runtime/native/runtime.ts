@@ -62,7 +62,8 @@ export class NativeRuntime implements Runtime {
           // For an app, the pid is the app's (its group leader), not its supervisor's.
           const shown = unsupervised ? (unsupervised.includes(record.pgid!) ? record.pgid : unsupervised[0]) : (record.pgid ?? record.pid);
           const detail = unsupervised
-            ? `its supervisor (pid ${record.pid}) is gone; ${unsupervised.length} process(es) of the app still run unsupervised (tm down or tm restart ${svc.name} stops them)`
+            ? `its supervisor (pid ${record.pid}) is gone; ${unsupervised.length} process(es) ` +
+              `of the app still run unsupervised (tm down or tm restart ${svc.name} stops them)`
             : undefined;
           return { name: svc.name, kind: svc.kind, state: 'running', pid: shown, port: record.port, startedAt: record.startedAt, detail };
         }
@@ -190,7 +191,7 @@ export class NativeRuntime implements Runtime {
     };
   }
 
-  completion(svc: Service): Probe {
+  jobFinished(svc: Service): Probe {
     return {
       name: svc.name,
       target: `${svc.name} exiting with code 0`,

@@ -13,7 +13,9 @@ const BEGIN = 'BEGIN;\n';
  * transaction is rolled back and the error names file:line:column.
  */
 export async function applyUp(client: Client, file: MigrationFile): Promise<void> {
-  const record = `INSERT INTO ${HISTORY_TABLE} (version, name, checksum, duration_ms) VALUES (${lit(client, file.version)}, ${lit(client, file.name)}, ${lit(client, file.checksum)}, ${ELAPSED})`;
+  const record =
+    `INSERT INTO ${HISTORY_TABLE} (version, name, checksum, duration_ms) VALUES ` +
+    `(${lit(client, file.version)}, ${lit(client, file.name)}, ${lit(client, file.checksum)}, ${ELAPSED})`;
   await runSection(client, file, file.up, record);
 }
 

@@ -41,7 +41,8 @@ export async function readHistory(client: Client): Promise<AppliedMigration[]> {
     if (!code?.startsWith('42') && !code?.startsWith('22')) throw err;
     throw damaged(
       `its columns are not the ones tm records (version, name, checksum, applied_at, duration_ms): ${errorText(err)}`,
-      `restore the table's columns, or rename it (ALTER TABLE ${HISTORY_TABLE} RENAME TO ${HISTORY_TABLE}_old) and record what is applied again (tm db migrate on a fresh database, or tm db repair)`,
+      `restore the table's columns, or rename it (ALTER TABLE ${HISTORY_TABLE} RENAME TO ${HISTORY_TABLE}_old) ` +
+        `and record what is applied again (tm db migrate on a fresh database, or tm db repair)`,
     );
   }
   for (const row of rows) {
@@ -52,7 +53,8 @@ export async function readHistory(client: Client): Promise<AppliedMigration[]> {
       `${which} has no ${missing}`,
       row.version === null
         ? `delete or fix that row (SELECT * FROM ${HISTORY_TABLE} WHERE version IS NULL)`
-        : `set it (UPDATE ${HISTORY_TABLE} SET ${missing} = ... WHERE version = '${String(row.version)}'), or forget the row with tm db repair ${String(row.version)} once its file is gone`,
+        : `set it (UPDATE ${HISTORY_TABLE} SET ${missing} = ... WHERE version = '${String(row.version)}'), ` +
+            `or forget the row with tm db repair ${String(row.version)} once its file is gone`,
     );
   }
   return (rows as unknown as AppliedMigration[]).sort((a, b) => compareVersions(a.version, b.version));

@@ -45,7 +45,9 @@ export function statusReport(rows: MigrationStatus[]): StatusReport {
     json: { ...counts, migrations: rows },
     warnings: [],
     table: { head: ['version', 'name', 'state', 'applied at'], rows: rows.map((r) => [r.version, r.name, { state: r.state }, r.applied_at ?? '']) },
-    summary: `${counts.applied} applied, ${counts.pending} pending${counts.edited ? `, ${counts.edited} edited` : ''}${counts.missing ? `, ${counts.missing} missing` : ''}`,
+    summary:
+      `${counts.applied} applied, ${counts.pending} ` +
+      `pending${counts.edited ? `, ${counts.edited} edited` : ''}${counts.missing ? `, ${counts.missing} missing` : ''}`,
     verdict({ exitCode }) {
       if (!exitCode || counts.pending + broken === 0) return undefined;
       return new TmError(
