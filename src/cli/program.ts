@@ -41,6 +41,11 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .action(lazy(() => import('./commands/health.js')));
 
   const runtimeOption = () => new Option('--runtime <name>', 'auto, native or docker (default: TM_RUNTIME, then taskmaster.yml)');
+  const portsOption = () =>
+    new Option('--ports <mode>', "auto: a second stack of the project (worktree, clone) gets ports of its own; fixed: taskmaster.yml's").choices([
+      'auto',
+      'fixed',
+    ]);
   program
     .command('init')
     .description('start a project from a template: minimal, express-pg, next-prisma')
@@ -60,6 +65,8 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .option('--timeout <duration>', 'how long to wait for readiness (exit 5 after)', '60s')
     .option('--no-migrate', 'do not apply pending migrations once Postgres is ready')
     .option('--no-seed', 'do not run new or changed seeds after migrating')
+    .option('--from <stack>', "a new stack's data: a copy of this stack's database (folder path or name; default: the project's first stack), or none")
+    .addOption(portsOption())
     .addOption(runtimeOption())
     .action(lazy(() => import('./commands/up.js')));
   program
@@ -80,6 +87,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .description('stop and start services again')
     .argument('[service...]', 'only these services')
     .option('--timeout <duration>', 'how long to wait for readiness', '60s')
+    .addOption(portsOption())
     .addOption(runtimeOption())
     .action(lazy(() => import('./commands/restart.js')));
   program
@@ -177,6 +185,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .option('--external', 'services are provided (e.g. GitHub Actions service containers via DATABASE_URL / REDIS_URL)')
     .option('--env <name>', 'seed environment', 'test')
     .option('--timeout <duration>', 'how long to wait for services', '120s')
+    .addOption(portsOption())
     .action(lazy(() => import('./commands/ci.js')));
   program
     .command('completion')

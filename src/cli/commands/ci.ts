@@ -64,6 +64,7 @@ export async function run(ctx: Context, opts: Record<string, unknown>): Promise<
     },
     cwd: ctx.cwd,
     external: Boolean(opts.external),
+    ports: opts.ports as string | undefined,
     env: seedEnv((opts.env as string | undefined) ?? 'test'),
     timeoutMs: parseDuration(String(opts.timeout), '--timeout'),
     signal: ctx.signal,

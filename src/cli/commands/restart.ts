@@ -1,5 +1,6 @@
 import { pickServices } from '../../config/services.js';
 import { bringUp } from '../../stack/bring-up.js';
+import { claimPorts } from '../../stack/claim.js';
 import { down } from '../../stack/down.js';
 import { selectRuntime } from '../../stack/select.js';
 import { parseDuration } from '../../util/duration.js';
@@ -8,7 +9,12 @@ import { prepareNative } from '../native-setup.js';
 import { renderUp, showStages } from './up.js';
 
 export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
-  const config = await ctx.config();
+  // Services start again: a stack that has no ports of its own yet gets them first.
+  const { config } = await claimPorts(await ctx.config(), {
+    runtime: opts.runtime as string | undefined,
+    ports: opts.ports as string | undefined,
+    reload: () => ctx.reloadConfig(),
+  });
   const services = pickServices(config, args);
   const timeoutMs = parseDuration(String(opts.timeout), '--timeout');
   const { runtime } = await selectRuntime(config, opts.runtime as string | undefined);

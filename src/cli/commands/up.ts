@@ -1,4 +1,8 @@
 import { withDependencies } from '../../config/graph.js';
+import type { Config } from '../../config/load.js';
+import { portMap, stackPath, type PortMap, type PortMode } from '../../config/stack.js';
+import { claimPorts, type Claim } from '../../stack/claim.js';
+import { planFork } from '../../stack/fork.js';
 import { pickServices } from '../../config/services.js';
 import { assertEnvValid, createEnvIfMissing } from '../../env/ensure.js';
 import { formatProblem } from '../../errors.js';
@@ -10,9 +14,30 @@ import type { Context } from '../context.js';
 import { prepareNative } from '../native-setup.js';
 import { renderTable } from '../table.js';
 
-export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
+/** `tm up`'s options (`tm restart` and `tm ci` share the stack ones). */
+export interface UpOptions {
+  timeout: string;
+  migrate: boolean;
+  seed: boolean;
+  runtime?: string;
+  /** auto | fixed */
+  ports?: string;
+  /** A stack of the project to copy the data from, or `none`. */
+  from?: string;
+}
+
+export async function run(ctx: Context, rawOpts: Record<string, unknown>, args: string[]): Promise<void> {
+  const opts = rawOpts as unknown as UpOptions;
   // Warnings about unset ${VAR}s wait until .env exists: the first tm up creates it.
-  let config = await ctx.config({ quiet: true });
+  // The stack's ports come first: .env is written with them.
+  const claimed = await claimPorts(await ctx.config({ quiet: true }), {
+    runtime: opts.runtime,
+    ports: opts.ports,
+    reload: () => ctx.reloadConfig({ quiet: true }),
+  });
+  let { config } = claimed;
+  const { claim } = claimed;
+  if (claim?.changed && claim.mode === 'allocated') ctx.out.info(`ports of this stack: ${portList(config)} (${claim.reason ?? 'its own block'})`);
   const created = await createEnvIfMissing(config);
   if (created) {
     ctx.out.info(`created .env from the env contract (${created.written.length} keys; secrets generated)`);
@@ -22,8 +47,11 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   await assertEnvValid(config);
   const services = pickServices(config, args);
   const timeoutMs = parseDuration(String(opts.timeout), '--timeout');
-  const { runtime, reason } = await selectRuntime(config, opts.runtime as string | undefined);
+  const { runtime, reason } = await selectRuntime(config, opts.runtime);
   ctx.out.debug(`runtime: ${runtime.name} (${reason})`);
+  // A new stack's data source is checked (running) before anything of this one starts.
+  const fork = claim ? await planFork(config, claim, opts.from, { cwd: ctx.cwd }) : {};
+  if (fork.note) ctx.out.warn(fork.note);
   await prepareNative(ctx, config, runtime, withDependencies(config.services, services));
   const result = await bringUp(config, runtime, services, {
     timeoutMs,
@@ -32,13 +60,17 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
     onWarning: (m) => ctx.out.warn(m),
     migrate: opts.migrate !== false,
     seed: opts.seed !== false,
+    fork: fork.source,
     runStage: showStages(ctx),
   });
   const { migrations, seeds } = result;
+  const stack = stackSummary(config, claim);
   ctx.out.result(
-    result,
+    { ...result, stack },
     () =>
       renderUp(ctx, result) +
+      (stack.mode === 'allocated' ? `\n\nports of this stack: ${portList(config)}${stack.first ? ` (taskmaster.yml's belong to ${stack.first})` : ''}` : '') +
+      (result.fork ? `\ndata copied from ${result.fork.from}` : '') +
       (migrations?.applied.length ? `\n\napplied ${migrations.applied.length} migration(s)` : '') +
       (seeds?.ran.length ? `\nran ${seeds.ran.length} seed file(s)` : ''),
   );
@@ -51,6 +83,18 @@ export function showStages(ctx: Context): RunStage {
     if ('skipped' in plan) return undefined;
     return ctx.out.step(plan.title, plan.run, plan.summary);
   };
+}
+
+/** What `tm up --json` says of the stack: how its ports were decided, and the stack holding taskmaster.yml's. */
+export function stackSummary(config: Config, claim?: Claim): { path: string; mode: PortMode; ports: PortMap; configured: PortMap; first?: string } {
+  return { path: stackPath(config.root), mode: config.stack.mode, ports: portMap(config.services), configured: config.stack.configured, first: claim?.first };
+}
+
+/** `postgres 20000, redis 20001`. */
+export function portList(config: Config): string {
+  return Object.entries(portMap(config.services))
+    .map(([svc, ports]) => `${svc} ${Object.values(ports).join('/')}`)
+    .join(', ');
 }
 
 export function renderUp(ctx: Context, result: UpResult): string {

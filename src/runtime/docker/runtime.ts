@@ -4,7 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { Config } from '../../config/load.js';
-import type { Service } from '../../config/schema.js';
+import type { PostgresService, Service } from '../../config/schema.js';
+import { CLIENT_ENV, type ClientTools } from '../../db/admin/copy.js';
 import { containerPort } from '../../config/services.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { Probe } from '../../health/wait-for.js';
@@ -201,6 +202,30 @@ export class DockerRuntime implements Runtime {
           if (err.statusCode !== 404) throw err;
         });
     }
+  }
+
+  async clientTools(svc: PostgresService): Promise<ClientTools> {
+    const c = (await this.containers(svc.name)).get(svc.name);
+    if (c?.state !== 'running')
+      throw new TmError('TM_SERVICE_STOPPED', `${svc.name} of ${this.project} is not running`, { exit: EXIT.runtime, hint: `tm up ${svc.name}` });
+    // The image's own pg_dump and pg_restore, reaching the server inside its container; the
+    // connection variables pass through `-e NAME` (no value on the command line).
+    return {
+      command: (program) => ['docker', 'exec', '-i', ...CLIENT_ENV.flatMap((name) => ['-e', name]), c.id, program],
+      host: '127.0.0.1',
+      port: containerPort(svc)!,
+      env: { DOCKER_HOST: this.engine.host },
+    };
+  }
+
+  async dataSize(): Promise<number | undefined> {
+    const docker = await this.docker();
+    // The engine computes every volume's size for /system/df: one call for all stacks would be cheaper, but this is one stack's.
+    const df = (await docker.df().catch(() => undefined)) as
+      | { Volumes?: { Labels?: Record<string, string> | null; UsageData?: { Size?: number } }[] }
+      | undefined;
+    if (!df?.Volumes) return undefined;
+    return df.Volumes.filter((v) => v.Labels?.['com.docker.compose.project'] === this.project).reduce((sum, v) => sum + Math.max(0, v.UsageData?.Size ?? 0), 0);
   }
 
   guard(svc: Service, probe: Probe): Probe {
