@@ -74,8 +74,17 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .description('stop the services (data is kept unless --volumes)')
     .argument('[service...]', 'only these services')
     .option('--volumes', 'also delete their data, once they are stopped')
+    .option('--all', 'stop every stack of every project on this machine (tm ls lists them; data kept)')
     .addOption(runtimeOption())
     .action(lazy(() => import('./commands/down.js')));
+  program
+    .command('ls')
+    .description('every stack on this machine (worktrees, clones): project, path, branch, runtime, ports, state, uptime, data size')
+    .action(lazy(() => import('./commands/ls.js')));
+  program
+    .command('prune')
+    .description('remove the stacks whose folder is gone, with their processes, containers, volumes and data (asks first)')
+    .action(lazy(() => import('./commands/prune.js')));
   program
     .command('status')
     .description('state, pid, port, health and uptime of each service, from the running processes')

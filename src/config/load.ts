@@ -198,6 +198,11 @@ export function projectId(name: string, root: string): string {
   return `${name}-${createHash('sha256').update(resolve(root)).digest('hex').slice(0, 8)}`.toLowerCase();
 }
 
+/** The stack's compose project name: its project id (compose allows only [a-z0-9_-]). */
+export function composeProject(config: Pick<Config, 'projectId'>): string {
+  return config.projectId.toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
+}
+
 /** An app's `env:` values as written in the file (before interpolation). */
 function writtenEnv(raw: Record<string, unknown>, service: string): Record<string, string> | undefined {
   const services = raw.services as Record<string, unknown> | undefined;

@@ -2,6 +2,7 @@ import { pickServices } from '../../config/services.js';
 import { selectRuntime } from '../../stack/select.js';
 import { serviceDatabase } from '../../stack/database.js';
 import { status, type StatusRow } from '../../stack/status.js';
+import { formatUptime } from '../../util/duration.js';
 import type { Context } from '../context.js';
 import { renderTable } from '../table.js';
 
@@ -21,7 +22,7 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
           r.pid ? String(r.pid) : '',
           r.port ? String(r.port) : '',
           r.health === 'ok' ? c.green(`ok ${r.latency_ms} ms`) : r.health === 'error' ? c.red(`error: ${r.health_error}`) : c.dim(r.detail ?? ''),
-          r.uptime_s !== undefined ? uptime(r.uptime_s) : '',
+          r.uptime_s !== undefined ? formatUptime(r.uptime_s) : '',
           r.url ?? '',
         ]),
       ) + (migrations ? `\n\nmigrations: ${migrations.applied} applied, ${migrations.pending} pending` : '')
@@ -44,10 +45,4 @@ async function pendingMigrations(ctx: Context, rows: StatusRow[]): Promise<{ app
     .catch(() => undefined);
   if (!report || report.rows.length === 0) return undefined;
   return { applied: report.applied, pending: report.pending };
-}
-
-function uptime(s: number): string {
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
-  return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
 }

@@ -13,7 +13,7 @@ import { readAppExit, startApp } from './app.js';
 import type { Daemon } from './daemon.js';
 import { tailLines } from './daemon.js';
 import { followFiles } from './follow.js';
-import { EXTERNAL_DATA_ROOT, nativePaths, type NativePaths } from './paths.js';
+import { nativePaths, type NativePaths } from './paths.js';
 import { findOrphans, type Orphan } from './orphans.js';
 import { checkPidFile, removePidFile, writePidFile, type PidRecord, type PidState } from './pidfile.js';
 import * as pg from './postgres.js';
@@ -27,7 +27,8 @@ import type { ClientTools } from '../../db/admin/copy.js';
 import { listenAddress } from '../../config/listen.js';
 import { directorySize } from '../../util/du.js';
 import { writePrivateFile } from '../../util/private-file.js';
-import { removeOwnedDir, self, verifyOwnedDir } from '../../util/safe-dir.js';
+import { removeOwnedDir, self } from '../../util/safe-dir.js';
+import { removeExternalData } from './leftovers.js';
 
 const STOP_GRACE_MS = 10_000;
 
@@ -267,9 +268,7 @@ export class NativeRuntime implements Runtime {
       const external = this.paths.externalDataDir(svc.name);
       if (existsSync(dirname(external))) {
         // Outside the project: only directories tm made, checked before anything is deleted.
-        for (const dir of [EXTERNAL_DATA_ROOT, dirname(external)]) verifyOwnedDir(dir, 0o755);
-        const runAs = await postgresRunAs().catch(() => undefined);
-        await removeOwnedDir(external, 0o750, runAs ? [self(), runAs] : [self()]);
+        await removeExternalData(external);
         await rmdir(dirname(external)).catch(() => undefined);
       }
       await rm(this.paths.pidFile(svc.name).replace(/\.pid$/, '.roles'), { force: true });
