@@ -50,6 +50,36 @@ export function portMap(services: Service[]): PortMap {
   return out;
 }
 
+/** What `tm up --json` and `tm status --json` say of the stack. */
+export interface StackSummary {
+  path: string;
+  mode: PortMode;
+  ports: PortMap;
+  configured: PortMap;
+  /** The stack holding taskmaster.yml's ports, when this one has a block of its own. */
+  first?: string;
+  /** Why this run gave the stack a block of its own (only on the run that did). */
+  reason?: string;
+}
+
+export function stackSummary(config: Config, claim: { first?: string; reason?: string } = {}): StackSummary {
+  return {
+    path: stackPath(config.root),
+    mode: config.stack.mode,
+    ports: portMap(config.services),
+    configured: config.stack.configured,
+    first: claim.first,
+    reason: claim.reason,
+  };
+}
+
+/** `postgres 20000, redis 20001` (a service of several ports: `rabbitmq 20002/20003`). */
+export function describePorts(ports: PortMap): string {
+  return Object.entries(ports)
+    .map(([svc, keys]) => `${svc} ${Object.values(keys).join('/')}`)
+    .join(', ');
+}
+
 /** The folder as the kernel resolves it (as given, when it does not exist). */
 export function stackPath(root: string): string {
   try {

@@ -9,7 +9,7 @@ import { isPortFree, portHolder } from '../runtime/ports.js';
 import type { Runtime } from '../runtime/types.js';
 import { insideProject } from '../util/inside.js';
 import { writePrivateFile } from '../util/private-file.js';
-import { folderExists, updateRegistry, type RegistryEntry } from './registry.js';
+import { folderExists, readRegistry, updateRegistry, type RegistryEntry } from './registry.js';
 import { selectRuntime } from './select.js';
 
 /** Where allocated blocks live: below Linux's ephemeral range (32768-60999), where the OS hands out client ports. */
@@ -109,6 +109,30 @@ export async function claimPorts(
   if (!selection) return { config };
   const claim = await claimStack(config, selection.runtime, opts);
   return { config: claim.changed ? await opts.reload() : config, claim };
+}
+
+/**
+ * For a stack that has not been up yet, the other stack of the project that holds
+ * taskmaster.yml's ports: talking to "its" services now would reach that one's.
+ */
+export function configuredPortsHolder(config: Config, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (config.stack.mode !== 'unassigned') return undefined;
+  const self = stackPath(config.root);
+  return readRegistry(env).find((e) => e.project === config.name && e.path !== self && e.mode !== 'allocated' && folderExists(e))?.path;
+}
+
+/** Refuses a command that would talk to this stack's services before it has ports of its own (see configuredPortsHolder). */
+export function requireOwnPorts(config: Config, command: string, env: NodeJS.ProcessEnv = process.env): void {
+  const holder = configuredPortsHolder(config, env);
+  if (!holder) return;
+  throw new TmError(
+    'TM_STACK_NOT_UP',
+    `${command} here would reach the stack in ${holder}: taskmaster.yml's ports are its, and this stack has none of its own yet`,
+    {
+      exit: EXIT.runtime,
+      hint: `tm up gives this stack its own ports (and a copy of the data); or tm -C ${holder} ${command.replace(/^tm /, '')}`,
+    },
+  );
 }
 
 /** The stack's record in .taskmaster/stack.json (inside the project, atomically). */

@@ -1,11 +1,13 @@
 import { EXIT, TmError } from '../../errors.js';
 import { checkHealth, type HealthReport } from '../../health/check.js';
 import { parseDuration } from '../../util/duration.js';
+import { requireOwnPorts } from '../../stack/claim.js';
 import type { Context } from '../context.js';
 import { renderTable } from '../table.js';
 
 export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
   const config = await ctx.config();
+  requireOwnPorts(config, 'tm health');
   const timeout = opts.timeout === undefined ? undefined : parseDuration(String(opts.timeout), '--timeout');
   const waitMs = opts.wait ? (timeout ?? 30_000) : 0;
   // Probing once, --timeout bounds that one probe.

@@ -1,3 +1,4 @@
+import { describePorts } from '../../config/stack.js';
 import { listStacks, type StackInfo } from '../../stack/stacks.js';
 import { formatBytes } from '../../util/bytes.js';
 import { formatUptime } from '../../util/duration.js';
@@ -19,9 +20,7 @@ export async function run(ctx: Context): Promise<void> {
         s.path,
         s.branch ?? '',
         s.runtime ?? '',
-        Object.entries(s.ports)
-          .map(([svc, ports]) => `${svc} ${Object.values(ports).join('/')}`)
-          .join(', '),
+        describePorts(s.ports),
         state(s),
         s.uptime_s !== undefined ? formatUptime(s.uptime_s) : '',
         s.data_bytes !== undefined ? formatBytes(s.data_bytes) : '',

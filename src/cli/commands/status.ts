@@ -3,7 +3,9 @@ import { selectRuntime } from '../../stack/select.js';
 import { serviceDatabase } from '../../stack/database.js';
 import { status, type StatusRow } from '../../stack/status.js';
 import { formatUptime } from '../../util/duration.js';
+import { configuredPortsHolder } from '../../stack/claim.js';
 import type { Context } from '../context.js';
+import { describePorts, stackSummary } from '../../config/stack.js';
 import { renderTable } from '../table.js';
 
 export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
@@ -11,7 +13,10 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   const { runtime } = await selectRuntime(config, opts.runtime as string | undefined);
   const rows = await status(runtime, pickServices(config, args));
   const migrations = await pendingMigrations(ctx, rows);
-  ctx.out.result({ project: config.name, runtime: runtime.name, services: rows, migrations }, () => {
+  const stack = stackSummary(config);
+  const holder = configuredPortsHolder(config);
+  if (holder) ctx.out.warn(`this stack has not been up yet: taskmaster.yml's ports belong to the stack in ${holder} (tm up gives this one its own)`);
+  ctx.out.result({ project: config.name, runtime: runtime.name, stack, services: rows, migrations }, () => {
     const { c } = ctx.out;
     return (
       renderTable(
@@ -25,7 +30,9 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
           r.uptime_s !== undefined ? formatUptime(r.uptime_s) : '',
           r.url ?? '',
         ]),
-      ) + (migrations ? `\n\nmigrations: ${migrations.applied} applied, ${migrations.pending} pending` : '')
+      ) +
+      (stack.mode === 'allocated' ? `\n\nports of this stack: ${describePorts(stack.ports)} (taskmaster.yml: ${describePorts(stack.configured)})` : '') +
+      (migrations ? `\n\nmigrations: ${migrations.applied} applied, ${migrations.pending} pending` : '')
     );
   });
   for (const r of rows) if (r.detail && r.state === 'stopped') ctx.out.debug(`${r.name}: ${r.detail}`);

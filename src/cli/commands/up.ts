@@ -1,7 +1,6 @@
 import { withDependencies } from '../../config/graph.js';
-import type { Config } from '../../config/load.js';
-import { portMap, stackPath, type PortMap, type PortMode } from '../../config/stack.js';
-import { claimPorts, type Claim } from '../../stack/claim.js';
+import { describePorts, portMap, stackSummary } from '../../config/stack.js';
+import { claimPorts } from '../../stack/claim.js';
 import { planFork } from '../../stack/fork.js';
 import { pickServices } from '../../config/services.js';
 import { assertEnvValid, createEnvIfMissing } from '../../env/ensure.js';
@@ -37,7 +36,8 @@ export async function run(ctx: Context, rawOpts: Record<string, unknown>, args: 
   });
   let { config } = claimed;
   const { claim } = claimed;
-  if (claim?.changed && claim.mode === 'allocated') ctx.out.info(`ports of this stack: ${portList(config)} (${claim.reason ?? 'its own block'})`);
+  if (claim?.changed && claim.mode === 'allocated')
+    ctx.out.info(`ports of this stack: ${describePorts(portMap(config.services))} (${claim.reason ?? 'its own block'})`);
   const created = await createEnvIfMissing(config);
   if (created) {
     ctx.out.info(`created .env from the env contract (${created.written.length} keys; secrets generated)`);
@@ -64,12 +64,14 @@ export async function run(ctx: Context, rawOpts: Record<string, unknown>, args: 
     runStage: showStages(ctx),
   });
   const { migrations, seeds } = result;
-  const stack = stackSummary(config, claim);
+  const stack = stackSummary(config, { first: claim?.first, reason: claim?.reason });
   ctx.out.result(
     { ...result, stack },
     () =>
       renderUp(ctx, result) +
-      (stack.mode === 'allocated' ? `\n\nports of this stack: ${portList(config)}${stack.first ? ` (taskmaster.yml's belong to ${stack.first})` : ''}` : '') +
+      (stack.mode === 'allocated'
+        ? `\n\nports of this stack: ${describePorts(portMap(config.services))}${stack.first ? ` (taskmaster.yml's belong to ${stack.first})` : ''}`
+        : '') +
       (result.fork ? `\ndata copied from ${result.fork.from}` : '') +
       (migrations?.applied.length ? `\n\napplied ${migrations.applied.length} migration(s)` : '') +
       (seeds?.ran.length ? `\nran ${seeds.ran.length} seed file(s)` : ''),
@@ -83,18 +85,6 @@ export function showStages(ctx: Context): RunStage {
     if ('skipped' in plan) return undefined;
     return ctx.out.step(plan.title, plan.run, plan.summary);
   };
-}
-
-/** What `tm up --json` says of the stack: how its ports were decided, and the stack holding taskmaster.yml's. */
-export function stackSummary(config: Config, claim?: Claim): { path: string; mode: PortMode; ports: PortMap; configured: PortMap; first?: string } {
-  return { path: stackPath(config.root), mode: config.stack.mode, ports: portMap(config.services), configured: config.stack.configured, first: claim?.first };
-}
-
-/** `postgres 20000, redis 20001`. */
-export function portList(config: Config): string {
-  return Object.entries(portMap(config.services))
-    .map(([svc, ports]) => `${svc} ${Object.values(ports).join('/')}`)
-    .join(', ');
 }
 
 export function renderUp(ctx: Context, result: UpResult): string {

@@ -219,11 +219,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async dataSize(): Promise<number | undefined> {
-    const docker = await this.docker();
-    // The engine computes every volume's size for /system/df: one call for all stacks would be cheaper, but this is one stack's.
-    const df = (await docker.df().catch(() => undefined)) as
-      | { Volumes?: { Labels?: Record<string, string> | null; UsageData?: { Size?: number } }[] }
-      | undefined;
+    const df = await diskUsage(this.engine.host, await this.docker());
     if (!df?.Volumes) return undefined;
     return df.Volumes.filter((v) => v.Labels?.['com.docker.compose.project'] === this.project).reduce((sum, v) => sum + Math.max(0, v.UsageData?.Size ?? 0), 0);
   }
@@ -360,4 +356,31 @@ function splitLines(text: string): string[] {
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   return lines;
+}
+
+interface DiskUsage {
+  Volumes?: { Labels?: Record<string, string> | null; UsageData?: { Size?: number } }[];
+}
+
+const diskUsages = new Map<string, Promise<DiskUsage | undefined>>();
+
+/**
+ * The engine's /system/df (every volume's size), one call per engine for all the stacks this
+ * process asks about: the engine refuses a second one while the first runs (HTTP 500 "a disk
+ * usage operation is already running"), so a call another program made is waited for once.
+ */
+function diskUsage(host: string, docker: Dockerode): Promise<DiskUsage | undefined> {
+  let pending = diskUsages.get(host);
+  if (!pending) {
+    const once = () => docker.df() as Promise<DiskUsage>;
+    pending = once()
+      .catch(async (err: Error) => {
+        if (!/already running/.test(err.message)) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+        return once();
+      })
+      .catch(() => undefined);
+    diskUsages.set(host, pending);
+  }
+  return pending;
 }
