@@ -90,7 +90,7 @@ if (write) {
   const ran = new Set(rows.map((r) => r.suite));
   const suiteOf = (l) => l.split('|')[1].trim();
   const known = new Set(files.map((f) => f.replace(/\.mjs$/, '')));
-  const kept = previous.split('\n').filter((l) => /^\| [\w-]+ \|/.test(l) && known.has(suiteOf(l)) && !ran.has(suiteOf(l)));
+  const kept = previous.split('\n').filter((l) => /^\| [\w-]+ +\|/.test(l) && known.has(suiteOf(l)) && !ran.has(suiteOf(l)));
   const order = (l) => files.indexOf(`${suiteOf(l)}.mjs`);
   const table = [...HEADER, ...[...kept, ...rows.map(line)].sort((a, b) => order(a) - order(b))].join('\n');
   // Versions of tools measured in earlier runs stay listed unless measured again.
