@@ -22,8 +22,8 @@ let main;
 let scriptDir;
 let n = 0;
 const S = { mainPg: 0, pgPort: 0, redisPort: 0 };
-// A registry of stacks of the benchmark's own, never the machine's.
-const env = () => ({ ...process.env, CI: '1', XDG_STATE_HOME: join(parent, 'state') });
+// The registry of stacks is the harness's own (bench/run.mjs), never the machine's.
+const env = () => ({ ...process.env, CI: '1' });
 
 function run(file, args, opts = {}) {
   const r = spawnSync(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env(), ...opts });

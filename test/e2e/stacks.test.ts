@@ -115,6 +115,13 @@ for (const runtime of ['native', 'docker'] as const) {
       expect(env).toContain(`redis://127.0.0.1:${wt2Redis}`);
       expect(result.fork).toMatchObject({ from: main, method: 'dump' });
       expect((await psql(wt2Pg, 'SELECT name FROM items ORDER BY id')).stdout.trim().split('\n')).toEqual(['seeded one', 'seeded two', 'by hand']);
+      // Every command of the stack uses its block: tm status shows it, tm health probes it.
+      const status = JSON.parse((await tm(wt2, ['status', '--json'])).stdout);
+      expect(status.stack).toMatchObject({ mode: 'allocated', ports: { postgres: { port: wt2Pg }, redis: { port: wt2Redis } } });
+      expect(status.stack.configured.postgres.port).toBe(mainPg);
+      expect(status.services.find((s: { name: string }) => s.name === 'postgres').port).toBe(wt2Pg);
+      const health = JSON.parse((await tm(wt2, ['health', '--json'])).stdout);
+      expect(health.checks.postgres.target).toContain(`:${wt2Pg}/forky`);
 
       // A migration of the worktree's branch stays in the worktree's stack.
       await writeFile(join(wt2, 'db', 'migrations', '002_tags.sql'), '-- migrate:up\nCREATE TABLE tags (id int);\n');
@@ -154,6 +161,19 @@ for (const runtime of ['native', 'docker'] as const) {
       expect(JSON.parse((await tm(main, ['ls', '--json'])).stdout).stacks.map((s: { path: string }) => s.path)).toEqual([main]);
       expect((await psql(mainPg, 'SELECT count(*) FROM items')).stdout.trim()).toBe('3');
       expect(JSON.parse((await tm(main, ['status', '--json'])).stdout).services.map((s: { state: string }) => s.state)).toEqual(['running', 'running']);
+
+      // tm down --all, from any folder, stops every stack of the machine; the data stays.
+      await git(main, 'worktree', 'add', '-q', '../wt3');
+      const wt3 = join(parent, 'wt3');
+      expect((await tm(wt3, ['up', '--from', 'none', '--no-seed'])).exitCode).toBe(0);
+      const all = await tm(tmpdir(), ['down', '--all', '--json']);
+      expect(all.exitCode, all.stderr).toBe(0);
+      expect(JSON.parse(all.stdout).stacks.map((s: { path: string }) => s.path)).toEqual([main, wt3]);
+      const states = JSON.parse((await tm(main, ['ls', '--json'])).stdout).stacks.map((s: { state: string }) => s.state);
+      expect(states).toEqual(['stopped', 'stopped']);
+      expect((await psql(mainPg, 'SELECT 1')).exitCode).not.toBe(0);
+      expect((await tm(main, ['up'])).exitCode).toBe(0);
+      expect((await psql(mainPg, 'SELECT count(*) FROM items')).stdout.trim()).toBe('3');
     }, 300_000);
   });
 }
