@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { hostPorts } from '../config/host-ports.js';
@@ -70,7 +71,7 @@ export async function claimStack(config: Config, runtime: Runtime, opts: ClaimOp
       const taken = first ? undefined : await takenConfigured(config, runtime);
       if (!first && !taken) claim = { mode: 'configured', ports: configured, changed: true };
       else {
-        const ports = await allocate(configured, reserved(others));
+        const ports = await allocate(configured, reserved(others), path);
         const reason = first
           ? `taskmaster.yml's ports belong to the stack in ${first.path}`
           : `taskmaster.yml's port ${taken!.port} (${taken!.service}) is taken by ${await holderText(taken!.port)}`;
@@ -175,12 +176,20 @@ function missingPorts(configured: PortMap, ports: PortMap): { service: string; k
   );
 }
 
-/** The lowest block (BLOCK_SIZE ports, more when the stack has more) no other stack uses and nothing listens on. */
-async function allocate(configured: PortMap, taken: Set<number>): Promise<PortMap> {
+/**
+ * A block (BLOCK_SIZE ports, more when the stack has more) no other stack uses and nothing
+ * listens on. The search starts at a block chosen by the folder's path and wraps around: stacks
+ * this registry does not know of (another user's, with a registry of their own) rarely pick the
+ * same block at the same moment, before either listens on it.
+ */
+export async function allocate(configured: PortMap, taken: Set<number>, path: string): Promise<PortMap> {
   const wanted = missingPorts(configured, {});
   const size = Math.max(BLOCK_SIZE, Math.ceil(wanted.length / BLOCK_SIZE) * BLOCK_SIZE);
-  for (let base = BLOCK_FIRST; base + size - 1 <= BLOCK_LAST; base += size) {
-    const block = Array.from({ length: size }, (_, i) => base + i);
+  const blocks = Math.floor((BLOCK_LAST - BLOCK_FIRST + 1) / size);
+  const start = createHash('sha256').update(path).digest().readUInt32BE(0) % blocks;
+  for (let i = 0; i < blocks; i++) {
+    const base = BLOCK_FIRST + ((start + i) % blocks) * size;
+    const block = Array.from({ length: size }, (_, k) => base + k);
     if (block.some((p) => taken.has(p))) continue;
     if (!(await allFree(block.slice(0, wanted.length)))) continue;
     const out: PortMap = {};
