@@ -269,7 +269,7 @@ export const checks: Check[] = [
           detail: s.stack
             ? `${s.service}: ${s.key} (${s.where}) points at port ${s.port}, which is the stack in ${s.stack}; this stack's ${s.service} is on ${s.expected}`
             : `${s.service}: ${s.key} (${s.where}) uses port ${s.port}, but ${c.stack.mode === 'allocated' ? `this stack's ${s.service} is on` : `services.${s.service}.port is`} ${s.expected}`,
-          fix: `edit ${s.where}: ${s.key} with port ${s.expected} (tm never rewrites a value in .env)`,
+          fix: `edit ${s.where}: ${s.key} with port ${s.expected}`,
         });
       }
       return out.length ? out : ok('no ports configured');
