@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // A registry of stacks per test file, never the machine's.
+    setupFiles: ['test/helpers/state-home.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -1,5 +1,7 @@
 // Helpers shared by the benchmark cases.
 import { execFileSync, spawn } from 'node:child_process';
+import { chownSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** A free TCP port on 127.0.0.1 (asked of the OS in a child, since cases run synchronously). */
@@ -53,4 +55,20 @@ const deadline = Date.now() + 60000;
   child.stdout.on('data', (d) => (out += d));
   // 'close', not 'exit': the answer may still sit in the pipe when the process has exited.
   return new Promise((resolve) => child.on('close', () => resolve(Number(out.trim()))));
+}
+
+/**
+ * The folder of a hand-written script's servers: `redis/` and `sock/` inside; as root, the
+ * folder and `sock/` belong to the postgres user, who runs initdb and the server there.
+ */
+export function scriptFolder(dir) {
+  mkdirSync(join(dir, 'redis'), { recursive: true });
+  mkdirSync(join(dir, 'sock'), { recursive: true });
+  if (process.getuid?.() === 0) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']));
+    const gid = Number(execFileSync('id', ['-g', 'postgres']));
+    chownSync(dir, uid, gid);
+    chownSync(join(dir, 'sock'), uid, gid);
+  }
+  return dir;
 }

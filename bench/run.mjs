@@ -10,8 +10,9 @@
 // where `tm` and `alt` are async functions returning the milliseconds they measured (or
 // nothing, and the harness times the call), and `target` is the largest acceptable ratio
 // tm/alt. Runs alternate tm, alt, tm, alt... so drift hits both sides alike.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,6 +42,11 @@ if (selected.length === 0) {
   console.error(`no such case: ${only.join(', ')} (have: ${files.map((f) => f.replace(/\.mjs$/, '')).join(', ')})`);
   process.exit(2);
 }
+
+// The stacks the cases start go in a registry of their own (inherited by every tm they run),
+// never the machine's: `tm ls` and `tm prune` of the user never see them.
+const stateHome = mkdtempSync(join(tmpdir(), 'tm-bench-state-'));
+process.env.XDG_STATE_HOME = stateHome;
 
 const rows = [];
 const versions = { node: process.version };
@@ -90,7 +96,7 @@ if (write) {
   const ran = new Set(rows.map((r) => r.suite));
   const suiteOf = (l) => l.split('|')[1].trim();
   const known = new Set(files.map((f) => f.replace(/\.mjs$/, '')));
-  const kept = previous.split('\n').filter((l) => /^\| [\w-]+ \|/.test(l) && known.has(suiteOf(l)) && !ran.has(suiteOf(l)));
+  const kept = previous.split('\n').filter((l) => /^\| [\w-]+ +\|/.test(l) && known.has(suiteOf(l)) && !ran.has(suiteOf(l)));
   const order = (l) => files.indexOf(`${suiteOf(l)}.mjs`);
   const table = [...HEADER, ...[...kept, ...rows.map(line)].sort((a, b) => order(a) - order(b))].join('\n');
   // Versions of tools measured in earlier runs stay listed unless measured again.
@@ -120,4 +126,5 @@ the Docker case needs \`../shared/tools/docker-engine.sh up\` and is skipped wit
 ${notes}`;
   await writeFile(join(here, 'RESULTS.md'), text);
 }
+rmSync(stateHome, { recursive: true, force: true });
 process.exit(failed ? 1 : 0);

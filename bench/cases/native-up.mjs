@@ -1,11 +1,11 @@
 // `tm up` on local binaries against the shell script people write for the same job:
 // pg_ctl start -w, redis-server --daemonize, a pg_isready / redis-cli ping loop.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, timedUntil } from '../lib.mjs';
+import { freePort, timedUntil, scriptFolder } from '../lib.mjs';
 
 const TM = fileURLToPath(new URL('../../bin/tm.js', import.meta.url));
 const BIN = '/usr/lib/postgresql/15/bin';
@@ -56,15 +56,7 @@ export default {
   setup() {
     dir = mkdtempSync(join(tmpdir(), 'tm-bench-up-'));
     // A directory the postgres user can reach, for the script's data.
-    scriptDir = join('/var/tmp', `tm-bench-script-${process.pid}`);
-    mkdirSync(join(scriptDir, 'redis'), { recursive: true });
-    mkdirSync(join(scriptDir, 'sock'), { recursive: true });
-    if (root) {
-      const uid = Number(execFileSync('id', ['-u', 'postgres']));
-      const gid = Number(execFileSync('id', ['-g', 'postgres']));
-      chownSync(scriptDir, uid, gid);
-      chownSync(join(scriptDir, 'sock'), uid, gid);
-    }
+    scriptDir = scriptFolder(join('/var/tmp', `tm-bench-script-${process.pid}`));
     const [p1, p2, p3, p4] = [freePort(), freePort(), freePort(), freePort()];
     S.pgPort = p3;
     S.redisPort = p4;

@@ -14,6 +14,8 @@ import { projectVariables } from '../config/env-files.js';
 import { serviceUrl } from '../config/services.js';
 import { waitForDatabase } from '../db/wait.js';
 import { redisProbe } from '../health/probes.js';
+import type { ForkResult } from '../stack/fork.js';
+import { claimPorts } from '../stack/claim.js';
 
 /** What `tm ci` reports as it goes: NDJSON events with --json, annotations on GitHub. */
 export type CiEvent =
@@ -31,6 +33,8 @@ export interface CiOptions {
   cwd: string;
   /** Services are provided from outside (GitHub Actions service containers). */
   external: boolean;
+  /** `fixed`: taskmaster.yml's ports even when another stack of the project holds them. */
+  ports?: string;
   env: string;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -104,6 +108,8 @@ export async function runCi(opts: CiOptions): Promise<CiResult> {
   try {
     await step('config', async () => {
       state.config = await opts.loadConfig();
+      // The stack's own ports before .env is written with them (nothing to claim for external services).
+      if (!opts.external) state.config = (await claimPorts(state.config, { ports: opts.ports, reload: opts.reloadConfig })).config;
       return `${state.config.services.length} services`;
     });
     await step('env', () => envStep(state, opts));
@@ -132,7 +138,7 @@ async function envStep(state: CiState, opts: CiOptions): Promise<string> {
 }
 
 /** The pipeline's stages as tm ci's steps: the databases are its services step. */
-const CI_STEP: Record<StageName, string> = { databases: 'services', migrate: 'migrate', seed: 'seed', apps: 'apps' };
+const CI_STEP: Record<StageName, string> = { databases: 'services', fork: 'data', migrate: 'migrate', seed: 'seed', apps: 'apps' };
 
 function ciStages(step: Step): RunStage {
   return async (stage) => {
@@ -156,6 +162,10 @@ function stageDetail(name: StageName, value: StageResults[StageName]): string {
     case 'databases': {
       const r = value as UpResult;
       return `${r.services.length} services up (${r.runtime})`;
+    }
+    case 'fork': {
+      const r = value as ForkResult;
+      return `copied from ${r.from} (${r.method})`;
     }
     case 'migrate': {
       const m = value as Migrated;

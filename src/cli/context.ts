@@ -22,8 +22,8 @@ export interface Context {
   cwd: string;
   /** `quiet`: do not print the config's warnings (the caller does, once .env may have changed). */
   config(opts?: { quiet?: boolean }): Promise<Config>;
-  /** Loads the config again (after `.env` changed, since it interpolates from it). */
-  reloadConfig(): Promise<Config>;
+  /** Loads the config again (after `.env` or the stack's ports changed). */
+  reloadConfig(opts?: { quiet?: boolean }): Promise<Config>;
 }
 
 export function createContext(out: Reporter, globals: GlobalOptions, signal: AbortSignal): Context {
@@ -46,9 +46,9 @@ export function createContext(out: Reporter, globals: GlobalOptions, signal: Abo
       })();
       return loaded;
     },
-    reloadConfig() {
+    reloadConfig(opts = {}) {
       loaded = undefined;
-      return this.config();
+      return this.config(opts);
     },
   };
 }

@@ -35,6 +35,13 @@ export const lockTimeoutOption = (description = 'how long to wait for another ru
 export const runtimeOption = () =>
   new Option('--runtime <name>', 'auto, native or docker (default: TM_RUNTIME, then taskmaster.yml)').argParser((name) => runtimeName(name, '--runtime flag'));
 
+/** `--ports <mode>`: auto (a second stack of the project gets ports of its own) or fixed. */
+export const portsOption = () =>
+  new Option('--ports <mode>', "auto: a second stack of the project (worktree, clone) gets ports of its own; fixed: taskmaster.yml's").choices([
+    'auto',
+    'fixed',
+  ] as const);
+
 /** `--database-url <url>`: the database a `tm db` command talks to. */
 export const databaseUrlOption = () => new Option('--database-url <url>', 'talk to this database (default: DIRECT_URL, DATABASE_URL, then services.postgres)');
 

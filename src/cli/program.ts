@@ -7,6 +7,7 @@ import {
   integerOption,
   lockTimeoutOption,
   portOption,
+  portsOption,
   runtimeOption,
   seedEnvOption,
   timeoutOption,
@@ -78,6 +79,8 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .addOption(timeoutOption('how long to wait for readiness (exit 5 after)', '60s'))
     .option('--no-migrate', 'do not apply pending migrations once Postgres is ready')
     .option('--no-seed', 'do not run new or changed seeds after migrating')
+    .option('--from <stack>', "a new stack's data: a copy of this stack's database (folder path or name; default: the project's first stack), or none")
+    .addOption(portsOption())
     .addOption(runtimeOption())
     .action(lazy(() => import('./commands/up.js')));
   program
@@ -85,8 +88,17 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .description('stop the services (data is kept unless --volumes)')
     .argument('[service...]', 'only these services')
     .option('--volumes', 'also delete their data, once they are stopped')
+    .option('--all', 'stop every stack of every project on this machine (tm ls lists them; data kept)')
     .addOption(runtimeOption())
     .action(lazy(() => import('./commands/down.js')));
+  program
+    .command('ls')
+    .description('every stack on this machine (worktrees, clones): project, path, branch, runtime, ports, state, uptime, data size')
+    .action(lazy(() => import('./commands/ls.js')));
+  program
+    .command('prune')
+    .description('remove the stacks whose folder is gone, with their processes, containers, volumes and data (asks first)')
+    .action(lazy(() => import('./commands/prune.js')));
   program
     .command('status')
     .description('state, pid, port, health and uptime of each service, from the running processes')
@@ -98,6 +110,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .description('stop and start services again')
     .argument('[service...]', 'only these services')
     .addOption(timeoutOption('how long to wait for readiness', '60s'))
+    .addOption(portsOption())
     .addOption(runtimeOption())
     .action(lazy(() => import('./commands/restart.js')));
   program
@@ -195,6 +208,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .option('--external', 'services are provided (e.g. GitHub Actions service containers via DATABASE_URL / REDIS_URL)')
     .addOption(seedEnvOption('seed environment').default('test'))
     .addOption(timeoutOption('how long to wait for services', '120s'))
+    .addOption(portsOption())
     .action(lazy(() => import('./commands/ci.js')));
   program
     .command('completion')

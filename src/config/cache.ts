@@ -6,6 +6,7 @@ import type { Problem } from '../errors.js';
 import { readEnvTexts } from './env-files.js';
 import { findConfig, MAX_CONFIG_BYTES, readConfigText, type LoadOptions } from './find.js';
 import type { Config } from './load.js';
+import { applyStack } from './stack.js';
 
 // The validated config of the last command, and the secret values it found for masking,
 // keyed by everything they are derived from: the bytes of taskmaster.yml and the env files,
@@ -52,7 +53,8 @@ export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   const state = join(root, '.taskmaster');
   const cacheFile = join(state, 'cache', 'config.json');
   const cached = readEntry(cacheFile);
-  if (cached?.key === key) return { config: cached.config, secrets: cached.secrets, secretWarnings: cached.secretWarnings };
+  // The stack's ports are applied after the cache: .taskmaster/stack.json is not part of its key.
+  if (cached?.key === key) return { config: applyStack(cached.config), secrets: cached.secrets, secretWarnings: cached.secretWarnings };
 
   // Lazy: the loader brings yaml and zod, which a cache hit (most commands) never needs.
   const { loadConfigFrom } = await import('./load.js');
@@ -64,7 +66,7 @@ export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   const secrets = secretValues(config.env, resolved);
   const secretWarnings = shortSecrets(config.services, config.env, resolved);
   if (existsSync(state)) writeEntry(cacheFile, { key, sum: sumOf({ config, secrets, secretWarnings }), config, secrets, secretWarnings });
-  return { config, secrets, secretWarnings };
+  return { config: applyStack(config), secrets, secretWarnings };
 }
 
 function sumOf(p: Project): string {

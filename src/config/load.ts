@@ -12,6 +12,7 @@ import { findCycle } from './graph.js';
 import { interpolate, type Unresolved } from './interpolate.js';
 import { isLoopbackAddress, listenAddress } from './listen.js';
 import { configSchema, serviceKind, serviceSchemas, type EnvVarSpec, type RawConfig, type Service } from './schema.js';
+import { applyStack, portMap, type StackPorts } from './stack.js';
 
 /** A loaded, validated project. */
 export interface Config {
@@ -23,7 +24,11 @@ export interface Config {
   /** `name` plus a short hash of the project path: two clones never share state. */
   projectId: string;
   runtime: RawConfig['runtime'];
-  /** Services in file order. */
+  /** `auto`: a stack other than the project's first gets ports of its own; `fixed`: always taskmaster.yml's. */
+  ports: RawConfig['ports'];
+  /** This stack's ports: how they were decided, and taskmaster.yml's for reference (see stack.ts). */
+  stack: StackPorts;
+  /** Services in file order, with this stack's ports. */
   services: Service[];
   env: Record<string, EnvVarSpec>;
   db: RawConfig['db'];
@@ -32,9 +37,10 @@ export interface Config {
   warnings: Problem[];
 }
 
+/** The project as this stack sees it: taskmaster.yml validated, with the stack's own ports (stack.ts). */
 export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const file = await findConfig(opts);
-  return loadConfigFrom(file, readConfigText(file), readEnvTexts(dirname(file)), opts);
+  return applyStack(loadConfigFrom(file, readConfigText(file), readEnvTexts(dirname(file)), opts));
 }
 
 /** loadConfig over texts already read: taskmaster.yml, then the env files (null when absent). */
@@ -174,6 +180,8 @@ export function parseConfig(source: string, opts: ParseOptions): Config {
     name,
     projectId: projectId(name, opts.root),
     runtime: data.runtime,
+    ports: data.ports,
+    stack: { mode: data.ports === 'fixed' ? 'fixed' : 'unassigned', configured: portMap(services) },
     services,
     env: normalizeEnv(data.env),
     db: data.db,
@@ -188,6 +196,11 @@ export function parseConfig(source: string, opts: ParseOptions): Config {
 /** `name` plus 8 hex digits of the project path. */
 export function projectId(name: string, root: string): string {
   return `${name}-${createHash('sha256').update(resolve(root)).digest('hex').slice(0, 8)}`.toLowerCase();
+}
+
+/** The stack's compose project name: its project id (compose allows only [a-z0-9_-]). */
+export function composeProject(config: Pick<Config, 'projectId'>): string {
+  return config.projectId.toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
 }
 
 /** An app's `env:` values as written in the file (before interpolation). */

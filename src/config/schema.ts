@@ -110,6 +110,8 @@ const envVar = z.strictObject({
 export const configSchema = z.strictObject({
   name: z.optional(identifier),
   runtime: z._default(z.enum(RUNTIME_NAMES, { error: (iss) => `expected auto, docker or native, got ${describe(iss.input)}` }), 'auto'),
+  /** auto: a second stack of the project on this machine (worktree, clone) gets ports of its own; fixed: never. */
+  ports: z._default(z.enum(['auto', 'fixed'], { error: (iss) => `expected auto or fixed, got ${describe(iss.input)}` }), 'auto'),
   services: z._default(z.record(identifier, z.unknown()), {}),
   env: z._default(z.record(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a variable name (A-Z, 0-9, _)' })), envVar), {}),
   docker: z._default(

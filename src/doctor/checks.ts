@@ -25,6 +25,8 @@ import { findComposeV2 } from '../runtime/docker/compose.js';
 import { connect } from '../db/connect.js';
 import { withTimeout } from '../health/wait-for.js';
 import { openMigrations } from '../db/migrations/layouts.js';
+import { stackPath } from '../config/stack.js';
+import { folderExists, readRegistry } from '../stack/registry.js';
 
 const run = promisify(execFile);
 const ok = (detail: string, subject?: string) => ({ status: 'ok' as const, detail, subject });
@@ -253,16 +255,25 @@ export const checks: Check[] = [
             status: 'fail' as const,
             subject: svc.name,
             detail: `${svc.name}: ${svc.port} held by ${holder?.pid ? `pid ${holder.pid} (${holder.command ?? ''})` : 'another program'}`,
-            fix: next ? `set services.${svc.name}.port: ${next} in taskmaster.yml (tm doctor --fix does it)` : `stop what holds port ${svc.port}`,
+            fix:
+              c.stack.mode === 'allocated'
+                ? `stop what holds port ${svc.port} (this stack's own block), or delete .taskmaster/stack.json: the next tm up picks another block`
+                : next
+                  ? `set services.${svc.name}.port: ${next} in taskmaster.yml (tm doctor --fix does it)`
+                  : `stop what holds port ${svc.port}`,
           });
         }
       }
       // URLs in .env still pointing at a port no service of theirs uses (after a port moved).
-      for (const s of staleServiceUrls(c, await ctx.projectEnv())) {
+      const self = stackPath(c.root);
+      const others = readRegistry(ctx.env).filter((e) => e.path !== self && folderExists(e));
+      for (const s of staleServiceUrls(c, await ctx.projectEnv(), others)) {
         out.push({
           status: 'warn' as const,
           subject: s.key,
-          detail: `${s.service}: ${s.key} (${s.where}) uses port ${s.port}, but services.${s.service}.port is ${s.expected}`,
+          detail: s.stack
+            ? `${s.service}: ${s.key} (${s.where}) points at port ${s.port}, which is the stack in ${s.stack}; this stack's ${s.service} is on ${s.expected}`
+            : `${s.service}: ${s.key} (${s.where}) uses port ${s.port}, but ${c.stack.mode === 'allocated' ? `this stack's ${s.service} is on` : `services.${s.service}.port is`} ${s.expected}`,
           fix: `edit ${s.where}: ${s.key} with port ${s.expected}`,
         });
       }

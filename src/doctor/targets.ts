@@ -32,6 +32,14 @@ export interface StaleUrl {
   where: string;
   port: number;
   expected: number;
+  /** The other stack of this machine (its folder) whose service has that port. */
+  stack?: string;
+}
+
+/** Another stack of this machine: its folder and its host ports, per service and key. */
+export interface OtherStack {
+  path: string;
+  ports: Record<string, Record<string, number>>;
 }
 
 const SCHEMES: Record<string, string[]> = {
@@ -41,9 +49,10 @@ const SCHEMES: Record<string, string[]> = {
 
 /**
  * URL variables that point at this machine with the scheme of a service of the project but at a
- * port none of those services uses: typically left behind when a service's port moved.
+ * port none of those services uses: typically left behind when a service's port moved, or
+ * written by hand (or copied from another worktree) with another stack's port.
  */
-export function staleServiceUrls(config: Config, state: EnvState): StaleUrl[] {
+export function staleServiceUrls(config: Config, state: EnvState, others: OtherStack[] = []): StaleUrl[] {
   const out: StaleUrl[] = [];
   for (const v of state.vars.values()) {
     if (!v.value || !/^[a-z]+:\/\//i.test(v.value)) continue;
@@ -67,6 +76,7 @@ export function staleServiceUrls(config: Config, state: EnvState): StaleUrl[] {
         where: v.source === 'file' ? `${v.file}:${v.line}` : 'the environment',
         port,
         expected: services[0]!.port!,
+        stack: others.find((o) => Object.values(o.ports).some((keys) => Object.values(keys).includes(port)))?.path,
       });
     }
   }

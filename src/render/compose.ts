@@ -1,6 +1,6 @@
 import { isAbsolute, join } from 'node:path/posix';
 import { parse, stringify } from 'yaml';
-import type { Config } from '../config/load.js';
+import { composeProject, type Config } from '../config/load.js';
 import { isOneShot } from '../config/graph.js';
 import { listenAddress } from '../config/listen.js';
 import type { AppService, PostgresService, RedisService, Service } from '../config/schema.js';
@@ -9,10 +9,7 @@ import { splitCommand } from '../util/command.js';
 import { parseDuration } from '../util/duration.js';
 import { fillYamlTemplate } from './template.js';
 
-/** Compose project names allow only [a-z0-9_-]. */
-export function composeProject(config: Pick<Config, 'projectId'>): string {
-  return config.projectId.toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
-}
+export { composeProject } from '../config/load.js';
 
 /** A service's name as part of a variable's: `my-redis` -> `MY_REDIS`. */
 function variableName(svc: Service): string {

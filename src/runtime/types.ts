@@ -1,4 +1,5 @@
-import type { Service } from '../config/schema.js';
+import type { PostgresService, Service } from '../config/schema.js';
+import type { ClientTools } from '../db/admin/copy.js';
 import type { Probe } from '../health/wait-for.js';
 
 /** What the runtime says about one service, read from the real processes or containers. */
@@ -58,6 +59,10 @@ export interface Runtime {
   jobFinished(service: Service): Probe;
   /** The last `n` lines of a service's output. */
   tailLogs(service: Service, n: number): Promise<string[]>;
+  /** pg_dump and pg_restore for a running Postgres service: the server's own (local binaries, or those in its container). */
+  clientTools(service: PostgresService): Promise<ClientTools>;
+  /** Bytes of data the services keep on disk (data directories, volumes); undefined when it cannot be told. */
+  dataSize(services: Service[]): Promise<number | undefined>;
   /** New output lines of the services until `signal` aborts. */
   followLogs(services: Service[], onLine: (service: string, line: string) => void, signal: AbortSignal): Promise<void>;
 }

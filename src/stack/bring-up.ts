@@ -7,6 +7,7 @@ import type { MigrateResult } from '../db/migrations/types.js';
 import { readSeeds, seed, seedEnv, type SeedResult } from '../db/seeds/seed.js';
 import type { Runtime } from '../runtime/types.js';
 import { serviceDatabase } from './database.js';
+import { forkStage, type ForkResult, type ForkSource } from './fork.js';
 import { up, type UpOptions, type UpResult } from './up.js';
 
 /** Migrations applied by the migrate stage, and what the project's layout calls one. */
@@ -19,6 +20,8 @@ export interface Migrated {
 export interface StageResults {
   /** Postgres, Redis: every service that is not an app, level by level. */
   databases: UpResult;
+  /** A new stack's data, copied from another stack of the project. */
+  fork: ForkResult;
   migrate: Migrated;
   seed: SeedResult;
   /** The apps, once the schema they may read at start is there. */
@@ -57,10 +60,13 @@ export interface BringUpOptions extends Pick<UpOptions, 'timeoutMs' | 'signal' |
   seed?: boolean;
   /** Which seeds run: `db/seeds/*`, then `db/seeds/<seedEnv>/*` (default: TM_ENV, then development). */
   seedEnv?: string;
+  /** A new stack's data comes from this stack (planFork), before migrations run. */
+  fork?: ForkSource;
   runStage: RunStage;
 }
 
 export interface BringUpResult extends UpResult {
+  fork?: ForkResult;
   migrations?: MigrateResult;
   seeds?: SeedResult;
 }
@@ -86,6 +92,8 @@ export async function bringUp(config: Config, runtime: Runtime, requested: Servi
     }),
   }))!;
   const target = data.some((s) => s.kind === 'postgres') ? serviceDatabase(config) : undefined;
+  const { fork: source } = opts;
+  const fork = target && source ? await opts.runStage({ name: 'fork', plan: () => forkStage(config, runtime, source) }) : undefined;
   const { migrations, seeds } = await migrateAndSeed(config, target, opts);
   const second = hasApps
     ? await opts.runStage({
@@ -95,7 +103,7 @@ export async function bringUp(config: Config, runtime: Runtime, requested: Servi
     : undefined;
   // The apps' stage lists the databases too: as the first stage found them (it started them).
   const result = second ? { ...second, services: second.services.map((s) => first.services.find((f) => f.name === s.name) ?? s) } : first;
-  return { ...result, migrations: migrations?.result, seeds };
+  return { ...result, fork, migrations: migrations?.result, seeds };
 }
 
 /**

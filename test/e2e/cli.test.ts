@@ -230,7 +230,7 @@ describe('health against closed ports', () => {
 
 describe('errors', () => {
   const STACK = /^\s+at /m;
-  const env = (extra: NodeJS.ProcessEnv = {}) => ({ PATH: process.env.PATH, NO_COLOR: '1', ...extra });
+  const env = (extra: NodeJS.ProcessEnv = {}) => ({ PATH: process.env.PATH, NO_COLOR: '1', XDG_STATE_HOME: process.env.XDG_STATE_HOME, ...extra });
   /** A project whose only service is a Redis on a free port, in a directory of its own. */
   async function project(): Promise<{ dir: string; port: number }> {
     const d = await mkdtemp(join(tmpdir(), 'tm-cli-err-'));

@@ -97,12 +97,13 @@ describe('tm up / down on local binaries', () => {
     expect((await psql(p, 'SELECT count(*) FROM kept')).exitCode).not.toBe(0); // the table is gone
   });
 
-  it('reports a taken port with its holder before starting anything', async () => {
+  it('reports a taken port with its holder before starting anything (--ports fixed)', async () => {
     const p = await project();
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(p.redisPort, '127.0.0.1', r));
     try {
-      const r = await p.tm(['up']);
+      // Without --ports fixed a new stack would take a block of its own (test/e2e/stacks.test.ts).
+      const r = await p.tm(['up', '--ports', 'fixed']);
       expect(r.exitCode).toBe(4);
       expect(r.stderr).toContain(`error TM_PORT_TAKEN port ${p.redisPort} (redis) already in use`);
       expect(r.stderr).toContain(`pid ${process.pid}`);
@@ -121,7 +122,7 @@ describe('tm up / down on local binaries', () => {
     const holder = spawn(process.execPath, [script, 'line one\nline two', 'x'.repeat(300)], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       await new Promise((r) => holder.stdout.once('data', r));
-      const r = await p.tm(['up']);
+      const r = await p.tm(['up', '--ports', 'fixed']);
       expect(r.exitCode).toBe(4);
       const line = r.stderr.split('\n').find((l) => l.includes(`is taken by pid ${holder.pid}`));
       expect(line).toMatch(/line one line two x+…\)$/);
@@ -288,7 +289,7 @@ describe('tm up / down on local binaries', () => {
     }
   });
 
-  it('runs two projects with the same name in different directories side by side', async () => {
+  it('runs two stacks of one project (same name, different directories) side by side, the second on ports of its own', async () => {
     const a = await project({ name: 'twin' });
     const b = await project({ name: 'twin' });
     expect((await a.tm(['up'])).exitCode).toBe(0);
@@ -296,7 +297,9 @@ describe('tm up / down on local binaries', () => {
     expect((await a.tm(['down'])).exitCode).toBe(0);
     const bStatus = JSON.parse((await b.tm(['status', '--json'])).stdout);
     expect(bStatus.services.map((s: { state: string }) => s.state)).toEqual(['running', 'running']);
-    expect((await redisCli(b, 'ping')).stdout.trim()).toBe('PONG');
+    const redisPort = bStatus.services.find((s: { name: string }) => s.name === 'redis').port;
+    expect(redisPort).not.toBe(b.redisPort);
+    expect((await execa('redis-cli', ['-p', String(redisPort), 'ping'], { reject: false })).stdout.trim()).toBe('PONG');
   });
 });
 

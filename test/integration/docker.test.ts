@@ -189,7 +189,7 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(p.pgPort, '127.0.0.1', r));
     try {
-      const r = await p.tm(['up']);
+      const r = await p.tm(['up', '--ports', 'fixed']);
       expect(r.exitCode).toBe(4);
       expect(r.stderr).toContain(`port ${p.pgPort} (postgres) already in use`);
       expect(r.stderr).toContain(`pid ${process.pid}`);

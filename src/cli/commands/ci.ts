@@ -7,7 +7,7 @@ import type { Context } from '../context.js';
 import type { Duration } from '../options.js';
 
 /** The options of `tm ci`. */
-export type CiFlags = { external?: boolean; env: string; timeout: Duration };
+export type CiFlags = { external?: boolean; env: string; timeout: Duration; ports?: 'auto' | 'fixed' };
 
 // GitHub Actions workflow commands (::group::, ::error::, ::add-mask::) go to stderr: the runner
 // reads them from both streams, so stdout stays the result (pure NDJSON with --json) and the
@@ -67,6 +67,7 @@ export async function run(ctx: Context, opts: CiFlags): Promise<void> {
     },
     cwd: ctx.cwd,
     external: Boolean(opts.external),
+    ports: opts.ports,
     env: seedEnv(opts.env),
     timeoutMs: opts.timeout.ms,
     signal: ctx.signal,

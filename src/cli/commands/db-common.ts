@@ -1,5 +1,6 @@
 import { resolveDatabase, type DatabaseTarget } from '../../db/connect.js';
 import { urlPassword } from '../../env/mask.js';
+import { requireOwnPorts } from '../../stack/claim.js';
 import type { Context } from '../context.js';
 import type { Duration } from '../options.js';
 
@@ -12,7 +13,10 @@ export type LockFlags = { lockTimeout: Duration };
 export async function dbTarget(ctx: Context, opts: DbFlags): Promise<DatabaseTarget> {
   const url = opts.databaseUrl;
   if (url) ctx.out.addSecret(urlPassword(url));
-  const target = await resolveDatabase(await ctx.config(), url);
+  const config = await ctx.config();
+  const target = await resolveDatabase(config, url);
+  // The URL of services.postgres in a stack not up yet is another stack's database.
+  if (target.source.startsWith('services.')) requireOwnPorts(config, 'tm db');
   // pg also takes a function for the password; tm's URLs carry it as text.
   const { password } = target.conn.config;
   if (typeof password === 'string') ctx.out.addSecret(password);

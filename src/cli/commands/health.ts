@@ -1,5 +1,6 @@
 import { EXIT, TmError } from '../../errors.js';
 import { checkHealth, type HealthReport } from '../../health/check.js';
+import { requireOwnPorts } from '../../stack/claim.js';
 import type { Context } from '../context.js';
 import type { Duration } from '../options.js';
 import { renderTable } from '../table.js';
@@ -9,6 +10,7 @@ export type HealthFlags = { wait?: boolean; timeout?: Duration; attemptTimeout: 
 
 export async function run(ctx: Context, opts: HealthFlags, args: string[]): Promise<void> {
   const config = await ctx.config();
+  requireOwnPorts(config, 'tm health');
   const { timeout } = opts;
   const waitMs = opts.wait ? (timeout?.ms ?? 30_000) : 0;
   // Probing once, --timeout bounds that one probe.

@@ -1,6 +1,7 @@
 import type { RuntimeName } from '../../config/runtime-name.js';
 import { pickServices } from '../../config/services.js';
 import { bringUp } from '../../stack/bring-up.js';
+import { claimPorts } from '../../stack/claim.js';
 import { down } from '../../stack/down.js';
 import { selectRuntime } from '../../stack/select.js';
 import type { Context } from '../context.js';
@@ -9,10 +10,15 @@ import type { Duration } from '../options.js';
 import { renderUp, showStages } from './up.js';
 
 /** The options of `tm restart`. */
-export type RestartFlags = { timeout: Duration; runtime?: RuntimeName };
+export type RestartFlags = { timeout: Duration; runtime?: RuntimeName; ports?: 'auto' | 'fixed' };
 
 export async function run(ctx: Context, opts: RestartFlags, args: string[]): Promise<void> {
-  const config = await ctx.config();
+  // Services start again: a stack that has no ports of its own yet gets them first.
+  const { config } = await claimPorts(await ctx.config(), {
+    runtime: opts.runtime,
+    ports: opts.ports,
+    reload: () => ctx.reloadConfig(),
+  });
   const services = pickServices(config, args);
   const { runtime } = await selectRuntime(config, opts.runtime);
   await prepareNative(ctx, config, runtime, services);

@@ -3,7 +3,10 @@ import { pickServices } from '../../config/services.js';
 import { selectRuntime } from '../../stack/select.js';
 import { serviceDatabase } from '../../stack/database.js';
 import { status, type StatusRow } from '../../stack/status.js';
+import { formatUptime } from '../../util/duration.js';
+import { configuredPortsHolder } from '../../stack/claim.js';
 import type { Context } from '../context.js';
+import { describePorts, stackSummary } from '../../config/stack.js';
 import { renderTable } from '../table.js';
 import { openMigrations } from '../../db/migrations/layouts.js';
 
@@ -15,7 +18,10 @@ export async function run(ctx: Context, opts: StatusFlags, args: string[]): Prom
   const { runtime } = await selectRuntime(config, opts.runtime);
   const rows = await status(runtime, pickServices(config, args));
   const migrations = await pendingMigrations(ctx, rows);
-  ctx.out.result({ project: config.name, runtime: runtime.name, services: rows, migrations }, () => {
+  const stack = stackSummary(config);
+  const holder = configuredPortsHolder(config);
+  if (holder) ctx.out.warn(`this stack has not been up yet: taskmaster.yml's ports belong to the stack in ${holder} (tm up gives this one its own)`);
+  ctx.out.result({ project: config.name, runtime: runtime.name, stack, services: rows, migrations }, () => {
     const { c } = ctx.out;
     return (
       renderTable(
@@ -26,10 +32,12 @@ export async function run(ctx: Context, opts: StatusFlags, args: string[]): Prom
           r.pid ? String(r.pid) : '',
           r.port ? String(r.port) : '',
           r.health === 'ok' ? c.green(`ok ${r.latency_ms} ms`) : r.health === 'error' ? c.red(`error: ${r.health_error}`) : c.dim(r.detail ?? ''),
-          r.uptime_s !== undefined ? uptime(r.uptime_s) : '',
+          r.uptime_s !== undefined ? formatUptime(r.uptime_s) : '',
           r.url ?? '',
         ]),
-      ) + (migrations ? `\n\nmigrations: ${migrations.applied} applied, ${migrations.pending} pending` : '')
+      ) +
+      (stack.mode === 'allocated' ? `\n\nports of this stack: ${describePorts(stack.ports)} (taskmaster.yml: ${describePorts(stack.configured)})` : '') +
+      (migrations ? `\n\nmigrations: ${migrations.applied} applied, ${migrations.pending} pending` : '')
     );
   });
   for (const r of rows) if (r.detail && r.state === 'stopped') ctx.out.debug(`${r.name}: ${r.detail}`);
@@ -48,10 +56,4 @@ async function pendingMigrations(ctx: Context, rows: StatusRow[]): Promise<{ app
     .catch(() => undefined);
   if (!report || report.rows.length === 0) return undefined;
   return { applied: report.applied, pending: report.pending };
-}
-
-function uptime(s: number): string {
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
-  return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
 }

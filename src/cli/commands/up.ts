@@ -1,5 +1,8 @@
 import { withDependencies } from '../../config/graph.js';
 import type { RuntimeName } from '../../config/runtime-name.js';
+import { describePorts, portMap, stackSummary } from '../../config/stack.js';
+import { claimPorts } from '../../stack/claim.js';
+import { planFork } from '../../stack/fork.js';
 import { pickServices } from '../../config/services.js';
 import { assertEnvValid, createEnvIfMissing } from '../../env/ensure.js';
 import { formatProblem } from '../../errors.js';
@@ -13,11 +16,29 @@ import type { Duration } from '../options.js';
 import { renderTable } from '../table.js';
 
 /** The options of `tm up`. */
-export type UpFlags = { timeout: Duration; migrate: boolean; seed: boolean; runtime?: RuntimeName };
+export type UpFlags = {
+  timeout: Duration;
+  migrate: boolean;
+  seed: boolean;
+  runtime?: RuntimeName;
+  /** auto | fixed */
+  ports?: 'auto' | 'fixed';
+  /** A stack of the project to copy the data from, or `none`. */
+  from?: string;
+};
 
 export async function run(ctx: Context, opts: UpFlags, args: string[]): Promise<void> {
   // Warnings about unset ${VAR}s wait until .env exists: the first tm up creates it.
-  let config = await ctx.config({ quiet: true });
+  // The stack's ports come first: .env is written with them.
+  const claimed = await claimPorts(await ctx.config({ quiet: true }), {
+    runtime: opts.runtime,
+    ports: opts.ports,
+    reload: () => ctx.reloadConfig({ quiet: true }),
+  });
+  let { config } = claimed;
+  const { claim } = claimed;
+  if (claim?.changed && claim.mode === 'allocated')
+    ctx.out.info(`ports of this stack: ${describePorts(portMap(config.services))} (${claim.reason ?? 'its own block'})`);
   const created = await createEnvIfMissing(config);
   if (created) {
     ctx.out.info(`created .env from the env contract (${created.written.length} keys; secrets generated)`);
@@ -28,6 +49,9 @@ export async function run(ctx: Context, opts: UpFlags, args: string[]): Promise<
   const services = pickServices(config, args);
   const { runtime, reason } = await selectRuntime(config, opts.runtime);
   ctx.out.debug(`runtime: ${runtime.name} (${reason})`);
+  // A new stack's data source is checked (running) before anything of this one starts.
+  const fork = claim ? await planFork(config, claim, opts.from, { cwd: ctx.cwd }) : {};
+  if (fork.note) ctx.out.warn(fork.note);
   await prepareNative(ctx, config, runtime, withDependencies(config.services, services));
   const result = await bringUp(config, runtime, services, {
     timeoutMs: opts.timeout.ms,
@@ -36,13 +60,19 @@ export async function run(ctx: Context, opts: UpFlags, args: string[]): Promise<
     onWarning: (m) => ctx.out.warn(m),
     migrate: opts.migrate,
     seed: opts.seed,
+    fork: fork.source,
     runStage: showStages(ctx),
   });
   const { migrations, seeds } = result;
+  const stack = stackSummary(config, { first: claim?.first, reason: claim?.reason });
   ctx.out.result(
-    result,
+    { ...result, stack },
     () =>
       renderUp(ctx, result) +
+      (stack.mode === 'allocated'
+        ? `\n\nports of this stack: ${describePorts(portMap(config.services))}${stack.first ? ` (taskmaster.yml's belong to ${stack.first})` : ''}`
+        : '') +
+      (result.fork ? `\ndata copied from ${result.fork.from}` : '') +
       (migrations?.applied.length ? `\n\napplied ${migrations.applied.length} migration(s)` : '') +
       (seeds?.ran.length ? `\nran ${seeds.ran.length} seed file(s)` : ''),
   );

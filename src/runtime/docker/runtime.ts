@@ -4,7 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import Dockerode from 'dockerode';
 import type { Config } from '../../config/load.js';
-import type { Service } from '../../config/schema.js';
+import type { PostgresService, Service } from '../../config/schema.js';
+import { CLIENT_ENV, type ClientTools } from '../../db/admin/copy.js';
 import { containerPort } from '../../config/services.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { Probe } from '../../health/wait-for.js';
@@ -204,6 +205,26 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  async clientTools(svc: PostgresService): Promise<ClientTools> {
+    const c = (await this.containers(svc.name)).get(svc.name);
+    if (c?.state !== 'running')
+      throw new TmError('TM_SERVICE_STOPPED', `${svc.name} of ${this.project} is not running`, { exit: EXIT.runtime, hint: `tm up ${svc.name}` });
+    // The image's own pg_dump and pg_restore, reaching the server inside its container; the
+    // connection variables pass through `-e NAME` (no value on the command line).
+    return {
+      command: (program) => ['docker', 'exec', '-i', ...CLIENT_ENV.flatMap((name) => ['-e', name]), c.id, program],
+      host: '127.0.0.1',
+      port: containerPort(svc)!,
+      env: { DOCKER_HOST: this.engine.host },
+    };
+  }
+
+  async dataSize(): Promise<number | undefined> {
+    const df = await diskUsage(this.engine.host, await this.docker());
+    if (!df?.Volumes) return undefined;
+    return df.Volumes.filter((v) => v.Labels?.['com.docker.compose.project'] === this.project).reduce((sum, v) => sum + Math.max(0, v.UsageData?.Size ?? 0), 0);
+  }
+
   guard(svc: Service, probe: Probe): Probe {
     return {
       ...probe,
@@ -336,4 +357,31 @@ function splitLines(text: string): string[] {
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   return lines;
+}
+
+interface DiskUsage {
+  Volumes?: { Labels?: Record<string, string> | null; UsageData?: { Size?: number } }[];
+}
+
+const diskUsages = new Map<string, Promise<DiskUsage | undefined>>();
+
+/**
+ * The engine's /system/df (every volume's size), one call per engine for all the stacks this
+ * process asks about: the engine refuses a second one while the first runs (HTTP 500 "a disk
+ * usage operation is already running"), so a call another program made is waited for once.
+ */
+function diskUsage(host: string, docker: Dockerode): Promise<DiskUsage | undefined> {
+  let pending = diskUsages.get(host);
+  if (!pending) {
+    const once = () => docker.df() as Promise<DiskUsage>;
+    pending = once()
+      .catch(async (err: Error) => {
+        if (!/already running/.test(err.message)) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+        return once();
+      })
+      .catch(() => undefined);
+    diskUsages.set(host, pending);
+  }
+  return pending;
 }

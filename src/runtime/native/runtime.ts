@@ -13,7 +13,7 @@ import { readAppExit, startApp } from './app.js';
 import type { Daemon } from './daemon.js';
 import { tailLines } from './daemon.js';
 import { followFiles } from './follow.js';
-import { EXTERNAL_DATA_ROOT, nativePaths, type NativePaths } from './paths.js';
+import { nativePaths, type NativePaths } from './paths.js';
 import { findOrphans, type Orphan } from './orphans.js';
 import { checkPidFile, removePidFile, writePidFile, type PidRecord, type PidState } from './pidfile.js';
 import * as pg from './postgres.js';
@@ -23,8 +23,12 @@ import * as redis from './redis.js';
 import { firstErrorLine, startOutput } from './start-output.js';
 import { postgresRunAs } from './run-as.js';
 import { insideProject } from '../../util/inside.js';
+import type { ClientTools } from '../../db/admin/copy.js';
+import { listenAddress } from '../../config/listen.js';
+import { directorySize } from '../../util/du.js';
 import { writePrivateFile } from '../../util/private-file.js';
-import { removeOwnedDir, self, verifyOwnedDir } from '../../util/safe-dir.js';
+import { removeOwnedDir, self } from '../../util/safe-dir.js';
+import { removeExternalData } from './leftovers.js';
 
 const STOP_GRACE_MS = 10_000;
 
@@ -265,9 +269,7 @@ export class NativeRuntime implements Runtime {
       const external = this.paths.externalDataDir(svc.name);
       if (existsSync(dirname(external))) {
         // Outside the project: only directories tm made, checked before anything is deleted.
-        for (const dir of [EXTERNAL_DATA_ROOT, dirname(external)]) verifyOwnedDir(dir, 0o755);
-        const runAs = await postgresRunAs().catch(() => undefined);
-        await removeOwnedDir(external, 0o750, runAs ? [self(), runAs] : [self()]);
+        await removeExternalData(external);
         await rmdir(dirname(external)).catch(() => undefined);
       }
       await rm(this.paths.pidFile(svc.name).replace(/\.pid$/, '.roles'), { force: true });
@@ -283,6 +285,27 @@ export class NativeRuntime implements Runtime {
     const { root, state } = this.paths;
     for (const dir of [state, ...['data', 'logs', 'run'].map((d) => join(state, d)), ...services.map((s) => this.paths.dataDir(s.name))])
       insideProject(root, dir);
+  }
+
+  async clientTools(svc: PostgresService): Promise<ClientTools> {
+    const plan = this.pgPlans.get(svc.name) ?? (await pg.planPostgres(svc, this.paths, this.config.root));
+    for (const program of ['pg_dump', 'pg_restore']) {
+      if (!existsSync(join(plan.bins.bindir, program)))
+        throw new TmError('TM_BINARY_MISSING', `${program} is not beside the PostgreSQL ${plan.bins.major} server in ${plan.bins.bindir}`, {
+          exit: EXIT.runtime,
+          hint: `install PostgreSQL ${plan.bins.major}'s client programs (apt-get install postgresql-client-${plan.bins.major})`,
+        });
+    }
+    return { command: (program) => [join(plan.bins.bindir, program)], host: listenAddress(svc.host), port: svc.port };
+  }
+
+  async dataSize(services: Service[]): Promise<number | undefined> {
+    let total = 0;
+    for (const svc of services) {
+      if (svc.kind === 'app') continue;
+      for (const dir of [this.paths.dataDir(svc.name), this.paths.externalDataDir(svc.name)]) total += await directorySize(dir);
+    }
+    return total;
   }
 
   logFile(svc: Service): string {
