@@ -59,6 +59,8 @@ export const redis: Kind<RedisService> = {
     env: svc.password ? { REDISCLI_AUTH: secret('password') } : ({} as Record<string, string>),
     volume: '/data',
     check: ['sh', '-c', 'redis-cli ping | grep -q PONG'],
+    // Alive while it answers at all: a Redis loading its dataset is not to be restarted.
+    live: ['redis-cli', 'ping'],
     storage: '1Gi',
     resources: { cpu: '50m', memory: '64Mi' },
   }),

@@ -76,13 +76,15 @@ for (const template of PROJECT_TEMPLATES) {
       for (const [n, text] of Object.entries(files)) expect(text, n).not.toMatch(/[&*]a\d+\b/);
     });
 
-    it("postgres and redis: StatefulSets with claims, PGDATA in a subdirectory, probes like tm's", () => {
+    it("postgres and redis: StatefulSets with claims, PGDATA in a subdirectory, the image's variables, probes like tm's", () => {
       const pg = find('StatefulSet', 'postgres').spec;
       const c = pg.template.spec.containers[0];
       expect(pg.volumeClaimTemplates[0].metadata.name).toBe('data');
       expect(c.env).toContainEqual({ name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' });
       expect(c.readinessProbe.exec.command.join(' ')).toContain('pg_isready');
-      expect(c.envFrom).toEqual([{ configMapRef: { name: 'demo-config' } }, { secretRef: { name: 'demo-secret' } }]);
+      // The image's own variables only, the password by reference: not the apps' whole contract.
+      expect(c.envFrom).toBeUndefined();
+      expect(c.env).toContainEqual({ name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: 'demo-secret', key: 'POSTGRES_PASSWORD' } } });
       const redis = find('StatefulSet', 'redis').spec.template.spec.containers[0];
       expect(redis.readinessProbe.exec.command).toEqual(['sh', '-c', 'redis-cli ping | grep -q PONG']);
       expect(redis.livenessProbe.exec.command).toEqual(['redis-cli', 'ping']);
