@@ -55,7 +55,7 @@ describe('tm doctor', () => {
     expect(out).toMatch(/\[!\] PID files of the native runtime: redis: stale PID file/);
     expect(out).toMatch(/\[✗\] migrations: 001_a\.sql edited\n\s+→ restore the files as applied, or tm db repair/);
     expect(out).toMatch(
-      /\[✗\] local PostgreSQL and Redis binaries: redis-server not on PATH\n\s+→ tm doctor --fix \(or tm up --yes\) installs it with the system's package manager: apt-get install -y redis-server/,
+      /\[✗\] local binaries of the services: redis-server not on PATH\n\s+→ tm doctor --fix \(or tm up --yes\) installs it with the system's package manager: apt-get install -y redis-server/,
     );
     expect(out).toMatch(/^\d+ problems, \d+ warnings?$/m);
 

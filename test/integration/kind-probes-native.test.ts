@@ -185,7 +185,8 @@ describe('mail catcher (npm maildev)', () => {
   it('is not ready when either half does not answer', async () => {
     await expect(probe({ smtpPort: await freePort() }).check(2000)).rejects.toThrow(/ECONNREFUSED/);
     await expect(probe({ webUrl: `http://127.0.0.1:${await freePort()}/api/healthz` }).check(2000)).rejects.toThrow(/ECONNREFUSED/);
-    // The SMTP port is not the web UI: a probe pointed the wrong way round is not ready.
-    await expect(probe({ webUrl: `http://127.0.0.1:${server.ports.web}/no-such-page` }).check(2000)).rejects.toThrow(/HTTP 404/);
+    // The web UI is not the SMTP server: it greets with no 220 banner. (Any page of MailDev's
+    // web UI answers a browser with its index, so a wrong path is no test of the web half.)
+    await expect(probe({ smtpPort: server.ports.web }).check(2000)).rejects.toThrow();
   });
 });
