@@ -39,7 +39,6 @@ export function createContext(out: Reporter, globals: GlobalOptions, signal: Abo
         // Lazy: main.ts loads this file for tm --help too, which must not load the config's modules (dotenv).
         const { loadProject } = await import('../config/cache.js');
         const { config, secrets, secretWarnings } = await loadProject({ cwd, configPath: globals.config });
-        for (const svc of config.services) if ('password' in svc) out.addSecret(svc.password);
         for (const s of secrets) out.addSecret(s);
         if (!opts.quiet) for (const w of [...config.warnings, ...secretWarnings]) out.warn(formatProblem(w));
         return config;

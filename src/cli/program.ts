@@ -52,7 +52,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
 
   program
     .command('health')
-    .description('probe every service (Postgres SELECT 1, Redis PING, HTTP 2xx, TCP) and report latencies')
+    .description('probe every service by its protocol (Postgres SELECT 1, Redis PING, AMQP, MySQL, memcached, NATS, SMTP, HTTP) and report latencies')
     .option('--wait', 'keep probing until every service is ready (exit 5 on timeout)')
     .addOption(durationOption('--timeout <duration>', 'how long --wait waits (default: 30s); without --wait, how long one probe may take (default: 2s)'))
     .addOption(durationDefault('--attempt-timeout <duration>', 'bound for one probe attempt', '2s').hideHelp())

@@ -21,7 +21,7 @@ declare const __TM_BUILD__: string | undefined;
 const BUILD = typeof __TM_BUILD__ === 'string' ? __TM_BUILD__ : 'source';
 const WORD = /[A-Za-z_][A-Za-z0-9_]*/g;
 
-/** A loaded project: its config and the values that must never be printed. */
+/** A loaded project: its config and the values that must never be printed (the services' secrets, the contract's). */
 export interface Project {
   config: Config;
   secrets: string[];
@@ -57,13 +57,14 @@ export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   if (cached?.key === key) return { config: applyStack(cached.config), secrets: cached.secrets, secretWarnings: cached.secretWarnings };
 
   // Lazy: the loader brings yaml and zod, which a cache hit (most commands) never needs.
-  const { loadConfigFrom } = await import('./load.js');
+  const [{ loadConfigFrom }, { secretsOf }] = await Promise.all([import('./load.js'), import('../catalog/index.js')]);
   const config = loadConfigFrom(file, source, envTexts, opts);
   // Upward import: the entry keeps the secret values the env contract finds beside the config,
   // so a hit skips the contract too; the env modules load only on a miss.
   const [{ resolveEnv }, { secretValues, shortSecrets }] = await Promise.all([import('../env/resolve.js'), import('../env/secrets.js')]);
   const resolved = await resolveEnv(root, config.env, env);
-  const secrets = secretValues(config.env, resolved);
+  // The services' own passwords and tokens, then the contract's secret values.
+  const secrets = [...config.services.flatMap(secretsOf), ...secretValues(config.env, resolved)];
   const secretWarnings = shortSecrets(config.services, config.env, resolved);
   if (existsSync(state)) writeEntry(cacheFile, { key, sum: sumOf({ config, secrets, secretWarnings }), config, secrets, secretWarnings });
   return { config: applyStack(config), secrets, secretWarnings };

@@ -10,9 +10,10 @@ export { CONFIG_NAMES, findConfig, type LoadOptions } from './find.js';
 import { suggest } from '../util/suggest.js';
 import { findCycle } from './graph.js';
 import { interpolate, type Unresolved } from './interpolate.js';
-import { isLoopbackAddress, listenAddress } from './listen.js';
-import { configSchema, serviceKind, serviceSchemas, type EnvVarSpec, type RawConfig, type Service } from './schema.js';
+import { detectKind, hostPorts, KIND_NAMES, KINDS, kindOf } from '../catalog/index.js';
+import { configSchema, type EnvVarSpec, type RawConfig, type Service } from './schema.js';
 import { applyStack, portMap, type StackPorts } from './stack.js';
+import { describe } from './zod.js';
 
 /** A loaded, validated project. */
 export interface Config {
@@ -58,15 +59,16 @@ export interface ParseOptions {
 }
 
 /**
- * A service taken for an app (by its name) whose keys are all a postgres' or a redis': the
- * likely fix, e.g. for `postgress:`.
+ * A service taken for an app (by its name) whose keys are all another kind's: the likely fix,
+ * e.g. for `postgress:` or `rabbit:`.
  */
 function lookalike(name: string, value: unknown): string | undefined {
   if (!isPlainObject(value) || 'kind' in value) return undefined;
-  const kind = (['postgres', 'redis'] as const).find((k) => Object.keys(value).every((key) => key in serviceSchemas[k].shape));
-  if (!kind) return undefined;
-  const fix = suggest(name, [kind]) ? `did you mean "${kind}"? (or add kind: ${kind})` : `add kind: ${kind} for a ${kind} service`;
-  return `a service named "${name}" is an app: ${fix}`;
+  const fits = KIND_NAMES.filter((k) => k !== 'app' && k !== 'generic' && Object.keys(value).every((key) => key in KINDS[k].schema.shape));
+  const guess = suggest(name, fits);
+  if (guess) return `a service named "${name}" is an app: did you mean "${guess}"? (or add kind: ${guess})`;
+  const kind = fits.find((k) => k === 'postgres' || k === 'redis') ?? fits[0];
+  return kind && `a service named "${name}" is an app: add kind: ${kind} for a ${kind} service`;
 }
 
 /** Parses and validates config text; throws TmError(exit 3) listing every problem with its position. */
@@ -139,20 +141,31 @@ export function parseConfig(source: string, opts: ParseOptions): Config {
   const services: Service[] = [];
   const rawServices = isPlainObject(expanded.services) ? expanded.services : {};
   for (const [name, value] of Object.entries(rawServices)) {
-    const kind = serviceKind(name, value);
-    const parsed = serviceSchemas[kind].safeParse(value ?? {});
+    const kind = detectKind(name, value);
+    if (!kind) {
+      const given = (value as { kind?: unknown }).kind;
+      const guess = typeof given === 'string' ? suggest(given, KIND_NAMES) : undefined;
+      problems.push({
+        ...locate(['services', name, 'kind']),
+        message: `unknown kind ${describe(given)}${guess ? ` (did you mean "${guess}"?)` : ''}: expected one of ${KIND_NAMES.join(', ')}`,
+      });
+      continue;
+    }
+    const { schema } = KINDS[kind];
+    const parsed = schema.safeParse(value ?? {});
     if (!parsed.success) {
-      collect(parsed.error.issues, ['services', name], () => Object.keys(serviceSchemas[kind].shape), kind === 'app' ? lookalike(name, value) : undefined);
+      collect(parsed.error.issues, ['services', name], () => Object.keys(schema.shape), kind === 'app' ? lookalike(name, value) : undefined);
       continue;
     }
     const service = { ...parsed.data, kind, name } as Service;
-    if (service.kind === 'app') service.envSource = writtenEnv(raw, name);
+    if (service.kind === 'app' || service.kind === 'generic') service.envSource = writtenEnv(raw, name);
     services.push(service);
   }
 
   const name = (top.success && top.data.name) || sanitizeName(basename(opts.root));
   for (const svc of services) {
-    if (svc.kind === 'postgres') svc.database ??= name.replace(/[^A-Za-z0-9_]/g, '_');
+    kindOf(svc).complete?.(svc, name);
+    for (const p of kindOf(svc).problems?.(svc) ?? []) problems.push({ ...locate(['services', svc.name, ...p.key.split('.')]), message: p.message });
     if (svc.kind !== 'app') continue;
     for (const dep of svc.depends_on) {
       if (!services.some((s) => s.name === dep) && dep in rawServices === false) {
@@ -164,7 +177,7 @@ export function parseConfig(source: string, opts: ParseOptions): Config {
       }
     }
   }
-  problems.push(...portClashes(services, locate), ...openRedis(services, locate));
+  problems.push(...portClashes(services, locate));
   const cycle = findCycle(services);
   if (cycle) problems.push({ ...locate(['services', cycle[0]!, 'depends_on']), message: `dependency cycle: ${cycle.join(' -> ')}` });
 
@@ -219,29 +232,19 @@ function normalizeEnv(env: Record<string, EnvVarSpec>): Record<string, EnvVarSpe
   return out;
 }
 
+/** Two ports of the project that are one: each service's ports (its kind's) are compared with all before them. */
 function portClashes(services: Service[], locate: (path: PropertyKey[]) => Omit<Problem, 'message'>): Problem[] {
   const seen = new Map<number, string>();
   const problems: Problem[] = [];
   for (const svc of services) {
-    if (svc.port === undefined) continue;
-    const other = seen.get(svc.port);
-    if (other) {
-      problems.push({ ...locate(['services', svc.name, 'port']), message: `port ${svc.port} is already used by service "${other}"` });
-    } else seen.set(svc.port, svc.name);
+    for (const b of hostPorts(svc)) {
+      const other = seen.get(b.port);
+      const what = b.key === 'port' ? `port ${b.port}` : `${b.key} ${b.port}`;
+      if (other) problems.push({ ...locate(['services', svc.name, ...b.key.split('.')]), message: `${what} is already used by ${other}` });
+      else seen.set(b.port, b.key === 'port' ? `service "${svc.name}"` : `service "${svc.name}" (${b.key})`);
+    }
   }
   return problems;
-}
-
-/** A Redis without a password answers anyone who reaches it: only on loopback. */
-function openRedis(services: Service[], locate: (path: PropertyKey[]) => Omit<Problem, 'message'>): Problem[] {
-  return services
-    .filter((svc) => svc.kind === 'redis' && !svc.password && !isLoopbackAddress(listenAddress(svc.host)))
-    .map((svc) => ({
-      ...locate(['services', svc.name, 'host']),
-      message:
-        `a Redis without a password would listen on ${svc.host}, which other machines can ` +
-        `reach: set services.${svc.name}.password (e.g. "\${REDIS_PASSWORD}"), or host: 127.0.0.1`,
-    }));
 }
 
 function topLevelKeys(path: PropertyKey[]): readonly string[] {

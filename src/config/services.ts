@@ -1,6 +1,8 @@
+import { hostPorts, KINDS, kindOf, reachFromHost } from '../catalog/index.js';
+import { networkReach } from '../catalog/reach.js';
 import { EXIT, TmError } from '../errors.js';
 import type { Config } from './load.js';
-import type { PostgresService, RedisService, Service } from './schema.js';
+import type { Service } from './schema.js';
 
 /** The services named on the command line (all when none), in config order. */
 export function pickServices(config: Config, names: string[]): Service[] {
@@ -16,31 +18,51 @@ export function pickServices(config: Config, names: string[]): Service[] {
 
 /** The URL an app uses to reach a service; the password is shown only when asked. */
 export function serviceUrl(svc: Service, reveal = false): string | undefined {
-  const host = svc.host === '0.0.0.0' ? '127.0.0.1' : svc.host;
-  switch (svc.kind) {
-    case 'postgres': {
-      const pw = svc.password ? `:${reveal ? encodeURIComponent(svc.password) : '****'}` : '';
-      return `postgres://${encodeURIComponent(svc.user)}${pw}@${host}:${svc.port}/${encodeURIComponent(svc.database)}`;
-    }
-    case 'redis':
-      return `redis://${svc.password ? `:${reveal ? encodeURIComponent(svc.password) : '****'}@` : ''}${host}:${svc.port}`;
-    case 'app':
-      return svc.port !== undefined ? `http://${host === '127.0.0.1' ? 'localhost' : host}:${svc.port}` : undefined;
-  }
+  return kindOf(svc).url(svc, reachFromHost(svc, reveal));
 }
 
-/** Where the Postgres and Redis images listen inside their containers (and pods). */
-const CONTAINER_PORTS = { postgres: 5432, redis: 6379 } as const;
+/**
+ * The variables the project's services give the apps (DATABASE_URL, REDIS_URL, AMQP_URL...),
+ * reached from this machine, with each one's service. When two services give one variable,
+ * the first in the config gives it.
+ */
+export function exportedVariables(services: Service[], reveal = false): Map<string, { service: Service; value: string }> {
+  const out = new Map<string, { service: Service; value: string }>();
+  for (const svc of services) {
+    for (const [key, value] of Object.entries(kindOf(svc).exports(svc, reachFromHost(svc, reveal), { services }))) {
+      if (!out.has(key)) out.set(key, { service: svc, value });
+    }
+  }
+  return out;
+}
 
-/** The port a service listens on inside its container: the image's for databases, its own for an app. */
+/**
+ * The same variables inside the compose network or the cluster: service names and container
+ * ports, secrets as `ref` gives them (a `${VAR}` reference, a placeholder, a value).
+ */
+export function networkVariables(
+  services: Service[],
+  ref: (svc: Service, field: string, inUrl: boolean) => string,
+): Map<string, { service: Service; value: string }> {
+  const out = new Map<string, { service: Service; value: string }>();
+  for (const svc of services) {
+    const at = networkReach(svc, hostPorts(svc), (field, inUrl) => ref(svc, field, inUrl));
+    for (const [key, value] of Object.entries(kindOf(svc).exports(svc, at, { services }))) if (!out.has(key)) out.set(key, { service: svc, value });
+  }
+  return out;
+}
+
+/** The port a service listens on inside its container: its kind's for its main port (an app's own). */
 export function containerPort(svc: Service): number | undefined {
-  return svc.kind === 'app' ? svc.port : CONTAINER_PORTS[svc.kind];
+  return hostPorts(svc)[0]?.container;
 }
 
 /** The port a URL of this scheme means when it names none. */
 export function defaultPort(protocol: string): string {
-  if (protocol.startsWith('postgres')) return String(CONTAINER_PORTS.postgres);
-  if (protocol.startsWith('redis')) return String(CONTAINER_PORTS.redis);
+  for (const kind of Object.values(KINDS)) {
+    const port = kind.schemes?.[protocol];
+    if (port !== undefined) return String(port);
+  }
   return protocol === 'https:' ? '443' : '80';
 }
 
@@ -48,18 +70,19 @@ export function defaultPort(protocol: string): string {
  * A service's URL inside the compose network or the cluster: the service's name and its
  * container's port, with `password` as given (a `${VAR}` reference, a placeholder, a value).
  */
-export function inNetworkUrl(svc: PostgresService | RedisService, password: string): string {
-  const at = `${svc.name}:${containerPort(svc)}`;
-  if (svc.kind === 'postgres') return `postgres://${encodeURIComponent(svc.user)}:${password}@${at}/${encodeURIComponent(svc.database)}`;
-  return `redis://${svc.password ? `:${password}@` : ''}${at}`;
+export function inNetworkUrl(svc: Service, password: string): string | undefined {
+  return kindOf(svc).url(
+    svc,
+    networkReach(svc, hostPorts(svc), () => password),
+  );
 }
 
 /** The service a URL on this machine points at, found by its port (`127.0.0.1:55432` -> postgres). */
 export function localService(services: Service[], value: string): Service | undefined {
   const url = URL.parse(value);
   if (!url || !['127.0.0.1', 'localhost', '0.0.0.0', '[::1]'].includes(url.hostname)) return undefined;
-  const port = url.port || defaultPort(url.protocol);
-  return services.find((s) => s.port !== undefined && String(s.port) === port);
+  const port = Number(url.port || defaultPort(url.protocol));
+  return services.find((s) => hostPorts(s, 'docker').some((b) => b.port === port));
 }
 
 /**
@@ -70,7 +93,9 @@ export function localService(services: Service[], value: string): Service | unde
 export function toNetworkUrl(value: string, svc: Service): string {
   const url = URL.parse(value);
   if (!url) return value;
+  const port = Number(url.port || defaultPort(url.protocol));
+  const binding = hostPorts(svc, 'docker').find((b) => b.port === port) ?? hostPorts(svc)[0];
   url.hostname = svc.name;
-  url.port = String(containerPort(svc));
+  if (binding) url.port = String(binding.container);
   return url.toString();
 }

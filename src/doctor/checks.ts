@@ -9,9 +9,13 @@ import { diffEnv } from '../env/diff.js';
 import { initEnv } from '../env/init.js';
 import { formatProblem } from '../errors.js';
 import { probeOnce } from '../health/check.js';
-import { probeFor, loadRedis } from '../health/probes.js';
+import { probeFor } from '../health/probe-for.js';
+import { loadRedis } from '../health/probes.js';
 import { writeRendered } from '../render/write.js';
+import { hostPorts, kindOf } from '../catalog/index.js';
 import { findPostgres, findRedis } from '../runtime/native/binaries.js';
+import { locateProgram } from '../runtime/native/kinds/locate.js';
+import { installHint, installName, launchDecl, launchProgram } from '../runtime/native/launched.js';
 import { NativeRuntime } from '../runtime/native/runtime.js';
 import { isPortFree, nextFreePort, oneLine, portHolder } from '../runtime/ports.js';
 import { selectRuntime } from '../stack/select.js';
@@ -184,7 +188,7 @@ export const checks: Check[] = [
   },
   {
     id: 'binaries',
-    title: 'local PostgreSQL and Redis binaries',
+    title: 'local binaries of the services',
     needsConfig: true,
     async run(ctx) {
       const c = cfg(ctx);
@@ -228,7 +232,31 @@ export const checks: Check[] = [
               },
         );
       }
-      return out.length ? out : ok('no postgres or redis service');
+      for (const svc of c.services) {
+        const native = kindOf(svc).native;
+        if ('refuse' in native) {
+          out.push(
+            needed
+              ? { status: 'fail' as const, subject: svc.name, detail: `${svc.name}: no local binaries for ${kindOf(svc).title}`, fix: native.refuse }
+              : ok(`${svc.name}: ${kindOf(svc).title} runs on Docker only`, svc.name),
+          );
+          continue;
+        }
+        const decl = launchDecl(svc);
+        if (!decl) continue;
+        const { found, rejected } = await locateProgram(launchProgram(c, svc, decl), { projectRoot: c.root, path, env: ctx.env });
+        out.push(
+          found
+            ? ok(`${svc.name}: ${basename(found.args[0] ?? found.file)} at ${found.args[0] ?? found.file} (${found.source})`, svc.name)
+            : {
+                status: needed ? ('fail' as const) : ('warn' as const),
+                subject: svc.name,
+                detail: `${svc.name}: no ${installName(decl)} (${rejected.map((r) => `${r.source} ${r.reason}`).join('; ')})`,
+                fix: installHint(decl),
+              },
+        );
+      }
+      return out.length ? out : ok('no service with local binaries');
     },
   },
   {
@@ -245,23 +273,25 @@ export const checks: Check[] = [
           : (await runtime.status(c.services).catch(() => [])).find((s) => s.name === svc.name)?.state === 'running';
       const out = [];
       for (const svc of c.services) {
-        if (svc.port === undefined) continue;
-        if (await isPortFree(svc.port, listenAddress(svc.host))) out.push(ok(`${svc.name}: ${svc.port} free`, svc.name));
-        else if (await running(svc)) out.push(ok(`${svc.name}: ${svc.port} held by this project's ${svc.name}`, svc.name));
-        else {
-          const holder = await portHolder(svc.port).catch(() => undefined);
-          const next = await nextFreePort(svc.port);
-          out.push({
-            status: 'fail' as const,
-            subject: svc.name,
-            detail: `${svc.name}: ${svc.port} held by ${holder?.pid ? `pid ${holder.pid} (${holder.command ?? ''})` : 'another program'}`,
-            fix:
-              c.stack.mode === 'allocated'
-                ? `stop what holds port ${svc.port} (this stack's own block), or delete .taskmaster/stack.json: the next tm up picks another block`
-                : next
-                  ? `set services.${svc.name}.port: ${next} in taskmaster.yml (tm doctor --fix does it)`
-                  : `stop what holds port ${svc.port}`,
-          });
+        for (const { key, port } of hostPorts(svc, runtime.name)) {
+          const what = key === 'port' ? svc.name : `${svc.name} ${key}`;
+          if (await isPortFree(port, listenAddress(svc.host))) out.push(ok(`${what}: ${port} free`, svc.name));
+          else if (await running(svc)) out.push(ok(`${what}: ${port} held by this project's ${svc.name}`, svc.name));
+          else {
+            const holder = await portHolder(port).catch(() => undefined);
+            const next = await nextFreePort(port);
+            out.push({
+              status: 'fail' as const,
+              subject: svc.name,
+              detail: `${what}: ${port} held by ${holder?.pid ? `pid ${holder.pid} (${holder.command ?? ''})` : 'another program'}`,
+              fix:
+                c.stack.mode === 'allocated'
+                  ? `stop what holds port ${port} (this stack's own block), or delete .taskmaster/stack.json: the next tm up picks another block`
+                  : next
+                    ? `set services.${svc.name}.${key}: ${next} in taskmaster.yml (tm doctor --fix does it)`
+                    : `stop what holds port ${port}`,
+            });
+          }
         }
       }
       // URLs in .env still pointing at a port no service of theirs uses (after a port moved).
@@ -283,10 +313,12 @@ export const checks: Check[] = [
       const c = cfg(ctx);
       // A clash (its subject a service; a stale URL's is the variable), with a free port to move to.
       const svc = c.services.find((s) => s.name === finding.subject);
-      const next = /port: (\d+)/.exec(finding.fix ?? '')?.[1];
-      if (!svc || !next) return undefined;
-      await writeRendered(c.file, setServicePort(await readFile(c.file, 'utf8'), svc.name, Number(next)));
-      return `services.${svc.name}.port set to ${next} in ${c.file}`;
+      const prefix = `set services.${svc?.name}.`;
+      const set = svc && finding.fix?.startsWith(prefix) ? /^(\S+): (\d+) /.exec(finding.fix.slice(prefix.length)) : undefined;
+      if (!svc || !set) return undefined;
+      const [, key, next] = set as unknown as [string, string, string];
+      await writeRendered(c.file, setServicePort(await readFile(c.file, 'utf8'), svc.name, Number(next), key));
+      return `services.${svc.name}.${key} set to ${next} in ${c.file}`;
     },
   },
   {

@@ -3,6 +3,7 @@ import { isLocalHost } from '../db/url.js';
 import type { EnvState } from '../env/resolve.js';
 import { isTmError } from '../errors.js';
 import { isAuthFailure } from '../health/probes.js';
+import { kindOf } from '../catalog/index.js';
 import { defaultPort } from '../config/services.js';
 
 /** The exact fix for a database that did not answer, by why it did not; `source` is the target's. */
@@ -42,11 +43,6 @@ export interface OtherStack {
   ports: Record<string, Record<string, number>>;
 }
 
-const SCHEMES: Record<string, string[]> = {
-  postgres: ['postgres:', 'postgresql:'],
-  redis: ['redis:', 'rediss:'],
-};
-
 /**
  * URL variables that point at this machine with the scheme of a service of the project but at a
  * port none of those services uses: typically left behind when a service's port moved, or
@@ -62,10 +58,9 @@ export function staleServiceUrls(config: Config, state: EnvState, others: OtherS
     } catch {
       continue;
     }
-    for (const [kind, protocols] of Object.entries(SCHEMES)) {
-      if (!protocols.includes(url.protocol)) continue;
-      const services = config.services.filter((s) => s.kind === kind && s.port !== undefined);
-      if (services.length === 0) continue;
+    // The project's services of the kinds this scheme means (postgres:, amqp:...).
+    const services = config.services.filter((s) => s.port !== undefined && kindOf(s).schemes?.[url.protocol] !== undefined);
+    if (services.length > 0) {
       // 0.0.0.0 as a client's address reaches this machine too.
       const local = isLocalHost(url.hostname) || url.hostname === '0.0.0.0' || services.some((s) => s.host === url.hostname);
       const port = Number(url.port || defaultPort(url.protocol));

@@ -2,16 +2,22 @@ import { isMap, isScalar, parseDocument } from 'yaml';
 import { EXIT, TmError } from '../errors.js';
 
 /**
- * `services.<name>.port` set to `port` by editing only that value in the source text: comments,
- * flow maps and quoting elsewhere stay byte for byte (Document.toString() would reformat them).
+ * `services.<name>.<key>` (`port`, `management_port`, `ports.admin`) set to `port` by editing
+ * only that value in the source text: comments, flow maps and quoting elsewhere stay byte for
+ * byte (Document.toString() would reformat them).
  */
-export function setServicePort(text: string, name: string, port: number): string {
+export function setServicePort(text: string, name: string, port: number, key = 'port'): string {
   const doc = parseDocument(text);
-  const node = doc.getIn(['services', name, 'port'], true);
+  const path = ['services', name, ...key.split('.')];
+  const node = doc.getIn(path, true);
   if (isScalar(node) && node.range) {
     const [start, end] = node.range;
-    if (text.slice(start, end).includes('${')) {
-      throw new TmError('TM_PORT_INTERPOLATED', `services.${name}.port comes from a variable (${text.slice(start, end)})`, {
+    const written = text.slice(start, end);
+    // A generic service's "8080:80": only the port on this machine changes.
+    const mapped = /^(["']?)\d+(:\d+\1)$/.exec(written);
+    if (mapped) return text.slice(0, start) + mapped[1] + String(port) + mapped[2] + text.slice(end);
+    if (written.includes('${')) {
+      throw new TmError('TM_PORT_INTERPOLATED', `services.${name}.${key} comes from a variable (${written})`, {
         exit: EXIT.config,
         hint: `set that variable to ${port} in .env`,
       });
@@ -26,16 +32,16 @@ export function setServicePort(text: string, name: string, port: number): string
       let at = close;
       while (at > svc.range[0] + 1 && /\s/.test(text[at - 1]!)) at--;
       const sep = svc.items.length > 0 ? ', ' : '';
-      return `${text.slice(0, at)}${sep}port: ${port}${text.slice(at)}`;
+      return `${text.slice(0, at)}${sep}${key}: ${port}${text.slice(at)}`;
     }
     const first = svc.items[0]?.key;
     if (isScalar(first) && first.range) {
       const lineStart = text.lastIndexOf('\n', first.range[0] - 1) + 1;
       const indent = text.slice(lineStart, first.range[0]);
-      if (/^\s*$/.test(indent)) return `${text.slice(0, lineStart)}${indent}port: ${port}\n${text.slice(lineStart)}`;
+      if (/^\s*$/.test(indent)) return `${text.slice(0, lineStart)}${indent}${key}: ${port}\n${text.slice(lineStart)}`;
     }
   }
   // Anything else (`redis:` with no value): let the yaml package write it.
-  doc.setIn(['services', name, 'port'], port);
+  doc.setIn(path, port);
   return doc.toString();
 }

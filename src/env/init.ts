@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { loadConfig, type Config } from '../config/load.js';
 import type { EnvVarSpec } from '../config/schema.js';
 import { EXIT, TmError, type Problem } from '../errors.js';
-import { serviceUrl } from '../config/services.js';
+import { exportedVariables, serviceUrl } from '../config/services.js';
 import { compileVar, DEFAULT_SECRET_MIN } from './contract.js';
 import { parseEnvFile, type EnvEntry } from './parse.js';
 import { backupFile, writeSecretFile } from './write.js';
@@ -74,7 +74,7 @@ export async function initEnv(config: Config, opts: InitOptions = {}): Promise<I
     const spec = config.env[key];
     const keep = kept(key);
     const [value, from]: [string, From] =
-      keep !== undefined ? [keep, 'existing'] : fresh[key] !== undefined ? [fresh[key], 'generated'] : valueFor(model, spec, example.get(key)?.value);
+      keep !== undefined ? [keep, 'existing'] : fresh[key] !== undefined ? [fresh[key], 'generated'] : valueFor(model, key, spec, example.get(key)?.value);
     if (from === 'empty') warnings.push({ file: '.env', path: key, message: 'no default, example or generator: written empty; set it by hand' });
     if (spec?.description) lines.push(`# ${spec.description.replace(/\n/g, ' ')}`);
     lines.push(`${key}=${quote(value)}`);
@@ -111,9 +111,12 @@ export async function initEnv(config: Config, opts: InitOptions = {}): Promise<I
 
 type From = InitResult['written'][number]['from'];
 
-function valueFor(config: Config, spec: EnvVarSpec | undefined, exampleValue: string | undefined): [string, From] {
+function valueFor(config: Config, key: string, spec: EnvVarSpec | undefined, exampleValue: string | undefined): [string, From] {
   if (spec?.default !== undefined) return [spec.default, 'default'];
   if (spec?.devDefault !== undefined) return [spec.devDefault, 'devDefault'];
+  // A variable the project's services give (AMQP_URL), else a URL of the type's kind.
+  const exported = exportedVariables(config.services, true).get(key);
+  if (exported) return [exported.value, 'service'];
   const kind = spec?.type === 'postgres-url' ? 'postgres' : spec?.type === 'redis-url' ? 'redis' : undefined;
   const svc = kind && config.services.find((s) => s.kind === kind);
   if (svc) return [serviceUrl(svc, true)!, 'service'];

@@ -1,8 +1,21 @@
 /** What a hidden value looks like in every output. */
 export const MASK = '****';
 
-/** Well-known defaults: no secret to anyone, and masking `postgres` would hide every service name. */
-const WELL_KNOWN = new Set(['postgres', 'postgresql', 'password', 'redis', 'secret', 'changeme', 'admin', 'example']);
+/** Well-known defaults (tm's and the images'): no secret to anyone, and masking `postgres` would hide every service name. */
+const WELL_KNOWN = new Set([
+  'postgres',
+  'postgresql',
+  'password',
+  'redis',
+  'secret',
+  'changeme',
+  'admin',
+  'example',
+  'guest',
+  'mariadb',
+  'mysql',
+  'minioadmin',
+]);
 
 /** Whether a secret's value is masked in output: every value, whatever its length, but a well-known default. */
 export function isMaskable(value: string | undefined): value is string {

@@ -1,3 +1,4 @@
+import { kindOf } from '../catalog/index.js';
 import type { EnvVarSpec, Service } from '../config/schema.js';
 import type { Problem } from '../errors.js';
 import { isMaskable, SHORT_SECRET } from './mask.js';
@@ -40,8 +41,13 @@ export function shortSecrets(services: Service[], contract: Record<string, EnvVa
     `is only ${n} character${n === 1 ? '' : 's'}: it is masked wherever it appears in output, ` +
     `which garbles text that happens to contain it; use a longer one (16+ random characters)`;
   const out: Problem[] = [];
-  for (const svc of services)
-    if ('password' in svc && short(svc.password)) out.push({ path: `services.${svc.name}.password`, message: why(svc.password.length) });
+  for (const svc of services) {
+    const values = svc as unknown as Record<string, unknown>;
+    for (const field of kindOf(svc).secrets) {
+      const value = values[field];
+      if (typeof value === 'string' && short(value)) out.push({ path: `services.${svc.name}.${field}`, message: why(value.length) });
+    }
+  }
   for (const v of state.vars.values()) {
     if (isSecret(v.key, contract[v.key]) && short(v.value)) out.push({ file: v.file, line: v.line, path: v.key, message: why(v.value.length) });
   }

@@ -1,7 +1,7 @@
 import type { Config } from '../config/load.js';
 import { errorText } from '../errors.js';
 import type { Clock } from '../util/clock.js';
-import { loadProbeLibraries, probeFor } from './probes.js';
+import { loadProbeLibraries, probeFor } from './probe-for.js';
 import { waitFor, type Probe } from './wait-for.js';
 
 export interface CheckResult {

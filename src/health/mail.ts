@@ -5,13 +5,13 @@ import type { Probe } from './wait-for.js';
 export interface MailCatcherTarget {
   host: string;
   smtpPort: number;
-  /** The web UI's URL that answers 2xx when it serves (Mailpit `/readyz`, MailDev `/api/healthz`). */
+  /** The web UI's URL that answers 2xx when it serves (asked as a browser asks for a page: MailDev answers 404 otherwise). */
   webUrl: string;
 }
 
 /** A mail catcher is ready when its SMTP server greets with 220 and its web UI answers. */
 export function mailCatcherProbe(name: string, t: MailCatcherTarget): Probe {
-  const web = httpProbe(name, t.webUrl);
+  const web = httpProbe(name, t.webUrl, { accept: 'text/html' });
   const smtp: Endpoint = { host: t.host, port: t.smtpPort };
   return {
     name,

@@ -1,5 +1,4 @@
 import { connect } from 'node:net';
-import type { Service } from '../config/schema.js';
 import { AuthFailure } from './auth-failure.js';
 import { withTimeout, type Probe } from './wait-for.js';
 import { sendCommands } from './resp.js';
@@ -87,8 +86,8 @@ export function redisProbe(name: string, t: RedisTarget): Probe {
   };
 }
 
-/** HTTP is ready on a 2xx answer. */
-export function httpProbe(name: string, url: string): Probe {
+/** HTTP is ready on a 2xx answer (`headers`: what the request says it wants, as a browser's would). */
+export function httpProbe(name: string, url: string, headers?: Record<string, string>): Probe {
   return {
     name,
     target: url,
@@ -98,7 +97,7 @@ export function httpProbe(name: string, url: string): Probe {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), Math.max(1, timeoutMs));
       try {
-        const res = await fetch(url, { signal: controller.signal, redirect: 'manual' }).catch((err: unknown) => {
+        const res = await fetch(url, { headers, signal: controller.signal, redirect: 'manual' }).catch((err: unknown) => {
           throw fetchError(err, url);
         });
         await res.body?.cancel();
@@ -130,31 +129,6 @@ export function tcpProbe(name: string, host: string, port: number): Probe {
       });
     },
   };
-}
-
-/**
- * Loads the client libraries the probes of `services` need, so that a measured latency is
- * the server's answer and not the first import of pg.
- */
-export async function loadProbeLibraries(services: Service[]): Promise<void> {
-  await Promise.all([
-    services.some((s) => s.kind === 'postgres') ? import('pg') : undefined,
-    services.some((s) => s.kind === 'redis') ? import('./resp.js') : undefined,
-  ]);
-}
-
-/** The probe that tells whether a configured service is usable. */
-export function probeFor(svc: Service): Probe | undefined {
-  switch (svc.kind) {
-    case 'postgres':
-      return pgProbe(svc.name, svc);
-    case 'redis':
-      return redisProbe(svc.name, svc);
-    case 'app':
-      if (svc.health) return httpProbe(svc.name, svc.health);
-      if (svc.port !== undefined) return tcpProbe(svc.name, svc.host, svc.port);
-      return undefined;
-  }
 }
 
 /** A fetch failure as a short message: the timeout, or the socket error code and the URL. */

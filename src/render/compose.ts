@@ -1,29 +1,25 @@
 import { isAbsolute, join } from 'node:path/posix';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
+import { hostPorts, kindOf, secretVariable, variableName } from '../catalog/index.js';
+import { SECRET_MARKER } from '../catalog/types.js';
 import { composeProject, type Config } from '../config/load.js';
 import { isOneShot } from '../config/graph.js';
 import { listenAddress } from '../config/listen.js';
-import type { AppService, PostgresService, RedisService, Service } from '../config/schema.js';
-import { containerPort, inNetworkUrl } from '../config/services.js';
+import type { AppService, Service } from '../config/schema.js';
+import { networkVariables } from '../config/services.js';
 import { splitCommand } from '../util/command.js';
 import { parseDuration } from '../util/duration.js';
-import { fillYamlTemplate } from './template.js';
 
 export { composeProject } from '../config/load.js';
 
-/** A service's name as part of a variable's: `my-redis` -> `MY_REDIS`. */
-function variableName(svc: Service): string {
-  return svc.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
-}
-
 /** `<NAME>_PASSWORD`: where a service's password is kept in `.env` and in the Kubernetes Secret. */
 export function projectPasswordVariable(svc: Service): string {
-  return `${variableName(svc)}_PASSWORD`;
+  return secretVariable(svc, 'password');
 }
 
-/** The variable compose reads a service's password from (never written into the file). */
-export function passwordVariable(svc: Service): string {
-  return `TM_${projectPasswordVariable(svc)}`;
+/** The variable compose reads a service's secret from (never written into the file). */
+function composeSecretVariable(svc: Service, field: string): string {
+  return `TM_${secretVariable(svc, field)}`;
 }
 
 /** A node one-liner that exits 0 when `url` answers 2xx (images need not have curl). */
@@ -31,10 +27,16 @@ export function nodeHttpCheck(url: string): string {
   return `fetch('${url.replace(/[\\']/g, '\\$&')}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`;
 }
 
-/** Values for the compose process's environment: the passwords the file refers to. */
+/** Values for the compose process's environment: the services' secrets the file refers to. */
 export function composeSecrets(services: Service[]): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const s of services) if ((s.kind === 'postgres' || s.kind === 'redis') && s.password) env[passwordVariable(s)] = s.password;
+  for (const s of services) {
+    const values = s as unknown as Record<string, unknown>;
+    for (const field of kindOf(s).secrets) {
+      const value = values[field];
+      if (typeof value === 'string' && value !== '') env[composeSecretVariable(s, field)] = value;
+    }
+  }
   return env;
 }
 
@@ -45,8 +47,8 @@ const hostIp = (host: string) => {
 };
 
 /** `${TM_POSTGRES_PASSWORD}` for tm's own file, `${POSTGRES_PASSWORD}` (from .env) for the repository's. */
-function passwordRef(svc: Service, variables: 'tm' | 'dotenv'): string {
-  return `\${${variables === 'tm' ? passwordVariable(svc) : projectPasswordVariable(svc)}}`;
+function secretRef(svc: Service, field: string, variables: 'tm' | 'dotenv'): string {
+  return `\${${variables === 'tm' ? composeSecretVariable(svc, field) : secretVariable(svc, field)}}`;
 }
 
 /**
@@ -59,10 +61,8 @@ function appValue(config: Config, svc: AppService, key: string, variables: 'tm' 
   const spec = config.env[key];
   const written = svc.envSource?.[key];
   if (written !== undefined && spec?.type !== 'secret') return composeText(written);
-  const pg = config.services.find((s): s is PostgresService => s.kind === 'postgres');
-  const redis = config.services.find((s): s is RedisService => s.kind === 'redis');
-  if (key === 'DATABASE_URL' && pg) return inNetworkUrl(pg, passwordRef(pg, variables));
-  if (key === 'REDIS_URL' && redis) return inNetworkUrl(redis, passwordRef(redis, variables));
+  const exported = networkVariables(config.services, (s, field) => secretRef(s, field, variables)).get(key);
+  if (exported) return exported.value;
   if (key === 'PORT' && svc.port !== undefined) return String(svc.port);
   // A default that compose can carry: `${LOG_LEVEL:-info}` works without a .env entry.
   if (spec?.default !== undefined && spec.type !== 'secret' && !/[$}]/.test(spec.default)) return `\${${key}:-${spec.default}}`;
@@ -74,40 +74,45 @@ function composeText(written: string): string {
   return written.replace(/\$\$|\$\{[^}]*\}|\$/g, (m) => (m === '$' ? '$$' : m));
 }
 
-function postgres(svc: PostgresService, variables: 'tm' | 'dotenv'): unknown {
-  return parse(
-    fillYamlTemplate('compose/postgres.yml', {
-      image: svc.image,
-      user: svc.user,
-      password: passwordRef(svc, variables),
-      database: svc.database,
-      port_mapping: `${hostIp(svc.host)}:${svc.port}:${containerPort(svc)}`,
-      volume_mount: `${svc.name}-data:/var/lib/postgresql/data`,
-      healthcheck: `pg_isready -h 127.0.0.1 -p ${containerPort(svc)} -U ${svc.user} -d ${svc.database}`,
-    }),
-  );
+/** Text of taskmaster.yml or of a kind as compose reads it: `$` escaped, secrets as references. */
+function composeValue(svc: Service, text: string, variables: 'tm' | 'dotenv'): string {
+  return text.replace(/\$/g, '$$$$').replace(SECRET_MARKER, (_m, field: string) => secretRef(svc, field, variables));
 }
 
-function redis(svc: RedisService, variables: 'tm' | 'dotenv'): Record<string, unknown> {
-  const persistence =
-    svc.persistence === 'aof'
-      ? ['--appendonly', 'yes', '--save', '']
-      : svc.persistence === 'rdb'
-        ? ['--appendonly', 'no', '--save', '60 1']
-        : ['--appendonly', 'no', '--save', ''];
-  const auth = svc.password ? ['--requirepass', passwordRef(svc, variables)] : [];
-  const service = parse(
-    fillYamlTemplate('compose/redis.yml', {
-      image: svc.image,
-      command: ['redis-server', '--protected-mode', 'no', '--dir', '/data', ...persistence, ...auth],
-      port_mapping: `${hostIp(svc.host)}:${svc.port}:${containerPort(svc)}`,
-      volume_mount: `${svc.name}-data:/data`,
-      healthcheck: 'redis-cli ping | grep -q PONG',
-    }),
-  ) as Record<string, unknown>;
-  // redis-cli reads the password from REDISCLI_AUTH, so the healthcheck needs no argument.
-  if (svc.password) return { ...service, environment: { REDISCLI_AUTH: passwordRef(svc, variables) } };
-  return service;
+/** What a service's container is, as compose writes it; its config files go into `configs`. */
+function catalogService(
+  config: Config,
+  svc: Exclude<Service, AppService>,
+  variables: 'tm' | 'dotenv',
+  configs: Record<string, { content: string }>,
+): Record<string, unknown> {
+  const spec = kindOf(svc).container!(svc, { services: config.services });
+  const value = (text: string) => composeValue(svc, text, variables);
+  const out: Record<string, unknown> = { image: spec.image };
+  if (spec.hostname) out.hostname = spec.hostname;
+  if (spec.command) out.command = spec.command.map(value);
+  const environment: Record<string, string> = {};
+  for (const [k, v] of Object.entries(spec.env)) environment[k] = value(v);
+  // A generic service's own variables: by TM_* variable (tm hands the values over), or as written.
+  for (const [k, v] of Object.entries(spec.projectEnv?.values ?? {}))
+    environment[k] = variables === 'tm' ? `\${${appVariable(svc, k)}}` : composeText(spec.projectEnv?.written?.[k] ?? v.replace(/\$/g, '$$$$'));
+  if (Object.keys(environment).length > 0) out.environment = environment;
+  const ports = hostPorts(svc, 'docker').map((b) => `${hostIp(svc.host)}:${b.port}:${b.container}`);
+  if (ports.length > 0) out.ports = ports;
+  if (spec.volume) out.volumes = [`${svc.name}-data:${spec.volume}`];
+  if (spec.files?.length) {
+    out.configs = spec.files.map((f) => {
+      const name = `${svc.name}-${f.path
+        .split('/')
+        .pop()!
+        .replace(/[^A-Za-z0-9_-]+/g, '-')}`;
+      configs[name] = { content: value(f.content) };
+      return { source: name, target: f.path };
+    });
+  }
+  if (Array.isArray(spec.check))
+    out.healthcheck = { test: ['CMD', ...spec.check.map(value)], interval: `${spec.checkEvery ?? 1}s`, timeout: '3s', retries: 30 };
+  return out;
 }
 
 /** The variable compose reads an app's environment value from (values may hold secrets). */
@@ -138,8 +143,9 @@ function appHealthcheck(svc: AppService, argv: string[] | undefined): Record<str
 }
 
 /** What a dependent waits for: healthy, completed (a job), or started (no healthcheck to wait on). */
-function dependencyCondition(dep: Service | undefined): string {
-  if (dep?.kind !== 'app') return 'service_healthy';
+function dependencyCondition(config: Config, dep: Service | undefined): string {
+  if (!dep) return 'service_healthy';
+  if (dep.kind !== 'app') return Array.isArray(kindOf(dep).container?.(dep, { services: config.services }).check) ? 'service_healthy' : 'service_started';
   if (isOneShot(dep)) return 'service_completed_successfully';
   return appHealthcheck(dep, dep.command ? splitCommand(dep.command, dep.name) : undefined) ? 'service_healthy' : 'service_started';
 }
@@ -169,7 +175,17 @@ function app(config: Config, svc: AppService, envKeys: string[], buildBase: stri
   if (healthcheck) out.healthcheck = healthcheck;
   if (svc.stop_grace_period) out.stop_grace_period = composeDuration(svc.stop_grace_period);
   if (svc.depends_on.length > 0) {
-    out.depends_on = Object.fromEntries(svc.depends_on.map((d) => [d, { condition: dependencyCondition(config.services.find((s) => s.name === d)) }]));
+    out.depends_on = Object.fromEntries(
+      svc.depends_on.map((d) => [
+        d,
+        {
+          condition: dependencyCondition(
+            config,
+            config.services.find((s) => s.name === d),
+          ),
+        },
+      ]),
+    );
   }
   return out;
 }
@@ -184,13 +200,19 @@ export interface ComposeOptions {
 }
 
 /**
- * The compose file of the model: Postgres and Redis services with named volumes and
- * healthchecks, app services, ports bound to the configured host. Pure: the same model
- * gives the same bytes.
+ * The compose file of the model: each service as its kind's container (the image's
+ * variables, named volumes, healthchecks, config files), app services, ports bound to the
+ * configured host. Pure: the same model gives the same bytes.
  */
 export function renderCompose(config: Config, services: Service[] = config.services, opts: ComposeOptions = {}): string {
   const variables = opts.variables ?? 'tm';
-  const out: { name?: string; services: Record<string, unknown>; volumes: Record<string, Record<string, never>> } = { services: {}, volumes: {} };
+  const out: {
+    name?: string;
+    services: Record<string, unknown>;
+    volumes: Record<string, Record<string, never>>;
+    configs?: Record<string, { content: string }>;
+  } = { services: {}, volumes: {} };
+  const configs: Record<string, { content: string }> = {};
   // Only tm's own file is named: the project id holds a hash of this clone's path, so the
   // repository's file would differ in every clone (tm passes -p anyway).
   if (variables === 'tm') out.name = composeProject(config);
@@ -200,9 +222,11 @@ export function renderCompose(config: Config, services: Service[] = config.servi
         out.services[svc.name] = app(config, svc, opts.appEnvKeys?.[svc.name] ?? [], opts.buildBase ?? '.', (k) => appValue(config, svc, k, variables));
       continue;
     }
-    out.services[svc.name] = svc.kind === 'postgres' ? postgres(svc, variables) : redis(svc, variables);
-    out.volumes[`${svc.name}-data`] = {};
+    const service = catalogService(config, svc, variables, configs);
+    out.services[svc.name] = service;
+    if (service.volumes) out.volumes[`${svc.name}-data`] = {};
   }
+  if (Object.keys(configs).length > 0) out.configs = configs;
   // YAML 1.1 rules quote yes/no/on/off, which some compose parsers read as booleans.
   const header =
     variables === 'tm'

@@ -4,10 +4,11 @@ import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { Config } from '../config/load.js';
-import type { AppService, EnvVarSpec, PostgresService, RedisService } from '../config/schema.js';
+import { hostPorts, kindOf, secretVariable } from '../catalog/index.js';
+import { type ContainerSpec, holdsSecret, SECRET_MARKER, secret as secretMarker, wholeSecret } from '../catalog/types.js';
+import type { AppService, EnvVarSpec, Service } from '../config/schema.js';
+import { networkVariables, toNetworkUrl } from '../config/services.js';
 import { isSecret } from '../env/secrets.js';
-import { containerPort, inNetworkUrl, toNetworkUrl } from '../config/services.js';
-import { projectPasswordVariable } from './compose.js';
 import { DEFAULT_BASE_IMAGE, fillTextTemplate, tmPackageSpec } from './template.js';
 import { openMigrations } from '../db/migrations/layouts.js';
 
@@ -78,11 +79,12 @@ interface K8sValues {
 }
 
 /**
- * A kustomize base from the model: StatefulSets for Postgres and Redis, a Deployment per
- * app, a ConfigMap and a Secret from the env contract, and a migration Job that the apps'
- * init containers wait for. Deterministic: the same model gives the same files. No value
- * from `.env` is written unless `secrets` is given: interpolated values become references
- * into the ConfigMap or the Secret.
+ * A kustomize base from the model: each service as its kind's container (a StatefulSet with a
+ * volume claim when it keeps data, else a Deployment), a Deployment per app, a ConfigMap and
+ * a Secret from the env contract, and a migration Job that the apps' init containers wait
+ * for. Deterministic: the same model gives the same files. No value from `.env` is written
+ * unless `secrets` is given: interpolated values become references into the ConfigMap or the
+ * Secret.
  */
 export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
   const { plain, secret, appEnv, migrateImage, notes } = k8sValues(config, opts);
@@ -91,17 +93,14 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
   const configName = `${name}-config`;
   const secretName = `${name}-secret`;
   const labels = (component: string) => ({ 'app.kubernetes.io/name': component, 'app.kubernetes.io/part-of': name });
-  const pg = config.services.find((s): s is PostgresService => s.kind === 'postgres');
-  const redis = config.services.find((s): s is RedisService => s.kind === 'redis');
+  const pg = config.services.find((s) => s.kind === 'postgres');
 
   const envFrom = [{ configMapRef: { name: configName } }, { secretRef: { name: secretName } }];
-  if (pg) files[`${pg.name}.yaml`] = postgresManifests(pg, labels(pg.name), envFrom);
-  if (redis)
-    files[`${redis.name}.yaml`] = redisManifests(
-      redis,
-      labels(redis.name),
-      redis.password ? { name: secretName, key: projectPasswordVariable(redis) } : undefined,
-    );
+  // A service gets its own variables only (never the env contract, which is the apps').
+  for (const svc of config.services) {
+    if (svc.kind === 'app') continue;
+    files[`${svc.name}.yaml`] = serviceManifests(config, svc, labels(svc.name), secretName, opts.secrets);
+  }
 
   const jobName = `${name}-migrate-${opts.migrationsHash.slice(0, 8)}`;
   const waitForMigrations = {
@@ -173,22 +172,33 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
 function k8sValues(config: Config, opts: K8sOptions): K8sValues {
   const notes: string[] = [];
   const migrateImage = opts.migrateImage ?? `${config.name}-migrate:${opts.migrationsHash.slice(0, 8)}`;
-  const pg = config.services.find((s): s is PostgresService => s.kind === 'postgres');
-  const redis = config.services.find((s): s is RedisService => s.kind === 'redis');
+  const pg = config.services.find((s) => s.kind === 'postgres');
+  const redis = config.services.find((s) => s.kind === 'redis');
   const apps = config.services.filter((s): s is AppService => s.kind === 'app');
   const rawEnv = writtenContract(opts.source);
   const fill = (key: string) => opts.secrets?.[key] ?? PLACEHOLDER;
-  const password = (value: string) => (opts.secrets ? encodeURIComponent(value) : PLACEHOLDER);
+
+  // What the services give the apps, in the cluster: service names, container ports, and their
+  // secrets (from .env with `secrets`, else placeholders); a value holding one is a secret.
+  const exported = networkVariables(config.services, (svc, field, inUrl) => {
+    const value = opts.secrets ? fieldValue(svc, field) : PLACEHOLDER;
+    return inUrl ? encodeURIComponent(value) : value;
+  });
+  const bearing = new Set(
+    [...networkVariables(config.services, (_svc, field) => secretMarker(field)).entries()].filter(([, v]) => holdsSecret(v.value)).map(([k]) => k),
+  );
+  const exportedValue = (key: string) => {
+    const e = exported.get(key)!;
+    // A URL of .env (--with-secrets) keeps its credentials, pointed into the cluster.
+    return opts.secrets?.[key] && URL.canParse(opts.secrets[key]) ? toNetworkUrl(opts.secrets[key], e.service) : e.value;
+  };
 
   // ConfigMap for plain values, Secret for secret ones (and URLs that carry a password).
   const plain: Record<string, string> = {};
   const secret: Record<string, string> = {};
-  const pgUrl = pg && (opts.secrets?.DATABASE_URL ? toNetworkUrl(opts.secrets.DATABASE_URL, pg) : inNetworkUrl(pg, password(pg.password)));
-  const redisUrl = redis && inNetworkUrl(redis, password(redis.password ?? ''));
   for (const [key, spec] of Object.entries(config.env)) {
-    if (key === 'DATABASE_URL' && pgUrl) secret[key] = pgUrl;
-    else if (key === 'REDIS_URL' && redisUrl) (redis!.password ? secret : plain)[key] = redisUrl;
-    else if (belongsInSecret(key, spec)) secret[key] = fill(key);
+    if (exported.has(key)) continue;
+    if (belongsInSecret(key, spec)) secret[key] = fill(key);
     else {
       const rawSpec = rawEnv[key];
       const value = spec.default ?? spec.example ?? '';
@@ -197,18 +207,17 @@ function k8sValues(config: Config, opts: K8sOptions): K8sValues {
       plain[key] = interpolated ? '' : value;
     }
   }
-  if (pg) {
-    secret.DATABASE_URL = pgUrl!;
-    secret.POSTGRES_PASSWORD = opts.secrets ? pg.password : PLACEHOLDER;
-    plain.POSTGRES_USER = pg.user;
-    plain.POSTGRES_DB = pg.database;
+  for (const key of exported.keys()) {
+    const inSecret = bearing.has(key) || key === 'DATABASE_URL' || (config.env[key] && belongsInSecret(key, config.env[key]));
+    (inSecret ? secret : plain)[key] = exportedValue(key);
   }
-  if (redis?.password) {
-    // The URL carries the password: it belongs in the Secret, not the ConfigMap.
-    delete plain.REDIS_URL;
-    secret.REDIS_URL = redisUrl!;
-    secret[projectPasswordVariable(redis)] = opts.secrets ? redis.password : PLACEHOLDER;
-  } else if (redis && !plain.REDIS_URL) plain.REDIS_URL = redisUrl!;
+  // Each service's own secrets, for its container (and the apps that need them by name).
+  for (const svc of config.services) {
+    for (const field of kindOf(svc).secrets) {
+      if (fieldValue(svc, field) === '') continue;
+      secret[secretVariable(svc, field)] = opts.secrets ? fieldValue(svc, field) : PLACEHOLDER;
+    }
+  }
 
   // Apps in config order: a variable one app added to the Secret is a reference for the next.
   const appEnv: Record<string, EnvVar[]> = {};
@@ -236,7 +245,8 @@ function k8sValues(config: Config, opts: K8sOptions): K8sValues {
     if (app.depends_on.length)
       notes.push(`${app.name}: depends_on has no Kubernetes equivalent; readiness probes and the migrations init container stand in for it`);
   if (config.docker.compose_file) notes.push('docker.compose_file is not read: the manifests come from taskmaster.yml');
-  if (redis && redis.persistence === 'rdb') notes.push(`${redis.name}: rdb persistence is kept as redis-server flags; tune snapshots for production`);
+  if (redis?.kind === 'redis' && redis.persistence === 'rdb')
+    notes.push(`${redis.name}: rdb persistence is kept as redis-server flags; tune snapshots for production`);
   if (!opts.secrets) notes.push(`secret.yaml holds ${PLACEHOLDER} placeholders: fill them (or render with --with-secrets) before applying`);
   return { plain, secret, appEnv, migrateImage, notes };
 }
@@ -290,67 +300,122 @@ function writtenContract(source: string): Record<string, Record<string, unknown>
   return env && typeof env === 'object' && !Array.isArray(env) ? (env as Record<string, Record<string, unknown> | undefined>) : {};
 }
 
-function postgresManifests(pg: PostgresService, labels: Record<string, string>, envFrom: unknown[]): string {
-  const probe = { exec: { command: ['sh', '-c', `pg_isready -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"`] } };
-  return statefulSet(pg.name, labels, containerPort(pg)!, '5Gi', {
-    name: 'postgres',
-    image: pg.image,
-    envFrom,
-    // A fresh volume has lost+found at its root, which initdb refuses: use a subdirectory.
-    env: [{ name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' }],
-    volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql/data' }],
-    readinessProbe: { ...probe, periodSeconds: 5, timeoutSeconds: 3 },
-    livenessProbe: { ...probe, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5 },
-    resources: { requests: { cpu: '100m', memory: '256Mi' } },
-  });
+/** A service's secret field's value ('' when unset). */
+function fieldValue(svc: Service, field: string): string {
+  const value = (svc as unknown as Record<string, unknown>)[field];
+  return typeof value === 'string' ? value : '';
 }
 
-function redisManifests(redis: RedisService, labels: Record<string, string>, password: { name: string; key: string } | undefined): string {
-  const persistence =
-    redis.persistence === 'aof'
-      ? ['--appendonly', 'yes', '--save', '']
-      : redis.persistence === 'rdb'
-        ? ['--appendonly', 'no', '--save', '60 1']
-        : ['--appendonly', 'no', '--save', ''];
-  // redis-cli exits 0 on an error reply (NOAUTH, LOADING): ready means it answered PONG;
-  // alive means it answered at all.
-  const ready = { exec: { command: ['sh', '-c', 'redis-cli ping | grep -q PONG'] } };
-  const alive = { exec: { command: ['redis-cli', 'ping'] } };
-  const fromSecret = password && { valueFrom: { secretKeyRef: password } };
-  return statefulSet(redis.name, labels, containerPort(redis)!, '1Gi', {
-    name: 'redis',
-    image: redis.image,
-    // Kubernetes expands $(REDIS_PASSWORD) in the command; redis-cli reads REDISCLI_AUTH.
-    command: ['redis-server', '--dir', '/data', ...persistence, ...(password ? ['--requirepass', '$(REDIS_PASSWORD)'] : [])],
-    ...(fromSecret
-      ? {
-          env: [
-            { name: 'REDIS_PASSWORD', ...fromSecret },
-            { name: 'REDISCLI_AUTH', ...fromSecret },
+/** Text for a container's command or env value: `$` kept literal (`$$`), a secret as Kubernetes' `$(VAR)`. */
+function expand(svc: Service, text: string): string {
+  return text.replace(/\$/g, '$$$$').replace(SECRET_MARKER, (_m, field: string) => `$(${secretVariable(svc, field)})`);
+}
+
+/** The secret fields a container's command and variables refer to. */
+function secretFields(spec: ContainerSpec): string[] {
+  const texts = [...(spec.command ?? []), ...Object.values(spec.env)];
+  return [...new Set(texts.flatMap((t) => [...t.matchAll(SECRET_MARKER)].map((m) => m[1]!)))];
+}
+
+/**
+ * A service's manifests from its kind's container: its Service; a StatefulSet with a volume
+ * claim when it keeps data, else a Deployment; its config files as a ConfigMap, or a Secret
+ * when they hold one of its secrets (filled like the project's Secret).
+ */
+function serviceManifests(config: Config, svc: Service, labels: Record<string, string>, secretName: string, values?: Record<string, string>): string {
+  const kind = kindOf(svc);
+  const spec = kind.container!(svc, { services: config.services });
+  const fromSecret = (field: string) => ({ valueFrom: { secretKeyRef: { name: secretName, key: secretVariable(svc, field) } } });
+  // The secrets its command refers to first, so Kubernetes can expand $(VAR) in what follows.
+  const env: EnvVar[] = [];
+  for (const field of secretFields(spec))
+    if ((spec.command ?? []).some((a) => a.includes(secretMarker(field)))) env.push({ name: secretVariable(svc, field), ...fromSecret(field) });
+  for (const [name, value] of Object.entries(spec.env)) {
+    const whole = wholeSecret(value);
+    env.push(whole ? { name, ...fromSecret(whole) } : { name, value: expand(svc, value) });
+  }
+  for (const [name, value] of Object.entries(spec.podEnv ?? {})) env.push({ name, value });
+  const bindings = hostPorts(svc, 'docker');
+  const main = bindings[0];
+  const probe = (check: ContainerSpec['check']): Record<string, unknown> | undefined => {
+    if (Array.isArray(check)) return { exec: { command: check } };
+    if (check && main) return { httpGet: { path: check.http, port: main.container } };
+    return main ? { tcpSocket: { port: main.container } } : undefined;
+  };
+  const ready = probe(spec.check);
+  const live = spec.live ? probe(spec.live) : ready;
+  const mounts: Record<string, unknown>[] = [];
+  const volumes: Record<string, unknown>[] = [];
+  const docs: unknown[] = [];
+  if (spec.volume) mounts.push({ name: 'data', mountPath: spec.volume });
+  if (spec.files?.length) {
+    // A file holding a secret goes into a Secret of its own, with the value or a placeholder.
+    const held = spec.files.some((f) => holdsSecret(f.content));
+    const filesName = `${svc.name}-files`;
+    const fill = (text: string) => text.replace(SECRET_MARKER, (_m, field: string) => (values ? fieldValue(svc, field) : PLACEHOLDER));
+    const data = Object.fromEntries(spec.files.map((f, i) => [fileKey(f.path, i), fill(f.content)]));
+    docs.push(
+      held
+        ? { apiVersion: 'v1', kind: 'Secret', metadata: { name: filesName, labels }, type: 'Opaque', stringData: data }
+        : { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: filesName, labels }, data },
+    );
+    volumes.push({ name: 'files', ...(held ? { secret: { secretName: filesName } } : { configMap: { name: filesName } }) });
+    for (const [i, f] of spec.files.entries()) mounts.push({ name: 'files', mountPath: f.path, subPath: fileKey(f.path, i), readOnly: true });
+  }
+  const container: Record<string, unknown> = {
+    name: kind.name,
+    image: spec.image,
+    ...(spec.command ? { command: spec.command.map((a) => expand(svc, a)) } : {}),
+    ...(env.length ? { env } : {}),
+    ports: bindings.map((b) => ({ name: b.name, containerPort: b.container })),
+    ...(mounts.length ? { volumeMounts: mounts } : {}),
+    ...(ready ? { readinessProbe: { ...ready, periodSeconds: 5, timeoutSeconds: 3 } } : {}),
+    ...(live ? { livenessProbe: { ...live, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5 } } : {}),
+    ...(spec.resources ? { resources: { requests: spec.resources } } : {}),
+  };
+  const podSpec = { ...(spec.hostname ? { hostname: spec.hostname } : {}), containers: [container], ...(volumes.length ? { volumes } : {}) };
+  const workload = spec.volume
+    ? {
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: { name: svc.name, labels },
+        spec: {
+          serviceName: svc.name,
+          replicas: 1,
+          selector: { matchLabels: labels },
+          template: { metadata: { labels }, spec: podSpec },
+          volumeClaimTemplates: [
+            { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: spec.storage ?? '1Gi' } } } },
           ],
-        }
-      : {}),
-    volumeMounts: [{ name: 'data', mountPath: '/data' }],
-    readinessProbe: { ...ready, periodSeconds: 5, timeoutSeconds: 3 },
-    livenessProbe: { ...alive, initialDelaySeconds: 15, periodSeconds: 10, timeoutSeconds: 5 },
-    resources: { requests: { cpu: '50m', memory: '64Mi' } },
-  });
+        },
+      }
+    : {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: svc.name, labels },
+        spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: podSpec } },
+      };
+  const service =
+    bindings.length > 0
+      ? [
+          {
+            apiVersion: 'v1',
+            kind: 'Service',
+            metadata: { name: svc.name, labels },
+            spec: { selector: labels, ports: bindings.map((b) => ({ name: b.name, port: b.container, targetPort: b.container })) },
+          },
+        ]
+      : [];
+  return docsOf(...service, workload, ...docs);
 }
 
-/** A Service and a one-replica StatefulSet whose `data` volume comes from a claim template. */
-function statefulSet(name: string, labels: Record<string, string>, port: number, storage: string, container: Record<string, unknown>): string {
-  return docs(service(name, labels, port), {
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name, labels },
-    spec: {
-      serviceName: name,
-      replicas: 1,
-      selector: { matchLabels: labels },
-      template: { metadata: { labels }, spec: { containers: [{ ...container, ports: [{ name: 'main', containerPort: port }] }] } },
-      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } } }],
-    },
-  });
+/** A config file's key in its ConfigMap or Secret: its file name (keys allow letters, digits, `-`, `_`, `.`). */
+function fileKey(path: string, i: number): string {
+  const name = path
+    .split('/')
+    .pop()!
+    .replace(/[^A-Za-z0-9._-]+/g, '-');
+  return name || `file-${i}`;
 }
 
 function appManifests(app: AppService, labels: Record<string, string>, envFrom: unknown[], env: EnvVar[], init: Record<string, unknown> | undefined): string {
@@ -358,7 +423,7 @@ function appManifests(app: AppService, labels: Record<string, string>, envFrom: 
   const path = app.health ? new URL(app.health).pathname : undefined;
   const probe = path ? { httpGet: { path, port } } : { tcpSocket: { port } };
   const live = path?.endsWith('/ready') ? { httpGet: { path: path.replace(/\/ready$/, '/live'), port } } : probe;
-  return docs(service(app.name, labels, port), {
+  return docsOf(service(app.name, labels, port), {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: app.name, labels },
@@ -411,7 +476,7 @@ function doc(o: unknown): string {
   return stringify(o, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
-function docs(...os: unknown[]): string {
+function docsOf(...os: unknown[]): string {
   return os.map(doc).join('---\n');
 }
 

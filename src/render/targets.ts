@@ -5,7 +5,7 @@ import { toJSONSchema } from 'zod/mini';
 import { interpolate, type Unresolved } from '../config/interpolate.js';
 import type { Config } from '../config/load.js';
 import { configSchema, serviceSchemas, type AppService, type PostgresService, type RedisService } from '../config/schema.js';
-import { containerPort } from '../config/services.js';
+import { containerPort, exportedVariables } from '../config/services.js';
 import { DEFAULT_SECRET_MIN } from '../env/contract.js';
 import { EXIT, TmError } from '../errors.js';
 import { splitCommand } from '../util/command.js';
@@ -80,9 +80,7 @@ function renderUserCompose(config: Config, opts: RenderOptions): string {
 }
 
 function appKeys(config: Config, svc: AppService): string[] {
-  const keys = new Set([...Object.keys(config.env), ...Object.keys(svc.env)]);
-  if (config.services.some((s) => s.kind === 'postgres')) keys.add('DATABASE_URL');
-  if (config.services.some((s) => s.kind === 'redis')) keys.add('REDIS_URL');
+  const keys = new Set([...Object.keys(config.env), ...Object.keys(svc.env), ...exportedVariables(config.services).keys()]);
   if (svc.port !== undefined) keys.add('PORT');
   return [...keys].sort();
 }
@@ -255,7 +253,7 @@ export function configJsonSchema(): Record<string, unknown> {
     const j = toJSONSchema(s, opts) as { $schema?: string; properties?: Record<string, unknown> };
     delete j.$schema;
     // Interpolated values arrive as strings: "${PG_PORT:-5432}" is a valid port.
-    if (j.properties?.port) j.properties.port = { anyOf: [j.properties.port, { type: 'string' }] };
+    for (const key of Object.keys(j.properties ?? {})) if (/(^|_)port$/.test(key)) j.properties![key] = { anyOf: [j.properties![key], { type: 'string' }] };
     return j;
   });
   top.properties.services = { type: 'object', additionalProperties: { anyOf: kinds } };

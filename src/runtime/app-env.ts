@@ -1,22 +1,19 @@
 import type { Config } from '../config/load.js';
 import type { AppService } from '../config/schema.js';
-import { localService, serviceUrl, toNetworkUrl } from '../config/services.js';
+import { exportedVariables, localService, toNetworkUrl } from '../config/services.js';
 import { resolveEnv } from '../env/resolve.js';
 
 /**
- * The environment an app service gets: the env contract's values (files and defaults),
- * DATABASE_URL / REDIS_URL of the project's services when not set, PORT, then the
- * service's own `env:`. In containers, URLs that point at a published port on this machine
- * are rewritten to the service's name and container port inside the compose network.
+ * The environment an app service gets: the env contract's values (files and defaults), the
+ * variables the project's services give (DATABASE_URL, REDIS_URL, AMQP_URL...) when not set,
+ * PORT, then the service's own `env:`. In containers, URLs that point at a published port on
+ * this machine are rewritten to the service's name and container port inside the compose network.
  */
 export async function appEnvironment(config: Config, svc: AppService, opts: { inContainer?: boolean } = {}): Promise<Record<string, string>> {
   const state = await resolveEnv(config.root, config.env);
   const env: Record<string, string> = {};
   for (const v of state.vars.values()) if (v.value !== undefined) env[v.key] = v.value;
-  const pg = config.services.find((s) => s.kind === 'postgres');
-  const redis = config.services.find((s) => s.kind === 'redis');
-  if (pg && !env.DATABASE_URL) env.DATABASE_URL = serviceUrl(pg, true)!;
-  if (redis && !env.REDIS_URL) env.REDIS_URL = serviceUrl(redis, true)!;
+  for (const [key, { value }] of exportedVariables(config.services, true)) if (!env[key]) env[key] = value;
   if (svc.port !== undefined && !env.PORT) env.PORT = String(svc.port);
   Object.assign(env, svc.env);
   if (opts.inContainer) {

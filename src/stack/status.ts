@@ -2,7 +2,7 @@ import type { Service } from '../config/schema.js';
 import { serviceUrl } from '../config/services.js';
 import { errorText } from '../errors.js';
 import { probeOnce } from '../health/check.js';
-import { loadProbeLibraries, probeFor } from '../health/probes.js';
+import { loadProbeLibraries, probeFor } from '../health/probe-for.js';
 import type { Runtime, ServiceState } from '../runtime/types.js';
 
 export interface StatusRow extends ServiceState {

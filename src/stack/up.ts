@@ -1,7 +1,9 @@
 import type { Config } from '../config/load.js';
-import type { PostgresService, Service } from '../config/schema.js';
+import { hostPorts, kindOf } from '../catalog/index.js';
+import type { Service } from '../config/schema.js';
 import { EXIT, TmError, errorText, isTmError } from '../errors.js';
-import { isAuthFailure, probeFor } from '../health/probes.js';
+import { probeFor } from '../health/probe-for.js';
+import { isAuthFailure } from '../health/probes.js';
 import { waitFor } from '../health/wait-for.js';
 import { isPortFree, nextFreePort, portHolder } from '../runtime/ports.js';
 import type { Runtime } from '../runtime/types.js';
@@ -50,7 +52,7 @@ export async function up(config: Config, runtime: Runtime, requested: Service[],
   const managed = services.filter((s) => stateOf(s) !== 'unmanaged');
   const toStart = managed.filter((s) => stateOf(s) !== 'running');
 
-  await checkPorts(toStart);
+  await checkPorts(toStart, runtime.name);
   await runtime.preflight(toStart);
   await recordRuntime(config, runtime.name);
 
@@ -78,10 +80,10 @@ export async function up(config: Config, runtime: Runtime, requested: Service[],
         intervalMs: runtime.name === 'docker' ? 25 : 5,
       });
     } catch (err) {
-      if (isAuthFailure(err) && svc.kind === 'postgres') throw authFailed(svc, err);
+      if (isAuthFailure(err)) throw authFailed(svc, err);
       if (err instanceof TmError && err.code === 'TM_HEALTH_TIMEOUT') {
         // With the service's last log lines (and the password's fix when that was the last error).
-        const hint = isAuthFailure(err.cause) && svc.kind === 'postgres' ? authFailed(svc, err.cause).hint : err.hint;
+        const hint = isAuthFailure(err.cause) ? authFailed(svc, err.cause).hint : err.hint;
         throw new TmError(err.code, err.message, { exit: EXIT.timeout, hint, cause: err.cause, details: await runtime.tailLogs(svc, 10).catch(() => []) });
       }
       throw err;
@@ -127,35 +129,47 @@ export async function up(config: Config, runtime: Runtime, requested: Service[],
 }
 
 /** Waiting does not fix a password the server rejects: say which one and how to fix it. */
-function authFailed(svc: PostgresService, cause: unknown): TmError {
-  return new TmError('TM_PG_AUTH_FAILED', `${svc.name} rejected user ${svc.user} on database ${svc.database}: ${errorText(cause)}`, {
+function authFailed(svc: Service, cause: unknown): TmError {
+  if (svc.kind === 'postgres') {
+    return new TmError('TM_PG_AUTH_FAILED', `${svc.name} rejected user ${svc.user} on database ${svc.database}: ${errorText(cause)}`, {
+      exit: EXIT.config,
+      cause,
+      hint: `the server's password for ${svc.user} differs from services.${svc.name}.password: put the old one back in the config (or ALTER ROLE ${svc.user} PASSWORD ...), or recreate the data with tm down --volumes (deletes it)`,
+    });
+  }
+  // RabbitMQ and the official images create their user from the first start's settings only.
+  return new TmError('TM_AUTH_FAILED', `${svc.name} (${kindOf(svc).title}) refused tm's login: ${errorText(cause)}`, {
     exit: EXIT.config,
     cause,
     hint:
-      `the server's password for ${svc.user} differs from services.${svc.name}.password: put the old one back in ` +
-      `the config (or ALTER ROLE ${svc.user} PASSWORD ...), or recreate the data with tm down --volumes (deletes it)`,
+      `its data was created with other credentials than services.${svc.name} has now: put the old ones back in the config, ` +
+      `or recreate its data with tm down ${svc.name} --volumes (deletes it)`,
   });
 }
 
 /** Every port is checked before anything starts; a taken port names its holder and a free one. */
-async function checkPorts(services: Service[]): Promise<void> {
-  const free = await Promise.all(services.map((svc) => svc.port === undefined || isPortFree(svc.port, listenAddress(svc.host))));
-  const taken = services.filter((_, i) => !free[i]);
+async function checkPorts(services: Service[], runtime: 'native' | 'docker'): Promise<void> {
+  const wanted = services.flatMap((svc) => hostPorts(svc, runtime).map((b) => ({ svc, ...b })));
+  const free = await Promise.all(wanted.map((w) => isPortFree(w.port, listenAddress(w.svc.host))));
+  const taken = wanted.filter((_, i) => !free[i]);
   if (taken.length === 0) return;
   const details: string[] = [];
   const hints: string[] = [];
-  const avoid = services.map((s) => s.port!).filter(Boolean);
-  for (const svc of taken) {
-    const holder = await portHolder(svc.port!).catch(() => undefined);
+  const avoid = wanted.map((w) => w.port);
+  for (const { svc, key, port } of taken) {
+    const holder = await portHolder(port).catch(() => undefined);
     let who = holder?.pid ? `pid ${holder.pid}${holder.command ? ` (${holder.command})` : ''}` : 'another program';
     if (!holder?.pid || /docker-proxy|rootlessport|gvproxy|vpnkit/.test(holder.command ?? '')) {
-      who = (await containerPublishing(svc.port!).catch(() => undefined)) ?? who;
+      who = (await containerPublishing(port).catch(() => undefined)) ?? who;
     }
-    const next = await nextFreePort(svc.port!, '127.0.0.1', avoid);
-    details.push(`${svc.name}: port ${svc.port} is taken by ${who}`);
-    if (next) hints.push(`services.${svc.name}.port: ${next}`);
+    const next = await nextFreePort(port, '127.0.0.1', avoid);
+    details.push(`${svc.name}: ${key === 'port' ? 'port' : key} ${port} is taken by ${who}`);
+    if (next) {
+      hints.push(`services.${svc.name}.${key}: ${next}`);
+      avoid.push(next);
+    }
   }
-  throw new TmError('TM_PORT_TAKEN', `${taken.map((s) => `port ${s.port} (${s.name})`).join(', ')} already in use; nothing was started`, {
+  throw new TmError('TM_PORT_TAKEN', `${taken.map((t) => `port ${t.port} (${t.svc.name})`).join(', ')} already in use; nothing was started`, {
     exit: EXIT.runtime,
     details,
     hint: `stop what holds it${hints.length ? `, or set ${hints.join(', ')} in taskmaster.yml` : ''}`,

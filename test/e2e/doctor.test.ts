@@ -56,7 +56,7 @@ describe('tm doctor', () => {
     expect(out).toMatch(/\[✗\] migrations: 001_a\.sql edited\n\s+→ restore the files as applied, or tm db repair/);
     expect(out).toMatch(
       new RegExp(
-        String.raw`\[✗\] local PostgreSQL and Redis binaries: redis-server not on PATH\n\s+→ tm doctor --fix \(or tm up --yes\) ` +
+        String.raw`\[✗\] local binaries of the services: redis-server not on PATH\n\s+→ tm doctor --fix \(or tm up --yes\) ` +
           "installs it with the system's package manager: apt-get install -y redis-server",
       ),
     );

@@ -92,10 +92,10 @@ describe.skipIf(!engine)('a fresh machine (Debian, no redis-server, no PostgreSQ
     expect((await sh('DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq redis-server >/dev/null && ! command -v redis-server')).exitCode).toBe(0);
     const sick = await sh('cd /app/demo && ../node_modules/.bin/tm doctor');
     expect(sick.exitCode).toBe(1);
-    expect(sick.stdout).toMatch(/\[✗\] local PostgreSQL and Redis binaries: redis-server not on PATH\n\s+→ tm doctor --fix/);
+    expect(sick.stdout).toMatch(/\[✗\] local binaries of the services: redis-server not on PATH\n\s+→ tm doctor --fix/);
     const fixed = await sh('cd /app/demo && ../node_modules/.bin/tm doctor --fix --yes', 600_000);
     expect(fixed.stderr).toContain('missing for the native runtime: redis-server; tm runs:');
     expect(fixed.exitCode, String(fixed.stdout) + String(fixed.stderr)).toBe(0);
-    expect(fixed.stdout).toMatch(/\[✓\] local PostgreSQL and Redis binaries: redis-server \S+ at \/usr\/bin\/redis-server/);
+    expect(fixed.stdout).toMatch(/\[✓\] local binaries of the services: redis-server \S+ at \/usr\/bin\/redis-server/);
   }, 900_000);
 });

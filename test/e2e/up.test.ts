@@ -154,7 +154,8 @@ describe('tm up / down on local binaries', () => {
           // initdb is running: the servers are not ready yet.
           if (stderr.includes('initializing postgres') && !child.killed) child.kill(signal);
         });
-        child.on('exit', (c) => resolve(c));
+        // 'close', not 'exit': the last of stderr may arrive after the process has exited.
+        child.on('close', (c) => resolve(c));
       });
       expect(code, stderr).toBe(130);
       expect(stderr).toContain('TM_INTERRUPTED');

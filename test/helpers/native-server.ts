@@ -6,14 +6,14 @@ import { waitFor, type Probe, type WaitResult } from '../../src/health/wait-for.
 import { runLogged, spawnDaemon, type Daemon } from '../../src/runtime/native/daemon.js';
 import { accountFor } from '../../src/runtime/native/kinds/account.js';
 import { locateProgram } from '../../src/runtime/native/kinds/locate.js';
-import type { NativeKind, Program } from '../../src/runtime/native/kinds/types.js';
+import type { NativeKind, Program } from '../../src/catalog/types.js';
 import { terminateGroup } from '../../src/runtime/native/proc.js';
 import type { RunAs } from '../../src/runtime/native/run-as.js';
 import { freePort } from './project.js';
 
 // Starts a real server of a kind from local binaries, on free ports in a temporary directory,
 // as the kind's system account when the tests run as root. What to run comes from the kind's
-// module in src/runtime/native/kinds; this file only carries it out.
+// module in src/catalog; this file only carries it out.
 
 export interface NativeServer<P extends string> {
   dir: string;

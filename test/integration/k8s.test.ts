@@ -1,6 +1,5 @@
 import { execa } from 'execa';
 import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -9,19 +8,11 @@ import { loadConfig } from '../../src/config/load.js';
 import { initProject, PROJECT_TEMPLATES } from '../../src/init/init.js';
 import { readK8sInputs, renderK8s } from '../../src/render/k8s.js';
 import { tmVersion } from '../../src/render/template.js';
+import { validateManifests } from '../helpers/k8s-models.js';
 import { freePort, TM } from '../helpers/project.js';
 
 // The kustomize base of each starter template, validated offline against the Kubernetes
 // schemas (kubernetes-models) and built by `kubectl kustomize`.
-const require = createRequire(import.meta.url);
-const MODELS: Record<string, string> = {
-  Service: 'kubernetes-models/v1/Service',
-  ConfigMap: 'kubernetes-models/v1/ConfigMap',
-  Secret: 'kubernetes-models/v1/Secret',
-  StatefulSet: 'kubernetes-models/apps/v1/StatefulSet',
-  Deployment: 'kubernetes-models/apps/v1/Deployment',
-  Job: 'kubernetes-models/batch/v1/Job',
-};
 const hasKubectl = (await execa('kubectl', ['version', '--client'], { reject: false })).exitCode === 0;
 const KUSTOMIZE = `kubectl kustomize builds the base${hasKubectl ? '' : ' (skipped: kubectl is not installed)'}`;
 if (!hasKubectl) console.warn('k8s: kubectl is not installed; skipping the kustomize build checks');
@@ -40,12 +31,7 @@ const parseManifests = (files: Record<string, string>) =>
   Object.entries(files)
     .filter(([n]) => n.endsWith('.yaml') && n !== 'kustomization.yaml')
     .flatMap(([, text]) => parseAllDocuments(text).map((d) => d.toJS() as Manifest));
-const validate = (manifests: Manifest[]) => {
-  for (const m of manifests) {
-    const Model = require(MODELS[m.kind]!)[m.kind];
-    expect(() => new Model(m).validate(), `${m.kind} ${m.metadata.name}`).not.toThrow();
-  }
-};
+const validate = validateManifests;
 const kustomize = async (out: string) => {
   const r = await execa('kubectl', ['kustomize', out], { reject: false });
   expect(r.exitCode, String(r.stderr)).toBe(0);
@@ -81,13 +67,15 @@ for (const template of PROJECT_TEMPLATES) {
       for (const [n, text] of Object.entries(files)) expect(text, n).not.toMatch(/[&*]a\d+\b/);
     });
 
-    it("postgres and redis: StatefulSets with claims, PGDATA in a subdirectory, probes like tm's", () => {
+    it("postgres and redis: StatefulSets with claims, PGDATA in a subdirectory, the image's variables, probes like tm's", () => {
       const pg = find('StatefulSet', 'postgres').spec;
       const c = pg.template.spec.containers[0];
       expect(pg.volumeClaimTemplates[0].metadata.name).toBe('data');
       expect(c.env).toContainEqual({ name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' });
       expect(c.readinessProbe.exec.command.join(' ')).toContain('pg_isready');
-      expect(c.envFrom).toEqual([{ configMapRef: { name: 'demo-config' } }, { secretRef: { name: 'demo-secret' } }]);
+      // The image's own variables only, the password by reference: not the apps' whole contract.
+      expect(c.envFrom).toBeUndefined();
+      expect(c.env).toContainEqual({ name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: 'demo-secret', key: 'POSTGRES_PASSWORD' } } });
       const redis = find('StatefulSet', 'redis').spec.template.spec.containers[0];
       expect(redis.readinessProbe.exec.command).toEqual(['sh', '-c', 'redis-cli ping | grep -q PONG']);
       expect(redis.livenessProbe.exec.command).toEqual(['redis-cli', 'ping']);

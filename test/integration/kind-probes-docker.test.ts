@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rabbitmqProbe, type AmqpTarget } from '../../src/health/amqp.js';
 import { AuthFailure } from '../../src/health/auth-failure.js';
-import { prometheusProbe } from '../../src/health/http-ready.js';
 import { memcachedProbe } from '../../src/health/memcached.js';
 import { mysqlProbe, type MysqlTarget } from '../../src/health/mysql.js';
 import { natsProbe } from '../../src/health/nats.js';
 import { isAuthFailure, tcpProbe } from '../../src/health/probes.js';
 import { waitFor, type Probe } from '../../src/health/wait-for.js';
 import { dockerUnavailable, runContainer, type Container } from '../helpers/container.js';
+import { kindProbe } from '../helpers/kind-probe.js';
 
 // The stand-in images of ../shared/tools/docker-engine.sh (`image rabbitmq mariadb memcached
 // nats prometheus`, built by .ci/run), each imitating its official image's variables, run
@@ -137,9 +137,7 @@ describe.skipIf(unavailable)('stand-in images on Docker', () => {
           'number',
         );
         await expect(ready('nats', natsProbe('nats', { host: '127.0.0.1', port: containers.nats!.port(4222) }))).resolves.toBeTypeOf('number');
-        await expect(ready('prometheus', prometheusProbe('prometheus', { host: '127.0.0.1', port: containers.prometheus!.port(9090) }))).resolves.toBeTypeOf(
-          'number',
-        );
+        await expect(ready('prometheus', kindProbe('prometheus', { port: containers.prometheus!.port(9090) }))).resolves.toBeTypeOf('number');
       },
       READY_MS * 3,
     );

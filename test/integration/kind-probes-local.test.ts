@@ -7,8 +7,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rabbitmqProbe } from '../../src/health/amqp.js';
 import { AuthFailure } from '../../src/health/auth-failure.js';
 import { commandProbe } from '../../src/health/command.js';
-import { genericProbe } from '../../src/health/generic.js';
-import { minioProbe } from '../../src/health/http-ready.js';
 import { mailCatcherProbe } from '../../src/health/mail.js';
 import { memcachedProbe } from '../../src/health/memcached.js';
 import { mysqlProbe } from '../../src/health/mysql.js';
@@ -16,6 +14,7 @@ import { natsProbe } from '../../src/health/nats.js';
 import { isAuthFailure } from '../../src/health/probes.js';
 import { clusterHealthProbe } from '../../src/health/search.js';
 import { isAlive } from '../../src/runtime/native/proc.js';
+import { kindProbe } from '../helpers/kind-probe.js';
 import { freePort } from '../helpers/project.js';
 
 // Elasticsearch, OpenSearch, MinIO and Mailpit cannot run on this machine (no packages, no
@@ -106,7 +105,7 @@ describe('minio: /minio/health/ready (local server speaking the documented endpo
   it('is ready on 200 and not on 503', async () => {
     let ready = false;
     const port = await httpServer((req) => (req.url === '/minio/health/ready' ? { status: ready ? 200 : 503 } : undefined));
-    const probe = minioProbe('s3', { host: '127.0.0.1', port });
+    const probe = kindProbe('minio', { port }, 's3');
     expect(probe.target).toBe(`http://127.0.0.1:${port}/minio/health/ready`);
     await expect(probe.check(1000)).rejects.toThrow(/HTTP 503/);
     ready = true;
@@ -219,10 +218,10 @@ describe('a server that speaks something else is not ready, with what it said', 
 
 describe('generic: tcp, http or a command run without a shell', () => {
   it('a command is ready on exit 0 and not on another code, quoting its stderr', async () => {
-    await expect(genericProbe('job', { command: ['node', '-e', 'process.exit(0)'] }).check(5000)).resolves.toBeUndefined();
-    await expect(genericProbe('job', { command: ['node', '-e', 'console.error("not yet: warming up"); process.exit(3)'] }).check(5000)).rejects.toThrow(
-      'node exited with code 3: not yet: warming up',
-    );
+    await expect(kindProbe('generic', { image: 'x', health: { command: ['node', '-e', 'process.exit(0)'] } }, 'job').check(5000)).resolves.toBeUndefined();
+    await expect(
+      kindProbe('generic', { image: 'x', health: { command: ['node', '-e', 'console.error("not yet: warming up"); process.exit(3)'] } }, 'job').check(5000),
+    ).rejects.toThrow('node exited with code 3: not yet: warming up');
   });
 
   it('a command line is split without a shell, and shell syntax is refused', () => {
@@ -237,7 +236,9 @@ describe('generic: tcp, http or a command run without a shell', () => {
   });
 
   it('a missing program is not ready, with the reason', async () => {
-    await expect(genericProbe('job', { command: ['tm-no-such-program-here'] }).check(1000)).rejects.toThrow('cannot run tm-no-such-program-here: ENOENT');
+    await expect(kindProbe('generic', { image: 'x', health: { command: ['tm-no-such-program-here'] } }, 'job').check(1000)).rejects.toThrow(
+      'cannot run tm-no-such-program-here: ENOENT',
+    );
   });
 
   it('a command still running at the timeout is killed with what it started', async () => {
@@ -250,7 +251,9 @@ describe('generic: tcp, http or a command run without a shell', () => {
       setTimeout(() => {}, 60000);`;
     try {
       const t0 = performance.now();
-      await expect(genericProbe('job', { command: ['node', '-e', script] }).check(1500)).rejects.toThrow('node timed out after 1500 ms');
+      await expect(kindProbe('generic', { image: 'x', health: { command: ['node', '-e', script] } }, 'job').check(1500)).rejects.toThrow(
+        'node timed out after 1500 ms',
+      );
       expect(performance.now() - t0).toBeLessThan(3000);
       const started = (await readFile(pids, 'utf8')).split(' ').map(Number);
       expect(started).toHaveLength(2);
@@ -263,8 +266,8 @@ describe('generic: tcp, http or a command run without a shell', () => {
 
   it('tcp and http dispatch to the existing probes', async () => {
     const port = await httpServer(() => ({ status: 204 }));
-    await expect(genericProbe('web', { http: `http://127.0.0.1:${port}/` }).check(1000)).resolves.toBeUndefined();
-    expect(genericProbe('web', { tcp: { host: '127.0.0.1', port } }).target).toBe(`tcp 127.0.0.1:${port}`);
-    await expect(genericProbe('web', { tcp: { host: '127.0.0.1', port: await freePort() } }).check(1000)).rejects.toThrow(/ECONNREFUSED/);
+    await expect(kindProbe('generic', { image: 'x', health: `http://127.0.0.1:${port}/` }, 'web').check(1000)).resolves.toBeUndefined();
+    expect(kindProbe('generic', { image: 'x', port, health: 'tcp' }, 'web').target).toBe(`tcp 127.0.0.1:${port}`);
+    await expect(kindProbe('generic', { image: 'x', port: await freePort() }, 'web').check(1000)).rejects.toThrow(/ECONNREFUSED/);
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rabbitmqProbe, type AmqpTarget } from '../../src/health/amqp.js';
 import { AuthFailure } from '../../src/health/auth-failure.js';
 import { isAuthFailure } from '../../src/health/probes.js';
-import { rabbitmq } from '../../src/runtime/native/kinds/rabbitmq.js';
+import { rabbitmqLaunch as rabbitmq } from '../../src/catalog/rabbitmq.js';
 import { startNative, type NativeServer } from '../helpers/native-server.js';
 import { freePort } from '../helpers/project.js';
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { maildev } from '../../src/runtime/native/kinds/maildev.js';
-import { mariadb } from '../../src/runtime/native/kinds/mariadb.js';
-import { memcached } from '../../src/runtime/native/kinds/memcached.js';
-import { nats } from '../../src/runtime/native/kinds/nats.js';
-import { prometheus } from '../../src/runtime/native/kinds/prometheus.js';
-import { rabbitmq } from '../../src/runtime/native/kinds/rabbitmq.js';
-import type { NativeLaunch } from '../../src/runtime/native/kinds/types.js';
+import { maildevLaunch as maildev } from '../../src/catalog/mailpit.js';
+import { mariadbLaunch as mariadb } from '../../src/catalog/mariadb.js';
+import { memcachedLaunch as memcached } from '../../src/catalog/memcached.js';
+import { natsLaunch as nats } from '../../src/catalog/nats.js';
+import { prometheusLaunch as prometheus } from '../../src/catalog/prometheus.js';
+import { rabbitmqLaunch as rabbitmq } from '../../src/catalog/rabbitmq.js';
+import type { NativeLaunch } from '../../src/catalog/types.js';
 
 // The launches are data: what they put where can be read without starting anything. The
 // servers themselves run in test/integration/kind-probes-native and kind-probes-rabbitmq.

@@ -6,6 +6,7 @@ import Dockerode from 'dockerode';
 import type { Config } from '../../config/load.js';
 import type { PostgresService, Service } from '../../config/schema.js';
 import { CLIENT_ENV, type ClientTools } from '../../db/admin/copy.js';
+import { hostPorts } from '../../catalog/index.js';
 import { containerPort } from '../../config/services.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { Probe } from '../../health/wait-for.js';
@@ -96,7 +97,7 @@ export class DockerRuntime implements Runtime {
       const c = containers.get(svc.name);
       if (!c) return { name: svc.name, kind: svc.kind, state: 'stopped', port: svc.port, detail: 'no container' };
       const running = c.state === 'running';
-      const inside = containerPort(svc);
+      const inside = hostPorts(svc, 'docker')[0]?.container;
       return {
         name: svc.name,
         kind: svc.kind,
@@ -327,12 +328,14 @@ async function volumesOnlyOf(target: ComposeTarget, services: string[]): Promise
 
 /**
  * Each app's environment for compose: the variable names its service lists, and their values,
- * handed to compose by variable (no value is written into the file; some are secrets).
+ * handed to compose by variable (no value is written into the file; some are secrets). A
+ * generic service's own `env:` goes the same way (never the env contract: that is the apps').
  */
 async function appEnvironments(config: Config): Promise<{ keys: Record<string, string[]>; values: Record<string, string> }> {
   const keys: Record<string, string[]> = {};
   const values: Record<string, string> = {};
   for (const svc of config.services) {
+    if (svc.kind === 'generic') for (const [k, v] of Object.entries(svc.env)) values[appVariable(svc, k)] = v;
     if (svc.kind !== 'app' || !(svc.build || svc.image)) continue;
     const env = await appEnvironment(config, svc, { inContainer: true });
     keys[svc.name] = Object.keys(env).sort();

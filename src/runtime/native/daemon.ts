@@ -41,7 +41,7 @@ export function openLog(file: string): number {
 export async function spawnDaemon(
   file: string,
   args: string[],
-  opts: { logFile: string; runAs?: RunAs; env?: NodeJS.ProcessEnv; ipc?: boolean },
+  opts: { logFile: string; runAs?: RunAs; env?: NodeJS.ProcessEnv; ipc?: boolean; cwd?: string },
 ): Promise<Daemon> {
   const log = openLog(opts.logFile);
   try {
@@ -49,7 +49,7 @@ export async function spawnDaemon(
       detached: true,
       stdio: opts.ipc ? ['ignore', log, log, 'ipc'] : ['ignore', log, log],
       // A server running as another user must not inherit a cwd it cannot enter.
-      cwd: opts.runAs ? '/' : undefined,
+      cwd: opts.cwd ?? (opts.runAs ? '/' : undefined),
       uid: opts.runAs?.uid,
       gid: opts.runAs?.gid,
       env: opts.env ?? process.env,

@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { removeOwnedDir, self, verifyOwnedDir } from '../../util/safe-dir.js';
 import { EXTERNAL_DATA_ROOT, nativePaths } from './paths.js';
 import { processArgv, processCwd, processEnvVar, processIds, terminate } from './proc.js';
-import { postgresRunAs } from './run-as.js';
+import { postgresRunAs, type RunAs } from './run-as.js';
 import { SERVICE_ID_VARIABLE } from './verified-process.js';
 
 // What the native runtime leaves of a stack whose folder was deleted (`git worktree remove
@@ -71,8 +71,9 @@ export async function removeNativeLeftovers(found: NativeLeftovers): Promise<voi
 }
 
 /** One service's data directory under /var/lib/taskmaster/<project-id>/: each level checked to be tm's own before anything is deleted. */
-export async function removeExternalData(dir: string): Promise<void> {
+export async function removeExternalData(dir: string, account?: RunAs): Promise<void> {
   for (const level of [EXTERNAL_DATA_ROOT, join(dir, '..')]) verifyOwnedDir(level, 0o755);
-  const runAs = await postgresRunAs().catch(() => undefined);
+  // The account the service's server runs as (Postgres' when the caller does not know the kind).
+  const runAs = account ?? (await postgresRunAs().catch(() => undefined));
   await removeOwnedDir(dir, 0o750, runAs ? [self(), runAs] : [self()]);
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, realpath, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, realpath, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { isIP } from 'node:net';
 import { listenAddress } from '../../config/listen.js';
 import type { PostgresService } from '../../config/schema.js';
+import { chooseDataDir, dataParents } from './data-dir.js';
 import { EXIT, TmError } from '../../errors.js';
 import { pgProbe } from '../../health/probes.js';
 import type { Probe } from '../../health/wait-for.js';
@@ -12,9 +13,9 @@ import { findPostgres, missingBinary, type PgBinaries } from './binaries.js';
 import { runLogged, spawnDaemon, type Daemon } from './daemon.js';
 import { scramVerifier } from './scram.js';
 import { ensureOwnedDir, makePrivateDir, self, verifyOwnedDir } from '../../util/safe-dir.js';
-import { EXTERNAL_DATA_ROOT, type NativePaths } from './paths.js';
+import type { NativePaths } from './paths.js';
 import { isAlive, processCwd } from './proc.js';
-import { canTraverse, postgresRunAs, type RunAs } from './run-as.js';
+import { postgresRunAs, type RunAs } from './run-as.js';
 
 /** The bootstrap superuser of a data directory; the configured user is created beside it. */
 const BOOTSTRAP_USER = 'postgres';
@@ -42,7 +43,7 @@ export interface PgPlan {
  */
 export async function planPostgres(svc: PostgresService, paths: NativePaths, projectRoot: string): Promise<PgPlan> {
   const runAs = await postgresRunAs();
-  const dataDir = await chooseDataDir(svc.name, paths, runAs);
+  const { dir: dataDir, external } = await chooseDataDir(svc.name, paths, runAs, async (dir) => (await dataDirVersion(dir)) !== undefined);
   const existing = await dataDirVersion(dataDir);
   const { found, rejected } = await findPostgres({ wantMajor: existing ?? svc.version, projectRoot, quick: true });
   if (!found) throw missingBinary('postgres', rejected);
@@ -63,18 +64,7 @@ export async function planPostgres(svc: PostgresService, paths: NativePaths, pro
     existing === undefined && svc.version !== undefined && found.major !== svc.version
       ? `PostgreSQL ${svc.version} (services.${svc.name}.version) is not installed: the new data directory is PostgreSQL ${found.major} (${found.bindir})`
       : undefined;
-  const external = dataDir === paths.externalDataDir(svc.name);
   return { svc, bins: found, runAs, dataDir, external, socketPrefix: paths.socketPrefix, logFile: paths.logFile(svc.name), substitute };
-}
-
-/** Data lives in `.taskmaster/data/<svc>` unless the `postgres` user cannot reach it there. */
-async function chooseDataDir(name: string, paths: NativePaths, runAs?: RunAs): Promise<string> {
-  const inside = paths.dataDir(name);
-  if (!runAs) return inside;
-  const external = paths.externalDataDir(name);
-  if ((await dataDirVersion(inside)) !== undefined) return inside;
-  if ((await dataDirVersion(external)) !== undefined) return external;
-  return (await canTraverse(inside, runAs)) ? inside : external;
 }
 
 export async function isInitialized(plan: PgPlan): Promise<boolean> {
@@ -89,22 +79,10 @@ export async function dataDirVersion(dir: string): Promise<number | undefined> {
   );
 }
 
-/**
- * The data directory's parents: inside the project, made as needed; under /var/lib/taskmaster,
- * each one tm's own (root's, 0755 so the server's user can pass), never a symlink.
- */
-async function dataParents(plan: PgPlan, create: boolean): Promise<void> {
-  if (!plan.external) {
-    if (create) await mkdir(dirname(plan.dataDir), { recursive: true });
-    return;
-  }
-  for (const dir of [EXTERNAL_DATA_ROOT, dirname(plan.dataDir)]) (create ? ensureOwnedDir : verifyOwnedDir)(dir, 0o755, self());
-}
-
 /** initdb into an empty data directory, owned by the user the server runs as. */
 export async function initPostgres(plan: PgPlan): Promise<void> {
   // Parents stay searchable (0755) for the server's user; the data directory itself is 0700.
-  await dataParents(plan, true);
+  await dataParents({ dir: plan.dataDir, external: plan.external }, true);
   ensureOwnedDir(plan.dataDir, 0o700, plan.runAs ?? self());
   try {
     await runLogged(
@@ -124,7 +102,7 @@ export async function initPostgres(plan: PgPlan): Promise<void> {
 }
 
 export async function startPostgres(plan: PgPlan): Promise<Daemon> {
-  await dataParents(plan, false);
+  await dataParents({ dir: plan.dataDir, external: plan.external }, false);
   verifyOwnedDir(plan.dataDir, 0o750, plan.runAs ?? self());
   const lock = join(plan.dataDir, 'postmaster.pid');
   if (existsSync(lock)) await removeStaleLock(lock, plan.dataDir);

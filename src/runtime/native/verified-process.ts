@@ -1,5 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
+import { KINDS } from '../../catalog/index.js';
 import type { Service } from '../../config/schema.js';
 import { oneLine } from '../ports.js';
 import type { NativePaths } from './paths.js';
@@ -28,7 +29,8 @@ export interface ServiceIdentity {
 }
 
 export function serviceIdentity(paths: NativePaths, svc: Service): ServiceIdentity {
-  const dataDirs = svc.kind === 'postgres' ? [paths.dataDir(svc.name), paths.externalDataDir(svc.name)] : [paths.dataDir(svc.name)];
+  // A server whose account cannot reach the project keeps its data under /var/lib/taskmaster.
+  const dataDirs = svc.kind === 'redis' || svc.kind === 'app' ? [paths.dataDir(svc.name)] : [paths.dataDir(svc.name), paths.externalDataDir(svc.name)];
   return {
     root: projectIdentity(paths.root),
     name: svc.name,
@@ -93,7 +95,27 @@ async function commandMismatch(pid: number, argv: string[], id: ServiceIdentity)
     }
     case 'app':
       return basename(argv[1] ?? '') === 'supervisor.js' && argv.includes(supervisorArgument(id.marker)) ? undefined : 'not its supervisor';
+    default:
+      return launchedMismatch(pid, argv, id);
   }
+}
+
+/**
+ * A server from a kind's launch (RabbitMQ, MariaDB, memcached, NATS, Prometheus, MailDev):
+ * one of its kind's programs (argv[0], or argv[1] for a script run by its interpreter), working
+ * in this project's data directory for it, where tm started it (mariadbd moves into the
+ * `data` folder inside). Where the working directory cannot be read (no /proc), a path of
+ * that directory among its arguments.
+ */
+async function launchedMismatch(pid: number, argv: string[], id: ServiceIdentity): Promise<string | undefined> {
+  const native = KINDS[id.kind].native;
+  if (!('launch' in native)) return 'not a server tm runs';
+  const names = argv.slice(0, 2).map((a) => basename(a));
+  if (!names.some((n) => native.processNames.includes(n))) return `not ${native.processNames.join(' or ')}`;
+  const within = (path: string) => id.dataDirs.some((d) => path === d || path.startsWith(`${d}/`));
+  const cwd = await processCwd(pid);
+  if (cwd !== undefined) return within(cwd) ? undefined : 'it runs in another data directory';
+  return argv.some((a) => id.dataDirs.some((d) => a.includes(`${d}/`))) ? undefined : 'it runs on another data directory';
 }
 
 /**

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import type { Program } from '../../../catalog/types.js';
 import { which, type Discovery } from '../binaries.js';
-import type { Program } from './types.js';
+import { npmCacheRoot } from '../install-npm.js';
 
 /** How to run a located program: `file` with `args` before the program's own. */
 export interface Located {
@@ -12,15 +12,23 @@ export interface Located {
 }
 
 /**
- * Finds a kind's program: its npm package in the project (run with this Node), then each
- * candidate in order (an absolute path, or a name on PATH). Every miss is kept for tm doctor.
+ * Finds a kind's program: its npm package in the project, then in tm's cache (run with this
+ * Node), then each candidate in order (an absolute path, or a name on PATH). Every miss is
+ * kept for tm doctor.
  */
-export async function locateProgram(program: Program, opts: { projectRoot?: string; path?: string } = {}): Promise<Discovery<Located>> {
+export async function locateProgram(
+  program: Program,
+  opts: { projectRoot?: string; path?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Discovery<Located>> {
   const rejected: Discovery<Located>['rejected'] = [];
   if (program.npm) {
-    const script = npmBin(program.npm.package, program.npm.bin, opts.projectRoot ?? process.cwd());
-    if (script) return { found: { file: process.execPath, args: [script], source: `npm ${program.npm.package}` }, rejected };
-    rejected.push({ source: `npm ${program.npm.package}`, reason: 'not installed in the project' });
+    const { package: pkg, bin } = program.npm;
+    const script = npmBin(pkg, bin, opts.projectRoot ?? process.cwd());
+    if (script) return { found: { file: process.execPath, args: [script], source: `npm ${pkg}` }, rejected };
+    rejected.push({ source: `npm ${pkg}`, reason: 'not installed in the project' });
+    const cached = npmBin(pkg, bin, npmCacheRoot(pkg, opts.env));
+    if (cached) return { found: { file: process.execPath, args: [cached], source: 'tm cache' }, rejected };
+    rejected.push({ source: 'tm cache', reason: `no ${pkg} there` });
   }
   for (const candidate of program.candidates) {
     // An absolute candidate is looked for in its own directory only.
@@ -31,13 +39,30 @@ export async function locateProgram(program: Program, opts: { projectRoot?: stri
   return { rejected };
 }
 
-/** The JavaScript file of `bin` in `pkg`, resolved from `root` as the project would. */
+/**
+ * The JavaScript file of `bin` in `pkg`, found in `root`'s node_modules or a parent's, as
+ * Node would find the package (its package.json itself, which `exports` may not list).
+ */
 function npmBin(pkg: string, bin: string, root: string): string | undefined {
+  for (let dir = resolve(root); ; dir = dirname(dir)) {
+    const manifest = join(dir, 'node_modules', pkg, 'package.json');
+    const text = readText(manifest);
+    if (text !== undefined) {
+      try {
+        const bins = (JSON.parse(text) as { bin?: string | Record<string, string> }).bin;
+        const rel = typeof bins === 'string' ? bins : bins?.[bin];
+        return rel ? join(dirname(manifest), rel) : undefined;
+      } catch {
+        return undefined;
+      }
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+function readText(file: string): string | undefined {
   try {
-    const manifest = createRequire(join(root, 'package.json')).resolve(`${pkg}/package.json`);
-    const bins = (JSON.parse(readFileSync(manifest, 'utf8')) as { bin?: string | Record<string, string> }).bin;
-    const rel = typeof bins === 'string' ? bins : bins?.[bin];
-    return rel ? join(dirname(manifest), rel) : undefined;
+    return readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }

@@ -1,0 +1,64 @@
+import * as z from 'zod/mini';
+import { describe, port, preprocess, text } from '../config/zod.js';
+import { type Kind, secret } from './types.js';
+
+const schema = z.strictObject({
+  kind: z.optional(z.literal('postgres')),
+  image: z._default(text(), 'postgres:16-alpine'),
+  /** The major version of local binaries to use; unset: the newest installed. */
+  version: z.optional(
+    preprocess(
+      (v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v),
+      z.number({ error: (iss) => `expected a major version such as 16, got ${describe(iss.input)}` }).check(z.int()),
+    ),
+  ),
+  host: z._default(text(), '127.0.0.1'),
+  port: z._default(port, 5432),
+  database: z.optional(text()),
+  user: z._default(
+    text().check(z.refine((v: string) => !v.startsWith('pg_'), { error: 'role names starting with "pg_" are reserved by PostgreSQL: choose another user' })),
+    'postgres',
+  ),
+  password: z._default(text(), 'postgres'),
+});
+
+export type PostgresService = z.output<typeof schema> & { kind: 'postgres'; name: string; database: string };
+
+/** Where the official image (and the pod) keeps its data. */
+const DATA = '/var/lib/postgresql/data';
+
+/**
+ * PostgreSQL: the official image's POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB, and
+ * natively the runtime's own driver (initdb, then the role and database over its socket).
+ */
+export const postgres: Kind<PostgresService> = {
+  name: 'postgres',
+  title: 'PostgreSQL',
+  schema,
+  complete(svc, project) {
+    svc.database ??= project.replace(/[^A-Za-z0-9_]/g, '_');
+  },
+  ports: (svc) => [{ key: 'port', name: 'postgres', port: svc.port, container: 5432 }],
+  secrets: ['password'],
+  url: (svc, at) =>
+    `postgres://${encodeURIComponent(svc.user)}${svc.password ? `:${at.urlSecret('password')}` : ''}@${at.host}:${at.port('postgres')}/${encodeURIComponent(svc.database)}`,
+  exports: (svc, at) => ({ DATABASE_URL: postgres.url(svc, at)! }),
+  schemes: { 'postgres:': 5432, 'postgresql:': 5432 },
+  probe: (svc) => ({ protocol: 'postgres', host: svc.host, port: svc.port, user: svc.user, password: svc.password, database: svc.database }),
+  native: { driver: 'postgres' },
+  container: (svc) => ({
+    image: svc.image,
+    env: { POSTGRES_USER: svc.user, POSTGRES_PASSWORD: secret('password'), POSTGRES_DB: svc.database },
+    volume: DATA,
+    check: ['sh', '-c', 'pg_isready -h 127.0.0.1 -p 5432 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'],
+    storage: '5Gi',
+    resources: { cpu: '100m', memory: '256Mi' },
+    // A fresh volume has lost+found at its root, which initdb refuses: use a subdirectory.
+    podEnv: { PGDATA: `${DATA}/pgdata` },
+  }),
+  client: (svc) => ({
+    program: 'psql',
+    args: ['-h', svc.host, '-p', String(svc.port), '-U', svc.user, '-d', svc.database],
+    env: { PGPASSWORD: svc.password },
+  }),
+};
