@@ -43,9 +43,12 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
   const { createContext } = await import('./context.js');
   const ctx = createContext(out, globals, controller.signal);
   const debug = Boolean(process.env.TM_DEBUG);
+  let release: (() => Promise<void>) | undefined;
   try {
     const { run } = await pending.loader();
     const opts = pending.cmd.opts();
+    const { lockStackFor } = await import('./stack-lock.js');
+    release = await lockStackFor(ctx, pending.cmd, opts);
     // A command that ends because of Ctrl-C (tm logs -f) still exits 130.
     const finished = run(ctx, opts, pending.args).then((): ExitCode => (controller.signal.aborted ? EXIT.interrupted : EXIT.ok));
     return await Promise.race([finished, interrupted]);
@@ -55,6 +58,8 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
       return EXIT.interrupted;
     }
     return out.fail(fileSystemError(err) ?? err, debug);
+  } finally {
+    await release?.().catch(() => undefined);
   }
 }
 
