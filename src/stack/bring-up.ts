@@ -118,7 +118,7 @@ export async function migrateAndSeed(
     plan:
       noDatabase || opts.migrate === false || opts.seed === false
         ? skip(noDatabase || 'not asked to seed')
-        : () => seedStage(config, target!, opts.seedEnv ?? seedEnv()),
+        : () => seedStage(config, target!, opts.seedEnv ?? seedEnv(), opts.signal),
   });
   return { migrations, seeds };
 }
@@ -135,7 +135,7 @@ async function migrateStage(config: Config, target: DatabaseTarget, signal?: Abo
 }
 
 /** New or changed seeds run against `target` (each seed runs once per content); skipped when there are none. */
-async function seedStage(config: Config, target: DatabaseTarget, env: string): Promise<StagePlan<SeedResult> | Skipped> {
+async function seedStage(config: Config, target: DatabaseTarget, env: string, signal?: AbortSignal): Promise<StagePlan<SeedResult> | Skipped> {
   if ((await readSeeds(config, env)).length === 0) return { skipped: `no seeds (${env})` };
-  return { title: 'seeding', run: () => seed(config, target, { env }), summary: (r) => `seeds: ${r.ran.length} ran, ${r.skipped.length} unchanged` };
+  return { title: 'seeding', run: () => seed(config, target, { env, signal }), summary: (r) => `seeds: ${r.ran.length} ran, ${r.skipped.length} unchanged` };
 }

@@ -143,3 +143,27 @@ describe('one command at a time changes a stack', () => {
     expect(after.stderr).not.toMatch(/waiting for/);
   });
 });
+
+describe('seeds at the same time', () => {
+  it('8 tm db seed at once: each seed runs exactly once, and every run succeeds', async () => {
+    const p = await project({ extra: 'db:\n  migrations: db/migrations\n  seeds: db/seeds\n' });
+    await mkdir(join(p.dir, 'db', 'migrations'), { recursive: true });
+    await mkdir(join(p.dir, 'db', 'seeds'), { recursive: true });
+    await writeFile(join(p.dir, 'db/migrations/1_visits.sql'), 'CREATE TABLE visits (n int);\nCREATE TABLE users (id int PRIMARY KEY, name text);\n');
+    // Not idempotent on purpose: it shows how often it ran.
+    await writeFile(join(p.dir, 'db/seeds/01_visit.sql'), 'INSERT INTO visits VALUES (1);\n');
+    await writeFile(join(p.dir, 'db/seeds/02_users.csv'), 'id,name\n1,ada\n2,grace\n');
+    const up = await p.tm(['up', '--no-seed']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    const runs = await Promise.all(Array.from({ length: 8 }, () => p.tm(['db', 'seed', '--json'])));
+    for (const r of runs) expect(r.exitCode, r.stderr).toBe(0);
+    const ran = runs.flatMap((r) => JSON.parse(r.stdout).ran.map((s: { path: string }) => s.path)).sort();
+    expect(ran).toEqual(['db/seeds/01_visit.sql', 'db/seeds/02_users.csv']);
+    const psql = (sql: string) =>
+      execa('/usr/lib/postgresql/15/bin/psql', ['-h', '127.0.0.1', '-p', String(p.pgPort), '-U', 'demo_user', '-d', 'demo_db', '-tAc', sql], {
+        env: { PGPASSWORD: 'pw-demo-secret' },
+      });
+    expect((await psql('SELECT count(*) FROM visits')).stdout).toBe('1');
+    expect((await psql('SELECT count(*) FROM users')).stdout).toBe('2');
+  });
+});

@@ -8,6 +8,7 @@ import type { Client } from 'pg';
 import type { Config } from '../../config/load.js';
 import { EXIT, TmError, errorText } from '../../errors.js';
 import { connectionOf, withClient, type DatabaseTarget } from '../connect.js';
+import { SEED_LOCK_KEY, withAdvisoryLock } from '../lock.js';
 import { builtScript } from '../../util/package-root.js';
 import { slugOf, writeNew } from '../new-file.js';
 import { locateFailingStatement, serverOffset } from '../sql-errors.js';
@@ -66,35 +67,60 @@ export async function readSeeds(config: Config, env: string): Promise<SeedFile[]
  * Runs seeds in order, each in its own transaction with its tracking row: an unchanged
  * seed (same content hash) does not run again; `reset` forgets the tracking first.
  */
-export async function seed(
-  config: Config,
-  target: DatabaseTarget,
-  opts: { env: string; reset?: boolean; onFile?: (path: string, ms: number) => void },
-): Promise<SeedResult> {
+export interface SeedOptions {
+  env: string;
+  /** Forget which seeds ran, and run them all. */
+  reset?: boolean;
+  onFile?: (path: string, ms: number) => void;
+  /** Ctrl-C: stops waiting for another seed run. */
+  signal?: AbortSignal;
+}
+
+/** How long a seed run waits for another one before it gives up (exit 5, naming the holder). */
+const SEED_WAIT_MS = 60_000;
+
+export async function seed(config: Config, target: DatabaseTarget, opts: SeedOptions): Promise<SeedResult> {
   const seeds = await readSeeds(config, opts.env);
   const result: SeedResult = { env: opts.env, ran: [], skipped: [] };
   if (seeds.length === 0) return result;
-  return withClient(target, 'seed', async (client) => {
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${SEEDS_TABLE} (path text PRIMARY KEY, checksum text NOT NULL, env text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-    );
-    if (opts.reset) await client.query(`DELETE FROM ${SEEDS_TABLE}`);
-    const done = new Map(
-      (await client.query<{ path: string; checksum: string }>(`SELECT path, checksum FROM ${SEEDS_TABLE}`)).rows.map((r) => [r.path, r.checksum]),
-    );
-    for (const s of seeds) {
-      if (done.get(s.path) === s.checksum) {
-        result.skipped.push(s.path);
-        continue;
-      }
-      const t = performance.now();
-      const rows = await runSeed(config, target, client, s);
-      const ms = performance.now() - t;
-      opts.onFile?.(s.path, ms);
-      result.ran.push({ path: s.path, duration_ms: Math.round(ms), rows });
+  // One seed run at a time per database: two would both find a seed new and run it twice.
+  const lock = {
+    lockTimeoutMs: SEED_WAIT_MS,
+    signal: opts.signal,
+    holds: 'another seed run',
+    hint: 'wait for it to finish; a killed run frees the lock within seconds',
+  };
+  return withClient(target, 'seed', (client) => withAdvisoryLock(client, SEED_LOCK_KEY, lock, () => seedLocked(config, target, client, seeds, opts, result)));
+}
+
+/** The seeds that are new or changed run, each in its own transaction with its tracking row. */
+async function seedLocked(
+  config: Config,
+  target: DatabaseTarget,
+  client: Client,
+  seeds: SeedFile[],
+  opts: SeedOptions,
+  result: SeedResult,
+): Promise<SeedResult> {
+  await client.query(
+    `CREATE TABLE IF NOT EXISTS ${SEEDS_TABLE} (path text PRIMARY KEY, checksum text NOT NULL, env text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+  );
+  if (opts.reset) await client.query(`DELETE FROM ${SEEDS_TABLE}`);
+  const done = new Map(
+    (await client.query<{ path: string; checksum: string }>(`SELECT path, checksum FROM ${SEEDS_TABLE}`)).rows.map((r) => [r.path, r.checksum]),
+  );
+  for (const s of seeds) {
+    if (done.get(s.path) === s.checksum) {
+      result.skipped.push(s.path);
+      continue;
     }
-    return result;
-  });
+    const t = performance.now();
+    const rows = await runSeed(config, target, client, s);
+    const ms = performance.now() - t;
+    opts.onFile?.(s.path, ms);
+    result.ran.push({ path: s.path, duration_ms: Math.round(ms), rows });
+  }
+  return result;
 }
 
 /** Writes `db/seeds/<name>.sql` with an idempotent upsert (commented out) to start from. */
