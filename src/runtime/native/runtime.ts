@@ -16,6 +16,7 @@ import { followFiles } from './follow.js';
 import { EXTERNAL_DATA_ROOT, nativePaths, type NativePaths } from './paths.js';
 import { findOrphans, type Orphan } from './orphans.js';
 import { checkPidFile, removePidFile, writePidFile, type PidRecord, type PidState } from './pidfile.js';
+import { oneLine } from '../ports.js';
 import * as pg from './postgres.js';
 import { processStartTicks, terminate, terminateGroup, type Ending } from './proc.js';
 import { projectIdentity, proveGroup, SERVICE_ID_VARIABLE, serviceIdentity, serviceMarker } from './verified-process.js';
@@ -27,6 +28,8 @@ import { writePrivateFile } from '../../util/private-file.js';
 import { removeOwnedDir, self, verifyOwnedDir } from '../../util/safe-dir.js';
 
 const STOP_GRACE_MS = 10_000;
+/** Postgres' invalid_catalog_name: the database does not exist. */
+const MISSING_DATABASE = '3D000';
 
 /** How long an app gets between SIGTERM and SIGKILL (services.<app>.stop_grace_period). */
 /** How long a stop waits before SIGKILL: an app's stop_grace_period, else STOP_GRACE_MS. */
@@ -168,26 +171,44 @@ export class NativeRuntime implements Runtime {
     this.daemons.set(svc.name, daemon);
   }
 
-  /** Wraps a readiness probe so a server that exited during start fails at once, with its log. */
+  /**
+   * Wraps a readiness probe so a server that exited during start fails at once, with its log;
+   * a Postgres whose app database is missing (dropped by a reset that failed half-way) gets it
+   * created again, once, as the role setup would.
+   */
   guard(svc: Service, probe: Probe): Probe {
     const d = this.daemons.get(svc.name);
-    if (!d) return probe;
+    let created = false;
     return {
       ...probe,
       check: async (timeoutMs) => {
-        const appExit = svc.kind === 'app' ? await readAppExit(this.exitFile(svc), serviceMarker(this.config.root, svc.name)) : undefined;
-        if (appExit) throw await this.appExited(svc, 'exited during start', appExit);
-        if (d.exit) {
-          const how = d.exit.signal ? `signal ${d.exit.signal}` : `code ${d.exit.code}`;
-          throw new TmError('TM_SERVICE_EXITED', `${svc.name} exited during start (${how})`, {
-            exit: EXIT.runtime,
-            details: await tailLines(this.logFile(svc), 10),
-            hint: `tm logs ${svc.name}`,
-          });
+        if (d) await this.exitedDuringStart(svc, d);
+        try {
+          return await probe.check(timeoutMs);
+        } catch (err) {
+          if (svc.kind !== 'postgres' || created || (err as { code?: string }).code !== MISSING_DATABASE) throw err;
+          created = true;
+          const pid = await checkPidFile(this.paths, svc);
+          if (pid.state !== 'running' || !pid.record.socketDir) throw err;
+          await pg.ensureDatabase({ svc, socketDir: pid.record.socketDir });
+          return probe.check(timeoutMs);
         }
-        return probe.check(timeoutMs);
       },
     };
+  }
+
+  /** Throws when a service this run started has exited already (with its log). */
+  private async exitedDuringStart(svc: Service, d: Daemon): Promise<void> {
+    const appExit = svc.kind === 'app' ? await readAppExit(this.exitFile(svc), serviceMarker(this.config.root, svc.name)) : undefined;
+    if (appExit) throw await this.appExited(svc, 'exited during start', appExit);
+    if (d.exit) {
+      const how = d.exit.signal ? `signal ${d.exit.signal}` : `code ${d.exit.code}`;
+      throw new TmError('TM_SERVICE_EXITED', `${svc.name} exited during start (${how})`, {
+        exit: EXIT.runtime,
+        details: await tailLines(this.logFile(svc), 10),
+        hint: `tm logs ${svc.name}`,
+      });
+    }
   }
 
   completion(svc: Service): Probe {
@@ -217,7 +238,7 @@ export class NativeRuntime implements Runtime {
     const pid = await checkPidFile(this.paths, svc);
     if (pid.state !== 'running') {
       await this.forget(svc, pid.state === 'stale' ? pid.record : undefined);
-      return { name: svc.name, result: 'not running' };
+      return { name: svc.name, result: (await this.reclaimOne(svc, opts)) ? 'stopped' : 'not running' };
     }
     // SIGINT is Postgres' "fast" shutdown (SIGTERM waits for clients); Redis saves on SIGTERM;
     // an app's supervisor stops the app's process group (SIGKILL after the grace period), so
@@ -241,6 +262,30 @@ export class NativeRuntime implements Runtime {
   }
 
   /**
+   * Stops servers of these services that run on this project's data but that no PID file
+   * knows: a tm killed between starting one and recording it. Before starting them again,
+   * and when stopping them, so nothing is left running where tm cannot see it.
+   */
+  async reclaim(services: Service[], opts: StopOptions = {}): Promise<void> {
+    for (const svc of services) await this.reclaimOne(svc, opts);
+  }
+
+  /** Stops `svc`'s servers that no PID file knows; true when there was one. */
+  private async reclaimOne(svc: Service, opts: StopOptions): Promise<boolean> {
+    if (svc.kind === 'app') return false; // an app's processes carry its marker, and its PID file is written before they serve
+    const pid = await checkPidFile(this.paths, svc);
+    const tracked = new Set(pid.state === 'running' ? [pid.record.pid] : []);
+    const orphans = await findOrphans(serviceIdentity(this.paths, svc).dataDirs, svc.kind === 'redis' ? [svc.port] : [], tracked);
+    for (const o of orphans) {
+      opts.onProgress?.(`${svc.name} (pid ${o.pid}) runs on this project's data without a PID file (a tm stopped while starting it): stopping it`);
+      await terminate(o.pid, svc.kind === 'postgres' ? 'SIGINT' : 'SIGTERM', STOP_GRACE_MS);
+      const socketDir = svc.kind === 'postgres' ? o.argv[o.argv.indexOf('-k') + 1] : undefined;
+      if (socketDir && o.argv.includes('-k')) await this.forget(svc, { pid: o.pid, startedAt: '', command: o.command, socketDir });
+    }
+    return orphans.length > 0;
+  }
+
+  /**
    * Removes what a stopped server leaves: its PID file and the socket directory made for it
    * (with the socket and lock files of a server that died uncleanly), only when that directory
    * has this project's prefix and is one tm made (verified, never followed through a symlink).
@@ -258,8 +303,21 @@ export class NativeRuntime implements Runtime {
 
   async removeData(services: Service[]): Promise<void> {
     this.ownState(services);
+    // Never from under a live server (stop() has stopped the ones tm knows, and reclaimed the rest).
+    const live = await this.orphans(services);
+    if (live.length > 0) {
+      throw new TmError(
+        'TM_DATA_IN_USE',
+        `refusing to delete the data: ${live.map((o) => `pid ${o.pid} (${oneLine(o.command, 60)})`).join(', ')} still runs on it`,
+        {
+          exit: EXIT.runtime,
+          hint: 'tm down stops it; then tm down --volumes',
+        },
+      );
+    }
     for (const svc of services) {
       await rm(this.paths.dataDir(svc.name), { recursive: true, force: true });
+      await rm(pg.initDir(this.paths.dataDir(svc.name)), { recursive: true, force: true });
       if (svc.kind !== 'postgres') continue;
       const external = this.paths.externalDataDir(svc.name);
       if (existsSync(dirname(external))) {
@@ -267,6 +325,7 @@ export class NativeRuntime implements Runtime {
         for (const dir of [EXTERNAL_DATA_ROOT, dirname(external)]) verifyOwnedDir(dir, 0o755);
         const runAs = await postgresRunAs().catch(() => undefined);
         await removeOwnedDir(external, 0o750, runAs ? [self(), runAs] : [self()]);
+        await removeOwnedDir(pg.initDir(external), 0o700, runAs ? [self(), runAs] : [self()]);
         await rmdir(dirname(external)).catch(() => undefined);
       }
       await rm(this.paths.pidFile(svc.name).replace(/\.pid$/, '.roles'), { force: true });
@@ -280,8 +339,8 @@ export class NativeRuntime implements Runtime {
    */
   private ownState(services: Service[]): void {
     const { root, state } = this.paths;
-    for (const dir of [state, ...['data', 'logs', 'run'].map((d) => join(state, d)), ...services.map((s) => this.paths.dataDir(s.name))])
-      insideProject(root, dir);
+    const data = services.flatMap((s) => [this.paths.dataDir(s.name), pg.initDir(this.paths.dataDir(s.name))]);
+    for (const dir of [state, ...['data', 'logs', 'run'].map((d) => join(state, d)), ...data]) insideProject(root, dir);
   }
 
   logFile(svc: Service): string {
