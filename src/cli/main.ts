@@ -37,8 +37,10 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
       // Commands that started something get a moment to stop it; the rest end now.
       setTimeout(() => resolve(EXIT.interrupted), 10_000).unref();
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    // Kept (not once): ora's cursor restore (signal-exit) re-raises a signal that no other
+    // listener holds, which would kill tm before it stops what it started.
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
   const { createContext } = await import('./context.js');
   const ctx = createContext(out, globals, controller.signal);

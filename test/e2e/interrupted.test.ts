@@ -1,11 +1,11 @@
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { cp, readdir, rm } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { processesMentioning, projectsPerTest, TM, type TempProject } from '../helpers/project.js';
+import { freePort, processesMentioning, projectsPerTest, TM, type TempProject } from '../helpers/project.js';
 
 // tm stopped where a user stops it (kill -9 of the whole command, a crash) and the state it
 // leaves: the next tm up must start from it, and tm down must find everything.
@@ -86,4 +86,65 @@ describe('state left by a tm that was killed', () => {
     expect((await p.tm(['restart', 'postgres', '--timeout', '20s'])).exitCode).toBe(0);
     expect((await psql(p, 'SELECT 1')).stdout.trim()).toBe('1');
   });
+});
+
+/** A project with Postgres, Redis and an app that never gets ready: tm up is in its apps stage until stopped. */
+async function withApp(): Promise<TempProject> {
+  const port = await freePort();
+  const p = await project({ extra: `  app:\n    command: node never-ready.mjs\n    port: ${port}\n    depends_on: [postgres, redis]\n` });
+  await cp(resolve(import.meta.dirname, '../fixtures/app/never-ready.mjs'), join(p.dir, 'never-ready.mjs'));
+  return p;
+}
+
+/** Nothing of the project runs and no PID file is left. */
+async function nothingLeft(p: TempProject): Promise<void> {
+  expect(await servers(p)).toEqual([]);
+  expect(await processesMentioning('never-ready.mjs')).toEqual([]);
+  expect(
+    await readdir(join(p.dir, '.taskmaster', 'run')).then(
+      (f) => f.filter((n) => n.endsWith('.pid')),
+      () => [],
+    ),
+  ).toEqual([]);
+}
+
+describe('Ctrl-C during tm up', () => {
+  it('on a terminal (a real pseudo-terminal, the spinner running): stops everything the run started and exits 130', async () => {
+    const p = await withApp();
+    // script(1) gives tm a pseudo-terminal; stty gives it a width, so the spinner draws. Ctrl-C is
+    // the byte the keyboard sends: the terminal turns it into SIGINT (unless raw mode swallows it).
+    const env = { ...process.env, NO_COLOR: '1', TERM: 'xterm' };
+    delete env.CI;
+    const term = spawn('script', ['-qfec', `stty cols 120 rows 40 && exec ${process.execPath} ${TM} up`, '/dev/null'], { cwd: p.dir, env });
+    let screen = '';
+    term.stdout.on('data', (d: Buffer) => (screen += d.toString()));
+    const exited = new Promise<number | null>((r) => term.on('exit', (code) => r(code)));
+    for (let i = 0; i < 1200 && !screen.includes('starting apps'); i++) await delay(50);
+    expect(screen).toContain('⠋'); // the spinner is drawn: this is the interactive path
+    expect(screen).toContain('starting apps'); // the databases are up: the first stage is done
+    await delay(300);
+    const t0 = performance.now();
+    term.stdin.write('\x03');
+    const code = await exited;
+    expect(code, screen).toBe(130);
+    expect(performance.now() - t0).toBeLessThan(15_000);
+    expect(screen).toContain('TM_INTERRUPTED');
+    await nothingLeft(p);
+  });
+
+  for (const ci of [false, true]) {
+    it(`kill -INT in the apps stage${ci ? ' with CI=1' : ''}: the databases of the first stage are stopped too`, async () => {
+      const p = await withApp();
+      const up = spawn(process.execPath, [TM, 'up'], { cwd: p.dir, env: { ...process.env, NO_COLOR: '1', ...(ci ? { CI: '1' } : {}) } });
+      let stderr = '';
+      up.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((r) => up.on('exit', (code) => r(code)));
+      for (let i = 0; i < 1200 && !stderr.includes('starting app on port'); i++) await delay(50);
+      await delay(300);
+      up.kill('SIGINT');
+      expect(await exited, stderr).toBe(130);
+      expect(stderr).toContain('TM_INTERRUPTED');
+      await nothingLeft(p);
+    });
+  }
 });

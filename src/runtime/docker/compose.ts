@@ -45,6 +45,8 @@ export async function compose(target: ComposeTarget, args: string[], signal?: Ab
     env: { ...process.env, DOCKER_HOST: target.engine.host, ...target.secrets },
     reject: false,
     cancelSignal: signal,
+    // Ctrl-C in the terminal reaches tm alone, which stops compose through `signal`.
+    detached: true,
   });
   if (r.exitCode !== 0) {
     const text = `${String(r.stderr)}\n${String(r.stdout)}`.trim();

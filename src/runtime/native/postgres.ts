@@ -109,7 +109,7 @@ export function initDir(dataDir: string): string {
 }
 
 /** initdb into a new data directory, owned by the user the server runs as. */
-export async function initPostgres(plan: PgPlan): Promise<void> {
+export async function initPostgres(plan: PgPlan, signal?: AbortSignal): Promise<void> {
   // Parents stay searchable (0755) for the server's user; the data directory itself is 0700.
   await dataParents(plan, true);
   const owner = plan.runAs ?? self();
@@ -121,10 +121,11 @@ export async function initPostgres(plan: PgPlan): Promise<void> {
     await runLogged(
       join(plan.bins.bindir, 'initdb'),
       ['-D', building, '-U', BOOTSTRAP_USER, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'],
-      { logFile: plan.logFile, runAs: plan.runAs },
+      { logFile: plan.logFile, runAs: plan.runAs, signal },
     );
   } catch (err) {
     await rm(building, { recursive: true, force: true });
+    if (signal?.aborted) throw err;
     throw new TmError('TM_INITDB_FAILED', `initdb failed: ${(err as Error).message}`, {
       exit: EXIT.runtime,
       hint: `see ${plan.logFile}`,

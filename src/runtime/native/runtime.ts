@@ -112,7 +112,7 @@ export class NativeRuntime implements Runtime {
     if (!(await pg.isInitialized(plan))) {
       if (plan.substitute) opts.onWarning?.(plan.substitute);
       opts.onProgress?.(`initializing ${svc.name} data directory (PostgreSQL ${plan.bins.major})`);
-      await pg.initPostgres(plan);
+      await pg.initPostgres(plan, opts.signal);
     }
     const daemon = await pg.startPostgres(plan);
     await this.record(svc, daemon, `${plan.bins.bindir}/postgres`, { socketDir: plan.socketDir });
