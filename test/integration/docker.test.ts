@@ -203,6 +203,19 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
     }
   });
 
+  it('tm down says so when a container had to be killed after stop_grace_period, and not for one that stopped', async () => {
+    // sleep as PID 1 has no SIGTERM handler, and the kernel ignores the signal for it: only SIGKILL ends it.
+    const p = await dockerProject('stubborn', {
+      extra: `  worker:\n    image: standin/debian:bookworm\n    command: ["sleep", "infinity"]\n    stop_grace_period: 1s\n`,
+    });
+    const up = await p.tm(['up']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    const down = await p.tm(['down']);
+    expect(down.exitCode, down.stderr).toBe(0);
+    expect(down.stdout).toContain('worker: killed');
+    expect(down.stdout).toContain('✓ postgres: stopped');
+  });
+
   it('auto picks docker when the engine runs, native when DOCKER_HOST points nowhere', async () => {
     const p = await dockerProject('auto', { runtime: 'auto' });
     const onDocker = await p.tm(['up', '--json', '--verbose']);

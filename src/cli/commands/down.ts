@@ -12,7 +12,11 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   );
   ctx.out.result(result, () =>
     [
-      ...result.services.map((s) => `${s.result === 'not running' ? ctx.out.c.dim('-') : ctx.out.c.green('✓')} ${s.name}: ${s.result}`),
+      ...result.services.map((s) =>
+        s.result === 'killed'
+          ? `${ctx.out.c.yellow('!')} ${s.name}: killed (it did not stop within its grace period after SIGTERM)`
+          : `${s.result === 'not running' ? ctx.out.c.dim('-') : ctx.out.c.green('✓')} ${s.name}: ${s.result}`,
+      ),
       ...(result.removed.length ? [`data removed: ${result.removed.join(', ')}`] : []),
     ].join('\n'),
   );

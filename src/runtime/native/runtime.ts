@@ -257,6 +257,8 @@ export class NativeRuntime implements Runtime {
       const left = await proveGroup(record, serviceIdentity(this.paths, svc));
       if ('members' in left && left.members.length > 0 && (await terminateGroup(record.pgid!, 'SIGKILL', 0)) !== 'gone') how = 'killed';
     }
+    // The supervisor kills what outlives the grace period itself, and says so in the exit record.
+    if (svc.kind === 'app' && (await readAppExit(this.exitFile(svc), serviceMarker(this.config.root, svc.name)))?.forced) how = 'killed';
     await this.forget(svc, record);
     return { name: svc.name, result: how === 'killed' ? 'killed' : 'stopped' };
   }
