@@ -6,7 +6,7 @@ import { EXIT, TmError, errorText, isTmError, type ExitCode, type Problem } from
 import type { HealthReport } from '../health/check.js';
 import type { Probe } from '../health/wait-for.js';
 import { bringUp, migrateAndSeed, type Migrated, type RunStage, type StageName, type StageResults } from '../stack/bring-up.js';
-import { selectRuntime } from '../stack/select.js';
+import { runtimeFor } from '../stack/select.js';
 import type { UpResult } from '../stack/up.js';
 
 /** What `tm ci` reports as it goes: NDJSON events with --json, annotations on GitHub. */
@@ -185,7 +185,7 @@ function healthy(report: HealthReport): string {
 async function ownServices(state: CiState, opts: CiOptions, step: Step): Promise<void> {
   const config = state.config!;
   // No runtime, nothing starts: that fails the services step.
-  const { runtime } = await selectRuntime(config).catch((err: unknown) => step('services', () => Promise.reject(err)));
+  const { runtime } = await runtimeFor(config, undefined, 'start').catch((err: unknown) => step('services', () => Promise.reject(err)));
   await bringUp(config, runtime, config.services, { timeoutMs: opts.timeoutMs, signal: opts.signal, seedEnv: opts.env, runStage: ciStages(step) });
 }
 

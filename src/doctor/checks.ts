@@ -14,7 +14,7 @@ import { writeRendered } from '../render/write.js';
 import { findPostgres, findRedis } from '../runtime/native/binaries.js';
 import { NativeRuntime } from '../runtime/native/runtime.js';
 import { isPortFree, nextFreePort, oneLine, portHolder } from '../runtime/ports.js';
-import { selectRuntime } from '../stack/select.js';
+import { runtimeFor, selectRuntime } from '../stack/select.js';
 import { notStarted, targetNotStarted } from './not-started.js';
 import { databaseFix, staleServiceUrls } from './targets.js';
 import type { Check } from './types.js';
@@ -141,7 +141,7 @@ export const checks: Check[] = [
     title: 'runtime',
     needsConfig: true,
     async run(ctx) {
-      const s = await selectRuntime(cfg(ctx), undefined, ctx.env);
+      const s = await runtimeFor(cfg(ctx), undefined, 'running', ctx.env);
       const rejected = s.rejected.length ? `; docker candidates rejected: ${s.rejected.map((r) => `${r.source}: ${r.reason}`).join('; ')}` : '';
       return ok(`${s.runtime.name} (${s.reason})${s.runtime.name === 'native' ? rejected : ''}`);
     },
@@ -230,7 +230,7 @@ export const checks: Check[] = [
     needsConfig: true,
     async run(ctx) {
       const c = cfg(ctx);
-      const { runtime } = await selectRuntime(c, undefined, ctx.env);
+      const { runtime } = await runtimeFor(c, undefined, 'running', ctx.env);
       // Read-only: the native runtime's status() also tidies stale PID files, which is --fix's job.
       const running = async (svc: Service) =>
         runtime instanceof NativeRuntime

@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { detectEngine } from '../../src/runtime/docker/detect.js';
-import { tempProject, type ProjectOptions, type TempProject } from '../helpers/project.js';
+import { processesMentioning, tempProject, type ProjectOptions, type TempProject } from '../helpers/project.js';
 
 // Against the real engine of ../shared/tools/docker-engine.sh, with its stand-in images.
 const IMAGES = { postgres: 'standin/postgres:15', redis: 'standin/redis:7' };
@@ -215,6 +215,33 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
     expect(down.stdout).toContain('worker: killed');
     expect(down.stdout).toContain('✓ postgres: stopped');
   });
+
+  it('a switch of runtime is said, and every command then acts where the services run', async () => {
+    const p = await dockerProject('switch');
+    const native = () => processesMentioning(` -p ${p.pgPort} `);
+    expect((await p.tm(['up', '--no-seed'])).exitCode).toBe(0);
+    expect((await p.tm(['down'])).exitCode).toBe(0);
+    // The data is in Docker volumes: the native runtime starts from its own, and says so.
+    const up = await p.tm(['up', '--runtime', 'native']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(up.stderr).toMatch(/warning this project last ran on docker: its data stays in Docker volumes/);
+    expect(await native()).toHaveLength(1);
+    // runtime: docker in taskmaster.yml, but the services run natively: that is where commands act.
+    const status = await p.tm(['status', '--json']);
+    expect(JSON.parse(status.stdout).services.map((s: { state: string }) => s.state)).toEqual(['running', 'running']);
+    const doctor = await p.tm(['doctor']);
+    expect(doctor.stdout).toContain(`ports: postgres: ${p.pgPort} held by this project's postgres`);
+    expect(doctor.stdout).toContain('runtime: native (postgres, redis run on the native runtime');
+    // A second copy on Docker is refused while they run.
+    const again = await p.tm(['up']);
+    expect(again.exitCode).toBe(4);
+    expect(again.stderr).toContain('TM_RUNTIME_SWITCH');
+    expect(again.stderr).toContain('hint: stop them first with tm down');
+    const down = await p.tm(['down']);
+    expect(down.stdout).toContain('✓ postgres: stopped');
+    expect(await native()).toEqual([]);
+    await p.tm(['down', '--volumes', '--runtime', 'native']);
+  }, 240_000);
 
   it('auto picks docker when the engine runs, native when DOCKER_HOST points nowhere', async () => {
     const p = await dockerProject('auto', { runtime: 'auto' });

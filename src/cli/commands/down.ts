@@ -1,12 +1,12 @@
 import { down } from '../../stack/down.js';
 import { pickServices } from '../../config/services.js';
-import { selectRuntime } from '../../stack/select.js';
+import { runtimeFor } from '../../stack/select.js';
 import type { Context } from '../context.js';
 
 export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
   const config = await ctx.config();
   const services = pickServices(config, args);
-  const { runtime } = await selectRuntime(config, opts.runtime as string | undefined);
+  const { runtime } = await runtimeFor(config, opts.runtime as string | undefined, 'running');
   const result = await ctx.out.step(`stopping ${config.name}`, () =>
     down(runtime, services, { volumes: Boolean(opts.volumes), onProgress: (m) => ctx.out.info(m) }),
   );

@@ -1,11 +1,11 @@
 import { EXIT, TmError } from '../../errors.js';
 import { pickServices } from '../../config/services.js';
-import { selectRuntime } from '../../stack/select.js';
+import { runtimeFor } from '../../stack/select.js';
 import type { Context } from '../context.js';
 
 export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
   const config = await ctx.config();
-  const { runtime } = await selectRuntime(config, opts.runtime as string | undefined);
+  const { runtime } = await runtimeFor(config, opts.runtime as string | undefined, 'running');
   const tail = Number(opts.tail);
   if (!Number.isInteger(tail) || tail < 0) {
     throw new TmError('TM_USAGE', `--tail: "${String(opts.tail)}" is not a number of lines`, { exit: EXIT.usage, hint: 'e.g. --tail 50' });

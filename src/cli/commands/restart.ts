@@ -1,7 +1,7 @@
 import { pickServices } from '../../config/services.js';
 import { bringUp } from '../../stack/bring-up.js';
 import { down } from '../../stack/down.js';
-import { selectRuntime } from '../../stack/select.js';
+import { runtimeFor } from '../../stack/select.js';
 import { parseDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';
 import { prepareNative } from '../native-setup.js';
@@ -11,7 +11,7 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   const config = await ctx.config();
   const services = pickServices(config, args);
   const timeoutMs = parseDuration(String(opts.timeout), '--timeout');
-  const { runtime } = await selectRuntime(config, opts.runtime as string | undefined);
+  const { runtime } = await runtimeFor(config, opts.runtime as string | undefined, 'running');
   await prepareNative(ctx, config, runtime, services);
   await ctx.out.step(`stopping ${services.map((s) => s.name).join(', ')}`, () => down(runtime, services, { onProgress: (m) => ctx.out.info(m) }));
   // The services come back as they were: migrating and seeding stay tm up's and tm db's.

@@ -1,5 +1,5 @@
 import { pickServices } from '../../config/services.js';
-import { selectRuntime } from '../../stack/select.js';
+import { runtimeFor } from '../../stack/select.js';
 import { serviceDatabase } from '../../stack/database.js';
 import { status, type StatusRow } from '../../stack/status.js';
 import type { Context } from '../context.js';
@@ -7,7 +7,7 @@ import { renderTable } from '../table.js';
 
 export async function run(ctx: Context, opts: Record<string, unknown>, args: string[]): Promise<void> {
   const config = await ctx.config();
-  const { runtime } = await selectRuntime(config, opts.runtime as string | undefined);
+  const { runtime } = await runtimeFor(config, opts.runtime as string | undefined, 'running');
   const rows = await status(runtime, pickServices(config, args));
   const migrations = await pendingMigrations(ctx, rows);
   ctx.out.result({ project: config.name, runtime: runtime.name, services: rows, migrations }, () => {

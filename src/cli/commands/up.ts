@@ -3,7 +3,7 @@ import { pickServices } from '../../config/services.js';
 import { assertEnvValid, createEnvIfMissing } from '../../env/ensure.js';
 import { formatProblem } from '../../errors.js';
 import { bringUp, type RunStage } from '../../stack/bring-up.js';
-import { selectRuntime } from '../../stack/select.js';
+import { runtimeFor } from '../../stack/select.js';
 import type { UpResult } from '../../stack/up.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';
@@ -22,8 +22,9 @@ export async function run(ctx: Context, opts: Record<string, unknown>, args: str
   await assertEnvValid(config);
   const services = pickServices(config, args);
   const timeoutMs = parseDuration(String(opts.timeout), '--timeout');
-  const { runtime, reason } = await selectRuntime(config, opts.runtime as string | undefined);
+  const { runtime, reason, warning } = await runtimeFor(config, opts.runtime as string | undefined, 'start');
   ctx.out.debug(`runtime: ${runtime.name} (${reason})`);
+  if (warning) ctx.out.warn(warning);
   await prepareNative(ctx, config, runtime, withDependencies(config.services, services));
   const result = await bringUp(config, runtime, services, {
     timeoutMs,
