@@ -9,7 +9,7 @@ import { diffEnv } from '../env/diff.js';
 import { initEnv } from '../env/init.js';
 import { formatProblem } from '../errors.js';
 import { probeOnce } from '../health/check.js';
-import { probeFor } from '../health/probes.js';
+import { isAuthFailure, probeFor } from '../health/probes.js';
 import { writeRendered } from '../render/write.js';
 import { findPostgres, findRedis } from '../runtime/native/binaries.js';
 import { NativeRuntime } from '../runtime/native/runtime.js';
@@ -345,7 +345,7 @@ export const checks: Check[] = [
       for (const svc of c.services) {
         const probe = probeFor(svc);
         if (!probe) continue;
-        const r = await probeOnce(probe);
+        const r = await probeOnce(probe, ctx.attemptMs);
         if (r.ok) {
           out.push(ok(`${svc.name}: ${probe.target} answers (${Math.round(r.latency_ms)} ms)`, svc.name));
           continue;
@@ -355,7 +355,9 @@ export const checks: Check[] = [
           continue;
         }
         const fix = svc.kind === 'postgres' ? databaseFix(`services.${svc.name}`, r.error) : `tm up (or tm logs ${svc.name} if it is running)`;
-        out.push({ status: 'warn' as const, subject: svc.name, detail: `${svc.name}: ${probe.target}: ${(r.error as Error).message}`, fix });
+        // A server that runs and refuses the configured login will not get better by waiting.
+        const status = isAuthFailure(r.error) ? ('fail' as const) : ('warn' as const);
+        out.push({ status, subject: svc.name, detail: `${svc.name}: ${probe.target}: ${(r.error as Error).message}`, fix });
       }
       return out.length ? out : ok('no services');
     },
@@ -387,7 +389,7 @@ export const checks: Check[] = [
       const { connect } = await import('../db/connect.js');
       let client: Awaited<ReturnType<typeof connect>>;
       try {
-        client = await connect(target, 'tm doctor', 1500);
+        client = await connect(target, 'tm doctor', ctx.attemptMs);
       } catch (err) {
         const idle = await targetNotStarted(c, target);
         if (idle) return ok(`not checked: ${idle.name} is not started (tm up starts it)`);
@@ -441,7 +443,7 @@ export const checks: Check[] = [
             const save = ((await client.config('GET', 'save')) as string[])[1];
             return aof === 'yes' ? 'aof' : save ? 'rdb' : 'none';
           })(),
-          1500,
+          ctx.attemptMs,
           'CONFIG GET',
         );
         if (actual === redis.persistence) return ok(`${actual}`);

@@ -36,6 +36,8 @@ export interface DoctorContext {
   database(): Promise<DatabaseTarget | undefined>;
   /** Abort when the check's time is up. */
   signal: AbortSignal;
+  /** How long one connection or probe may take: the check's own limit, less a moment to report. */
+  attemptMs: number;
 }
 
 /** One diagnosis: returns findings (several for per-service checks). */
