@@ -22,7 +22,7 @@ function sharedReads(base: Base, limitMs: number): Reads {
     projectEnv: once(() => resolveEnv(base.config!.root, base.config!.env, base.env)),
     database: once(() => optionalDatabase(base.config!, base.env)),
     // A loaded machine answers slowly: an attempt may take what the check may, not a fixed 1.5 s.
-    attemptMs: Math.max(500, limitMs - 500),
+    attemptMs: Math.round(limitMs * 0.6),
   };
 }
 
