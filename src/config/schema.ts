@@ -44,7 +44,13 @@ const postgresService = z.strictObject({
   ),
   host: z._default(text(), '127.0.0.1'),
   port: z._default(port, 5432),
-  database: z.optional(text()),
+  database: z.optional(
+    text().check(
+      z.refine((v: string) => !/[?#]/.test(v), {
+        error: 'a database name with "?" or "#" cannot be written in a database URL (pg reads it back cut short): choose another name',
+      }),
+    ),
+  ),
   user: z._default(
     text().check(z.refine((v: string) => !v.startsWith('pg_'), { error: 'role names starting with "pg_" are reserved by PostgreSQL: choose another user' })),
     'postgres',

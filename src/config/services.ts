@@ -15,12 +15,21 @@ export function pickServices(config: Config, names: string[]): Service[] {
 }
 
 /** The URL an app uses to reach a service; the password is shown only when asked. */
+/**
+ * A database name as a URL path, for pg's parser, which reads it back with decodeURI: the
+ * characters decodeURI leaves encoded (`;/:@&=+$,`) stay as they are. `?` and `#` cannot be
+ * written at all; the config refuses database names with them.
+ */
+export function databasePath(name: string): string {
+  return encodeURI(name);
+}
+
 export function serviceUrl(svc: Service, reveal = false): string | undefined {
   const host = svc.host === '0.0.0.0' ? '127.0.0.1' : svc.host;
   switch (svc.kind) {
     case 'postgres': {
       const pw = svc.password ? `:${reveal ? encodeURIComponent(svc.password) : '****'}` : '';
-      return `postgres://${encodeURIComponent(svc.user)}${pw}@${host}:${svc.port}/${encodeURIComponent(svc.database)}`;
+      return `postgres://${encodeURIComponent(svc.user)}${pw}@${host}:${svc.port}/${databasePath(svc.database)}`;
     }
     case 'redis':
       return `redis://${svc.password ? `:${reveal ? encodeURIComponent(svc.password) : '****'}@` : ''}${host}:${svc.port}`;
@@ -50,7 +59,7 @@ export function defaultPort(protocol: string): string {
  */
 export function inNetworkUrl(svc: PostgresService | RedisService, password: string): string {
   const at = `${svc.name}:${containerPort(svc)}`;
-  if (svc.kind === 'postgres') return `postgres://${encodeURIComponent(svc.user)}:${password}@${at}/${encodeURIComponent(svc.database)}`;
+  if (svc.kind === 'postgres') return `postgres://${encodeURIComponent(svc.user)}:${password}@${at}/${databasePath(svc.database)}`;
   return `redis://${svc.password ? `:${password}@` : ''}${at}`;
 }
 
