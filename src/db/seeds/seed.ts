@@ -13,8 +13,8 @@ import { builtScript } from '../../util/package-root.js';
 import { slugOf, writeNew } from '../new-file.js';
 import { locateFailingStatement, serverOffset } from '../sql-errors.js';
 import { lineColumn } from '../sql-split.js';
+import { SEEDS_TABLE } from './tracking.js';
 
-export const SEEDS_TABLE = 'tm_seeds';
 const KINDS = ['.sql', '.js', '.mjs', '.ts', '.csv'] as const;
 
 export interface SeedFile {
@@ -199,11 +199,35 @@ async function copyCsv(client: Client, s: SeedFile): Promise<number> {
     .join('.');
   const cols = columns.map((c) => client.escapeIdentifier(c)).join(', ');
   const { rows } = await client.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT FROM ${target}) AS empty`);
-  if (rows[0]!.empty) return copyFrom(client, s, `${target} (${cols})`);
-  await client.query(`CREATE TEMP TABLE tm_seed_csv ON COMMIT DROP AS SELECT ${cols} FROM ${target} WITH NO DATA`);
-  const n = await copyFrom(client, s, `tm_seed_csv (${cols})`);
-  await client.query(`INSERT INTO ${target} AS t (${cols}) OVERRIDING SYSTEM VALUE SELECT ${cols} FROM tm_seed_csv ${await csvMerge(client, target, columns)}`);
+  let n: number;
+  if (rows[0]!.empty) n = await copyFrom(client, s, `${target} (${cols})`);
+  else {
+    await client.query(`CREATE TEMP TABLE tm_seed_csv ON COMMIT DROP AS SELECT ${cols} FROM ${target} WITH NO DATA`);
+    n = await copyFrom(client, s, `tm_seed_csv (${cols})`);
+    await client.query(
+      `INSERT INTO ${target} AS t (${cols}) OVERRIDING SYSTEM VALUE SELECT ${cols} FROM tm_seed_csv ${await csvMerge(client, target, columns)}`,
+    );
+  }
+  await advanceSequences(client, target, columns);
   return n;
+}
+
+/**
+ * COPY fills serial and identity columns without their sequences: as pg_dump's data does, each
+ * such column's sequence is moved past the largest value now in the table, so the app's first
+ * insert does not collide with a seeded id (a sequence already further stays where it is).
+ */
+async function advanceSequences(client: Client, target: string, columns: string[]): Promise<void> {
+  for (const column of columns) {
+    const { rows } = await client.query<{ seq: string | null }>('SELECT pg_get_serial_sequence($1, $2) AS seq', [target, column]);
+    const seq = rows[0]?.seq;
+    if (!seq) continue;
+    await client.query(
+      `SELECT setval($1::regclass, m) FROM (SELECT max(${client.escapeIdentifier(column)})::bigint AS m FROM ${target}) x
+       WHERE m IS NOT NULL AND m > COALESCE(pg_sequence_last_value($1::regclass), 0)`,
+      [seq],
+    );
+  }
 }
 
 /**
