@@ -208,7 +208,12 @@ describe('snapshots', () => {
     const snap = await tm('db', 'snapshot', 'before_change');
     expect(snap.code, snap.stderr).toBe(0);
     await q("DELETE FROM users; INSERT INTO users (email) VALUES ('later@x')");
-    expect((await tm('db', 'restore', 'before_change')).code).toBe(0);
+    // Restore drops the database: as reset, it asks, and without a terminal it needs --yes.
+    const unasked = await tm('db', 'restore', 'before_change');
+    expect(unasked.code).toBe(2);
+    expect(unasked.stderr).toContain('TM_NEEDS_YES');
+    expect(await q('SELECT email FROM users')).toEqual([{ email: 'later@x' }]);
+    expect((await tm('db', 'restore', 'before_change', '--yes')).code).toBe(0);
     expect(await q('SELECT email FROM users')).toEqual([{ email: 'kept@x' }]);
     const list = JSON.parse((await tm('db', 'snapshots', '--json')).stdout).snapshots;
     expect(list.map((s: { name: string }) => s.name)).toEqual(['before_change']);
