@@ -204,7 +204,7 @@ export class NativeRuntime implements Runtime {
     if (d.exit) {
       const how = d.exit.signal ? `signal ${d.exit.signal}` : `code ${d.exit.code}`;
       throw new TmError('TM_SERVICE_EXITED', `${svc.name} exited during start (${how})`, {
-        exit: EXIT.runtime,
+        exit: EXIT.timeout,
         details: await tailLines(this.logFile(svc), 10),
         hint: `tm logs ${svc.name}`,
       });
