@@ -176,31 +176,33 @@ it('secrets never appear in any output of any command, except env show --reveal'
     `DATABASE_URL=postgres://envp_user:${pgPassword}@127.0.0.1:${p.pgPort}/envp_db\nREDIS_URL=redis://127.0.0.1:${p.redisPort}\nPORT=3000\nSESSION_SECRET=${session}\n`,
   );
   await writeFile(resolve(p.dir, 'bad.yml'), `name: x\nservices:\n  postgres: { password: "${pgPassword}", port: nope }\n`);
-  const commands = [
-    ['up', '--json'],
-    ['up'],
-    ['status'],
-    ['status', '--json'],
-    ['health'],
-    ['health', '--json'],
-    ['logs', '--tail', '200'],
-    ['env', 'check'],
-    ['env', 'check', '--json'],
-    ['env', 'show'],
-    ['env', 'show', '--json'],
-    ['env', 'diff'],
-    ['env', 'init', '--merge'],
-    ['db', 'status'],
-    ['db', 'status', '--json'],
-    ['db', 'migrate', '--dry-run'],
-    ['db', 'wait', '--verbose'],
-    ['--config', 'bad.yml', 'health', '--json'],
-    ['db', 'status', '--database-url', `postgres://envp_user:${pgPassword}@127.0.0.1:1/nope`],
-    ['restart', 'redis'],
-    ['down'],
+  // Each with the exit code it must end with: a command that dies early shows no secret either.
+  const commands: [string[], number][] = [
+    [['up', '--json'], 0],
+    [['up'], 0],
+    [['status'], 0],
+    [['status', '--json'], 0],
+    [['health'], 0],
+    [['health', '--json'], 0],
+    [['logs', '--tail', '200'], 0],
+    [['env', 'check'], 0],
+    [['env', 'check', '--json'], 0],
+    [['env', 'show'], 0],
+    [['env', 'show', '--json'], 0],
+    [['env', 'diff'], 1], // no .env.example: the contract and it disagree
+    [['env', 'init', '--merge'], 0],
+    [['db', 'status'], 0],
+    [['db', 'status', '--json'], 0],
+    [['db', 'migrate', '--dry-run'], 0],
+    [['db', 'wait', '--verbose'], 0],
+    [['--config', 'bad.yml', 'health', '--json'], 3],
+    [['db', 'status', '--database-url', `postgres://envp_user:${pgPassword}@127.0.0.1:1/nope`], 4],
+    [['restart', 'redis'], 0],
+    [['down'], 0],
   ];
-  for (const args of commands) {
+  for (const [args, exit] of commands) {
     const r = await p.tm(args);
+    expect(r.exitCode, `tm ${args.join(' ')}: ${r.stderr}`).toBe(exit);
     for (const secret of [pgPassword, session]) expect(r.stdout + r.stderr, `tm ${args.join(' ')}`).not.toContain(secret);
   }
   const revealed = await p.tm(['env', 'show', '--reveal']);
