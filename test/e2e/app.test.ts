@@ -212,6 +212,9 @@ describe('app services on the native runtime', () => {
     expect(failing.exitCode).toBe(5);
     expect(failing.stderr).toContain('error TM_SERVICE_EXITED migrate exited before completing (code 3)');
     expect(failing.stderr).toContain('job: cannot migrate');
+    // A job has no port, and its progress line names none.
+    expect(failing.stderr).toMatch(/^starting migrate$/m);
+    expect(failing.stderr).not.toContain('port undefined');
     expect(await processesMentioning('server.mjs')).toEqual([]);
   });
 

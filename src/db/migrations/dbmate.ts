@@ -100,7 +100,8 @@ export function parseMigration(fileName: string, path: string, text: string): Mi
       hint: 'put the forward SQL under a "-- migrate:up" line',
     });
   }
-  return { ...base, up: sections.up, down: sections.down && hasSql(sections.down.sql) ? sections.down : undefined };
+  const down = sections.down && hasSql(sections.down.sql) ? sections.down : undefined;
+  return { ...base, up: sections.up, down, ...(sections.down && !down ? { emptyDown: true } : {}) };
 }
 
 function hasSql(sql: string): boolean {

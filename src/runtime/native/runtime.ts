@@ -99,7 +99,7 @@ export class NativeRuntime implements Runtime {
     this.ownState(services);
     await Promise.all(
       services.map((svc) => {
-        opts.onProgress?.(`starting ${svc.name} on port ${svc.port}`);
+        opts.onProgress?.(`starting ${svc.name}${svc.port === undefined ? '' : ` on port ${svc.port}`}`);
         if (svc.kind === 'postgres') return this.startPostgres(svc, opts);
         if (svc.kind === 'redis') return this.startRedis(svc);
         return this.startApp(svc);

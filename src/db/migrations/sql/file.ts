@@ -15,6 +15,8 @@ export interface MigrationFile {
   checksum: string;
   up: Section;
   down?: Section;
+  /** A `-- migrate:down` marker with no SQL under it (as `tm db new` writes it). */
+  emptyDown?: boolean;
 }
 
 /** One direction of a migration, with where it is, so a server position becomes file:line:column. */
