@@ -119,6 +119,15 @@ describe('apply, roll back, redo', () => {
     expect(await tables()).toContain('only_up');
   });
 
+  it('status warns about an .sql file without a version prefix, which is never applied', async () => {
+    await file('1_a.sql', 'CREATE TABLE a (id int);');
+    await file('create_b.sql', 'CREATE TABLE b (id int);');
+    const { openMigrations } = await import('../../src/db/migrations/layouts.js');
+    const report = await (await openMigrations(config)).status(target);
+    expect(report.rows.map((r) => r.name)).toEqual(['a']);
+    expect(report.warnings).toEqual([expect.stringMatching(/^create_b\.sql is not applied: a migration's name starts with its version/)]);
+  });
+
   it('status shows pending; --exit-code exits 1 while pending and 0 after', async () => {
     await three();
     await withMigrationsDir();

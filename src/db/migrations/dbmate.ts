@@ -31,6 +31,7 @@ function dbmateFiles(config: Config): SqlFiles {
     dir,
     read: () => readMigrations(dir, config.root),
     any: () => migrationFileNames(dir).length > 0,
+    ignored: () => unversionedFileNames(dir),
     newFile: (name, now) => newMigration(config, name, now),
   };
 }
@@ -65,6 +66,15 @@ function migrationFileNames(dir: string): string[] {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
+  }
+}
+
+/** `.sql` files in `dir` without a version prefix, which are never applied. */
+function unversionedFileNames(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((n) => n.endsWith('.sql') && !FILE.test(n));
+  } catch {
+    return [];
   }
 }
 
