@@ -97,7 +97,9 @@ export class NativeRuntime implements Runtime {
 
   async start(services: Service[], opts: StartOptions): Promise<void> {
     this.ownState(services);
-    await Promise.all(
+    // Every start runs to its end (its PID file written) before a failure is thrown: the
+    // caller then stops what did start (Ctrl-C during initdb while Redis was being recorded).
+    const results = await Promise.allSettled(
       services.map((svc) => {
         opts.onProgress?.(`starting ${svc.name}${svc.port === undefined ? '' : ` on port ${svc.port}`}`);
         if (svc.kind === 'postgres') return this.startPostgres(svc, opts);
@@ -105,6 +107,8 @@ export class NativeRuntime implements Runtime {
         return this.startApp(svc);
       }),
     );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   private async startPostgres(svc: PostgresService, opts: StartOptions): Promise<void> {
