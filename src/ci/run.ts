@@ -14,7 +14,7 @@ export type CiEvent =
   | { type: 'step-start'; step: string }
   | { type: 'step-end'; step: string; status: 'ok' | 'failed'; duration_ms: number; detail?: string; exit?: ExitCode }
   /** `file` is absolute (or `(environment)`); the reporter makes it relative for people and GitHub. */
-  | { type: 'problem'; step: string; code: string; message: string; file?: string; line?: number; column?: number; hint?: string };
+  | { type: 'problem'; step: string; code: string; message: string; file?: string; line?: number; column?: number; hint?: string; details?: string[] };
 
 export interface CiOptions {
   /** Loads taskmaster.yml (the first step: an invalid config is reported like any other failure). */
@@ -33,7 +33,7 @@ export interface CiOptions {
 
 export interface CiResult {
   exit: ExitCode;
-  steps: { name: string; status: 'ok' | 'failed'; duration_ms: number }[];
+  steps: { name: string; status: 'ok' | 'failed'; duration_ms: number; error?: string }[];
 }
 
 /** What the steps share: the config once loaded, the database and probes once known. */
@@ -88,10 +88,12 @@ export async function runCi(opts: CiOptions): Promise<CiResult> {
           line: p.line,
           column: p.column,
           hint: e.hint,
+          // The lines under the error (who holds a taken port, a log's last lines), as tm up shows them.
+          ...(e.problems.length === 0 && e.details.length > 0 ? { details: e.details } : {}),
         });
       }
       opts.emit({ type: 'step-end', step: name, status: 'failed', duration_ms: ms, detail: e.message, exit: e.exit });
-      done.push({ name, status: 'failed', duration_ms: ms });
+      done.push({ name, status: 'failed', duration_ms: ms, error: `${e.code}: ${e.message}` });
       throw new StepFailed(e.exit);
     }
   };
