@@ -267,6 +267,18 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
     expect(r.stderr).toContain('hint: docker pull tm-test-absent/postgres:99');
   });
 
+  it("names a build's missing base image, with the fix (--base-image), no placeholder left", async () => {
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const p = await dockerProject('nobase', { extra: '  web:\n    build: web\n    command: node -e 0\n' });
+    await mkdir(`${p.dir}/web`);
+    await writeFile(`${p.dir}/web/Dockerfile`, 'FROM tm-test-absent/base:1\nCMD ["node"]\n');
+    const r = await p.tm(['up', 'web']);
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toContain("error TM_IMAGE_UNAVAILABLE the build's base image tm-test-absent/base:1 is not on this machine and cannot be pulled");
+    expect(r.stderr).toContain('tm render dockerfile --base-image IMAGE');
+    expect(r.stderr).not.toMatch(/see below|<svc>/);
+  });
+
   it("uses the project's own compose file when docker.compose_file is set", async () => {
     const p = await dockerProject('ownfile', { password: 'own-file-pw' });
     const { readFile, writeFile } = await import('node:fs/promises');

@@ -61,12 +61,21 @@ function composeError(verb: string, output: string): TmError {
     /pull access denied|failed to resolve reference|manifest unknown|not found: manifest|Error response from daemon: (?:Get|Head) "https?:|no such host|dial tcp|i\/o timeout/i.test(
       output,
     );
-  const image = /(?:image|reference) "?([\w./:@-]+)"?/.exec(output)?.[1] ?? /pull access denied for ([\w./-]+)/.exec(output)?.[1];
-  if (pull) {
-    return new TmError('TM_IMAGE_UNAVAILABLE', `image ${image ?? '(see below)'} is not on this machine and cannot be pulled`, {
+  // A build's FROM image: BuildKit loads its metadata first.
+  const base = /load metadata for ([\w./:@-]+)/.exec(output)?.[1]?.replace(/^docker\.io\/(library\/)?/, '');
+  const image = base ?? /(?:image|reference) "?([\w./:@-]+)"?/.exec(output)?.[1] ?? /pull access denied for ([\w./-]+)/.exec(output)?.[1];
+  if (pull && base) {
+    return new TmError('TM_IMAGE_UNAVAILABLE', `the build's base image ${base} is not on this machine and cannot be pulled`, {
       exit: EXIT.runtime,
       details: lines.slice(-5),
-      hint: `docker pull ${image ?? 'IMAGE'} where a registry is reachable (or docker load it), or set services.<svc>.image to an image you have (docker images)`,
+      hint: `docker pull ${base} where a registry is reachable (or docker load it), or build FROM an image you have (docker images): tm render dockerfile --base-image IMAGE writes the Dockerfile with it`,
+    });
+  }
+  if (pull) {
+    return new TmError('TM_IMAGE_UNAVAILABLE', `${image ? `image ${image}` : 'an image'} is not on this machine and cannot be pulled`, {
+      exit: EXIT.runtime,
+      details: lines.slice(-5),
+      hint: `${image ? `docker pull ${image}` : 'docker pull it'} where a registry is reachable (or docker load it), or set the service's image: in taskmaster.yml to one you have (docker images)`,
     });
   }
   const bind = /Bind for [\d.]+:(\d+) failed: port is already allocated|address already in use/.exec(output);
