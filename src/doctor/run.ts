@@ -22,7 +22,8 @@ function sharedReads(base: Base, limitMs: number): Reads {
     projectEnv: once(() => resolveEnv(base.config!.root, base.config!.env, base.env)),
     database: once(() => optionalDatabase(base.config!, base.env)),
     // A loaded machine answers slowly: an attempt may take what the check may, not a fixed 1.5 s.
-    attemptMs: Math.round(limitMs * 0.6),
+    // At least 1.5 s (30% of a longer limit) stays for saying why it failed.
+    attemptMs: Math.max(500, limitMs - Math.max(1500, Math.round(limitMs * 0.3))),
   };
 }
 
