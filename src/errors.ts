@@ -13,6 +13,21 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/**
+ * Failures that several places report: one exit code each, wherever they are thrown (a
+ * service that exited is 5 for an app and for Redis alike; a refused login is 3 in tm up and
+ * in tm db wait). As in the README's table.
+ */
+const EXIT_OF_CODE: Record<string, ExitCode> = {
+  TM_SERVICE_EXITED: EXIT.timeout,
+  TM_HEALTH_TIMEOUT: EXIT.timeout,
+  TM_PG_AUTH_FAILED: EXIT.config,
+  TM_DB_LOGIN_REFUSED: EXIT.config,
+  TM_DB_URL: EXIT.config,
+  TM_PORT_TAKEN: EXIT.runtime,
+  TM_INTERRUPTED: EXIT.interrupted,
+};
+
 /** One located problem, e.g. a config key at file:line:column. */
 export interface Problem {
   file?: string;
@@ -48,7 +63,7 @@ export class TmError extends Error {
     this.name = 'TmError';
     this.code = code;
     this.hint = opts.hint;
-    this.exit = opts.exit ?? EXIT.problems;
+    this.exit = EXIT_OF_CODE[code] ?? opts.exit ?? EXIT.problems;
     this.problems = opts.problems ?? [];
     this.details = opts.details ?? [];
   }

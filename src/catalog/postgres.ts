@@ -14,13 +14,28 @@ const schema = z.strictObject({
   ),
   host: z._default(text(), '127.0.0.1'),
   port: z._default(port, 5432),
-  database: z.optional(text()),
+  database: z.optional(
+    text().check(
+      z.refine((v: string) => !/[?#]/.test(v), {
+        error: 'a database name with "?" or "#" cannot be written in a database URL (pg reads it back cut short): choose another name',
+      }),
+    ),
+  ),
   user: z._default(
     text().check(z.refine((v: string) => !v.startsWith('pg_'), { error: 'role names starting with "pg_" are reserved by PostgreSQL: choose another user' })),
     'postgres',
   ),
   password: z._default(text(), 'postgres'),
 });
+
+/**
+ * A database name as a URL path, for pg's parser, which reads it back with decodeURI: the
+ * characters decodeURI leaves encoded (`;/:@&=+$,`) stay as they are. `?` and `#` cannot be
+ * written at all; the config refuses database names with them.
+ */
+export function databasePath(name: string): string {
+  return encodeURI(name);
+}
 
 export type PostgresService = z.output<typeof schema> & { kind: 'postgres'; name: string; database: string };
 
@@ -41,7 +56,7 @@ export const postgres: Kind<PostgresService> = {
   ports: (svc) => [{ key: 'port', name: 'postgres', port: svc.port, container: 5432 }],
   secrets: ['password'],
   url: (svc, at) =>
-    `postgres://${encodeURIComponent(svc.user)}${svc.password ? `:${at.urlSecret('password')}` : ''}@${at.host}:${at.port('postgres')}/${encodeURIComponent(svc.database)}`,
+    `postgres://${encodeURIComponent(svc.user)}${svc.password ? `:${at.urlSecret('password')}` : ''}@${at.host}:${at.port('postgres')}/${databasePath(svc.database)}`,
   exports: (svc, at) => ({ DATABASE_URL: postgres.url(svc, at)! }),
   schemes: { 'postgres:': 5432, 'postgresql:': 5432 },
   probe: (svc) => ({ protocol: 'postgres', host: svc.host, port: svc.port, user: svc.user, password: svc.password, database: svc.database }),

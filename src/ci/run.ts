@@ -6,7 +6,7 @@ import { EXIT, TmError, errorText, isTmError, type ExitCode, type Problem } from
 import { type HealthReport, checkHealth, checkProbes } from '../health/check.js';
 import { type Probe, waitFor } from '../health/wait-for.js';
 import { bringUp, migrateAndSeed, type Migrated, type RunStage, type StageName, type StageResults } from '../stack/bring-up.js';
-import { selectRuntime } from '../stack/select.js';
+import { runtimeFor } from '../stack/select.js';
 import type { UpResult } from '../stack/up.js';
 import { assertEnvValid, createEnvIfMissing } from '../env/ensure.js';
 import { optionalDatabase } from '../stack/database.js';
@@ -22,7 +22,7 @@ export type CiEvent =
   | { type: 'step-start'; step: string }
   | { type: 'step-end'; step: string; status: 'ok' | 'failed'; duration_ms: number; detail?: string; exit?: ExitCode }
   /** `file` is absolute (or `(environment)`); the reporter makes it relative for people and GitHub. */
-  | { type: 'problem'; step: string; code: string; message: string; file?: string; line?: number; column?: number; hint?: string };
+  | { type: 'problem'; step: string; code: string; message: string; file?: string; line?: number; column?: number; hint?: string; details?: string[] };
 
 export interface CiOptions {
   /** Loads taskmaster.yml (the first step: an invalid config is reported like any other failure). */
@@ -43,7 +43,7 @@ export interface CiOptions {
 
 export interface CiResult {
   exit: ExitCode;
-  steps: { name: string; status: 'ok' | 'failed'; duration_ms: number }[];
+  steps: { name: string; status: 'ok' | 'failed'; duration_ms: number; error?: string }[];
 }
 
 /** What the steps share: the config once loaded, the database and probes once known. */
@@ -98,10 +98,12 @@ export async function runCi(opts: CiOptions): Promise<CiResult> {
           line: p.line,
           column: p.column,
           hint: e.hint,
+          // The lines under the error (who holds a taken port, a log's last lines), as tm up shows them.
+          ...(e.problems.length === 0 && e.details.length > 0 ? { details: e.details } : {}),
         });
       }
       opts.emit({ type: 'step-end', step: name, status: 'failed', duration_ms: ms, detail: e.message, exit: e.exit });
-      done.push({ name, status: 'failed', duration_ms: ms });
+      done.push({ name, status: 'failed', duration_ms: ms, error: `${e.code}: ${e.message}` });
       throw new StepFailed(e.exit);
     }
   };
@@ -199,7 +201,7 @@ function healthy(report: HealthReport): string {
 async function ownServices(state: CiState, opts: CiOptions, step: Step): Promise<void> {
   const config = state.config!;
   // No runtime, nothing starts: that fails the services step.
-  const { runtime } = await selectRuntime(config).catch((err: unknown) => step('services', () => Promise.reject(err)));
+  const { runtime } = await runtimeFor(config, undefined, 'start').catch((err: unknown) => step('services', () => Promise.reject(err)));
   await bringUp(config, runtime, config.services, { timeoutMs: opts.timeoutMs, signal: opts.signal, seedEnv: opts.env, runStage: ciStages(step) });
 }
 

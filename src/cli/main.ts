@@ -2,6 +2,7 @@ import { CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typ
 import { EXIT, TmError, fileSystemError, isTmError, type ExitCode } from '../errors.js';
 import { type Context, createContext, type GlobalOptions } from './context.js';
 import { buildProgram, type Lazy } from './program.js';
+import type { CommandPath } from './stack-lock.js';
 
 // Only commander is loaded eagerly: each command's module (and pg, ioredis, execa...) is
 // imported when that command runs, so `tm --help` stays close to `node -e 0`.
@@ -9,12 +10,12 @@ import { buildProgram, type Lazy } from './program.js';
 /** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
 export async function main(argv: string[], version: string): Promise<ExitCode> {
   // The action of the command on the command line: it runs once the reporter and context exist.
-  let pending: ((ctx: Context) => Promise<void>) | undefined;
+  let pending: { cmd: CommandPath; opts: Record<string, unknown>; run: (ctx: Context) => Promise<void> } | undefined;
   const lazy: Lazy = (loader) =>
     function (this) {
       const opts = this.opts();
       const args = this.args;
-      pending = async (ctx) => (await loader()).run(ctx, opts, args);
+      pending = { cmd: this, opts, run: async (ctx) => (await loader()).run(ctx, opts, args) };
     };
   const usage: string[] = [];
 
@@ -49,14 +50,20 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
       // Commands that started something get a moment to stop it; the rest end now.
       setTimeout(() => resolve(EXIT.interrupted), 10_000).unref();
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    // Kept (not once): ora's cursor restore (signal-exit) re-raises a signal that no other
+    // listener holds, which would kill tm before it stops what it started.
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
   const ctx = createContext(out, globals, controller.signal);
   const debug = Boolean(process.env.TM_DEBUG);
+  let release: (() => Promise<void>) | undefined;
   try {
+    // Loaded once a command runs (not by tm --help); only commands that change the stack wait.
+    const { lockStackFor } = await import('./stack-lock.js');
+    release = await lockStackFor(ctx, pending.cmd, pending.opts);
     // A command that ends because of Ctrl-C (tm logs -f) still exits 130.
-    const finished = pending(ctx).then((): ExitCode => (controller.signal.aborted ? EXIT.interrupted : EXIT.ok));
+    const finished = pending.run(ctx).then((): ExitCode => (controller.signal.aborted ? EXIT.interrupted : EXIT.ok));
     return await Promise.race([finished, interrupted]);
   } catch (err) {
     if (controller.signal.aborted) {
@@ -64,6 +71,8 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
       return EXIT.interrupted;
     }
     return out.fail(fileSystemError(err) ?? err, debug);
+  } finally {
+    await release?.().catch(() => undefined);
   }
 }
 

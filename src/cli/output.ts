@@ -123,7 +123,10 @@ export class Reporter {
     }
     // Lazy: ora (and its terminal helpers) only for a spinner on a terminal; CI and pipes never load it.
     const { default: ora } = await import('ora');
-    const spinner = ora({ text: this.redact(label), stream: this.stderr, color: 'cyan' }).start();
+    // discardStdin puts the terminal in raw mode, where Ctrl-C is a byte ora means to turn into
+    // SIGINT, but its listener never makes stdin flow: Ctrl-C was lost. The terminal keeps
+    // sending SIGINT itself (children that must not get it run in their own process group).
+    const spinner = ora({ text: this.redact(label), stream: this.stderr, color: 'cyan', discardStdin: false }).start();
     try {
       const value = await work();
       if (failed?.(value)) spinner.fail(this.redact(ended(value)));

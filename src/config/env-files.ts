@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
+import { expand } from 'dotenv-expand';
 
 /** The env files of a project, lowest precedence first. */
 export const ENV_FILES = ['.env', '.env.local'] as const;
@@ -22,9 +23,19 @@ export function readEnvTexts(root: string): (string | null)[] {
  * env file texts already read (parsed with `dotenv.parse`, never `config()`, which prints).
  */
 export function variablesFrom(texts: (string | null)[], processEnv: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
-  const merged: Record<string, string | undefined> = {};
+  const merged: Record<string, string> = {};
   for (const text of texts) if (text !== null) Object.assign(merged, parse(text));
-  return { ...merged, ...processEnv };
+  return { ...expandEnv(merged, processEnv), ...processEnv };
+}
+
+/**
+ * The env files' values with `${VAR}` expanded as dotenv-expand does (from the environment,
+ * then the files): the one rule for what the services, `tm env show` and the apps get.
+ */
+export function expandEnv(parsed: Record<string, string>, processEnv: NodeJS.ProcessEnv): Record<string, string> {
+  const values = { ...parsed };
+  expand({ parsed: values, processEnv: { ...processEnv } as Record<string, string> });
+  return values;
 }
 
 /** The same, reading the env files of `root`. */

@@ -16,6 +16,8 @@ export function pickServices(config: Config, names: string[]): Service[] {
   return names.length === 0 ? config.services : config.services.filter((s) => names.includes(s.name));
 }
 
+export { databasePath } from '../catalog/postgres.js';
+
 /** The URL an app uses to reach a service; the password is shown only when asked. */
 export function serviceUrl(svc: Service, reveal = false): string | undefined {
   return kindOf(svc).url(svc, reachFromHost(svc, reveal));

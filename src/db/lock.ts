@@ -4,6 +4,8 @@ import { formatDuration } from '../util/duration.js';
 
 /** Advisory lock key of tm's SQL migrations ("tm_migra" in ASCII). */
 export const MIGRATION_LOCK_KEY = 8389466604385563233n;
+/** Advisory lock key of seed runs ("tm_seeds" in ASCII). */
+export const SEED_LOCK_KEY = 8389466630088123507n;
 
 export interface LockOptions {
   /** How long to wait for another runner's lock before failing with exit 5 (default 10 s). */

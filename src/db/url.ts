@@ -26,6 +26,9 @@ export interface Connection {
 export function parseConnection(url: string, source: string, env: NodeJS.ProcessEnv = process.env): Connection {
   let parsed: ReturnType<typeof parse>;
   try {
+    // pg reads anything as a path below postgres://base (`notaurl` would be the host "base"):
+    // only a postgres:// URL, a socket: URL or a socket directory is a database address.
+    if (!/^(postgres(ql)?|socket):/i.test(url) && !url.startsWith('/')) throw new Error('expected a postgres:// URL');
     parsed = quietly(() => parse(url));
     const port = parsed.port;
     if (port !== undefined && port !== null && port !== '' && !/^\d+$/.test(port)) throw new Error(`invalid port "${port}"`);

@@ -13,7 +13,7 @@ const REJECTED: Record<string, string> = {
 
 /**
  * Waits until the server accepts connections; a database that does not exist yet counts.
- * A refused login ends the wait at once (exit 4): the server is up, the credentials are not.
+ * A refused login ends the wait at once (exit 3, as everywhere): the server is up, the credentials are not.
  */
 export async function waitForDatabase(target: DatabaseTarget, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
   const { host, config } = connectionOf(target);
@@ -36,7 +36,7 @@ export async function waitForDatabase(target: DatabaseTarget, timeoutMs: number,
           if (code === REACHABLE) return;
           if (REJECTED[code]) {
             throw new TmError('TM_DB_LOGIN_REFUSED', `the database server at ${where} is up, but ${REJECTED[code]}: ${errorText(err)}`, {
-              exit: EXIT.runtime,
+              exit: EXIT.config,
               hint: `check the user and password in ${target.source.split(' ')[0]}`,
               cause: err,
             });

@@ -10,7 +10,7 @@ import { initEnv } from '../env/init.js';
 import { formatProblem } from '../errors.js';
 import { probeOnce } from '../health/check.js';
 import { probeFor } from '../health/probe-for.js';
-import { loadRedis } from '../health/probes.js';
+import { isAuthFailure, loadRedis } from '../health/probes.js';
 import { writeRendered } from '../render/write.js';
 import { hostPorts, kindOf } from '../catalog/index.js';
 import { findPostgres, findRedis } from '../runtime/native/binaries.js';
@@ -18,7 +18,7 @@ import { locateProgram } from '../runtime/native/kinds/locate.js';
 import { installHint, installName, launchDecl, launchProgram } from '../runtime/native/launched.js';
 import { NativeRuntime } from '../runtime/native/runtime.js';
 import { isPortFree, nextFreePort, oneLine, portHolder } from '../runtime/ports.js';
-import { selectRuntime } from '../stack/select.js';
+import { runtimeFor, selectRuntime } from '../stack/select.js';
 import { notStarted, targetNotStarted } from './not-started.js';
 import { databaseFix, staleServiceUrls } from './targets.js';
 import type { Check } from './types.js';
@@ -152,7 +152,7 @@ export const checks: Check[] = [
     title: 'runtime',
     needsConfig: true,
     async run(ctx) {
-      const s = await selectRuntime(cfg(ctx), undefined, ctx.env);
+      const s = await runtimeFor(cfg(ctx), undefined, 'running', ctx.env);
       const rejected = s.rejected.length ? `; docker candidates rejected: ${s.rejected.map((r) => `${r.source}: ${r.reason}`).join('; ')}` : '';
       return ok(`${s.runtime.name} (${s.reason})${s.runtime.name === 'native' ? rejected : ''}`);
     },
@@ -265,7 +265,7 @@ export const checks: Check[] = [
     needsConfig: true,
     async run(ctx) {
       const c = cfg(ctx);
-      const { runtime } = await selectRuntime(c, undefined, ctx.env);
+      const { runtime } = await runtimeFor(c, undefined, 'running', ctx.env);
       // Read-only: the native runtime's status() also tidies stale PID files, which is --fix's job.
       const running = async (svc: Service) =>
         runtime instanceof NativeRuntime
@@ -393,7 +393,7 @@ export const checks: Check[] = [
       for (const svc of c.services) {
         const probe = probeFor(svc);
         if (!probe) continue;
-        const r = await probeOnce(probe);
+        const r = await probeOnce(probe, ctx.attemptMs);
         if (r.ok) {
           out.push(ok(`${svc.name}: ${probe.target} answers (${Math.round(r.latency_ms)} ms)`, svc.name));
           continue;
@@ -403,7 +403,9 @@ export const checks: Check[] = [
           continue;
         }
         const fix = svc.kind === 'postgres' ? databaseFix(`services.${svc.name}`, r.error) : `tm up (or tm logs ${svc.name} if it is running)`;
-        out.push({ status: 'warn' as const, subject: svc.name, detail: `${svc.name}: ${probe.target}: ${(r.error as Error).message}`, fix });
+        // A server that runs and refuses the configured login will not get better by waiting.
+        const status = isAuthFailure(r.error) ? ('fail' as const) : ('warn' as const);
+        out.push({ status, subject: svc.name, detail: `${svc.name}: ${probe.target}: ${(r.error as Error).message}`, fix });
       }
       return out.length ? out : ok('no services');
     },
@@ -434,7 +436,7 @@ export const checks: Check[] = [
       if (!target) return ok('no database');
       let client: Awaited<ReturnType<typeof connect>>;
       try {
-        client = await connect(target, 'tm doctor', 1500);
+        client = await connect(target, 'tm doctor', ctx.attemptMs);
       } catch (err) {
         const idle = await targetNotStarted(c, target);
         if (idle) return ok(`not checked: ${idle.name} is not started (tm up starts it)`);
@@ -486,7 +488,7 @@ export const checks: Check[] = [
             const save = ((await client.config('GET', 'save')) as string[])[1];
             return aof === 'yes' ? 'aof' : save ? 'rdb' : 'none';
           })(),
-          1500,
+          ctx.attemptMs,
           'CONFIG GET',
         );
         if (actual === redis.persistence) return ok(`${actual}`);

@@ -9,11 +9,11 @@ export interface DoctorOptions {
   fix?: boolean;
 }
 
-type Base = Omit<DoctorContext, 'projectEnv' | 'database'>;
-type Reads = Pick<DoctorContext, 'projectEnv' | 'database'>;
+type Base = Omit<DoctorContext, 'projectEnv' | 'database' | 'attemptMs'>;
+type Reads = Pick<DoctorContext, 'projectEnv' | 'database' | 'attemptMs'>;
 
 /** What several checks read, read once for a config (a re-check after a repair reads again). */
-function sharedReads(base: Base): Reads {
+function sharedReads(base: Base, limitMs: number): Reads {
   const once = <T>(read: () => Promise<T>) => {
     let value: Promise<T> | undefined;
     return () => (value ??= read());
@@ -21,13 +21,16 @@ function sharedReads(base: Base): Reads {
   return {
     projectEnv: once(() => resolveEnv(base.config!.root, base.config!.env, base.env)),
     database: once(() => optionalDatabase(base.config!, base.env)),
+    // A loaded machine answers slowly: an attempt may take what the check may, not a fixed 1.5 s.
+    // At least 1.5 s (30% of a longer limit) stays for saying why it failed.
+    attemptMs: Math.max(500, limitMs - Math.max(1500, Math.round(limitMs * 0.3))),
   };
 }
 
 /** Runs every check concurrently, each bounded by its timeout; findings keep the checks' order. */
 export async function runChecks(checks: Check[], base: Base, opts: DoctorOptions = {}): Promise<Finding[]> {
   const limit = opts.checkTimeoutMs ?? 5000;
-  const reads = sharedReads(base);
+  const reads = sharedReads(base, limit);
   const results = await Promise.all(
     checks.map(async (check): Promise<Finding[]> => {
       if (check.needsConfig && !base.config) return [{ id: check.id, title: check.title, status: 'skip', detail: 'not checked: taskmaster.yml does not load' }];
@@ -77,7 +80,7 @@ async function diagnose(check: Check, base: Base & Reads, fix: boolean): Promise
   if (repairs.size === 0) return findings;
   // Check again, with the config as the repair left it.
   const config = base.reloadConfig ? await base.reloadConfig().catch(() => base.config) : base.config;
-  const after = await run({ ...base, config, ...sharedReads({ ...base, config }) });
+  const after = await run({ ...base, config, ...sharedReads({ ...base, config }, base.attemptMs + 500) });
   const attempted = new Map<string | undefined, string>();
   let fixed: Finding[] = [];
   for (const [f, done] of repairs) {

@@ -34,6 +34,8 @@ export interface DoctorContext {
   projectEnv(): Promise<EnvState>;
   /** The database `tm db` would use, or none, resolved once for all checks of a config. */
   database(): Promise<DatabaseTarget | undefined>;
+  /** How long one connection or probe may take: the check's own limit, less a moment to report. */
+  attemptMs: number;
 }
 
 /** One diagnosis: returns findings (several for per-service checks). */

@@ -1,5 +1,6 @@
 import type { Config } from '../config/load.js';
 import type { Problem } from '../errors.js';
+import { credentialProblems } from './agreement.js';
 import { checkEnv } from './contract.js';
 import { resolveEnv, type EnvState } from './resolve.js';
 
@@ -15,9 +16,10 @@ export async function checkProjectEnv(config: Config, processEnv: NodeJS.Process
 /** The problems of an environment already resolved, placed as checkProjectEnv places them. */
 export async function envProblems(config: Config, state: EnvState): Promise<Problem[]> {
   const problems = checkEnv(config.env, state);
+  const disagreeing = credentialProblems(config, state);
   // Declarations only place problems (a variable that is not set points at its line); a valid
   // environment needs no second read of taskmaster.yml, nor yaml, which the declarations load.
-  if (problems.length === 0) return problems;
+  if (problems.length === 0) return disagreeing;
   const { envDeclarations } = await import('./declarations.js');
-  return checkEnv(config.env, state, await envDeclarations(config));
+  return [...checkEnv(config.env, state, await envDeclarations(config)), ...disagreeing];
 }

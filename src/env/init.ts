@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../config/load.js';
 import type { EnvVarSpec } from '../config/schema.js';
 import { EXIT, TmError, type Problem } from '../errors.js';
 import { exportedVariables, serviceUrl } from '../config/services.js';
+import { withServiceCredentials } from './agreement.js';
 import { compileVar, DEFAULT_SECRET_MIN } from './contract.js';
 import { parseEnvFile, type EnvEntry } from './parse.js';
 import { backupFile, writeSecretFile } from './write.js';
@@ -73,8 +74,16 @@ export async function initEnv(config: Config, opts: InitOptions = {}): Promise<I
     if (merge && existing.has(key)) continue;
     const spec = config.env[key];
     const keep = kept(key);
+    // A kept URL of the project's own service takes the service's credentials (a password generated anew).
+    const agreed = keep !== undefined && (spec?.type === 'postgres-url' || spec?.type === 'redis-url') ? withServiceCredentials(model, keep) : undefined;
     const [value, from]: [string, From] =
-      keep !== undefined ? [keep, 'existing'] : fresh[key] !== undefined ? [fresh[key], 'generated'] : valueFor(model, key, spec, example.get(key)?.value);
+      agreed !== undefined
+        ? [agreed, 'service']
+        : keep !== undefined
+          ? [keep, 'existing']
+          : fresh[key] !== undefined
+            ? [fresh[key], 'generated']
+            : valueFor(model, key, spec, example.get(key)?.value);
     if (from === 'empty') warnings.push({ file: '.env', path: key, message: 'no default, example or generator: written empty; set it by hand' });
     if (spec?.description) lines.push(`# ${spec.description.replace(/\n/g, ' ')}`);
     lines.push(`${key}=${quote(value)}`);
@@ -134,8 +143,11 @@ export function generateSecret(length = DEFAULT_SECRET_MIN): string {
 /** Quotes a value so that dotenv.parse reads it back unchanged. */
 export function quote(value: string): string {
   if (value === '' || /^[A-Za-z0-9_./:@%+=,-]+$/.test(value)) return value;
-  if (!value.includes("'") && !value.includes('\n')) return `'${value}'`;
-  if (!value.includes('`') && !value.includes('\n')) return `\`${value}\``;
+  // dotenv reads a line break (CR too: it turns CR and CRLF into LF first) inside single or back
+  // quotes as LF; only double quotes hold \r and \n as escapes.
+  const breaks = /[\r\n]/.test(value);
+  if (!value.includes("'") && !breaks) return `'${value}'`;
+  if (!value.includes('`') && !breaks) return `\`${value}\``;
   if (!value.includes('"') && !/\\[nr]/.test(value)) return `"${value.replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`;
   throw new TmError('TM_ENV_UNQUOTABLE', 'a value mixes quotes and newlines in a way .env cannot hold', { exit: EXIT.config });
 }

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expand } from 'dotenv-expand';
 import type { EnvVarSpec } from '../config/schema.js';
 import type { Problem } from '../errors.js';
-import { ENV_FILES } from '../config/env-files.js';
+import { ENV_FILES, expandEnv } from '../config/env-files.js';
 import { parseEnvFile, type EnvEntry } from './parse.js';
 
 export type ValueSource = 'environment' | 'file' | 'default' | 'devDefault' | 'unset';
@@ -47,9 +46,7 @@ export async function resolveEnv(root: string, contract: Record<string, EnvVarSp
     warnings.push(...parsed.warnings);
     for (const [k, e] of parsed.entries) entries.set(k, e);
   }
-  const parsed = Object.fromEntries([...entries].map(([k, e]) => [k, e.value]));
-  const env = { ...processEnv } as Record<string, string>;
-  expand({ parsed, processEnv: env });
+  const parsed = expandEnv(Object.fromEntries([...entries].map(([k, e]) => [k, e.value])), processEnv);
 
   const vars = new Map<string, ResolvedVar>();
   const dev = envMode(processEnv) === 'development';

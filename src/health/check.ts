@@ -9,6 +9,8 @@ export interface CheckResult {
   latency_ms: number;
   target: string;
   error?: string;
+  /** The probe's error itself, for the hint a command gives (not part of --json). */
+  readonly cause?: unknown;
 }
 
 /** The `tm health --json` document: a stable shape that scripts and CI read, so fields are only ever added. */
@@ -76,7 +78,8 @@ async function runProbe(probe: Probe, opts: Omit<HealthOptions, 'services'>): Pr
   if (outcome.ok) return { status: 'ok', latency_ms: outcome.latency_ms, target: probe.target };
   if (opts.signal?.aborted) throw outcome.error;
   const cause = (outcome.error as { cause?: unknown } | undefined)?.cause ?? outcome.error;
-  return { status: 'error', latency_ms: outcome.latency_ms, target: probe.target, error: errorText(cause) };
+  const result: CheckResult = { status: 'error', latency_ms: outcome.latency_ms, target: probe.target, error: errorText(cause) };
+  return Object.defineProperty(result, 'cause', { value: cause, enumerable: false });
 }
 
 function overall(results: CheckResult[]): HealthReport['status'] {

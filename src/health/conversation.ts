@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { refuseSelfConnection } from './self-connect.js';
 
 // The few request/answer steps a readiness probe has with a text or binary protocol (SMTP,
 // memcached, NATS, AMQP): one connection, reads by line or by byte count, every path bounded
@@ -32,7 +33,11 @@ export function converse<T>(to: Endpoint, what: string, timeoutMs: number, scrip
     timer = setTimeout(() => reject(new Error(`no answer from ${what} at ${to.host}:${to.port} in time`)), Math.max(1, timeoutMs));
   });
   const connected = new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
+    socket.once('connect', () => {
+      const self = refuseSelfConnection(socket);
+      if (self) reject(self);
+      else resolve();
+    });
     socket.once('error', reject);
   });
   const run = connected.then(() =>

@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { refuseSelfConnection } from './self-connect.js';
 import { AuthFailure } from './auth-failure.js';
 import { withTimeout, type Probe } from './wait-for.js';
 import { sendCommands } from './resp.js';
@@ -122,6 +123,8 @@ export function tcpProbe(name: string, host: string, port: number): Probe {
           reject(new Error(`connect to ${host}:${port} timed out`));
         });
         socket.once('connect', () => {
+          const self = refuseSelfConnection(socket);
+          if (self) return reject(self);
           socket.destroy();
           resolve();
         });

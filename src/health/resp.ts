@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { refuseSelfConnection } from './self-connect.js';
 
 // The few bytes of the Redis protocol (RESP) a readiness probe needs. ioredis is the client
 // for real work (tm doctor uses it); loading it costs ~45 ms of CPU, which sat on the critical
@@ -78,7 +79,11 @@ export function sendCommands(t: RespTarget, commands: string[][], timeoutMs: num
     };
     socket.setNoDelay(true);
     socket.setTimeout(Math.max(1, timeoutMs), () => finish(new Error(`no answer from redis at ${t.host}:${t.port} in time`)));
-    socket.once('connect', () => socket.write(Buffer.concat(commands.map(encodeCommand))));
+    socket.once('connect', () => {
+      const self = refuseSelfConnection(socket);
+      if (self) return finish(self);
+      socket.write(Buffer.concat(commands.map(encodeCommand)));
+    });
     socket.on('data', (chunk: Buffer) => {
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
       try {

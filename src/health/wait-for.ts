@@ -38,6 +38,8 @@ export interface WaitResult {
 }
 
 export const DEFAULT_INTERVAL_MS = 25;
+/** How long one attempt may grow to when attempts keep running out of time. */
+const MAX_ATTEMPT_MS = 5000;
 /** How much earlier than asked a timer may fire (ms rounding of the event loop's clock). */
 const TIMER_SLACK_MS = 3;
 
@@ -49,7 +51,7 @@ const TIMER_SLACK_MS = 3;
 export async function waitFor(probe: Probe, opts: WaitOptions): Promise<WaitResult> {
   const clock = opts.clock ?? systemClock;
   const interval = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
-  const attemptTimeout = opts.attemptTimeoutMs ?? 2000;
+  let attemptTimeout = opts.attemptTimeoutMs ?? 2000;
   const start = clock.now();
   const deadline = start + opts.timeoutMs;
   let lastError: unknown;
@@ -69,6 +71,9 @@ export async function waitFor(probe: Probe, opts: WaitOptions): Promise<WaitResu
       const clipped = budget < attemptTimeout;
       const usedUp = clock.now() - attemptStart >= budget - TIMER_SLACK_MS;
       if (!(clipped && usedUp && lastError !== undefined)) lastError = err;
+      // An attempt that used its whole budget may have needed more (a loaded machine, SCRAM
+      // through Docker's proxy): the next one gets twice as long, so readiness is still seen.
+      if (usedUp && !clipped) attemptTimeout = Math.min(attemptTimeout * 2, MAX_ATTEMPT_MS);
       opts.onAttempt?.(err, attempt);
     }
     const now = clock.now();

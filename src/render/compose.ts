@@ -69,6 +69,14 @@ function appValue(config: Config, svc: AppService, key: string, variables: 'tm' 
   return `\${${key}}`;
 }
 
+/**
+ * A value tm has already resolved (a user, a command argument), written so that compose reads
+ * it back as it is: compose interpolates `$` in every string of the file.
+ */
+function literal(value: string): string {
+  return value.replaceAll('$', '$$$$');
+}
+
 /** taskmaster.yml text as compose reads it: `${...}` and `$$` stay, a lone `$` is escaped. */
 function composeText(written: string): string {
   return written.replace(/\$\$|\$\{[^}]*\}|\$/g, (m) => (m === '$' ? '$$' : m));
@@ -139,7 +147,7 @@ function appHealthcheck(svc: AppService, argv: string[] | undefined): Record<str
   } else if (svc.port !== undefined) {
     script = `require('net').connect(${svc.port}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))`;
   } else return undefined;
-  return { test: ['CMD', 'node', '-e', script], interval: '1s', timeout: '3s', retries: 60 };
+  return { test: ['CMD', 'node', '-e', literal(script)], interval: '1s', timeout: '3s', retries: 60 };
 }
 
 /** What a dependent waits for: healthy, completed (a job), or started (no healthcheck to wait on). */
@@ -164,11 +172,11 @@ function composeDuration(text: string): string {
 function app(config: Config, svc: AppService, envKeys: string[], buildBase: string, variable: (key: string) => string): unknown {
   const out: Record<string, unknown> = {};
   const argv = svc.command ? splitCommand(svc.command, svc.name) : undefined;
-  if (svc.build) out.build = { context: join(buildBase, svc.build) };
-  else if (svc.image) out.image = svc.image;
-  if (argv) out.command = argv;
+  if (svc.build) out.build = { context: literal(join(buildBase, svc.build)) };
+  else if (svc.image) out.image = literal(svc.image);
+  if (argv) out.command = argv.map(literal);
   // A relative cwd is a folder of the project on this machine; in a container the image's WORKDIR applies.
-  if (svc.cwd && isAbsolute(svc.cwd)) out.working_dir = svc.cwd;
+  if (svc.cwd && isAbsolute(svc.cwd)) out.working_dir = literal(svc.cwd);
   if (svc.port !== undefined) out.ports = [`${hostIp(svc.host)}:${svc.port}:${svc.port}`];
   if (envKeys.length > 0) out.environment = Object.fromEntries(envKeys.map((k) => [k, variable(k)]));
   const healthcheck = appHealthcheck(svc, argv);

@@ -473,7 +473,8 @@ function sorted(o: Record<string, string>): Record<string, string> {
 
 function doc(o: unknown): string {
   // Shared objects (labels used as selectors) are written out again, not as YAML anchors.
-  return stringify(o, { lineWidth: 0, aliasDuplicateObjects: false });
+  // YAML 1.1 rules quote yes/no/on/off, which kubectl's YAML reads as booleans.
+  return stringify(o, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' });
 }
 
 function docsOf(...os: unknown[]): string {

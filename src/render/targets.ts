@@ -5,7 +5,7 @@ import { toJSONSchema } from 'zod/mini';
 import { interpolate, type Unresolved } from '../config/interpolate.js';
 import type { Config } from '../config/load.js';
 import { configSchema, serviceSchemas, type AppService, type PostgresService, type RedisService } from '../config/schema.js';
-import { containerPort, exportedVariables } from '../config/services.js';
+import { containerPort, databasePath, exportedVariables } from '../config/services.js';
 import { DEFAULT_SECRET_MIN } from '../env/contract.js';
 import { EXIT, TmError } from '../errors.js';
 import { splitCommand } from '../util/command.js';
@@ -222,7 +222,7 @@ function renderWorkflow(config: Config, pkg: PackageJson | undefined, refs: Unre
       ports: [`${pg.port}:${containerPort(pg)}`],
       options: `--health-cmd "pg_isready -U ${pg.user} -d ${pg.database}" --health-interval 2s --health-timeout 5s --health-retries 30`,
     };
-    env.DATABASE_URL = `postgres://${pg.user}:${pgPassword}@localhost:${pg.port}/${pg.database}`;
+    env.DATABASE_URL = `postgres://${encodeURIComponent(pg.user)}:${pgPassword}@localhost:${pg.port}/${databasePath(pg.database)}`;
   }
   if (redis) {
     services.redis = {

@@ -49,6 +49,11 @@ export interface Runtime {
    * and set up. Readiness as the app sees it is checked by the caller with the health probes.
    */
   start(services: Service[], opts: StartOptions): Promise<void>;
+  /**
+   * Stops what runs on these services' data without the runtime knowing it (a tm killed while
+   * starting one), before they are started again. Runtimes that cannot lose track skip it.
+   */
+  reclaim?(services: Service[], opts?: StopOptions): Promise<void>;
   /** Stops services, last declared first. */
   stop(services: Service[], opts?: StopOptions): Promise<StopResult[]>;
   /** Deletes the services' data; only called after they are stopped. */

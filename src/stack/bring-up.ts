@@ -6,6 +6,7 @@ import { openMigrations } from '../db/migrations/layouts.js';
 import type { MigrateResult } from '../db/migrations/types.js';
 import { readSeeds, seed, seedEnv, type SeedResult } from '../db/seeds/seed.js';
 import type { Runtime } from '../runtime/types.js';
+import { EXIT, TmError } from '../errors.js';
 import { serviceDatabase } from './database.js';
 import { forkStage, type ForkResult, type ForkSource } from './fork.js';
 import { up, type UpOptions, type UpResult } from './up.js';
@@ -82,28 +83,37 @@ export async function bringUp(config: Config, runtime: Runtime, requested: Servi
   const closure = withDependencies(config.services, requested);
   const data = closure.filter((s) => s.kind !== 'app');
   const hasApps = closure.some((s) => s.kind === 'app');
-
-  const first = (await opts.runStage({
-    name: 'databases',
-    plan: async () => ({
-      title: `starting ${config.name} (${runtime.name})`,
-      run: () => up(config, runtime, data, upOpts),
-      summary: () => `${hasApps ? 'databases' : config.name} up`,
-    }),
-  }))!;
-  const target = data.some((s) => s.kind === 'postgres') ? serviceDatabase(config) : undefined;
-  const { fork: source } = opts;
-  const fork = target && source ? await opts.runStage({ name: 'fork', plan: () => forkStage(config, runtime, source) }) : undefined;
-  const { migrations, seeds } = await migrateAndSeed(config, target, opts);
-  const second = hasApps
-    ? await opts.runStage({
-        name: 'apps',
-        plan: async () => ({ title: 'starting apps', run: () => up(config, runtime, requested, upOpts), summary: () => `${config.name} is up` }),
-      })
-    : undefined;
-  // The apps' stage lists the databases too: as the first stage found them (it started them).
-  const result = second ? { ...second, services: second.services.map((s) => first.services.find((f) => f.name === s.name) ?? s) } : first;
-  return { ...result, fork, migrations: migrations?.result, seeds };
+  /** What this run started (each stage's up() stops its own on Ctrl-C; the earlier ones are the run's to stop). */
+  const started: Service[] = [];
+  try {
+    const first = (await opts.runStage({
+      name: 'databases',
+      plan: async () => ({
+        title: `starting ${config.name} (${runtime.name})`,
+        run: () => up(config, runtime, data, upOpts),
+        summary: () => `${hasApps ? 'databases' : config.name} up`,
+      }),
+    }))!;
+    started.push(...data.filter((svc) => first.services.some((s) => s.name === svc.name && s.state === 'started')));
+    const target = data.some((s) => s.kind === 'postgres') ? serviceDatabase(config) : undefined;
+    const { fork: source } = opts;
+    const fork = target && source ? await opts.runStage({ name: 'fork', plan: () => forkStage(config, runtime, source) }) : undefined;
+    const { migrations, seeds } = await migrateAndSeed(config, target, opts);
+    const second = hasApps
+      ? await opts.runStage({
+          name: 'apps',
+          plan: async () => ({ title: 'starting apps', run: () => up(config, runtime, requested, upOpts), summary: () => `${config.name} is up` }),
+        })
+      : undefined;
+    // The apps' stage lists the databases too: as the first stage found them (it started them).
+    const result = second ? { ...second, services: second.services.map((s) => first.services.find((f) => f.name === s.name) ?? s) } : first;
+    return { ...result, fork, migrations: migrations?.result, seeds };
+  } catch (err) {
+    if (!signal?.aborted) throw err;
+    // Ctrl-C: the whole run is undone, the databases of its first stage too; what ran before it stays up.
+    await runtime.stop(started).catch(() => undefined);
+    throw new TmError('TM_INTERRUPTED', 'interrupted: stopped the services this run had started', { exit: EXIT.interrupted, cause: err });
+  }
 }
 
 /**
@@ -126,7 +136,7 @@ export async function migrateAndSeed(
     plan:
       noDatabase || opts.migrate === false || opts.seed === false
         ? skip(noDatabase || 'not asked to seed')
-        : () => seedStage(config, target!, opts.seedEnv ?? seedEnv()),
+        : () => seedStage(config, target!, opts.seedEnv ?? seedEnv(), opts.signal),
   });
   return { migrations, seeds };
 }
@@ -143,7 +153,7 @@ async function migrateStage(config: Config, target: DatabaseTarget, signal?: Abo
 }
 
 /** New or changed seeds run against `target` (each seed runs once per content); skipped when there are none. */
-async function seedStage(config: Config, target: DatabaseTarget, env: string): Promise<StagePlan<SeedResult> | Skipped> {
+async function seedStage(config: Config, target: DatabaseTarget, env: string, signal?: AbortSignal): Promise<StagePlan<SeedResult> | Skipped> {
   if ((await readSeeds(config, env)).length === 0) return { skipped: `no seeds (${env})` };
-  return { title: 'seeding', run: () => seed(config, target, { env }), summary: (r) => `seeds: ${r.ran.length} ran, ${r.skipped.length} unchanged` };
+  return { title: 'seeding', run: () => seed(config, target, { env, signal }), summary: (r) => `seeds: ${r.ran.length} ran, ${r.skipped.length} unchanged` };
 }

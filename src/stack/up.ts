@@ -52,6 +52,7 @@ export async function up(config: Config, runtime: Runtime, requested: Service[],
   const managed = services.filter((s) => stateOf(s) !== 'unmanaged');
   const toStart = managed.filter((s) => stateOf(s) !== 'running');
 
+  await runtime.reclaim?.(toStart, { onProgress: opts.onProgress });
   await checkPorts(toStart, runtime.name);
   await runtime.preflight(toStart);
   await recordRuntime(config, runtime.name);

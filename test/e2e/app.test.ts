@@ -159,7 +159,11 @@ describe('app services on the native runtime', () => {
     const r = await p.tm(['up']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(await processesMentioning('stubborn.mjs')).toHaveLength(2);
-    expect((await p.tm(['down'])).exitCode).toBe(0);
+    const down = await p.tm(['down']);
+    expect(down.exitCode).toBe(0);
+    // The child had to be killed: the stop was forced, and tm down says so.
+    expect(down.stdout).toContain('app: killed');
+    expect(down.stdout).not.toContain('app: stopped');
     expect(await processesMentioning('stubborn.mjs')).toEqual([]);
     expect(
       await fetch(`http://127.0.0.1:${port}/`).then(
@@ -209,6 +213,9 @@ describe('app services on the native runtime', () => {
     expect(failing.exitCode).toBe(5);
     expect(failing.stderr).toContain('error TM_SERVICE_EXITED migrate exited before completing (code 3)');
     expect(failing.stderr).toContain('job: cannot migrate');
+    // A job has no port, and its progress line names none.
+    expect(failing.stderr).toMatch(/^starting migrate$/m);
+    expect(failing.stderr).not.toContain('port undefined');
     expect(await processesMentioning('server.mjs')).toEqual([]);
   });
 

@@ -82,7 +82,24 @@ describe('tm ci', () => {
     expect(r.stderr).toMatch(/^::error file=\.env,line=1,title=TM_ENV_INVALID::PORT: expected a port number, got "http"/m);
     expect(r.stderr).toContain('::group::tm ci: env');
     expect(r.stdout).not.toContain('::');
-    expect(r.summary).toContain('| env | ❌ failed |');
+    // The summary says why the step failed, not only that it did.
+    expect(r.summary).toMatch(/\| env \| ❌ failed: TM_ENV_INVALID: .+ \| \d+ ms \|/);
+  });
+
+  it('a port taken on the machine: the services step names the holder, as tm up does', async () => {
+    const p = await tempProject({ name: 'cibusy' });
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(p.pgPort, '127.0.0.1', r));
+    try {
+      const r = await p.tm(['ci'], { env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: join(p.dir, 'summary.md') } });
+      expect(r.exitCode).toBe(4);
+      expect(r.stderr).toContain(`postgres: port ${p.pgPort} is taken by pid ${process.pid}`);
+      expect(r.stderr).toMatch(new RegExp(`::error title=TM_PORT_TAKEN::.*%0Apostgres: port ${p.pgPort} is taken by pid ${process.pid}`));
+    } finally {
+      blocker.close();
+      await p.cleanup();
+    }
   });
 
   it('runs every step against external services and exits 0; --json events parse line by line, also on GitHub', async () => {

@@ -281,3 +281,58 @@ it('expands ${VAR} and ${VAR:-default} in .env as dotenv-expand does', async () 
   expect(await values({ LEVEL: 'warn', REDIS_HOST: 'cache' })).toMatchObject({ REDIS_URL: 'redis://cache:6379', LOG_LEVEL: 'warn' });
   expect((await p.tm(['env', 'check'], { env: { LEVEL: 'loud' } })).stderr).toMatch(/\.env:4 LOG_LEVEL: expected one of error, warn, info, debug, got "loud"/);
 });
+
+describe('the passwords in .env and the services agree', () => {
+  const PASSWORDS = `env:
+  POSTGRES_PASSWORD: { type: secret, generate: true, min: 24 }
+  DATABASE_URL: { type: postgres-url, required: true }
+`;
+  const parsed = async (p: TempProject) => (await import('dotenv')).parse(await read(p, '.env'));
+  const passwordOf = (url: string) => decodeURIComponent(new URL(url).password);
+
+  it('env init --force keeps DATABASE_URL on the password it generates anew; a disagreement fails env check and doctor, naming both places', async () => {
+    const p = await tempProject({ name: 'agree', extra: PASSWORDS, password: '${POSTGRES_PASSWORD}' });
+    projects.push(p);
+    expect((await p.tm(['env', 'init'])).exitCode).toBe(0);
+    // A password the contract refuses (too short), the URL agreeing with it, and a value with a carriage return.
+    const short = 'short-pw';
+    await writeFile(
+      resolve(p.dir, '.env'),
+      `POSTGRES_PASSWORD=${short}\nDATABASE_URL=postgres://agree_user:${short}@127.0.0.1:${p.pgPort}/agree_db?application_name=x\nNOTE="a\\rb"\n`,
+    );
+    const init = await p.tm(['env', 'init', '--force']);
+    expect(init.exitCode, init.stderr).toBe(0);
+    const env = await parsed(p);
+    expect(env.POSTGRES_PASSWORD).not.toBe(short);
+    expect(passwordOf(env.DATABASE_URL!)).toBe(env.POSTGRES_PASSWORD);
+    expect(new URL(env.DATABASE_URL!).search).toBe('?application_name=x'); // the rest of the URL is kept
+    expect(env.NOTE).toBe('a\rb');
+    expect((await p.tm(['env', 'check'])).exitCode).toBe(0);
+
+    // The URL's password drifts from the service's: both commands say so, without either value.
+    const drifted = (await read(p, '.env')).replace(`:${env.POSTGRES_PASSWORD}@`, ':other-password-entirely@');
+    await writeFile(resolve(p.dir, '.env'), drifted);
+    const check = await p.tm(['env', 'check']);
+    expect(check.exitCode).toBe(3);
+    expect(check.stderr).toMatch(/\.env:\d+ DATABASE_URL: its password differs from services\.postgres in taskmaster\.yml/);
+    const doctor = await p.tm(['doctor']);
+    expect(doctor.exitCode).toBe(1);
+    expect(doctor.stdout).toContain('DATABASE_URL: its password differs from services.postgres');
+    for (const out of [check.stdout, check.stderr, doctor.stdout, doctor.stderr]) {
+      expect(out).not.toContain('other-password-entirely');
+      expect(out).not.toContain(env.POSTGRES_PASSWORD);
+    }
+  });
+
+  it('tm doctor fails when a server tm runs refuses the configured login', async () => {
+    const p = await project();
+    expect((await p.tm(['up', '--no-migrate'])).exitCode).toBe(0);
+    // The server keeps its role's password; the config now says another (and .env agrees with it).
+    const yml = await read(p, 'taskmaster.yml');
+    await writeFile(resolve(p.dir, 'taskmaster.yml'), yml.replace('pw-envp-secret', 'pw-envp-changed'));
+    await writeFile(resolve(p.dir, '.env'), (await read(p, '.env')).replaceAll('pw-envp-secret', 'pw-envp-changed'));
+    const doctor = await p.tm(['doctor']);
+    expect(doctor.stdout).toMatch(/\[✗\] services answer: postgres: .*password authentication failed/);
+    expect(doctor.exitCode).toBe(1);
+  });
+});

@@ -7,7 +7,7 @@ import { freePort, TM } from '../helpers/project.js';
 
 // The README's main job: `tm up` on the example project, with local binaries only.
 it('brings up examples/datahub and tears it down again', async () => {
-  // Its ports (55432, 56379 by default) come from the environment, so a test can pick free ones.
+  // Its ports (15432, 16379 by default: below the ephemeral range, where a probe can meet itself) come from the environment, so a test can pick free ones.
   const pgPort = await freePort();
   let redisPort = await freePort();
   while (redisPort === pgPort) redisPort = await freePort();

@@ -115,4 +115,24 @@ describe('tm health against servers started outside tm', () => {
     expect(wait.stderr).toMatch(/^error TM_HEALTH_TIMEOUT redis not ready after 1s: .*ECONNREFUSED/m);
     expect(performance.now() - t0).toBeLessThan(3000);
   });
+
+  it('suggests --wait only where waiting can help: not for a service never started, nor for a refused login', async () => {
+    await stopRedis();
+    const idle = await tm('health', 'redis');
+    expect(idle.code).toBe(1);
+    expect(idle.stderr).toContain('hint: not started: tm up starts redis');
+    expect(idle.stderr).not.toContain('--wait');
+
+    await writeFile(
+      join(dir, 'wrong.yml'),
+      `name: outside\nservices:\n  postgres: { port: ${pgPort}, user: outside, password: "not-the-password", database: postgres }\n`,
+    );
+    for (const args of [['health'], ['health', '--wait', '--timeout', '1s']]) {
+      const refused = await tm('--config', 'wrong.yml', ...args);
+      expect(refused.code).toBe(args.length > 1 ? 5 : 1);
+      expect(refused.stderr).toContain('hint: postgres refused the configured login: its password or user differs from services.postgres');
+      expect(refused.stderr).not.toContain('--wait');
+      expect(refused.stderr).not.toContain('is it running?');
+    }
+  });
 });

@@ -84,10 +84,11 @@ export async function processesMentioning(text: string): Promise<string[]> {
   const found: string[] = [];
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
-    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    // Arguments are NUL-separated: matched as the space-separated line ps shows.
+    const cmd = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replaceAll('\0', ' ');
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
     const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    if (cmd.includes(text) && state !== 'Z') found.push(`${pid} ${cmd.replaceAll('\0', ' ')}`);
+    if (cmd.includes(text) && state !== 'Z') found.push(`${pid} ${cmd}`);
   }
   return found;
 }

@@ -4,7 +4,7 @@ import { appendFile, chmod, cp, mkdir, readFile, realpath, rm, writeFile } from 
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { detectEngine } from '../../src/runtime/docker/detect.js';
-import { freePort, TM, tempProject, type ProjectOptions, type TempProject } from '../helpers/project.js';
+import { freePort, processesMentioning, TM, tempProject, type ProjectOptions, type TempProject } from '../helpers/project.js';
 import { postgresProgram } from '../helpers/postgres-bin.js';
 
 // Against the real engine of ../shared/tools/docker-engine.sh, with its stand-in images.
@@ -201,6 +201,46 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
     }
   });
 
+  it('tm down says so when a container had to be killed after stop_grace_period, and not for one that stopped', async () => {
+    // sleep as PID 1 has no SIGTERM handler, and the kernel ignores the signal for it: only SIGKILL ends it.
+    const p = await dockerProject('stubborn', {
+      extra: `  worker:\n    image: standin/debian:bookworm\n    command: ["sleep", "infinity"]\n    stop_grace_period: 1s\n`,
+    });
+    const up = await p.tm(['up']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    const down = await p.tm(['down']);
+    expect(down.exitCode, down.stderr).toBe(0);
+    expect(down.stdout).toContain('worker: killed');
+    expect(down.stdout).toContain('✓ postgres: stopped');
+  });
+
+  it('a switch of runtime is said, and every command then acts where the services run', async () => {
+    const p = await dockerProject('switch');
+    const native = () => processesMentioning(` -p ${p.pgPort} `);
+    expect((await p.tm(['up', '--no-seed'])).exitCode).toBe(0);
+    expect((await p.tm(['down'])).exitCode).toBe(0);
+    // The data is in Docker volumes: the native runtime starts from its own, and says so.
+    const up = await p.tm(['up', '--runtime', 'native']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(up.stderr).toMatch(/warning this project last ran on docker: its data stays in Docker volumes/);
+    expect(await native()).toHaveLength(1);
+    // runtime: docker in taskmaster.yml, but the services run natively: that is where commands act.
+    const status = await p.tm(['status', '--json']);
+    expect(JSON.parse(status.stdout).services.map((s: { state: string }) => s.state)).toEqual(['running', 'running']);
+    const doctor = await p.tm(['doctor']);
+    expect(doctor.stdout).toContain(`ports: postgres: ${p.pgPort} held by this project's postgres`);
+    expect(doctor.stdout).toContain('runtime: native (postgres, redis run on the native runtime');
+    // A second copy on Docker is refused while they run.
+    const again = await p.tm(['up']);
+    expect(again.exitCode).toBe(4);
+    expect(again.stderr).toContain('TM_RUNTIME_SWITCH');
+    expect(again.stderr).toContain('hint: stop them first with tm down');
+    const down = await p.tm(['down']);
+    expect(down.stdout).toContain('✓ postgres: stopped');
+    expect(await native()).toEqual([]);
+    await p.tm(['down', '--volumes', '--runtime', 'native']);
+  }, 240_000);
+
   it('auto picks docker when the engine runs, native when DOCKER_HOST points nowhere', async () => {
     const p = await dockerProject('auto', { runtime: 'auto' });
     const onDocker = await p.tm(['up', '--json', '--verbose']);
@@ -222,6 +262,18 @@ describe.skipIf(!engine)('docker runtime: before anything starts', () => {
     expect(r.exitCode).toBe(4);
     expect(r.stderr).toContain('error TM_IMAGE_UNAVAILABLE image tm-test-absent/postgres:99 (services.postgres.image) is not on this machine');
     expect(r.stderr).toContain('hint: docker pull tm-test-absent/postgres:99');
+  });
+
+  it("names a build's missing base image, with the fix (--base-image), no placeholder left", async () => {
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const p = await dockerProject('nobase', { extra: '  web:\n    build: web\n    command: node -e 0\n' });
+    await mkdir(`${p.dir}/web`);
+    await writeFile(`${p.dir}/web/Dockerfile`, 'FROM tm-test-absent/base:1\nCMD ["node"]\n');
+    const r = await p.tm(['up', 'web']);
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toContain("error TM_IMAGE_UNAVAILABLE the build's base image tm-test-absent/base:1 is not on this machine and cannot be pulled");
+    expect(r.stderr).toContain('tm render dockerfile --base-image IMAGE');
+    expect(r.stderr).not.toMatch(/see below|<svc>/);
   });
 
   it("uses the project's own compose file when docker.compose_file is set", async () => {

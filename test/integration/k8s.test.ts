@@ -81,6 +81,13 @@ for (const template of PROJECT_TEMPLATES) {
       expect(redis.livenessProbe.exec.command).toEqual(['redis-cli', 'ping']);
       expect(redis.command).toContain('--appendonly');
       expect(redis.command).not.toContain('--requirepass');
+      // kubectl's YAML reads a plain yes as a boolean (YAML 1.1): every argument must stay a string.
+      const read11 = parseAllDocuments(files['redis.yaml']!, { version: '1.1' }).map((d) => d.toJS());
+      const args11 = read11.find((d) => d.kind === 'StatefulSet').spec.template.spec.containers[0].command as unknown[];
+      expect(
+        args11.every((a) => typeof a === 'string'),
+        JSON.stringify(args11),
+      ).toBe(true);
     });
 
     it('env wiring: plain values in the ConfigMap, secrets (placeholders) in the Secret', () => {

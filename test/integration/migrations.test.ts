@@ -119,6 +119,15 @@ describe('apply, roll back, redo', () => {
     expect(await tables()).toContain('only_up');
   });
 
+  it('status warns about an .sql file without a version prefix, which is never applied', async () => {
+    await file('1_a.sql', 'CREATE TABLE a (id int);');
+    await file('create_b.sql', 'CREATE TABLE b (id int);');
+    const { openMigrations } = await import('../../src/db/migrations/layouts.js');
+    const report = await (await openMigrations(config)).status(target);
+    expect(report.rows.map((r) => r.name)).toEqual(['a']);
+    expect(report.warnings).toEqual([expect.stringMatching(/^create_b\.sql is not applied: a migration's name starts with its version/)]);
+  });
+
   it('status shows pending; --exit-code exits 1 while pending and 0 after', async () => {
     await three();
     await withMigrationsDir();
@@ -486,21 +495,30 @@ describe('the lock holder', () => {
 });
 
 describe('tm db wait when the server answers no', () => {
-  it('a wrong password or a missing role fails at once with exit 4, not after the timeout', async () => {
+  const dbWait = (url: string, timeout: string) =>
+    execa(process.execPath, [TM, 'db', 'wait', '--timeout', timeout, '--database-url', url], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } });
+  it('a wrong password or a missing role fails at once with exit 3 (as tm up), not after the timeout', async () => {
     for (const url of [
       `postgres://mig_user:wrong-password@127.0.0.1:${project.pgPort}/${db}`,
       `postgres://no_such_role:pw@127.0.0.1:${project.pgPort}/${db}`,
     ]) {
       const t0 = performance.now();
-      const r = await execa(process.execPath, [TM, 'db', 'wait', '--timeout', '60s', '--database-url', url], {
-        cwd: project.dir,
-        reject: false,
-        env: { NO_COLOR: '1' },
-      });
-      expect(r.exitCode, r.stderr).toBe(4);
+      const r = await dbWait(url, '60s');
+      expect(r.exitCode, r.stderr).toBe(3);
       expect(r.stderr).toMatch(/error TM_DB_LOGIN_REFUSED the database server at 127\.0\.0\.1:\d+ is up, but the (password|login) was refused/);
       expect(r.stderr).toContain('hint: check the user and password in --database-url');
       expect(performance.now() - t0).toBeLessThan(30_000);
+    }
+  });
+
+  it('a database URL that is not one exits 3 at once, naming it, instead of waiting for a host "base"', async () => {
+    for (const bad of ['notaurl', 'localhost:5432/db', 'mysql://u:p@127.0.0.1/x']) {
+      const t0 = performance.now();
+      const r = await dbWait(bad, '30s');
+      expect(r.exitCode, r.stderr).toBe(3);
+      expect(r.stderr).toContain('error TM_DB_URL the database URL from --database-url cannot be read: expected a postgres:// URL');
+      expect(r.stderr).not.toMatch(/\bbase\b/);
+      expect(performance.now() - t0).toBeLessThan(15_000);
     }
   });
 

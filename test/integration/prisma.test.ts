@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -227,12 +227,19 @@ describe('Prisma migrations without Prisma', () => {
     }
   });
 
-  it('tm db new refuses to write an SQL file tm would not apply here; --seed still writes a seed', async () => {
+  it('tm db new writes a Prisma migration folder that tm db migrate applies; --seed still writes a seed', async () => {
     const r = await tm('db', 'new', 'add', 'tags');
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('error TM_PRISMA_UNSUPPORTED tm db new works on SQL migrations');
-    expect(r.stderr).toContain('prisma migrate dev');
+    expect(r.code, r.stderr).toBe(0);
+    const created = /created (prisma\/migrations\/(\d{14})_add_tags\/migration\.sql)/.exec(r.stdout);
+    expect(created, r.stdout).not.toBeNull();
     expect(existsSync(join(project.dir, 'db', 'migrations'))).toBe(false);
+    // It sorts after every folder there, and it is applied like them.
+    const folders = (await readdir(migrations())).filter((n) => /^\d/.test(n)).sort();
+    expect(folders.at(-1)).toBe(`${created![2]}_add_tags`);
+    await writeFile(join(project.dir, created![1]!), 'CREATE TABLE tm_new_tags (id int);\n');
+    const status = await tm('db', 'status', '--json');
+    expect(JSON.parse(status.stdout).migrations.at(-1)).toMatchObject({ name: `${created![2]}_add_tags`, state: 'pending' });
+    await rm(join(migrations(), `${created![2]}_add_tags`), { recursive: true });
     const seed = await tm('db', 'new', '--seed', 'tags');
     expect(seed.code, seed.stderr).toBe(0);
     expect(existsSync(join(project.dir, 'db', 'seeds', 'tags.sql'))).toBe(true);

@@ -312,6 +312,29 @@ env:
     }
   });
 
+  it.skipIf(!hasCompose)('compose: a $ in a value tm writes reaches the container as the native runtime would run it', async () => {
+    const { renderCompose } = await import('../../src/render/compose.js');
+    // `$$` is a literal `$` in taskmaster.yml: user app$user, a command argument $s.
+    const c = await configFrom(`name: dollars
+services:
+  postgres: { image: standin/postgres:15, port: 5432, user: app$$user, database: db$$1, password: pw }
+  worker: { image: standin/debian:bookworm, command: [echo, "my $$s"] }
+`);
+    expect(c.services.find((s) => s.name === 'postgres')).toMatchObject({ user: 'app$user' });
+    const file = join(dir, 'dollars-compose.yml');
+    await writeFile(file, renderCompose(c));
+    const r = await execa('docker', ['compose', '-p', 'tm-dollars', '-f', file, 'config', '--format', 'json'], {
+      env: { ...process.env, TM_POSTGRES_PASSWORD: 'pw' },
+      reject: false,
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    // What compose prints is a compose file again: a literal $ in it is $$.
+    const seen = JSON.parse(r.stdout.replaceAll('$$', '$')).services;
+    expect(seen.postgres.environment).toMatchObject({ POSTGRES_USER: 'app$user', POSTGRES_DB: 'db$1' });
+    expect(seen.worker.command).toEqual(['echo', 'my $s']);
+    expect(seen.postgres.healthcheck.test[1]).toContain("-U 'app$user' -d 'db$1'");
+  });
+
   it.skipIf(!engineUp)(
     'compose: passes docker compose config -q and comes up with the stand-in images',
     async () => {

@@ -100,6 +100,17 @@ describe('loadConfig on disk', () => {
     expect(c.services[0]).toMatchObject({ user: 'from-env', database: 'from-local', password: 'from-process' });
   });
 
+  it('gives the services the values tm env show and the apps see: ${VAR} in .env expanded as dotenv-expand does', async () => {
+    const { resolveEnv } = await import('../../src/env/resolve.js');
+    await writeFile(join(dir, 'taskmaster.yml'), 'services:\n  postgres:\n    password: "${POSTGRES_PASSWORD}"\n');
+    await writeFile(join(dir, '.env'), "SUFFIX=abc\nPOSTGRES_PASSWORD='pw-${SUFFIX}-1'\n");
+    const env = {};
+    const c = await loadConfig({ cwd: dir, env });
+    const shown = (await resolveEnv(dir, {}, env)).vars.get('POSTGRES_PASSWORD')?.value;
+    expect(shown).toBe('pw-abc-1');
+    expect(c.services[0]).toMatchObject({ password: shown });
+  });
+
   it('fails with TM_CONFIG_NOT_FOUND (exit 3) for a --config path that does not exist', async () => {
     await expect(loadConfig({ cwd: dir, configPath: 'nope.yml' })).rejects.toMatchObject({ code: 'TM_CONFIG_NOT_FOUND', exit: 3 });
   });

@@ -103,3 +103,26 @@ describe('statusReport (SQL)', () => {
     });
   });
 });
+
+describe('tm db new beside a Prisma schema', () => {
+  it('refuses an SQL file that would never be applied, naming the Prisma command that writes the first migration', async () => {
+    const { mkdir, mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadConfig } = await import('../../src/config/load.js');
+    const { newMigration } = await import('../../src/db/migrations/dbmate.js');
+    const dir = await mkdtemp(join(tmpdir(), 'tm-prisma-new-'));
+    try {
+      await writeFile(join(dir, 'taskmaster.yml'), 'name: p\nservices:\n  postgres: {}\n');
+      await mkdir(join(dir, 'prisma'));
+      await writeFile(join(dir, 'prisma', 'schema.prisma'), 'datasource db { provider = "postgresql" }\n');
+      const config = await loadConfig({ cwd: dir, env: {} });
+      await expect(newMigration(config, 'add tags')).rejects.toMatchObject({
+        code: 'TM_PRISMA_UNSUPPORTED',
+        hint: expect.stringContaining('prisma migrate dev --create-only --name add_tags'),
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

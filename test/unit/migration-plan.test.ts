@@ -132,6 +132,15 @@ describe('planRollback', () => {
     );
   });
 
+  it('says a down section is empty (as tm db new writes it), not missing', () => {
+    const empty = file('3_c.sql', '-- migrate:up\nCREATE TABLE c (id int);\n\n-- migrate:down\n\n');
+    expect(() => planRollback([empty], [applied(empty)])).toThrow(
+      expect.objectContaining({
+        problems: [expect.objectContaining({ message: expect.stringMatching(/^its "-- migrate:down" section is empty, so it cannot be rolled back/) })],
+      }),
+    );
+  });
+
   it('refuses transaction control in a down section it wraps', () => {
     const own = file('3_c.sql', '-- migrate:up\nSELECT 1;\n-- migrate:down\nDROP TABLE c;\nCOMMIT;\n');
     expect(() => planRollback([own], [applied(own)])).toThrow(

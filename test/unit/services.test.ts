@@ -19,6 +19,26 @@ const job: AppService = { kind: 'app', name: 'job', host: '127.0.0.1', depends_o
 const services = [pg, redis, web, job];
 
 describe('service URLs', () => {
+  it('a database name with URL characters is read back by pg as written (one codec pair)', async () => {
+    const { parseConnection } = await import('../../src/db/url.js');
+    const { parseConfig } = await import('../../src/config/load.js');
+    for (const database of ['a;b', 'x/y', 'p:q@r', 'k&v=w+1', 'cost$,5', '50%off', 'spa ce', 'ünï']) {
+      const url = serviceUrl({ ...pg, database }, true)!;
+      expect(parseConnection(url, 'test').database, url).toBe(database);
+      expect(parseConnection(inNetworkUrl({ ...pg, database }, 'pw'), 'test').database).toBe(database);
+    }
+    // What no URL pg reads can hold is refused in taskmaster.yml.
+    for (const database of ['a?b', 'c#d']) {
+      let problems = '';
+      try {
+        parseConfig(`services:\n  postgres: { database: "${database}" }\n`, { file: '/p/taskmaster.yml', root: '/p', vars: {} });
+      } catch (err) {
+        problems = JSON.stringify(err);
+      }
+      expect(problems).toMatch(/services\.postgres\.database.*cannot be written in a database URL/);
+    }
+  });
+
   it('masks the password unless asked, and encodes user, password and database', () => {
     expect(serviceUrl(pg)).toBe('postgres://shop%20user:****@127.0.0.1:55432/shop');
     expect(serviceUrl(pg, true)).toBe('postgres://shop%20user:p%40ss%20word@127.0.0.1:55432/shop');

@@ -90,6 +90,22 @@ describe('waitFor', () => {
     await expect(waitFor(probe, { timeoutMs: 100, clock })).rejects.toThrow(/after 100 ms: password authentication failed$/);
   });
 
+  it('gives an attempt that ran out of time twice as long the next time: a slow answer is still seen', async () => {
+    const clock = fakeClock();
+    // A server that answers, but only after 700 ms (a loaded machine): attempts of 200 ms never see it.
+    const probe: Probe = {
+      name: 'postgres',
+      target: 'test',
+      async check(timeoutMs) {
+        clock.advance(Math.min(timeoutMs, 700));
+        if (timeoutMs < 700) throw new Error('timeout expired');
+      },
+    };
+    const r = await waitFor(probe, { timeoutMs: 10_000, attemptTimeoutMs: 200, clock });
+    expect(r.attempts).toBe(3); // 200 ms, 400 ms, then 800 ms: enough
+    expect(r.latencyMs).toBe(700);
+  });
+
   it('stops at once when aborted', async () => {
     const clock = fakeClock();
     const controller = new AbortController();

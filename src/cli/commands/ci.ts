@@ -40,7 +40,7 @@ export async function run(ctx: Context, opts: CiFlags): Promise<void> {
     ]
       .filter(Boolean)
       .join(',');
-    out.command(`::error ${props}::${escapeData(e.message + (e.hint ? ` (${e.hint})` : ''))}`);
+    out.command(`::error ${props}::${escapeData([e.message + (e.hint ? ` (${e.hint})` : ''), ...(e.details ?? [])].join('\n'))}`);
   };
   const emit = (e: CiEvent) => {
     if (e.type === 'problem' && github) annotate(e);
@@ -49,8 +49,11 @@ export async function run(ctx: Context, opts: CiFlags): Promise<void> {
       if (github) out.command(`::group::tm ci: ${e.step}`);
       return out.info(`… ${e.step}`);
     }
-    if (e.type === 'problem')
-      return out.info(`  ${[shown(e.file), e.line, e.column].filter((x) => x !== undefined).join(':')}${e.file ? ' ' : ''}${e.message}`);
+    if (e.type === 'problem') {
+      out.info(`  ${[shown(e.file), e.line, e.column].filter((x) => x !== undefined).join(':')}${e.file ? ' ' : ''}${e.message}`);
+      for (const d of e.details ?? []) out.info(`    ${d}`);
+      return;
+    }
     out.info(`${e.status === 'ok' ? out.ce.green('✓') : out.ce.red('✗')} ${e.step} (${e.duration_ms} ms)${e.detail ? `: ${e.detail}` : ''}`);
     if (github) out.command('::endgroup::');
   };
@@ -74,7 +77,8 @@ export async function run(ctx: Context, opts: CiFlags): Promise<void> {
     emit,
   });
   if (process.env.GITHUB_STEP_SUMMARY) {
-    const rows = result.steps.map((s) => `| ${s.name} | ${s.status === 'ok' ? '✅ ok' : '❌ failed'} | ${s.duration_ms} ms |`);
+    const cell = (text: string) => text.replaceAll('|', '\\|').replace(/\s*\n\s*/g, ' ');
+    const rows = result.steps.map((s) => `| ${s.name} | ${s.status === 'ok' ? '✅ ok' : `❌ failed: ${cell(s.error ?? '')}`} | ${s.duration_ms} ms |`);
     await appendFile(process.env.GITHUB_STEP_SUMMARY, out.redact(`### tm ci\n\n| step | result | duration |\n|---|---|---|\n${rows.join('\n')}\n\n`));
   }
   if (result.exit !== EXIT.ok) {

@@ -11,6 +11,7 @@ export async function run(ctx: Context, opts: SeedFlags): Promise<void> {
   const result = await seed(await ctx.config(), await dbTarget(ctx, opts), {
     env,
     reset: Boolean(opts.reset),
+    signal: ctx.signal,
     onFile: (path, ms) => ctx.out.info(`${ctx.out.ce.green('✓')} ${path} ${ctx.out.ce.dim(`(${formatDuration(ms)})`)}`),
   });
   ctx.out.result(result, () => `seeds (${env}): ${result.ran.length} ran, ${result.skipped.length} unchanged`);

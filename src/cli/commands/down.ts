@@ -2,7 +2,7 @@ import type { RuntimeName } from '../../config/runtime-name.js';
 import { pickServices } from '../../config/services.js';
 import { down } from '../../stack/down.js';
 import { downAll } from '../../stack/stacks.js';
-import { selectRuntime } from '../../stack/select.js';
+import { runtimeFor } from '../../stack/select.js';
 import type { Context } from '../context.js';
 import { EXIT, TmError } from '../../errors.js';
 
@@ -13,13 +13,17 @@ export async function run(ctx: Context, opts: DownFlags, args: string[]): Promis
   if (opts.all) return downAllStacks(ctx, opts, args);
   const config = await ctx.config();
   const services = pickServices(config, args);
-  const { runtime } = await selectRuntime(config, opts.runtime);
+  const { runtime } = await runtimeFor(config, opts.runtime, 'running');
   const result = await ctx.out.step(`stopping ${config.name}`, () =>
     down(runtime, services, { volumes: Boolean(opts.volumes), onProgress: (m) => ctx.out.info(m) }),
   );
   ctx.out.result(result, () =>
     [
-      ...result.services.map((s) => `${s.result === 'not running' ? ctx.out.c.dim('-') : ctx.out.c.green('✓')} ${s.name}: ${s.result}`),
+      ...result.services.map((s) =>
+        s.result === 'killed'
+          ? `${ctx.out.c.yellow('!')} ${s.name}: killed (it did not stop within its grace period after SIGTERM)`
+          : `${s.result === 'not running' ? ctx.out.c.dim('-') : ctx.out.c.green('✓')} ${s.name}: ${s.result}`,
+      ),
       ...(result.removed.length ? [`data removed: ${result.removed.join(', ')}`] : []),
     ].join('\n'),
   );

@@ -1,5 +1,7 @@
 import { EXIT, TmError } from '../../errors.js';
-import { checkHealth, type HealthReport } from '../../health/check.js';
+import type { Config } from '../../config/load.js';
+import { checkHealth, type CheckResult, type HealthReport } from '../../health/check.js';
+import { isAuthFailure } from '../../health/probes.js';
 import { requireOwnPorts } from '../../stack/claim.js';
 import type { Context } from '../context.js';
 import type { Duration } from '../options.js';
@@ -37,16 +39,28 @@ export async function run(ctx: Context, opts: HealthFlags, args: string[]): Prom
   const failed = Object.entries(report.checks).filter(([, c]) => c.status !== 'ok');
   if (failed.length === 0) return;
   const [name, check] = failed[0]!;
+  const hint = await hintFor(config, failed, Boolean(opts.wait));
   if (opts.wait) {
-    throw new TmError('TM_HEALTH_TIMEOUT', `${name} not ready after ${timeout?.text ?? '30s'}: ${check.error}`, {
-      exit: EXIT.timeout,
-      hint: `is it running? tm logs ${name}`,
-    });
+    throw new TmError('TM_HEALTH_TIMEOUT', `${name} not ready after ${timeout?.text ?? '30s'}: ${check.error}`, { exit: EXIT.timeout, hint });
   }
-  throw new TmError('TM_HEALTH_FAILED', `${failed.map(([n]) => n).join(', ')} not healthy: ${check.error}`, {
-    exit: EXIT.problems,
-    hint: 'tm health --wait waits for services that are still starting',
-  });
+  throw new TmError('TM_HEALTH_FAILED', `${failed.map(([n]) => n).join(', ')} not healthy: ${check.error}`, { exit: EXIT.problems, hint });
+}
+
+/**
+ * What to do about the failed checks: waiting does not help a server that refuses the login
+ * or services that were never started, so --wait is suggested only for the rest.
+ */
+async function hintFor(config: Config, failed: [string, CheckResult][], waited: boolean): Promise<string> {
+  const refused = failed.find(([, c]) => isAuthFailure(c.cause));
+  if (refused)
+    return `${refused[0]} refused the configured login: its password or user differs from services.${refused[0]} in taskmaster.yml (tm doctor names both)`;
+  // --wait is for services something else is starting right now: they may not look started yet.
+  if (waited) return `is it running? tm logs ${failed[0]![0]}`;
+  const { notStarted } = await import('../../doctor/not-started.js');
+  const services = failed.map(([n]) => config.services.find((s) => s.name === n)).filter((s) => s !== undefined);
+  const idle = await Promise.all(services.map((s) => notStarted(config, s).catch(() => false)));
+  if (idle.length > 0 && idle.every(Boolean)) return `not started: tm up starts ${services.map((s) => s.name).join(', ')}`;
+  return 'tm health --wait waits for services that are still starting';
 }
 
 function renderHealth(ctx: Context, report: HealthReport): string {

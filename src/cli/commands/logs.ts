@@ -1,6 +1,6 @@
 import type { RuntimeName } from '../../config/runtime-name.js';
 import { pickServices } from '../../config/services.js';
-import { selectRuntime } from '../../stack/select.js';
+import { runtimeFor } from '../../stack/select.js';
 import type { Context } from '../context.js';
 
 /** The options of `tm logs`: --tail is a number of lines (checked by program.ts). */
@@ -8,7 +8,7 @@ export type LogsFlags = { follow?: boolean; tail: number; runtime?: RuntimeName 
 
 export async function run(ctx: Context, opts: LogsFlags, args: string[]): Promise<void> {
   const config = await ctx.config();
-  const { runtime } = await selectRuntime(config, opts.runtime);
+  const { runtime } = await runtimeFor(config, opts.runtime, 'running');
   const { tail } = opts;
   const services = pickServices(config, args);
   const prefix = (name: string, line: string) => (services.length > 1 ? `${name} | ${line}` : line);

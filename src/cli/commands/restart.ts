@@ -3,7 +3,7 @@ import { pickServices } from '../../config/services.js';
 import { bringUp } from '../../stack/bring-up.js';
 import { claimPorts } from '../../stack/claim.js';
 import { down } from '../../stack/down.js';
-import { selectRuntime } from '../../stack/select.js';
+import { runtimeFor } from '../../stack/select.js';
 import type { Context } from '../context.js';
 import { prepareNative } from '../native-setup.js';
 import type { Duration } from '../options.js';
@@ -20,7 +20,7 @@ export async function run(ctx: Context, opts: RestartFlags, args: string[]): Pro
     reload: () => ctx.reloadConfig(),
   });
   const services = pickServices(config, args);
-  const { runtime } = await selectRuntime(config, opts.runtime);
+  const { runtime } = await runtimeFor(config, opts.runtime, 'running');
   await prepareNative(ctx, config, runtime, services);
   await ctx.out.step(`stopping ${services.map((s) => s.name).join(', ')}`, () => down(runtime, services, { onProgress: (m) => ctx.out.info(m) }));
   // The services come back as they were: migrating and seeding stay tm up's and tm db's.

@@ -1,6 +1,6 @@
 import type { RuntimeName } from '../../config/runtime-name.js';
 import { pickServices } from '../../config/services.js';
-import { selectRuntime } from '../../stack/select.js';
+import { runtimeFor } from '../../stack/select.js';
 import { serviceDatabase } from '../../stack/database.js';
 import { status, type StatusRow } from '../../stack/status.js';
 import { formatUptime } from '../../util/duration.js';
@@ -15,7 +15,7 @@ export type StatusFlags = { runtime?: RuntimeName };
 
 export async function run(ctx: Context, opts: StatusFlags, args: string[]): Promise<void> {
   const config = await ctx.config();
-  const { runtime } = await selectRuntime(config, opts.runtime);
+  const { runtime } = await runtimeFor(config, opts.runtime, 'running');
   const rows = await status(runtime, pickServices(config, args));
   const migrations = await pendingMigrations(ctx, rows);
   const stack = stackSummary(config);

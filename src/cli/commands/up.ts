@@ -7,7 +7,7 @@ import { pickServices } from '../../config/services.js';
 import { assertEnvValid, createEnvIfMissing } from '../../env/ensure.js';
 import { formatProblem } from '../../errors.js';
 import { bringUp, type RunStage } from '../../stack/bring-up.js';
-import { selectRuntime } from '../../stack/select.js';
+import { runtimeFor } from '../../stack/select.js';
 import type { UpResult } from '../../stack/up.js';
 import { formatDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';
@@ -47,8 +47,9 @@ export async function run(ctx: Context, opts: UpFlags, args: string[]): Promise<
   } else for (const w of config.warnings) ctx.out.warn(formatProblem(w));
   await assertEnvValid(config);
   const services = pickServices(config, args);
-  const { runtime, reason } = await selectRuntime(config, opts.runtime);
+  const { runtime, reason, warning } = await runtimeFor(config, opts.runtime, 'start');
   ctx.out.debug(`runtime: ${runtime.name} (${reason})`);
+  if (warning) ctx.out.warn(warning);
   // A new stack's data source is checked (running) before anything of this one starts.
   const fork = claim ? await planFork(config, claim, opts.from, { cwd: ctx.cwd }) : {};
   if (fork.note) ctx.out.warn(fork.note);

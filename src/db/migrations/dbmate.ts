@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Config } from '../../config/load.js';
 import { EXIT, TmError } from '../../errors.js';
@@ -31,6 +31,7 @@ function dbmateFiles(config: Config): SqlFiles {
     dir,
     read: () => readMigrations(dir, config.root),
     any: () => migrationFileNames(dir).length > 0,
+    ignored: () => unversionedFileNames(dir),
     newFile: (name, now) => newMigration(config, name, now),
   };
 }
@@ -68,6 +69,15 @@ function migrationFileNames(dir: string): string[] {
   }
 }
 
+/** `.sql` files in `dir` without a version prefix, which are never applied. */
+function unversionedFileNames(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((n) => n.endsWith('.sql') && !FILE.test(n));
+  } catch {
+    return [];
+  }
+}
+
 /** The newest version among the file names in `dir` (contents not read). */
 function newestVersion(dir: string): string | undefined {
   return migrationFileNames(dir)
@@ -100,7 +110,8 @@ export function parseMigration(fileName: string, path: string, text: string): Mi
       hint: 'put the forward SQL under a "-- migrate:up" line',
     });
   }
-  return { ...base, up: sections.up, down: sections.down && hasSql(sections.down.sql) ? sections.down : undefined };
+  const down = sections.down && hasSql(sections.down.sql) ? sections.down : undefined;
+  return { ...base, up: sections.up, down, ...(sections.down && !down ? { emptyDown: true } : {}) };
 }
 
 function hasSql(sql: string): boolean {
@@ -118,13 +129,25 @@ function hasSql(sql: string): boolean {
  */
 export async function newMigration(config: Config, name: string, now = new Date()): Promise<string> {
   const slug = slugOf(name);
+  // A Prisma schema whose migrations folder is not there yet: an SQL file here would never be applied once it is.
+  const schema = join(config.root, config.db.prisma ?? 'prisma', 'schema.prisma');
+  if (existsSync(schema)) {
+    throw new TmError(
+      'TM_PRISMA_UNSUPPORTED',
+      `${relative(config.root, schema)} is Prisma's, but it has no migrations folder yet: an SQL file in ${config.db.migrations} would not be applied`,
+      {
+        exit: EXIT.usage,
+        hint: `prisma migrate dev --create-only --name ${slug} writes the first migration (prisma/migrations/<timestamp>_${slug}/migration.sql); tm db new writes the next ones`,
+      },
+    );
+  }
   const newest = newestVersion(migrationsDir(config));
   return writeNew(config, migrationsDir(config), `${nextStamp(now, newest)}_${slug}.sql`, `-- migrate:up\n\n\n-- migrate:down\n\n`);
 }
 
 const formatStamp = (d: Date) => d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
 
-function nextStamp(now: Date, newest?: string): string {
+export function nextStamp(now: Date, newest?: string): string {
   const stamp = formatStamp(now);
   if (newest === undefined || compareVersions(newest, stamp) < 0) return stamp;
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(newest);

@@ -6,8 +6,10 @@ import type { Config } from '../../config/load.js';
 import { EXIT, TmError, type Problem } from '../../errors.js';
 import { connectionOf, withClient, type DatabaseTarget } from '../connect.js';
 import { withAdvisoryLock } from '../lock.js';
+import { slugOf, writeNew } from '../new-file.js';
 import { locateFailingStatement, serverOffset } from '../sql-errors.js';
 import { lineColumn } from '../sql-split.js';
+import { nextStamp } from './dbmate.js';
 import type { Layout, MigrateOptions, Migrations, ResolveAction, RunOptions, StatusReport } from './types.js';
 
 // Prisma's layout: `prisma/migrations/<timestamp>_<name>/migration.sql`, applied and recorded
@@ -84,6 +86,7 @@ function prismaMigrations(config: Config, project: PrismaProject): Migrations {
       return result;
     },
     resolve: (target, action, opts) => prismaResolve(config, project, target, action, opts),
+    newFile: (name, now) => newPrismaMigration(config, project, name, now),
     unsupported(capability, command) {
       if (capability === 'outOfOrder') {
         return new TmError('TM_USAGE', `${command} is for SQL migrations; this project keeps its migrations in Prisma folders`, {
@@ -93,13 +96,28 @@ function prismaMigrations(config: Config, project: PrismaProject): Migrations {
       }
       return new TmError('TM_PRISMA_UNSUPPORTED', `${command} works on SQL migrations; this project keeps its migrations in Prisma folders`, {
         exit: EXIT.usage,
-        hint:
-          capability === 'newFile'
-            ? 'write Prisma migrations with prisma migrate dev, where Prisma is installed (tm db new --seed NAME still writes a seed)'
-            : 'Prisma migrations are forward-only: write a new migration (prisma migrate dev, where Prisma is installed), or tm db resolve',
+        hint: 'Prisma migrations are forward-only: write a new migration (tm db new NAME, or prisma migrate dev where Prisma is installed), or tm db resolve',
       });
     },
   };
+}
+
+/**
+ * Writes `<migrations>/<YYYYMMDDHHMMSS>_<name>/migration.sql`, the folder `prisma migrate dev
+ * --create-only` makes, so `tm db migrate` (and Prisma) apply it; the stamp sorts after every
+ * folder already there.
+ */
+async function newPrismaMigration(config: Config, project: PrismaProject, name: string, now = new Date()): Promise<string> {
+  const slug = slugOf(name);
+  const stamps = (await readdir(project.migrationsDir).catch(() => [] as string[])).map((n) => /^(\d+)_/.exec(n)?.[1]).filter((s) => s !== undefined);
+  const newest = stamps.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)).at(-1);
+  const folder = join(project.migrationsDir, `${nextStamp(now, newest)}_${slug}`);
+  return writeNew(
+    config,
+    folder,
+    'migration.sql',
+    '-- The SQL of this migration; keep schema.prisma in step with it (Prisma applies folders in name order).\n',
+  );
 }
 
 /** Only the postgresql provider is supported. */

@@ -8,12 +8,13 @@ import type { Client } from 'pg';
 import type { Config } from '../../config/load.js';
 import { EXIT, TmError, errorText } from '../../errors.js';
 import { connectionOf, withClient, type DatabaseTarget } from '../connect.js';
+import { SEED_LOCK_KEY, withAdvisoryLock } from '../lock.js';
 import { builtScript } from '../../util/package-root.js';
 import { slugOf, writeNew } from '../new-file.js';
 import { locateFailingStatement, serverOffset } from '../sql-errors.js';
 import { lineColumn } from '../sql-split.js';
+import { SEEDS_TABLE } from './tracking.js';
 
-export const SEEDS_TABLE = 'tm_seeds';
 const KINDS = ['.sql', '.js', '.mjs', '.ts', '.csv'] as const;
 
 export interface SeedFile {
@@ -66,36 +67,61 @@ export async function readSeeds(config: Config, env: string): Promise<SeedFile[]
  * Runs seeds in order, each in its own transaction with its tracking row: an unchanged
  * seed (same content hash) does not run again; `reset` forgets the tracking first.
  */
-export async function seed(
-  config: Config,
-  target: DatabaseTarget,
-  opts: { env: string; reset?: boolean; onFile?: (path: string, ms: number) => void },
-): Promise<SeedResult> {
+export interface SeedOptions {
+  env: string;
+  /** Forget which seeds ran, and run them all. */
+  reset?: boolean;
+  onFile?: (path: string, ms: number) => void;
+  /** Ctrl-C: stops waiting for another seed run. */
+  signal?: AbortSignal;
+}
+
+/** How long a seed run waits for another one before it gives up (exit 5, naming the holder). */
+const SEED_WAIT_MS = 60_000;
+
+export async function seed(config: Config, target: DatabaseTarget, opts: SeedOptions): Promise<SeedResult> {
   const seeds = await readSeeds(config, opts.env);
   const result: SeedResult = { env: opts.env, ran: [], skipped: [] };
   if (seeds.length === 0) return result;
-  return withClient(target, 'seed', async (client) => {
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${SEEDS_TABLE} (path text PRIMARY KEY, checksum text ` +
-        `NOT NULL, env text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-    );
-    if (opts.reset) await client.query(`DELETE FROM ${SEEDS_TABLE}`);
-    const done = new Map(
-      (await client.query<{ path: string; checksum: string }>(`SELECT path, checksum FROM ${SEEDS_TABLE}`)).rows.map((r) => [r.path, r.checksum]),
-    );
-    for (const s of seeds) {
-      if (done.get(s.path) === s.checksum) {
-        result.skipped.push(s.path);
-        continue;
-      }
-      const t = performance.now();
-      const rows = await runSeed(config, target, client, s);
-      const ms = performance.now() - t;
-      opts.onFile?.(s.path, ms);
-      result.ran.push({ path: s.path, duration_ms: Math.round(ms), rows });
+  // One seed run at a time per database: two would both find a seed new and run it twice.
+  const lock = {
+    lockTimeoutMs: SEED_WAIT_MS,
+    signal: opts.signal,
+    holds: 'another seed run',
+    hint: 'wait for it to finish; a killed run frees the lock within seconds',
+  };
+  return withClient(target, 'seed', (client) => withAdvisoryLock(client, SEED_LOCK_KEY, lock, () => seedLocked(config, target, client, seeds, opts, result)));
+}
+
+/** The seeds that are new or changed run, each in its own transaction with its tracking row. */
+async function seedLocked(
+  config: Config,
+  target: DatabaseTarget,
+  client: Client,
+  seeds: SeedFile[],
+  opts: SeedOptions,
+  result: SeedResult,
+): Promise<SeedResult> {
+  await client.query(
+    `CREATE TABLE IF NOT EXISTS ${SEEDS_TABLE} (path text PRIMARY KEY, checksum text ` +
+      `NOT NULL, env text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+  );
+  if (opts.reset) await client.query(`DELETE FROM ${SEEDS_TABLE}`);
+  const done = new Map(
+    (await client.query<{ path: string; checksum: string }>(`SELECT path, checksum FROM ${SEEDS_TABLE}`)).rows.map((r) => [r.path, r.checksum]),
+  );
+  for (const s of seeds) {
+    if (done.get(s.path) === s.checksum) {
+      result.skipped.push(s.path);
+      continue;
     }
-    return result;
-  });
+    const t = performance.now();
+    const rows = await runSeed(config, target, client, s);
+    const ms = performance.now() - t;
+    opts.onFile?.(s.path, ms);
+    result.ran.push({ path: s.path, duration_ms: Math.round(ms), rows });
+  }
+  return result;
 }
 
 /** Writes `db/seeds/<name>.sql` with an idempotent upsert (commented out) to start from. */
@@ -177,11 +203,35 @@ async function copyCsv(client: Client, s: SeedFile): Promise<number> {
     .join('.');
   const cols = columns.map((c) => client.escapeIdentifier(c)).join(', ');
   const { rows } = await client.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT FROM ${target}) AS empty`);
-  if (rows[0]!.empty) return copyFrom(client, s, `${target} (${cols})`);
-  await client.query(`CREATE TEMP TABLE tm_seed_csv ON COMMIT DROP AS SELECT ${cols} FROM ${target} WITH NO DATA`);
-  const n = await copyFrom(client, s, `tm_seed_csv (${cols})`);
-  await client.query(`INSERT INTO ${target} AS t (${cols}) OVERRIDING SYSTEM VALUE SELECT ${cols} FROM tm_seed_csv ${await csvMerge(client, target, columns)}`);
+  let n: number;
+  if (rows[0]!.empty) n = await copyFrom(client, s, `${target} (${cols})`);
+  else {
+    await client.query(`CREATE TEMP TABLE tm_seed_csv ON COMMIT DROP AS SELECT ${cols} FROM ${target} WITH NO DATA`);
+    n = await copyFrom(client, s, `tm_seed_csv (${cols})`);
+    await client.query(
+      `INSERT INTO ${target} AS t (${cols}) OVERRIDING SYSTEM VALUE SELECT ${cols} FROM tm_seed_csv ${await csvMerge(client, target, columns)}`,
+    );
+  }
+  await advanceSequences(client, target, columns);
   return n;
+}
+
+/**
+ * COPY fills serial and identity columns without their sequences: as pg_dump's data does, each
+ * such column's sequence is moved past the largest value now in the table, so the app's first
+ * insert does not collide with a seeded id (a sequence already further stays where it is).
+ */
+async function advanceSequences(client: Client, target: string, columns: string[]): Promise<void> {
+  for (const column of columns) {
+    const { rows } = await client.query<{ seq: string | null }>('SELECT pg_get_serial_sequence($1, $2) AS seq', [target, column]);
+    const seq = rows[0]?.seq;
+    if (!seq) continue;
+    await client.query(
+      `SELECT setval($1::regclass, m) FROM (SELECT max(${client.escapeIdentifier(column)})::bigint AS m FROM ${target}) x
+       WHERE m IS NOT NULL AND m > COALESCE(pg_sequence_last_value($1::regclass), 0)`,
+      [seq],
+    );
+  }
 }
 
 /**

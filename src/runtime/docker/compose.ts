@@ -48,6 +48,8 @@ export async function compose(target: ComposeTarget, args: string[], signal?: Ab
     env: { ...process.env, DOCKER_HOST: target.engine.host, ...target.secrets },
     reject: false,
     cancelSignal: signal,
+    // Ctrl-C in the terminal reaches tm alone, which stops compose through `signal`.
+    detached: true,
   });
   if (r.exitCode !== 0) {
     const text = `${String(r.stderr)}\n${String(r.stdout)}`.trim();
@@ -59,14 +61,23 @@ export async function compose(target: ComposeTarget, args: string[], signal?: Ab
 function composeError(verb: string, output: string): TmError {
   const lines = output.split('\n').filter(Boolean);
   const pull = PULL_FAILED.some((re) => re.test(output));
-  const image = /(?:image|reference) "?([\w./:@-]+)"?/.exec(output)?.[1] ?? /pull access denied for ([\w./-]+)/.exec(output)?.[1];
-  if (pull) {
-    return new TmError('TM_IMAGE_UNAVAILABLE', `image ${image ?? '(see below)'} is not on this machine and cannot be pulled`, {
+  // A build's FROM image: BuildKit loads its metadata first.
+  const base = /load metadata for ([\w./:@-]+)/.exec(output)?.[1]?.replace(/^docker\.io\/(library\/)?/, '');
+  const image = base ?? /(?:image|reference) "?([\w./:@-]+)"?/.exec(output)?.[1] ?? /pull access denied for ([\w./-]+)/.exec(output)?.[1];
+  if (pull && base) {
+    return new TmError('TM_IMAGE_UNAVAILABLE', `the build's base image ${base} is not on this machine and cannot be pulled`, {
       exit: EXIT.runtime,
       details: lines.slice(-5),
       hint:
-        `docker pull ${image ?? 'IMAGE'} where a registry is reachable (or docker ` +
-        `load it), or set services.<svc>.image to an image you have (docker images)`,
+        `docker pull ${base} where a registry is reachable (or docker load it), or build FROM an image you have ` +
+        '(docker images): tm render dockerfile --base-image IMAGE writes the Dockerfile with it',
+    });
+  }
+  if (pull) {
+    return new TmError('TM_IMAGE_UNAVAILABLE', `${image ? `image ${image}` : 'an image'} is not on this machine and cannot be pulled`, {
+      exit: EXIT.runtime,
+      details: lines.slice(-5),
+      hint: `${image ? `docker pull ${image}` : 'docker pull it'} where a registry is reachable (or docker load it), or set the service's image: in taskmaster.yml to one you have (docker images)`,
     });
   }
   const bind = /Bind for [\d.]+:(\d+) failed: port is already allocated|address already in use/.exec(output);

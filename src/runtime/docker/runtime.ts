@@ -176,11 +176,20 @@ export class DockerRuntime implements Runtime {
     const before = await this.containers();
     const names = services.map((s) => s.name);
     const all = this.config.services.filter((s) => s.kind !== 'app' || s.build || s.image).every((s) => names.includes(s.name));
+    const killed = new Set<string>();
     if (before.size > 0) {
       const target = await this.prepareCompose();
+      // Stopped first (SIGTERM, SIGKILL after stop_grace_period), so the exit codes tell which
+      // ones had to be killed (137) before the containers are removed.
+      const running = names.filter((n) => before.get(n)?.state === 'running');
+      if (running.length > 0) await compose(target, ['stop', ...running]);
+      for (const [name, facts] of await this.containers()) if (running.includes(name) && facts.exitCode === 137) killed.add(name);
       await compose(target, all ? ['down'] : ['rm', '--stop', '--force', ...names]);
     }
-    return services.map((s) => ({ name: s.name, result: before.get(s.name)?.state === 'running' ? 'stopped' : 'not running' }));
+    return services.map((s) => ({
+      name: s.name,
+      result: killed.has(s.name) ? 'killed' : before.get(s.name)?.state === 'running' ? 'stopped' : 'not running',
+    }));
   }
 
   async removeData(services: Service[]): Promise<void> {

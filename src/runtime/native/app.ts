@@ -13,6 +13,8 @@ export interface AppExit {
   signal: string | null;
   /** True when tm stopped it (tm down), false when it ended by itself. */
   stopped: boolean;
+  /** True when some of its processes outlived the grace period and were killed. */
+  forced?: boolean;
   at: string;
   /** The service marker of the app that wrote it. */
   service?: string;

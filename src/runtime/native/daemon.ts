@@ -68,20 +68,29 @@ export async function spawnDaemon(
   }
 }
 
-/** Runs a short-lived helper (initdb) to completion with output appended to `logFile`. */
-export async function runLogged(file: string, args: string[], opts: { logFile: string; runAs?: RunAs }): Promise<void> {
+/**
+ * Runs a short-lived helper (initdb) to completion with output appended to `logFile`. It runs
+ * in a process group of its own, so Ctrl-C in the terminal reaches tm only: tm stops it on
+ * `signal`, and throws the signal's reason once it is gone.
+ */
+export async function runLogged(file: string, args: string[], opts: { logFile: string; runAs?: RunAs; signal?: AbortSignal }): Promise<void> {
+  opts.signal?.throwIfAborted();
   const log = openLog(opts.logFile);
   try {
     const child = spawn(file, args, {
       stdio: ['ignore', log, log],
+      detached: true,
       cwd: opts.runAs ? '/' : undefined,
       uid: opts.runAs?.uid,
       gid: opts.runAs?.gid,
     });
+    const stop = () => child.kill('SIGTERM');
+    opts.signal?.addEventListener('abort', stop, { once: true });
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (c) => resolve(c));
-    });
+    }).finally(() => opts.signal?.removeEventListener('abort', stop));
+    opts.signal?.throwIfAborted();
     if (code !== 0) throw new Error(`${file} exited with code ${code}`);
   } finally {
     closeSync(log);

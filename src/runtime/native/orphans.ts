@@ -1,9 +1,11 @@
-import { processArgv, processIds } from './proc.js';
+import { processArgv, processCwd, processIds } from './proc.js';
+import { projectIdentity } from './verified-process.js';
 
 /** A server process no PID file knows about. */
 export interface Orphan {
   pid: number;
   command: string;
+  argv: string[];
 }
 
 /**
@@ -17,13 +19,23 @@ export function isProjectServer(argv: string[], dataDirs: string[], redisPorts: 
   return postgres || redis;
 }
 
-/** Processes other than `tracked` that are servers on these data directories or Redis ports. */
+/**
+ * Processes other than `tracked` that are servers on these data directories or Redis ports: a
+ * postmaster started on one of the data directories, or a redis-server on one of the ports
+ * whose working directory (its --dir) is one of them (the port alone may be another clone's).
+ */
 export async function findOrphans(dataDirs: string[], redisPorts: number[], tracked: Set<number>): Promise<Orphan[]> {
+  const dirs = [...new Set([...dataDirs, ...dataDirs.map(projectIdentity)])];
   const out: Orphan[] = [];
   for (const pid of await processIds()) {
-    if (tracked.has(pid)) continue;
+    if (tracked.has(pid) || pid === process.pid) continue;
     const argv = (await processArgv(pid)) ?? [''];
-    if (isProjectServer(argv, dataDirs, redisPorts)) out.push({ pid, command: argv.filter(Boolean).join(' ') });
+    if (!isProjectServer(argv, dirs, redisPorts)) continue;
+    if (/redis-server/.test(argv[0] ?? '')) {
+      const cwd = await processCwd(pid);
+      if (cwd === undefined || !dirs.includes(cwd)) continue;
+    }
+    out.push({ pid, command: argv.filter(Boolean).join(' '), argv });
   }
   return out;
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, realpath, rm } from 'node:fs/promises';
+import { readFile, realpath, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
+import type { Client } from 'pg';
 import { listenAddress } from '../../config/listen.js';
 import type { PostgresService } from '../../config/schema.js';
 import { chooseDataDir, dataParents } from './data-dir.js';
@@ -12,7 +13,7 @@ import type { Probe } from '../../health/wait-for.js';
 import { findPostgres, missingBinary, type PgBinaries } from './binaries.js';
 import { runLogged, spawnDaemon, type Daemon } from './daemon.js';
 import { scramVerifier } from './scram.js';
-import { ensureOwnedDir, makePrivateDir, self, verifyOwnedDir } from '../../util/safe-dir.js';
+import { ensureOwnedDir, makePrivateDir, removeOwnedDir, self, verifyOwnedDir } from '../../util/safe-dir.js';
 import type { NativePaths } from './paths.js';
 import { isAlive, processCwd } from './proc.js';
 import { postgresRunAs, type RunAs } from './run-as.js';
@@ -79,26 +80,40 @@ export async function dataDirVersion(dir: string): Promise<number | undefined> {
   );
 }
 
-/** initdb into an empty data directory, owned by the user the server runs as. */
-export async function initPostgres(plan: PgPlan): Promise<void> {
+/**
+ * Where initdb builds a new data directory before it is renamed into place: a run killed
+ * half-way leaves this, never a data directory that looks made but cannot start.
+ */
+export function initDir(dataDir: string): string {
+  return `${dataDir}.initdb`;
+}
+
+/** initdb into a new data directory, owned by the user the server runs as. */
+export async function initPostgres(plan: PgPlan, signal?: AbortSignal): Promise<void> {
   // Parents stay searchable (0755) for the server's user; the data directory itself is 0700.
   await dataParents({ dir: plan.dataDir, external: plan.external }, true);
-  ensureOwnedDir(plan.dataDir, 0o700, plan.runAs ?? self());
+  const owner = plan.runAs ?? self();
+  const building = initDir(plan.dataDir);
+  // Left by a run that was killed (one command at a time changes a stack: nobody else builds it).
+  await removeOwnedDir(building, 0o700, [owner]);
+  ensureOwnedDir(building, 0o700, owner);
   try {
     await runLogged(
       join(plan.bins.bindir, 'initdb'),
-      ['-D', plan.dataDir, '-U', BOOTSTRAP_USER, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'],
-      { logFile: plan.logFile, runAs: plan.runAs },
+      ['-D', building, '-U', BOOTSTRAP_USER, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'],
+      { logFile: plan.logFile, runAs: plan.runAs, signal },
     );
   } catch (err) {
-    // A half-made data directory would be taken for a real one next time.
-    await rm(plan.dataDir, { recursive: true, force: true });
+    await rm(building, { recursive: true, force: true });
+    if (signal?.aborted) throw err;
     throw new TmError('TM_INITDB_FAILED', `initdb failed: ${(err as Error).message}`, {
       exit: EXIT.runtime,
       hint: `see ${plan.logFile}`,
       cause: err,
     });
   }
+  // An empty directory in its place (an older tm made it first) is replaced by the rename.
+  await rename(building, plan.dataDir);
 }
 
 export async function startPostgres(plan: PgPlan): Promise<Daemon> {
@@ -145,13 +160,9 @@ export function bootstrapProbe(plan: PgPlan): Probe {
 }
 
 /** Creates (or updates) the configured user and database, over the Unix socket. */
-export async function ensureRoleAndDatabase(plan: PgPlan): Promise<void> {
-  // Lazy: pg is heavy, and tm status and tm down load this module without connecting.
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ host: socketOf(plan), port: plan.svc.port, user: BOOTSTRAP_USER, database: 'postgres' });
-  await client.connect();
-  try {
-    const { user, password, database } = plan.svc;
+export async function ensureRoleAndDatabase(plan: Pick<PgPlan, 'svc' | 'socketDir'>): Promise<void> {
+  await asBootstrap(plan, async (client) => {
+    const { user, password } = plan.svc;
     const role = client.escapeIdentifier(user);
     // Nothing of this session goes to the server log, whatever its logging settings; the
     // password itself is sent only as a SCRAM verifier in any case.
@@ -160,14 +171,33 @@ export async function ensureRoleAndDatabase(plan: PgPlan): Promise<void> {
     const pw = password ? ` PASSWORD ${client.escapeLiteral(scramVerifier(password))}` : '';
     if (exists.rowCount === 0) await client.query(`CREATE ROLE ${role} LOGIN SUPERUSER${pw}`);
     else await client.query(`ALTER ROLE ${role} LOGIN${pw}`);
-    const db = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (db.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)} OWNER ${role}`);
+    await createDatabase(client, plan.svc);
+  });
+}
+
+/** Creates the configured database when it is missing (dropped since the role was set up), over the Unix socket. */
+export async function ensureDatabase(plan: Pick<PgPlan, 'svc' | 'socketDir'>): Promise<void> {
+  await asBootstrap(plan, (client) => createDatabase(client, plan.svc));
+}
+
+async function createDatabase(client: Client, svc: PostgresService): Promise<void> {
+  const db = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [svc.database]);
+  if (db.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(svc.database)} OWNER ${client.escapeIdentifier(svc.user)}`);
+}
+
+/** A session as the bootstrap superuser over the server's Unix socket (trust authentication). */
+async function asBootstrap(plan: Pick<PgPlan, 'svc' | 'socketDir'>, work: (client: Client) => Promise<void>): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ host: socketOf(plan), port: plan.svc.port, user: BOOTSTRAP_USER, database: 'postgres' });
+  await client.connect();
+  try {
+    await work(client);
   } finally {
     await client.end();
   }
 }
 
-function socketOf(plan: PgPlan): string {
+function socketOf(plan: Pick<PgPlan, 'socketDir'>): string {
   if (!plan.socketDir) throw new Error('postgres was not started by this plan: no socket directory');
   return plan.socketDir;
 }

@@ -16,6 +16,7 @@ import { followFiles } from './follow.js';
 import { nativePaths, type NativePaths } from './paths.js';
 import { findOrphans, type Orphan } from './orphans.js';
 import { checkPidFile, removePidFile, writePidFile, type PidRecord, type PidState } from './pidfile.js';
+import { oneLine } from '../ports.js';
 import * as pg from './postgres.js';
 import { processStartTicks, terminate, terminateGroup, type Ending } from './proc.js';
 import { projectIdentity, proveGroup, SERVICE_ID_VARIABLE, serviceIdentity, serviceMarker } from './verified-process.js';
@@ -32,6 +33,8 @@ import { removeOwnedDir, self } from '../../util/safe-dir.js';
 import { removeExternalData } from './leftovers.js';
 
 const STOP_GRACE_MS = 10_000;
+/** Postgres' invalid_catalog_name: the database does not exist. */
+const MISSING_DATABASE = '3D000';
 
 /** How long an app gets between SIGTERM and SIGKILL (services.<app>.stop_grace_period). */
 /** How long a stop waits before SIGKILL: an app's stop_grace_period, else STOP_GRACE_MS. */
@@ -105,7 +108,9 @@ export class NativeRuntime implements Runtime {
   async start(services: Service[], opts: StartOptions): Promise<void> {
     this.ownState(services);
     assertNativeKinds(services);
-    await Promise.all(
+    // Every start runs to its end (its PID file written) before a failure is thrown: the
+    // caller then stops what did start (Ctrl-C during initdb while Redis was being recorded).
+    const results = await Promise.allSettled(
       services.map((svc) => {
         opts.onProgress?.(`starting ${svc.name}${svc.port === undefined ? '' : ` on port ${svc.port}`}`);
         if (svc.kind === 'postgres') return this.startPostgres(svc, opts);
@@ -114,6 +119,8 @@ export class NativeRuntime implements Runtime {
         return this.startLaunched(svc, opts);
       }),
     );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** A server from its kind's launch (RabbitMQ, MariaDB, memcached, NATS, Prometheus, MailDev). */
@@ -130,7 +137,7 @@ export class NativeRuntime implements Runtime {
     if (!(await pg.isInitialized(plan))) {
       if (plan.substitute) opts.onWarning?.(plan.substitute);
       opts.onProgress?.(`initializing ${svc.name} data directory (PostgreSQL ${plan.bins.major})`);
-      await pg.initPostgres(plan);
+      await pg.initPostgres(plan, opts.signal);
     }
     const daemon = await pg.startPostgres(plan);
     await this.record(svc, daemon, `${plan.bins.bindir}/postgres`, { socketDir: plan.socketDir });
@@ -189,26 +196,44 @@ export class NativeRuntime implements Runtime {
     this.daemons.set(svc.name, daemon);
   }
 
-  /** Wraps a readiness probe so a server that exited during start fails at once, with its log. */
+  /**
+   * Wraps a readiness probe so a server that exited during start fails at once, with its log;
+   * a Postgres whose app database is missing (dropped by a reset that failed half-way) gets it
+   * created again, once, as the role setup would.
+   */
   guard(svc: Service, probe: Probe): Probe {
     const d = this.daemons.get(svc.name);
-    if (!d) return probe;
+    let created = false;
     return {
       ...probe,
       check: async (timeoutMs) => {
-        const appExit = svc.kind === 'app' ? await readAppExit(this.exitFile(svc), serviceMarker(this.config.root, svc.name)) : undefined;
-        if (appExit) throw await this.appExited(svc, 'exited during start', appExit);
-        if (d.exit) {
-          const how = d.exit.signal ? `signal ${d.exit.signal}` : `code ${d.exit.code}`;
-          throw new TmError('TM_SERVICE_EXITED', `${svc.name} exited during start (${how})`, {
-            exit: EXIT.runtime,
-            details: await tailLines(this.logFile(svc), 10),
-            hint: `tm logs ${svc.name}`,
-          });
+        if (d) await this.exitedDuringStart(svc, d);
+        try {
+          return await probe.check(timeoutMs);
+        } catch (err) {
+          if (svc.kind !== 'postgres' || created || (err as { code?: string }).code !== MISSING_DATABASE) throw err;
+          created = true;
+          const pid = await checkPidFile(this.paths, svc);
+          if (pid.state !== 'running' || !pid.record.socketDir) throw err;
+          await pg.ensureDatabase({ svc, socketDir: pid.record.socketDir });
+          return probe.check(timeoutMs);
         }
-        return probe.check(timeoutMs);
       },
     };
+  }
+
+  /** Throws when a service this run started has exited already (with its log). */
+  private async exitedDuringStart(svc: Service, d: Daemon): Promise<void> {
+    const appExit = svc.kind === 'app' ? await readAppExit(this.exitFile(svc), serviceMarker(this.config.root, svc.name)) : undefined;
+    if (appExit) throw await this.appExited(svc, 'exited during start', appExit);
+    if (d.exit) {
+      const how = d.exit.signal ? `signal ${d.exit.signal}` : `code ${d.exit.code}`;
+      throw new TmError('TM_SERVICE_EXITED', `${svc.name} exited during start (${how})`, {
+        exit: EXIT.timeout,
+        details: await tailLines(this.logFile(svc), 10),
+        hint: `tm logs ${svc.name}`,
+      });
+    }
   }
 
   jobFinished(svc: Service): Probe {
@@ -241,7 +266,7 @@ export class NativeRuntime implements Runtime {
       // A server that died (or never finished starting) may have left what it started on its own.
       const decl = launchDecl(svc);
       if (decl && pid.state === 'stale') await afterStop(this.config, svc, decl, this.paths);
-      return { name: svc.name, result: 'not running' };
+      return { name: svc.name, result: (await this.reclaimOne(svc, opts)) ? 'stopped' : 'not running' };
     }
     // SIGINT is Postgres' "fast" shutdown (SIGTERM waits for clients); Redis saves on SIGTERM;
     // an app's supervisor stops the app's process group (SIGKILL after the grace period), so
@@ -266,8 +291,34 @@ export class NativeRuntime implements Runtime {
       const left = await proveGroup(record, serviceIdentity(this.paths, svc));
       if ('members' in left && left.members.length > 0 && (await terminateGroup(record.pgid!, 'SIGKILL', 0)) !== 'gone') how = 'killed';
     }
+    // The supervisor kills what outlives the grace period itself, and says so in the exit record.
+    if (svc.kind === 'app' && (await readAppExit(this.exitFile(svc), serviceMarker(this.config.root, svc.name)))?.forced) how = 'killed';
     await this.forget(svc, record);
     return { name: svc.name, result: how === 'killed' ? 'killed' : 'stopped' };
+  }
+
+  /**
+   * Stops servers of these services that run on this project's data but that no PID file
+   * knows: a tm killed between starting one and recording it. Before starting them again,
+   * and when stopping them, so nothing is left running where tm cannot see it.
+   */
+  async reclaim(services: Service[], opts: StopOptions = {}): Promise<void> {
+    for (const svc of services) await this.reclaimOne(svc, opts);
+  }
+
+  /** Stops `svc`'s servers that no PID file knows; true when there was one. */
+  private async reclaimOne(svc: Service, opts: StopOptions): Promise<boolean> {
+    if (svc.kind === 'app') return false; // an app's processes carry its marker, and its PID file is written before they serve
+    const pid = await checkPidFile(this.paths, svc);
+    const tracked = new Set(pid.state === 'running' ? [pid.record.pid] : []);
+    const orphans = await findOrphans(serviceIdentity(this.paths, svc).dataDirs, svc.kind === 'redis' ? [svc.port] : [], tracked);
+    for (const o of orphans) {
+      opts.onProgress?.(`${svc.name} (pid ${o.pid}) runs on this project's data without a PID file (a tm stopped while starting it): stopping it`);
+      await terminate(o.pid, svc.kind === 'postgres' ? 'SIGINT' : 'SIGTERM', STOP_GRACE_MS);
+      const socketDir = svc.kind === 'postgres' ? o.argv[o.argv.indexOf('-k') + 1] : undefined;
+      if (socketDir && o.argv.includes('-k')) await this.forget(svc, { pid: o.pid, startedAt: '', command: o.command, socketDir });
+    }
+    return orphans.length > 0;
   }
 
   /**
@@ -287,12 +338,27 @@ export class NativeRuntime implements Runtime {
 
   async removeData(services: Service[]): Promise<void> {
     this.ownState(services);
+    // Never from under a live server (stop() has stopped the ones tm knows, and reclaimed the rest).
+    const live = await this.orphans(services);
+    if (live.length > 0) {
+      throw new TmError(
+        'TM_DATA_IN_USE',
+        `refusing to delete the data: ${live.map((o) => `pid ${o.pid} (${oneLine(o.command, 60)})`).join(', ')} still runs on it`,
+        {
+          exit: EXIT.runtime,
+          hint: 'tm down stops it; then tm down --volumes',
+        },
+      );
+    }
     for (const svc of services) {
       await rm(this.paths.dataDir(svc.name), { recursive: true, force: true });
+      await rm(pg.initDir(this.paths.dataDir(svc.name)), { recursive: true, force: true });
       const external = this.paths.externalDataDir(svc.name);
       if (existsSync(dirname(external))) {
         // Outside the project: only directories tm made, checked before anything is deleted.
-        await removeExternalData(external, await this.account(svc));
+        const account = await this.account(svc);
+        await removeExternalData(external, account);
+        if (svc.kind === 'postgres') await removeOwnedDir(pg.initDir(external), 0o700, account ? [self(), account] : [self()]);
         await rmdir(dirname(external)).catch(() => undefined);
       }
       if (svc.kind === 'postgres') await rm(this.paths.pidFile(svc.name).replace(/\.pid$/, '.roles'), { force: true });
@@ -313,8 +379,8 @@ export class NativeRuntime implements Runtime {
    */
   private ownState(services: Service[]): void {
     const { root, state } = this.paths;
-    for (const dir of [state, ...['data', 'logs', 'run'].map((d) => join(state, d)), ...services.map((s) => this.paths.dataDir(s.name))])
-      insideProject(root, dir);
+    const data = services.flatMap((s) => [this.paths.dataDir(s.name), pg.initDir(this.paths.dataDir(s.name))]);
+    for (const dir of [state, ...['data', 'logs', 'run'].map((d) => join(state, d)), ...data]) insideProject(root, dir);
   }
 
   async clientTools(svc: PostgresService): Promise<ClientTools> {

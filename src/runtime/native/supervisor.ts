@@ -48,11 +48,16 @@ child.on('exit', (code, signal) => {
   void drain();
 });
 
-function record(code: number | null, signal: NodeJS.Signals | null): void {
+let last: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+
+function record(code: number | null, signal: NodeJS.Signals | null, forced = false): void {
   exited = true;
+  last = { code, signal };
   // Created anew (O_EXCL), so never written through a symbolic link left in its place.
   rmSync(job.exitFile, { force: true });
-  writeFileSync(job.exitFile, `${JSON.stringify({ code, signal, stopped: stopping, at: new Date().toISOString(), service: job.service })}\n`, { flag: 'wx' });
+  writeFileSync(job.exitFile, `${JSON.stringify({ code, signal, stopped: stopping, forced, at: new Date().toISOString(), service: job.service })}\n`, {
+    flag: 'wx',
+  });
 }
 
 function term(): Promise<unknown> | undefined {
@@ -66,7 +71,8 @@ function term(): Promise<unknown> | undefined {
  * 5 s after its SIGKILL (a process stuck in the kernel may never go).
  */
 async function drain(): Promise<void> {
-  await term();
+  // What outlived the grace period was killed: tm down says so.
+  if ((await term()) === 'killed' && last) record(last.code, last.signal, true);
   process.exit(0);
 }
 

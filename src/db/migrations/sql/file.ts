@@ -15,6 +15,8 @@ export interface MigrationFile {
   checksum: string;
   up: Section;
   down?: Section;
+  /** A `-- migrate:down` marker with no SQL under it (as `tm db new` writes it). */
+  emptyDown?: boolean;
 }
 
 /** One direction of a migration, with where it is, so a server position becomes file:line:column. */
@@ -67,6 +69,8 @@ export interface SqlFiles {
   read(): Promise<MigrationFile[]>;
   /** Whether the folder holds any migration file (names only, nothing read). */
   any(): boolean;
+  /** `.sql` files in the folder that are not migrations (no version prefix): never applied, so worth a warning. */
+  ignored?(): string[];
   /** Writes a new, empty migration; returns its path relative to the project root. */
   newFile?(name: string, now?: Date): Promise<string>;
 }

@@ -13,7 +13,16 @@ export function sqlMigrations(files: SqlFiles): Migrations {
     outOfOrder: true,
     isEmpty: () => !files.any(),
     files: () => files.read(),
-    status: async (target) => statusReport(await runner.migrationStatus(files, target)),
+    status: async (target) => {
+      const report = statusReport(await runner.migrationStatus(files, target));
+      const ignored = files.ignored?.() ?? [];
+      return {
+        ...report,
+        warnings: ignored.map(
+          (name) => `${name} is not applied: a migration's name starts with its version (YYYYMMDDHHMMSS_${name}); tm db new names new ones so`,
+        ),
+      };
+    },
     migrate: (target, opts) => runner.migrate(files, target, opts),
     rollback: (target, opts) => runner.rollback(files, target, opts),
     redo: (target, opts) => runner.redo(files, target, opts),

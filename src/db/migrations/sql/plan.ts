@@ -132,7 +132,13 @@ export function planRollback(files: MigrationFile[], applied: AppliedMigration[]
   for (const t of targets) {
     const f = byVersion.get(t.version);
     if (!f) problems.push({ message: `migration ${t.version}_${t.name} has no file to roll back with` });
-    else if (!f.down) problems.push({ file: f.path, message: 'has no "-- migrate:down" section, so it cannot be rolled back' });
+    else if (!f.down)
+      problems.push({
+        file: f.path,
+        message: f.emptyDown
+          ? 'its "-- migrate:down" section is empty, so it cannot be rolled back: write the SQL that undoes the up section under it'
+          : 'has no "-- migrate:down" section, so it cannot be rolled back',
+      });
     else if (f.checksum !== t.checksum) problems.push({ file: f.path, message: 'was edited after it was applied; its down section may not undo what ran' });
     else out.push(f);
   }

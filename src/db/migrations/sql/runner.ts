@@ -1,6 +1,7 @@
 import type { Client } from 'pg';
 import { EXIT, TmError } from '../../../errors.js';
 import { withClient, type DatabaseTarget } from '../../connect.js';
+import { forgetSeedsSince } from '../../seeds/tracking.js';
 import { MIGRATION_LOCK_KEY, withAdvisoryLock } from '../../lock.js';
 import type { MigrateOptions, RepairChange, RepairOptions, RollbackOptions, RunOptions, VersionedFile } from '../types.js';
 import { applyDown, applyUp } from './apply.js';
@@ -63,8 +64,11 @@ export async function rollback(source: SqlFiles, target: DatabaseTarget, opts: R
   checkVersion(opts.to);
   const files = await source.read();
   return withLock(target, 'rollback', opts, async (client) => {
-    const targets = planRollback(files, await readHistory(client), opts);
-    return applyEach(client, targets, 'down', opts);
+    const history = await readHistory(client);
+    const targets = planRollback(files, history, opts);
+    const done = await applyEach(client, targets, 'down', opts);
+    await forgetSeedsSince(client, earliestApplied(history, done));
+    return done;
   });
 }
 
@@ -74,9 +78,17 @@ export async function redo(source: SqlFiles, target: DatabaseTarget, opts: RunOp
   return withLock(target, 'redo', opts, async (client) => {
     const [last] = planRollback(files, await readHistory(client), { steps: 1 });
     if (!last) throw new TmError('TM_NOTHING_TO_REDO', 'no migration has been applied yet', { exit: EXIT.migration, hint: 'tm db migrate' });
+    const history = await readHistory(client);
     await applyDown(client, last);
+    await forgetSeedsSince(client, earliestApplied(history, [last]));
     return applyEach(client, [last], 'up', opts);
   });
+}
+
+/** When the first of these migrations was applied: seed runs since then go with them. */
+function earliestApplied(history: AppliedMigration[], files: { version: string }[]): Date | undefined {
+  const times = history.filter((h) => files.some((f) => compareVersions(f.version, h.version) === 0)).map((h) => h.applied_at.getTime());
+  return times.length ? new Date(Math.min(...times)) : undefined;
 }
 
 /** The applied migrations, read-only: no lock, no history table created. */
