@@ -65,7 +65,10 @@ export const postgres: Kind<PostgresService> = {
     image: svc.image,
     env: { POSTGRES_USER: svc.user, POSTGRES_PASSWORD: secret('password'), POSTGRES_DB: svc.database },
     volume: DATA,
-    check: ['sh', '-c', 'pg_isready -h 127.0.0.1 -p 5432 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'],
+    // exec: no shell stays behind. A check past its timeout is killed; a pg_isready left
+    // orphaned by a killed shell is adopted by the postmaster (PID 1), and when it then dies
+    // of SIGPIPE the postmaster takes it for a crashed backend and restarts every session.
+    check: ['sh', '-c', 'exec pg_isready -t 2 -h 127.0.0.1 -p 5432 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'],
     storage: '5Gi',
     resources: { cpu: '100m', memory: '256Mi' },
     // A fresh volume has lost+found at its root, which initdb refuses: use a subdirectory.

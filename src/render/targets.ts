@@ -70,7 +70,7 @@ function renderUserCompose(config: Config, opts: RenderOptions): string {
           environment: { POSTGRES_USER: pg.user, POSTGRES_PASSWORD: 'test', POSTGRES_DB: `${pg.database}_test`, PGDATA: '/var/lib/postgresql/tmpfs/pgdata' },
           ports: [`127.0.0.1:${pg.port + 1}:${containerPort(pg)}`],
           tmpfs: ['/var/lib/postgresql/tmpfs:mode=1777'],
-          healthcheck: { test: ['CMD-SHELL', `pg_isready -h 127.0.0.1 -U ${pg.user}`], interval: '1s', timeout: '3s', retries: 30 },
+          healthcheck: { test: ['CMD-SHELL', `exec pg_isready -t 2 -h 127.0.0.1 -U ${pg.user}`], interval: '1s', timeout: '3s', retries: 30 },
         }),
       );
       text = doc.toString({ lineWidth: 0 });

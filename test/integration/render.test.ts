@@ -332,7 +332,9 @@ services:
     const seen = JSON.parse(r.stdout.replaceAll('$$', '$')).services;
     expect(seen.postgres.environment).toMatchObject({ POSTGRES_USER: 'app$user', POSTGRES_DB: 'db$1' });
     expect(seen.worker.command).toEqual(['echo', 'my $s']);
-    expect(seen.postgres.healthcheck.test[1]).toContain("-U 'app$user' -d 'db$1'");
+    // The check reads the user from the container's variables: compose must not expand them from the host.
+    expect(seen.postgres.healthcheck.test.slice(0, 3)).toEqual(['CMD', 'sh', '-c']);
+    expect(seen.postgres.healthcheck.test[3]).toContain('-U "$POSTGRES_USER" -d "$POSTGRES_DB"');
   });
 
   it.skipIf(!engineUp)(
