@@ -12,9 +12,13 @@ import {
   timeoutOption,
 } from './options.js';
 
-/** What a command module exports: `run` with the options it declares (its `XOptions` type). */
+/**
+ * What a command module exports: `run` with the options it declares (its `XOptions` type).
+ * A command that runs a program in the foreground resolves with that program's exit code.
+ */
 export interface CommandModule<O> {
-  run(ctx: Context, opts: O, args: string[]): Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: most commands return nothing; `undefined` would make each say so
+  run(ctx: Context, opts: O, args: string[]): Promise<void | number>;
 }
 export type Loader<O> = () => Promise<CommandModule<O>>;
 /**
@@ -110,6 +114,46 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     )
     .addOption(runtimeOption())
     .action(lazy(() => import('./commands/logs.js')));
+
+  // Programs run for a service: their arguments pass through (after `--` when one starts like
+  // a flag of tm's own: -v, -y, -C, -V), and so do stdin, stdout and the exit code.
+  const passing = "\nArguments after -- go to the program as they are; its exit code is tm's.";
+  program
+    .command('psql')
+    .description("open psql on the project's Postgres, logged in (the password never on a command line)")
+    .argument('[args...]', "psql's arguments, e.g. -- -c 'select 1'")
+    .option('--service <name>', 'which postgres service (default: the first)')
+    .addOption(runtimeOption())
+    .allowUnknownOption()
+    .addHelpText('after', passing)
+    .action(lazy(() => import('./commands/psql.js')));
+  program
+    .command('redis-cli')
+    .description("open redis-cli on the project's Redis, authenticated (the password never on a command line)")
+    .argument('[args...]', "redis-cli's arguments, e.g. ping")
+    .option('--service <name>', 'which redis service (default: the first)')
+    .addOption(runtimeOption())
+    .allowUnknownOption()
+    .addHelpText('after', passing)
+    .action(lazy(() => import('./commands/redis-cli.js')));
+  program
+    .command('shell')
+    .description("open a service's client: postgres -> psql, redis -> redis-cli")
+    .argument('<service>', 'the service')
+    .argument('[args...]', "the client's arguments")
+    .addOption(runtimeOption())
+    .allowUnknownOption()
+    .addHelpText('after', passing)
+    .action(lazy(() => import('./commands/shell.js')));
+  program
+    .command('exec')
+    .description("run a command in a service's container (Docker), or here with its environment (native: an app's env in its folder; PG* or REDISCLI_AUTH)")
+    .argument('<service>', 'the service')
+    .argument('<command...>', 'the command, after --: tm exec api -- npm test')
+    .addOption(runtimeOption())
+    .allowUnknownOption()
+    .addHelpText('after', passing)
+    .action(lazy(() => import('./commands/exec.js')));
 
   const db = program.command('db').description('migrations, seeds, reset and snapshots of the database');
   /** A `tm db` command: every one may be pointed at a database with --database-url. */

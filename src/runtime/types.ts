@@ -1,5 +1,6 @@
 import type { Service } from '../config/schema.js';
 import type { Probe } from '../health/wait-for.js';
+import type { Launch } from '../util/foreground.js';
 
 /** What the runtime says about one service, read from the real processes or containers. */
 export interface ServiceState {
@@ -37,6 +38,14 @@ export interface StopResult {
   result: 'stopped' | 'killed' | 'not running';
 }
 
+/** How `tm exec`, `tm psql`... want a command run for a service. */
+export interface CommandOptions {
+  /** Attach a terminal (stdin is one); otherwise stdin is passed through as a stream. */
+  tty: boolean;
+  /** `argv[0]` is the service's client (config/clients.ts): add the arguments saying where the server is. */
+  client?: boolean;
+}
+
 /** Starts, stops, inspects and reads the logs of declared services. */
 export interface Runtime {
   readonly name: 'native' | 'docker';
@@ -58,6 +67,12 @@ export interface Runtime {
   jobFinished(service: Service): Probe;
   /** The last `n` lines of a service's output. */
   tailLogs(service: Service, n: number): Promise<string[]>;
+  /**
+   * How to run `argv` as the service sees it: in its container (Docker), or here with the
+   * service's environment and, for a database's own tools, the binaries of its server (native).
+   * Credentials are in the launch's environment, never in its arguments.
+   */
+  command(service: Service, argv: string[], opts: CommandOptions): Promise<Launch>;
   /** New output lines of the services until `signal` aborts. */
   followLogs(services: Service[], onLine: (service: string, line: string) => void, signal: AbortSignal): Promise<void>;
 }
