@@ -155,6 +155,12 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .addHelpText('after', passing)
     .action(lazy(() => import('./commands/exec.js')));
 
+  program
+    .command('open')
+    .description("print a service's web URL (an app's port) and open it in the browser when there is a desktop")
+    .argument('[service]', 'the service (default: the first with a web page)')
+    .action(lazy(() => import('./commands/open.js')));
+
   const db = program.command('db').description('migrations, seeds, reset and snapshots of the database');
   /** A `tm db` command: every one may be pointed at a database with --database-url. */
   const dbCommand = (name: string, description: string) => db.command(name).description(description).addOption(databaseUrlOption());
@@ -199,6 +205,15 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .argument('<name>', 'the snapshot')
     .option('--force', 'allow a database that is not on this machine')
     .action(lazy(() => import('./commands/db-restore.js')));
+  dbCommand('dump', 'write the database to FILE: .sql (plain SQL) or .dump (pg_dump custom format), .gz to compress; stdout when - or none')
+    .argument('[file]', 'e.g. db.sql.gz (default: plain SQL on stdout)')
+    .addOption(runtimeOption())
+    .action(lazy(() => import('./commands/db-dump.js')));
+  dbCommand('import', "replace the database with FILE's content (.sql, .dump, .gz as tm db dump writes them); asks first")
+    .argument('<file>', 'the file')
+    .option('--force', 'allow a database that is not on this machine')
+    .addOption(runtimeOption())
+    .action(lazy(() => import('./commands/db-import.js')));
   dbCommand('snapshots', 'list the snapshots of the database').action(lazy(() => import('./commands/db-snapshots.js')));
   dbCommand('redo', 'roll back the newest migration and apply it again')
     .addOption(lockTimeoutOption())

@@ -1,4 +1,5 @@
 import type { Service } from './schema.js';
+import { serviceUrl } from './services.js';
 
 // How a person talks to a service: its command-line client, and the variables that carry
 // where it is and who to be. Credentials travel in the environment (PGPASSWORD,
@@ -46,4 +47,9 @@ export function serviceVariables(svc: Service, at: Address): Record<string, stri
     case 'app':
       return {};
   }
+}
+
+/** The page a person opens in a browser for a service: an app's port (later, kinds' web UIs). */
+export function webUrl(svc: Service): string | undefined {
+  return svc.kind === 'app' ? serviceUrl(svc) : undefined;
 }
