@@ -44,6 +44,8 @@ export interface CommandOptions {
   tty: boolean;
   /** `argv[0]` is the service's client (config/clients.ts): add the arguments saying where the server is. */
   client?: boolean;
+  /** The command talks to the service's server (a client, pg_dump): it must be running. */
+  server?: boolean;
 }
 
 /** Starts, stops, inspects and reads the logs of declared services. */

@@ -120,7 +120,7 @@ export async function importDatabase(
  * `--database-url` or DATABASE_URL name them, on the service's server).
  */
 async function toolLaunch(runtime: Runtime, svc: PostgresService, target: DatabaseTarget, argv: string[]): Promise<Launch> {
-  const launch = await prepareCommand(runtime, svc, argv, { tty: false });
+  const launch = await prepareCommand(runtime, svc, argv, { tty: false, server: true });
   const { config, database } = connectionOf(target);
   const role = {
     PGUSER: config.user ?? svc.user,

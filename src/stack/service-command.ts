@@ -41,10 +41,10 @@ export function shellArgv(svc: Service): string[] {
 
 /**
  * Prepares `argv` for `svc` on `runtime`. A container must be running to exec in, and a
- * client needs its server; a command for a native app runs whether the app does or not.
+ * client (or pg_dump) needs its server; a command for a native app runs whether the app does or not.
  */
 export async function prepareCommand(runtime: Runtime, svc: Service, argv: string[], opts: CommandOptions): Promise<Launch> {
-  if (runtime.name === 'docker' || opts.client) {
+  if (runtime.name === 'docker' || opts.server) {
     const [state] = await runtime.status([svc]);
     if (state?.state !== 'running') {
       throw new TmError('TM_NOT_RUNNING', `${svc.name} is not running (${runtime.name} runtime)${state?.detail ? `: ${state.detail}` : ''}`, {

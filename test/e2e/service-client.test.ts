@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -177,6 +178,13 @@ describe('daily-loop clients on native, without a server or a client', () => {
     expect(r.exitCode).toBe(4);
     expect(r.stderr).toContain('TM_NOT_RUNNING');
     expect(r.stderr).toContain('tm up postgres');
+  });
+
+  it('a dump needs its server: exit 4, and no file is written', async () => {
+    const r = await p.tm(['db', 'dump', 'x.sql']);
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toContain('TM_NOT_RUNNING');
+    expect(existsSync(join(p.dir, 'x.sql'))).toBe(false);
   });
 
   it('a program that is not installed: exit 4 saying how to install it', async () => {

@@ -15,7 +15,7 @@ export async function runForService(ctx: Context, opts: RunFlags, svc: Service, 
   const config = await ctx.config();
   const { runtime } = await selectRuntime(config, opts.runtime);
   const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  const launch = await prepareCommand(runtime, svc, argv, { tty, client });
+  const launch = await prepareCommand(runtime, svc, argv, { tty, client, server: client });
   ctx.out.debug(`running ${[launch.file, ...launch.args].join(' ')}${launch.cwd ? ` in ${launch.cwd}` : ''}`);
   return ctx.handOver(() => runInForeground(launch, runtime, argv[0]!));
 }
