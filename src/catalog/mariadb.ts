@@ -151,9 +151,9 @@ export function mysqlLike<S extends MysqlLike>(opts: {
       storage: '5Gi',
       resources: { cpu: '100m', memory: '256Mi' },
     }),
-    client: (svc) => ({
+    client: (svc, at) => ({
       program: opts.client,
-      args: ['-h', svc.host, '-P', String(svc.port), '-u', svc.user, svc.database],
+      args: ['-h', at.host, '-P', String(at.port), '-u', svc.user, svc.database],
       env: { MYSQL_PWD: svc.password },
     }),
   };

@@ -74,9 +74,10 @@ export const postgres: Kind<PostgresService> = {
     // A fresh volume has lost+found at its root, which initdb refuses: use a subdirectory.
     podEnv: { PGDATA: `${DATA}/pgdata` },
   }),
-  client: (svc) => ({
+  // psql, pg_dump and pg_restore read all of it from the environment.
+  client: (svc, at) => ({
     program: 'psql',
-    args: ['-h', svc.host, '-p', String(svc.port), '-U', svc.user, '-d', svc.database],
-    env: { PGPASSWORD: svc.password },
+    args: [],
+    env: { PGHOST: at.host, PGPORT: String(at.port), PGUSER: svc.user, PGDATABASE: svc.database, PGPASSWORD: svc.password },
   }),
 };

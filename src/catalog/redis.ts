@@ -64,9 +64,9 @@ export const redis: Kind<RedisService> = {
     storage: '1Gi',
     resources: { cpu: '50m', memory: '64Mi' },
   }),
-  client: (svc) => ({
+  client: (svc, at) => ({
     program: 'redis-cli',
-    args: ['-h', svc.host, '-p', String(svc.port)],
+    args: ['-h', at.host, '-p', String(at.port)],
     env: svc.password ? { REDISCLI_AUTH: svc.password } : ({} as Record<string, string>),
   }),
 };

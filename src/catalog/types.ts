@@ -204,10 +204,16 @@ export type NativeDecl<S> =
 /** A client program for `tm shell` (on Docker, the container's; natively, this machine's). */
 export interface Client {
   program: string;
-  /** Its arguments to reach the service (never a password). */
+  /** Its arguments to reach the service (never a password: `ps` shows arguments to every user). */
   args: string[];
-  /** Its environment: where a password goes (PGPASSWORD, REDISCLI_AUTH, MYSQL_PWD). */
+  /** Its environment: where it is and who to be, the password included (PGPASSWORD, REDISCLI_AUTH, MYSQL_PWD). */
   env: Record<string, string>;
+}
+
+/** Where a client reaches the service from where it runs: this machine, or inside the container. */
+export interface Address {
+  host: string;
+  port: number;
 }
 
 /** What the renderers and runtimes know about the rest of the project when they ask a kind. */
@@ -244,8 +250,8 @@ export interface Kind<S extends ServiceBase = ServiceBase> {
   native: NativeDecl<S>;
   /** Its container (apps are rendered by render/ from the env contract instead). */
   container?(svc: S, project: ProjectView): ContainerSpec;
-  /** The client `tm shell` opens. */
-  client?(svc: S): Client;
+  /** The client `tm shell` opens, reaching the service at `at`. */
+  client?(svc: S, at: Address): Client;
   /** Its web UI on this machine (`tm open`). */
   web?(svc: S): string | undefined;
 }

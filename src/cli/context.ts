@@ -24,9 +24,11 @@ export interface Context {
   config(opts?: { quiet?: boolean }): Promise<Config>;
   /** Loads the config again (after `.env` or the stack's ports changed). */
   reloadConfig(opts?: { quiet?: boolean }): Promise<Config>;
+  /** Runs `work` (a program on this terminal) with Ctrl-C left to that program: tm does not abort meanwhile. */
+  handOver<T>(work: () => Promise<T>): Promise<T>;
 }
 
-export function createContext(out: Reporter, globals: GlobalOptions, signal: AbortSignal): Context {
+export function createContext(out: Reporter, globals: GlobalOptions, signal: AbortSignal, handOver: <T>(work: () => Promise<T>) => Promise<T>): Context {
   let loaded: Promise<Config> | undefined;
   const cwd = resolve(globals.cwd ?? process.cwd());
   return {
@@ -34,6 +36,7 @@ export function createContext(out: Reporter, globals: GlobalOptions, signal: Abo
     globals,
     signal,
     cwd,
+    handOver,
     config(opts = {}) {
       loaded ??= (async () => {
         // Lazy: main.ts loads this file for tm --help too, which must not load the config's modules (dotenv).

@@ -8,9 +8,10 @@ import type { CommandPath } from './stack-lock.js';
 // imported when that command runs, so `tm --help` stays close to `node -e 0`.
 
 /** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
-export async function main(argv: string[], version: string): Promise<ExitCode> {
+export async function main(argv: string[], version: string): Promise<number> {
   // The action of the command on the command line: it runs once the reporter and context exist.
-  let pending: { cmd: CommandPath; opts: Record<string, unknown>; run: (ctx: Context) => Promise<void> } | undefined;
+  // biome-ignore lint/suspicious/noConfusingVoidType: as CommandModule.run (program.ts)
+  let pending: { cmd: CommandPath; opts: Record<string, unknown>; run: (ctx: Context) => Promise<void | number> } | undefined;
   const lazy: Lazy = (loader) =>
     function (this) {
       const opts = this.opts();
@@ -44,8 +45,15 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
   const { Reporter } = await import('./output.js');
   const out = new Reporter({ json: globals.json, color: globals.color, verbose: globals.verbose });
   const controller = new AbortController();
+  // While a program runs in the foreground (tm psql), Ctrl-C is its own: the terminal sends it
+  // to the program too, which decides (psql cancels the query and goes on).
+  let foreground = 0;
   const interrupted = new Promise<ExitCode>((resolve) => {
-    const onSignal = () => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (foreground > 0) {
+        process.once(signal, onSignal);
+        return;
+      }
       controller.abort(new TmError('TM_INTERRUPTED', 'interrupted', { exit: EXIT.interrupted }));
       // Commands that started something get a moment to stop it; the rest end now.
       setTimeout(() => resolve(EXIT.interrupted), 10_000).unref();
@@ -55,15 +63,24 @@ export async function main(argv: string[], version: string): Promise<ExitCode> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  const ctx = createContext(out, globals, controller.signal);
+  const handOver = async <T>(work: () => Promise<T>): Promise<T> => {
+    foreground++;
+    try {
+      return await work();
+    } finally {
+      foreground--;
+    }
+  };
+  const ctx = createContext(out, globals, controller.signal, handOver);
   const debug = Boolean(process.env.TM_DEBUG);
   let release: (() => Promise<void>) | undefined;
   try {
     // Loaded once a command runs (not by tm --help); only commands that change the stack wait.
     const { lockStackFor } = await import('./stack-lock.js');
     release = await lockStackFor(ctx, pending.cmd, pending.opts);
-    // A command that ends because of Ctrl-C (tm logs -f) still exits 130.
-    const finished = pending.run(ctx).then((): ExitCode => (controller.signal.aborted ? EXIT.interrupted : EXIT.ok));
+    // A command that ends because of Ctrl-C (tm logs -f) still exits 130; one that ran a
+    // program (tm psql, tm exec) exits with the program's code.
+    const finished = pending.run(ctx).then((code): number => (controller.signal.aborted ? EXIT.interrupted : (code ?? EXIT.ok)));
     return await Promise.race([finished, interrupted]);
   } catch (err) {
     if (controller.signal.aborted) {

@@ -109,15 +109,21 @@ export class Reporter {
    * (and one when it ends, so logs show durations). `failed` tells a result that reports a
    * failure (rather than throwing one) so it is not marked ✓.
    */
-  async step<T>(label: string, work: () => Promise<T>, done?: (value: T) => string, failed?: (value: T) => boolean): Promise<T> {
-    if (this.json) return work();
+  async step<T>(
+    label: string,
+    work: (progress: (text: string) => void) => Promise<T>,
+    done?: (value: T) => string,
+    failed?: (value: T) => boolean,
+  ): Promise<T> {
+    const quiet = () => {};
+    if (this.json) return work(quiet);
     const start = performance.now();
     const ended = (value: T) => `${done ? done(value) : label} ${this.ce.dim(`(${formatDuration(performance.now() - start)})`)}`;
     // ora never finishes redrawing on a terminal that reports zero columns (some `script`
     // sessions, serial consoles): there, plain lines.
     if (!this.interactive || !((this.stderr.columns ?? 0) > 0)) {
       this.line(`${this.ce.dim('…')} ${label}`);
-      const value = await work();
+      const value = await work(quiet);
       this.line(`${failed?.(value) ? this.ce.red('✗') : this.ce.green('✓')} ${ended(value)}`);
       return value;
     }
@@ -128,7 +134,8 @@ export class Reporter {
     // sending SIGINT itself (children that must not get it run in their own process group).
     const spinner = ora({ text: this.redact(label), stream: this.stderr, color: 'cyan', discardStdin: false }).start();
     try {
-      const value = await work();
+      // `progress` adds to the label on the spinner's line (bytes so far...).
+      const value = await work((text) => (spinner.text = this.redact(`${label} ${text}`)));
       if (failed?.(value)) spinner.fail(this.redact(ended(value)));
       else spinner.succeed(this.redact(ended(value)));
       return value;

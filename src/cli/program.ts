@@ -13,9 +13,13 @@ import {
   timeoutOption,
 } from './options.js';
 
-/** What a command module exports: `run` with the options it declares (its `XOptions` type). */
+/**
+ * What a command module exports: `run` with the options it declares (its `XOptions` type).
+ * A command that runs a program in the foreground resolves with that program's exit code.
+ */
 export interface CommandModule<O> {
-  run(ctx: Context, opts: O, args: string[]): Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: most commands return nothing; `undefined` would make each say so
+  run(ctx: Context, opts: O, args: string[]): Promise<void | number>;
 }
 export type Loader<O> = () => Promise<CommandModule<O>>;
 /**
@@ -124,6 +128,52 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .addOption(runtimeOption())
     .action(lazy(() => import('./commands/logs.js')));
 
+  // Programs run for a service: their arguments pass through (after `--` when one starts like
+  // a flag of tm's own: -v, -y, -C, -V), and so do stdin, stdout and the exit code.
+  const passing = "\nArguments after -- go to the program as they are; its exit code is tm's.";
+  program
+    .command('psql')
+    .description("open psql on the project's Postgres, logged in (the password never on a command line)")
+    .argument('[args...]', "psql's arguments, e.g. -- -c 'select 1'")
+    .option('--service <name>', 'which postgres service (default: the first)')
+    .addOption(runtimeOption())
+    .allowUnknownOption()
+    .addHelpText('after', passing)
+    .action(lazy(() => import('./commands/psql.js')));
+  program
+    .command('redis-cli')
+    .description("open redis-cli on the project's Redis, authenticated (the password never on a command line)")
+    .argument('[args...]', "redis-cli's arguments, e.g. ping")
+    .option('--service <name>', 'which redis service (default: the first)')
+    .addOption(runtimeOption())
+    .allowUnknownOption()
+    .addHelpText('after', passing)
+    .action(lazy(() => import('./commands/redis-cli.js')));
+  program
+    .command('shell')
+    .description("open a service's client: postgres -> psql, redis -> redis-cli")
+    .argument('<service>', 'the service')
+    .argument('[args...]', "the client's arguments")
+    .addOption(runtimeOption())
+    .allowUnknownOption()
+    .addHelpText('after', passing)
+    .action(lazy(() => import('./commands/shell.js')));
+  program
+    .command('exec')
+    .description("run a command in a service's container (Docker), or here with its environment (native: an app's env in its folder; PG* or REDISCLI_AUTH)")
+    .argument('<service>', 'the service')
+    .argument('<command...>', 'the command, after --: tm exec api -- npm test')
+    .addOption(runtimeOption())
+    .allowUnknownOption()
+    .addHelpText('after', passing)
+    .action(lazy(() => import('./commands/exec.js')));
+
+  program
+    .command('open')
+    .description("print a service's web URL (an app's port) and open it in the browser when there is a desktop")
+    .argument('[service]', 'the service (default: the first with a web page)')
+    .action(lazy(() => import('./commands/open.js')));
+
   const db = program.command('db').description('migrations, seeds, reset and snapshots of the database');
   /** A `tm db` command: every one may be pointed at a database with --database-url. */
   const dbCommand = (name: string, description: string) => db.command(name).description(description).addOption(databaseUrlOption());
@@ -168,6 +218,15 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .argument('<name>', 'the snapshot')
     .option('--force', 'allow a database that is not on this machine')
     .action(lazy(() => import('./commands/db-restore.js')));
+  dbCommand('dump', 'write the database to FILE: .sql (plain SQL) or .dump (pg_dump custom format), .gz to compress; stdout when - or none')
+    .argument('[file]', 'e.g. db.sql.gz (default: plain SQL on stdout)')
+    .addOption(runtimeOption())
+    .action(lazy(() => import('./commands/db-dump.js')));
+  dbCommand('import', "replace the database with FILE's content (.sql, .dump, .gz as tm db dump writes them); asks first")
+    .argument('<file>', 'the file')
+    .option('--force', 'allow a database that is not on this machine')
+    .addOption(runtimeOption())
+    .action(lazy(() => import('./commands/db-import.js')));
   dbCommand('snapshots', 'list the snapshots of the database').action(lazy(() => import('./commands/db-snapshots.js')));
   dbCommand('redo', 'roll back the newest migration and apply it again')
     .addOption(lockTimeoutOption())

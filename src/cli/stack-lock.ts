@@ -19,6 +19,7 @@ const CHANGES_STACK: Record<string, (opts: Record<string, unknown>) => boolean> 
   // These replace the database (or end its sessions) that a bring-up may be migrating.
   'db reset': () => true,
   'db restore': () => true,
+  'db import': () => true,
   'db snapshot': () => true,
 };
 

@@ -1,6 +1,7 @@
 import type { PostgresService, Service } from '../config/schema.js';
 import type { ClientTools } from '../db/admin/copy.js';
 import type { Probe } from '../health/wait-for.js';
+import type { Launch } from '../util/foreground.js';
 
 /** What the runtime says about one service, read from the real processes or containers. */
 export interface ServiceState {
@@ -38,6 +39,16 @@ export interface StopResult {
   result: 'stopped' | 'killed' | 'not running';
 }
 
+/** How `tm exec`, `tm psql`... want a command run for a service. */
+export interface CommandOptions {
+  /** Attach a terminal (stdin is one); otherwise stdin is passed through as a stream. */
+  tty: boolean;
+  /** `argv[0]` is the service's client (config/clients.ts): add the arguments saying where the server is. */
+  client?: boolean;
+  /** The command talks to the service's server (a client, pg_dump): it must be running. */
+  server?: boolean;
+}
+
 /** Starts, stops, inspects and reads the logs of declared services. */
 export interface Runtime {
   readonly name: 'native' | 'docker';
@@ -68,6 +79,12 @@ export interface Runtime {
   clientTools(service: PostgresService): Promise<ClientTools>;
   /** Bytes of data the services keep on disk (data directories, volumes); undefined when it cannot be told. */
   dataSize(services: Service[]): Promise<number | undefined>;
+  /**
+   * How to run `argv` as the service sees it: in its container (Docker), or here with the
+   * service's environment and, for a database's own tools, the binaries of its server (native).
+   * Credentials are in the launch's environment, never in its arguments.
+   */
+  command(service: Service, argv: string[], opts: CommandOptions): Promise<Launch>;
   /** New output lines of the services until `signal` aborts. */
   followLogs(services: Service[], onLine: (service: string, line: string) => void, signal: AbortSignal): Promise<void>;
 }

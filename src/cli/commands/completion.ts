@@ -3,7 +3,7 @@ import { EXIT, TmError } from '../../errors.js';
 import type { Context } from '../context.js';
 import { buildProgram } from '../program.js';
 
-const SERVICE_COMMANDS = ['up', 'down', 'status', 'restart', 'logs', 'health'];
+const SERVICE_COMMANDS = ['up', 'down', 'status', 'restart', 'logs', 'health', 'exec', 'shell', 'open'];
 const SHELLS = ['bash', 'zsh', 'fish'];
 
 /** What the scripts are made from: the program's commands and options, and the render targets. */

@@ -24,3 +24,15 @@ export async function dbTarget(ctx: Context, opts: DbFlags): Promise<DatabaseTar
   ctx.out.debug(`database: ${target.source}`);
   return target;
 }
+
+/** 1536 -> "1.5 kB", for transfer progress. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}

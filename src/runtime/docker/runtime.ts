@@ -16,7 +16,9 @@ import { appVariable, composeProject, composeSecrets, renderCompose } from '../.
 import { insideProject } from '../../util/inside.js';
 import { writePrivateFile } from '../../util/private-file.js';
 import { appEnvironment } from '../app-env.js';
-import type { Runtime, ServiceState, StartOptions, StopResult } from '../types.js';
+import type { CommandOptions, Runtime, ServiceState, StartOptions, StopResult } from '../types.js';
+import { clientOf, serviceVariables } from '../../config/clients.js';
+import { definedEnv, type Launch } from '../../util/foreground.js';
 import { compose, composeVersion, type ComposeTarget } from './compose.js';
 import type { Engine } from './detect.js';
 
@@ -278,6 +280,36 @@ export class DockerRuntime implements Runtime {
     const docker = await this.docker();
     const buf = (await docker.getContainer(c.id).logs({ stdout: true, stderr: true, tail: n, follow: false })) as unknown as Buffer;
     return splitLines(demux(buf));
+  }
+
+  async command(svc: Service, argv: string[], opts: CommandOptions): Promise<Launch> {
+    const target = await this.prepareCompose();
+    const [program = '', ...rest] = argv;
+    // Inside the container the server listens on the image's port; its variables name it.
+    const at = { host: '127.0.0.1', port: containerPort(svc) ?? 0 };
+    const client = opts.client ? clientOf(svc) : undefined;
+    const vars = serviceVariables(svc, at);
+    // `-e NAME` without a value: compose takes the value from its own environment, so no
+    // password is among the arguments of the docker processes.
+    const names = Object.keys(vars).flatMap((k) => ['-e', k]);
+    return {
+      file: 'docker',
+      args: [
+        'compose',
+        '-p',
+        target.project,
+        '-f',
+        target.file,
+        'exec',
+        ...(opts.tty ? [] : ['-T']),
+        ...names,
+        svc.name,
+        program,
+        ...(client?.connect(at) ?? []),
+        ...rest,
+      ],
+      env: { ...definedEnv(), DOCKER_HOST: this.engine.host, ...target.secrets, ...vars },
+    };
   }
 
   async followLogs(services: Service[], onLine: (service: string, line: string) => void, signal: AbortSignal): Promise<void> {

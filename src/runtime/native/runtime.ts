@@ -7,7 +7,7 @@ import type { AppService, PostgresService, RedisService, Service } from '../../c
 import { EXIT, TmError } from '../../errors.js';
 import { waitFor, type Probe } from '../../health/wait-for.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
-import type { Runtime, ServiceState, StartOptions, StopOptions, StopResult } from '../types.js';
+import type { CommandOptions, Runtime, ServiceState, StartOptions, StopOptions, StopResult } from '../types.js';
 import { appEnvironment } from '../app-env.js';
 import { readAppExit, startApp } from './app.js';
 import type { Daemon } from './daemon.js';
@@ -31,6 +31,9 @@ import { directorySize } from '../../util/du.js';
 import { writePrivateFile } from '../../util/private-file.js';
 import { removeOwnedDir, self } from '../../util/safe-dir.js';
 import { removeExternalData } from './leftovers.js';
+import { definedEnv, type Launch } from '../../util/foreground.js';
+import { clientOf, serviceVariables } from '../../config/clients.js';
+import { findPostgres, findRedis } from './binaries.js';
 
 const STOP_GRACE_MS = 10_000;
 /** Postgres' invalid_catalog_name: the database does not exist. */
@@ -40,10 +43,6 @@ const MISSING_DATABASE = '3D000';
 /** How long a stop waits before SIGKILL: an app's stop_grace_period, else STOP_GRACE_MS. */
 function graceOf(svc: Service): number {
   return svc.kind === 'app' && svc.stop_grace_period ? parseDuration(svc.stop_grace_period, `services.${svc.name}.stop_grace_period`) : STOP_GRACE_MS;
-}
-
-function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 /** Local binaries, no containers: processes outlive the CLI and are found again by PID file. */
@@ -164,7 +163,7 @@ export class NativeRuntime implements Runtime {
       marker,
       cwd: resolve(this.config.root, svc.cwd ?? '.'),
       // The marker is how a later tm proves the app's processes are this project's (verified-process.ts).
-      env: { ...stringEnv(process.env), ...(await appEnvironment(this.config, svc)), [SERVICE_ID_VARIABLE]: marker },
+      env: { ...definedEnv(), ...(await appEnvironment(this.config, svc)), [SERVICE_ID_VARIABLE]: marker },
       logFile: this.logFile(svc),
       exitFile: this.exitFile(svc),
       graceMs: graceOf(svc),
@@ -424,6 +423,34 @@ export class NativeRuntime implements Runtime {
       details: lines.slice(-10),
       hint: `tm logs ${svc.name}`,
     });
+  }
+
+  async command(svc: Service, argv: string[], opts: CommandOptions): Promise<Launch> {
+    const [program = '', ...rest] = argv;
+    const client = opts.client ? clientOf(svc) : undefined;
+    const at = { host: svc.host === '0.0.0.0' ? '127.0.0.1' : svc.host, port: svc.port ?? 0 };
+    const args = [...(client?.connect(at) ?? []), ...rest];
+    if (svc.kind === 'app') {
+      const env = { ...definedEnv(), ...(await appEnvironment(this.config, svc)) };
+      return { file: program, args, env, cwd: resolve(this.config.root, svc.cwd ?? '.') };
+    }
+    return { file: await this.toolOf(svc, program), args, env: { ...definedEnv(), ...serviceVariables(svc, at) }, cwd: this.config.root };
+  }
+
+  /**
+   * A database's own tool (psql, pg_dump, redis-cli) from its server's installation: pg_dump
+   * refuses a server newer than itself, so the binaries of the data directory's major are the
+   * right ones. Any other program is looked up on PATH.
+   */
+  private async toolOf(svc: Service, program: string): Promise<string> {
+    if (program.includes('/')) return program;
+    let dir: string | undefined;
+    if (svc.kind === 'postgres') dir = (await findPostgres({ wantMajor: (await this.dataVersion(svc)) ?? svc.version, quick: true })).found?.bindir;
+    if (svc.kind === 'redis') {
+      const server = (await findRedis()).found;
+      dir = server ? dirname(server) : undefined;
+    }
+    return dir && existsSync(join(dir, program)) ? join(dir, program) : program;
   }
 
   followLogs(services: Service[], onLine: (service: string, line: string) => void, signal: AbortSignal): Promise<void> {
