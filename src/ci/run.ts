@@ -134,7 +134,7 @@ export async function runCi(opts: CiOptions): Promise<CiResult> {
 async function envStep(state: CiState, opts: CiOptions): Promise<string> {
   const created = await createEnvIfMissing(state.config!);
   if (created) state.config = await opts.reloadConfig();
-  await assertEnvValid(state.config!);
+  await assertEnvValid(state.config!, { external: opts.external });
   const valid = `${Object.keys(state.config!.env).length} variables valid`;
   return created ? `created .env (${created.written.length} keys); ${valid}` : valid;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/load.js';
 import { EXIT, TmError } from '../errors.js';
 import type { InitResult } from './init.js';
-import { checkProjectEnv } from './check.js';
+import { checkProjectEnv, type EnvCheckOptions } from './check.js';
 
 /** Creates `.env` when a project with a contract has none (the first `tm up` of a fresh clone). */
 export async function createEnvIfMissing(config: Config): Promise<InitResult | undefined> {
@@ -19,9 +19,9 @@ export async function createEnvIfMissing(config: Config): Promise<InitResult | u
 }
 
 /** Refuses (exit 3) when the environment does not match the contract. */
-export async function assertEnvValid(config: Config): Promise<void> {
+export async function assertEnvValid(config: Config, opts: EnvCheckOptions = {}): Promise<void> {
   if (Object.keys(config.env).length === 0) return;
-  const problems = (await checkProjectEnv(config)).problems.filter((p) => p.path !== undefined);
+  const problems = (await checkProjectEnv(config, process.env, opts)).problems.filter((p) => p.path !== undefined);
   if (problems.length === 0) return;
   throw new TmError(
     'TM_ENV_INVALID',

@@ -92,8 +92,9 @@ describe('tm ci', () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(p.pgPort, '127.0.0.1', r));
     try {
-      const r = await p.tm(['ci'], { env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: join(p.dir, 'summary.md') } });
-      expect(r.exitCode).toBe(4);
+      // --ports fixed: taskmaster.yml's ports or nothing (else this stack would take a block of its own).
+      const r = await p.tm(['ci', '--ports', 'fixed'], { env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: join(p.dir, 'summary.md') } });
+      expect(r.exitCode, r.stderr).toBe(4);
       expect(r.stderr).toContain(`postgres: port ${p.pgPort} is taken by pid ${process.pid}`);
       expect(r.stderr).toMatch(new RegExp(`::error title=TM_PORT_TAKEN::.*%0Apostgres: port ${p.pgPort} is taken by pid ${process.pid}`));
     } finally {
@@ -153,7 +154,7 @@ describe('tm ci', () => {
     const down = await ci(['--timeout', '1s'], { REDIS_URL: undefined });
     expect(down.code, down.stderr).toBe(5);
     expect(down.stderr).toMatch(/::error title=TM_HEALTH_TIMEOUT::redis not ready after 1(\.0)? ?s: connect ECONNREFUSED/);
-    expect(down.summary).toContain('| services | ❌ failed |');
+    expect(down.summary).toContain('| services | ❌ failed: TM_HEALTH_TIMEOUT: redis not ready');
 
     await writeFile(join(dir, '.env'), 'PORT=3000\n');
     await writeFile(
@@ -200,7 +201,7 @@ describe('tm ci', () => {
     expect(broken.stderr).toMatch(
       new RegExp(`^::error file=${basename(dir)}/taskmaster\\.yml,line=3,col=\\d+,title=TM_CONFIG_INVALID::services\\.redis\\.port: `, 'm'),
     );
-    expect(broken.summary).toContain('| config | ❌ failed |');
+    expect(broken.summary).toContain('| config | ❌ failed: TM_CONFIG_INVALID: taskmaster.yml has 1 problem |');
   });
 });
 
