@@ -92,22 +92,35 @@ export function httpProbe(name: string, url: string, headers?: Record<string, st
   return {
     name,
     target: url,
-    async check(timeoutMs) {
-      // Not AbortSignal.timeout: its timer does not keep Node alive, and a request that gets no
-      // answer (Docker's port proxy before the app listens) would then end tm with exit 13.
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), Math.max(1, timeoutMs));
-      try {
-        const res = await fetch(url, { headers, signal: controller.signal, redirect: 'manual' }).catch((err: unknown) => {
-          throw fetchError(err, url);
-        });
+    check: (timeoutMs) =>
+      fetchWithin(url, timeoutMs, headers, async (res) => {
         await res.body?.cancel();
         if (res.status < 200 || res.status > 299) throw new Error(`HTTP ${res.status} from ${url}`);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+      }),
   };
+}
+
+/**
+ * GETs `url` (no redirects) and hands the answer to `read`, all within `timeoutMs`. Not
+ * AbortSignal.timeout: its timer does not keep Node alive, and a request that gets no answer
+ * (Docker's port proxy before the app listens) would then end tm with exit 13.
+ */
+export async function fetchWithin<T>(
+  url: string,
+  timeoutMs: number,
+  headers: Record<string, string> | undefined,
+  read: (res: Response) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), Math.max(1, timeoutMs));
+  try {
+    const res = await fetch(url, { headers, signal: controller.signal, redirect: 'manual' }).catch((err: unknown) => {
+      throw fetchError(err, url);
+    });
+    return await read(res);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A TCP port that accepts a connection. */

@@ -1,5 +1,5 @@
 import { AuthFailure } from './auth-failure.js';
-import { fetchError } from './probes.js';
+import { fetchError, fetchWithin } from './probes.js';
 import type { Probe } from './wait-for.js';
 
 export interface SearchTarget {
@@ -23,14 +23,8 @@ export function clusterHealthProbe(name: string, t: SearchTarget): Probe {
   return {
     name,
     target: `http://${t.user ? `${t.user}@` : ''}${t.host}:${t.port}/_cluster/health`,
-    async check(timeoutMs) {
-      // Not AbortSignal.timeout: its timer does not keep Node alive (see httpProbe).
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), Math.max(1, timeoutMs));
-      try {
-        const res = await fetch(url, { headers, signal: controller.signal, redirect: 'manual' }).catch((err: unknown) => {
-          throw fetchError(err, url);
-        });
+    check: (timeoutMs) =>
+      fetchWithin(url, timeoutMs, headers, async (res) => {
         const body = await res.text().catch((err: unknown) => {
           throw fetchError(err, url);
         });
@@ -38,10 +32,7 @@ export function clusterHealthProbe(name: string, t: SearchTarget): Probe {
         if (res.status !== 200) throw new Error(`HTTP ${res.status} from ${url}${reason(body)}`);
         const status = (JSON.parse(body) as { status?: Status }).status;
         if (status !== 'green' && status !== 'yellow') throw new Error(`cluster health is ${status ?? 'unknown'} (at least yellow is ready)`);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+      }),
   };
 }
 
