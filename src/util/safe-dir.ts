@@ -76,7 +76,9 @@ export async function removeOwnedDir(path: string, mode: number, owners: Owner[]
   const st = await lstat(path).catch(() => undefined);
   if (!st) return;
   verifyOwnedDir(path, mode, owners.find((o) => o.uid === st.uid) ?? owners[0]!);
-  await rm(path, { recursive: true, force: true });
+  // Retried: a process of a killed run (initdb's bootstrap backend) may still be writing into
+  // it for a moment, and a directory it fills as rm empties it fails with ENOTEMPTY.
+  await rm(path, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 }
 
 /** chown and chmod through a descriptor that refuses to follow a symlink, then checks the result. */
