@@ -254,17 +254,7 @@ export class NativeRuntime implements Runtime {
   async stop(services: Service[], opts: StopOptions = {}): Promise<StopResult[]> {
     this.ownState(services);
     const results: StopResult[] = [];
-    // Every service gets its stop even when one fails (a half-made data directory after
-    // Ctrl-C during initdb): the first failure is thrown once the others are stopped.
-    let failure: unknown;
-    for (const svc of [...services].reverse()) {
-      try {
-        results.unshift(await this.stopOne(svc, opts));
-      } catch (err) {
-        failure ??= err;
-      }
-    }
-    if (failure !== undefined) throw failure;
+    for (const svc of [...services].reverse()) results.unshift(await this.stopOne(svc, opts));
     return results;
   }
 
