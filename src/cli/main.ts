@@ -84,7 +84,8 @@ export async function main(argv: string[], version: string): Promise<number> {
     return await Promise.race([finished, interrupted]);
   } catch (err) {
     if (controller.signal.aborted) {
-      out.fail(controller.signal.reason, debug);
+      // The command's own account of the interruption (what it stopped) where it gave one.
+      out.fail(isTmError(err) && err.code === 'TM_INTERRUPTED' ? err : controller.signal.reason, debug);
       return EXIT.interrupted;
     }
     return out.fail(fileSystemError(err) ?? err, debug);

@@ -81,6 +81,8 @@ describe('isProjectServer', () => {
     const postgres = ['/usr/lib/postgresql/15/bin/postgres', '-D', '/var/lib/taskmaster/shop-1234/postgres', '-p', '55432'];
     expect(isProjectServer(postgres, dataDirs, [56379])).toBe(true);
     expect(isProjectServer(['redis-server 127.0.0.1:56379', '', ''], dataDirs, [56379])).toBe(true);
+    // Before Redis has rewritten its title (a tm interrupted right after starting it).
+    expect(isProjectServer(['/usr/bin/redis-server', '--port', '56379', '--bind', '127.0.0.1'], dataDirs, [56379])).toBe(true);
   });
 
   it('not postgres elsewhere, a data directory only mentioned by another program, or another Redis port', () => {
@@ -88,6 +90,7 @@ describe('isProjectServer', () => {
     expect(isProjectServer(['/usr/bin/rsync', '-a', '/p/.taskmaster/data/postgres'], dataDirs, [56379])).toBe(false);
     expect(isProjectServer(['postgres: checkpointer'], dataDirs, [56379])).toBe(false);
     expect(isProjectServer(['redis-server 127.0.0.1:563790'], dataDirs, [56379])).toBe(false);
+    expect(isProjectServer(['/usr/bin/redis-server', '--port', '563790'], dataDirs, [56379])).toBe(false);
     expect(isProjectServer([''], dataDirs, [56379])).toBe(false);
   });
 });

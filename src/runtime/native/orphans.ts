@@ -10,12 +10,13 @@ export interface Orphan {
 
 /**
  * Whether a command line is a server on a project's data or ports: postgres started on one of
- * its data directories, or redis-server (which rewrites its title to host:port) on its port.
+ * its data directories, or redis-server on its port: `--port N` as started, `host:N` once it
+ * has rewritten its title.
  */
 export function isProjectServer(argv: string[], dataDirs: string[], redisPorts: number[]): boolean {
   const line = argv.filter(Boolean).join(' ');
   const postgres = /(^|\/)postgres$/.test(argv[0] ?? '') && dataDirs.some((d) => argv.includes(d));
-  const redis = /redis-server/.test(argv[0] ?? '') && redisPorts.some((port) => new RegExp(`:${port}(\\s|$)`).test(line));
+  const redis = /redis-server/.test(argv[0] ?? '') && redisPorts.some((port) => new RegExp(`(:|--port )${port}(\\s|$)`).test(line));
   return postgres || redis;
 }
 

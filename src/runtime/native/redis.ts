@@ -47,5 +47,8 @@ export async function startRedis(plan: RedisPlan): Promise<Daemon> {
     await mkdir(dirname(plan.confFile), { recursive: true });
     await writePrivateFile(plan.confFile, `requirepass "${plan.svc.password.replace(/["\\]/g, '\\$&')}"\n`);
   }
-  return spawnDaemon(plan.binary, redisArgs(plan), { logFile: plan.logFile });
+  // Started in its data directory (not only moved there by --dir once its config is read): tm
+  // proves a redis-server is this project's by its working directory, and a tm interrupted
+  // right after the spawn must recognise it to stop it.
+  return spawnDaemon(plan.binary, redisArgs(plan), { logFile: plan.logFile, cwd: plan.dataDir });
 }
