@@ -122,6 +122,6 @@ export function variableName(svc: { name: string }): string {
  * `<NAME>_<FIELD>` (`POSTGRES_PASSWORD`, `MARIADB_ROOT_PASSWORD`): where a service's secret is
  * kept in `.env` and in the Kubernetes Secret.
  */
-export function secretVariable(svc: { name: string }, field: string): string {
-  return `${variableName(svc)}_${field.toUpperCase()}`;
+export function secretVariable(svc: { name: string; secretsOf?: string }, field: string): string {
+  return `${variableName({ name: svc.secretsOf ?? svc.name })}_${field.toUpperCase()}`;
 }

@@ -14,6 +14,8 @@ export interface ServiceBase {
   /** Its main port on this machine, if it has one. */
   port?: number;
   image?: string;
+  /** A service derived from another (Postgres' test database): the one whose secrets it shares, kept under that one's name. */
+  secretsOf?: string;
 }
 
 /** One port of a service: on this machine, and inside its container. */
@@ -90,8 +92,14 @@ export interface ContainerSpec {
   env: Record<string, string>;
   /** Replaces the image's command (exec form). */
   command?: string[];
+  /** Arguments to the image's own entrypoint (compose's `command:`, Kubernetes' `args:`). */
+  args?: string[];
   /** Where its named data volume is mounted; none: it keeps nothing. */
   volume?: string;
+  /** Where a memory-only filesystem is mounted in place of a volume (a throwaway database). */
+  tmpfs?: string;
+  /** Files of the project mounted read-only: `source` relative to the project root. */
+  mounts?: { source: string; target: string }[];
   /** Files it reads, mounted read-only (compose configs, a Kubernetes ConfigMap or Secret). */
   files?: { path: string; content: string }[];
   /**
@@ -233,6 +241,8 @@ export interface Kind<S extends ServiceBase = ServiceBase> {
   schema: z.ZodMiniObject<any>;
   /** Fills defaults that depend on more than the schema sees (a database named after the project). */
   complete?(svc: S, project: string): void;
+  /** Services it brings along, derived from its keys (Postgres' test database). */
+  companions?(svc: S): S[];
   /** Problems a valid shape can still have (an open Redis on the network), by key. */
   problems?(svc: S): { key: string; message: string }[];
   /** Its ports, the main one first. */

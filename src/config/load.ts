@@ -9,6 +9,7 @@ import { configTooLarge, findConfig, MAX_CONFIG_BYTES, readConfigText, type Load
 export { CONFIG_NAMES, findConfig, type LoadOptions } from './find.js';
 import { suggest } from '../util/suggest.js';
 import { findCycle } from './graph.js';
+import { initEntryFiles } from './init-files.js';
 import { interpolate, type Unresolved } from './interpolate.js';
 import { detectKind, hostPorts, KIND_NAMES, KINDS, kindOf } from '../catalog/index.js';
 import { configSchema, type EnvVarSpec, type RawConfig, type Service } from './schema.js';
@@ -177,6 +178,7 @@ export function parseConfig(source: string, opts: ParseOptions): Config {
       }
     }
   }
+  problems.push(...postgresExtras(services, opts.root, top.success ? top.data.docker.test_db : undefined, locate));
   problems.push(...portClashes(services, locate));
   const cycle = findCycle(services);
   if (cycle) problems.push({ ...locate(['services', cycle[0]!, 'depends_on']), message: `dependency cycle: ${cycle.join(' -> ')}` });
@@ -232,6 +234,47 @@ function normalizeEnv(env: Record<string, EnvVarSpec>): Record<string, EnvVarSpe
   return out;
 }
 
+/**
+ * Postgres' files and companions: each service's init files found on disk, then the test
+ * database it asks for (`test_database:`, or `docker.test_db` for the first one) added after
+ * it as a service of its own. In place: `services` gets the companions.
+ */
+function postgresExtras(
+  services: Service[],
+  root: string,
+  dockerTestDb: boolean | undefined,
+  locate: (path: PropertyKey[]) => Omit<Problem, 'message'>,
+): Problem[] {
+  const problems: Problem[] = [];
+  const firstPg = services.find((s) => s.kind === 'postgres');
+  if (dockerTestDb && firstPg?.kind === 'postgres' && firstPg.test_database === false) firstPg.test_database = true;
+  for (const svc of [...services]) {
+    if (svc.kind !== 'postgres') continue;
+    const files: string[] = [];
+    for (const [i, entry] of svc.init.entries()) {
+      const found = initEntryFiles(root, entry);
+      if ('problem' in found) problems.push({ ...locate(['services', svc.name, 'init', i]), message: found.problem });
+      else for (const f of found.files) if (!files.includes(f)) files.push(f);
+    }
+    svc.initFiles = files;
+    for (const companion of kindOf(svc).companions?.(svc) ?? []) {
+      const at = locate(['services', svc.name, 'test_database']);
+      if (services.some((s) => s.name === companion.name))
+        problems.push({
+          ...at,
+          message: `a test database is the service "${companion.name}", and ${services.some((s) => s.kind === 'postgres' && s.testOf) ? 'another Postgres service has one already (DATABASE_TEST_URL is one variable)' : 'a service of that name exists: rename it'}`,
+        });
+      else services.splice(services.indexOf(svc) + 1, 0, companion);
+    }
+  }
+  return problems;
+}
+
+/** Where a service's key is written: a derived service's (the test database) are its origin's `test_database`. */
+function keyPath(svc: Service, key: string): PropertyKey[] {
+  return svc.kind === 'postgres' && svc.testOf ? ['services', svc.testOf, 'test_database'] : ['services', svc.name, ...key.split('.')];
+}
+
 /** Two ports of the project that are one: each service's ports (its kind's) are compared with all before them. */
 function portClashes(services: Service[], locate: (path: PropertyKey[]) => Omit<Problem, 'message'>): Problem[] {
   const seen = new Map<number, string>();
@@ -240,7 +283,8 @@ function portClashes(services: Service[], locate: (path: PropertyKey[]) => Omit<
     for (const b of hostPorts(svc)) {
       const other = seen.get(b.port);
       const what = b.key === 'port' ? `port ${b.port}` : `${b.key} ${b.port}`;
-      if (other) problems.push({ ...locate(['services', svc.name, ...b.key.split('.')]), message: `${what} is already used by ${other}` });
+      const whose = svc.kind === 'postgres' && svc.testOf ? ` (the test database's port: set test_database: { port: N })` : '';
+      if (other) problems.push({ ...locate(keyPath(svc, b.key)), message: `${what} is already used by ${other}${whose}` });
       else seen.set(b.port, b.key === 'port' ? `service "${svc.name}"` : `service "${svc.name}" (${b.key})`);
     }
   }

@@ -93,12 +93,14 @@ function catalogService(
   svc: Exclude<Service, AppService>,
   variables: 'tm' | 'dotenv',
   configs: Record<string, { content: string }>,
+  base: string,
 ): Record<string, unknown> {
   const spec = kindOf(svc).container!(svc, { services: config.services });
   const value = (text: string) => composeValue(svc, text, variables);
   const out: Record<string, unknown> = { image: spec.image };
   if (spec.hostname) out.hostname = spec.hostname;
   if (spec.command) out.command = spec.command.map(value);
+  else if (spec.args) out.command = spec.args.map(value);
   const environment: Record<string, string> = {};
   for (const [k, v] of Object.entries(spec.env)) environment[k] = value(v);
   // A generic service's own variables: by TM_* variable (tm hands the values over), or as written.
@@ -107,7 +109,15 @@ function catalogService(
   if (Object.keys(environment).length > 0) out.environment = environment;
   const ports = hostPorts(svc, 'docker').map((b) => `${hostIp(svc.host)}:${b.port}:${b.container}`);
   if (ports.length > 0) out.ports = ports;
-  if (spec.volume) out.volumes = [`${svc.name}-data:${spec.volume}`];
+  const volumes: unknown[] = [];
+  if (spec.volume) volumes.push(`${svc.name}-data:${spec.volume}`);
+  // Relative to the compose file's folder; `./` so that compose never reads the path as a volume's name.
+  for (const m of spec.mounts ?? []) {
+    const source = join(base, m.source);
+    volumes.push({ type: 'bind', source: literal(source.startsWith('.') ? source : `./${source}`), target: m.target, read_only: true });
+  }
+  if (volumes.length > 0) out.volumes = volumes;
+  if (spec.tmpfs) out.tmpfs = [`${spec.tmpfs}:mode=1777`];
   if (spec.files?.length) {
     out.configs = spec.files.map((f) => {
       const name = `${svc.name}-${f.path
@@ -203,7 +213,7 @@ export interface ComposeOptions {
   variables?: 'tm' | 'dotenv';
   /** Per app service, the names of its environment variables (values go by variable). */
   appEnvKeys?: Record<string, string[]>;
-  /** Where build contexts are relative to: the compose file's folder seen from the project. */
+  /** Where build contexts and mounted files are relative to: the project seen from the compose file's folder. */
   buildBase?: string;
 }
 
@@ -230,9 +240,9 @@ export function renderCompose(config: Config, services: Service[] = config.servi
         out.services[svc.name] = app(config, svc, opts.appEnvKeys?.[svc.name] ?? [], opts.buildBase ?? '.', (k) => appValue(config, svc, k, variables));
       continue;
     }
-    const service = catalogService(config, svc, variables, configs);
+    const service = catalogService(config, svc, variables, configs, opts.buildBase ?? '.');
     out.services[svc.name] = service;
-    if (service.volumes) out.volumes[`${svc.name}-data`] = {};
+    if ((service.volumes as unknown[] | undefined)?.some((v) => typeof v === 'string')) out.volumes[`${svc.name}-data`] = {};
   }
   if (Object.keys(configs).length > 0) out.configs = configs;
   // YAML 1.1 rules quote yes/no/on/off, which some compose parsers read as booleans.

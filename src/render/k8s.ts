@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { Config } from '../config/load.js';
 import { hostPorts, kindOf, secretVariable } from '../catalog/index.js';
@@ -32,6 +32,8 @@ export interface K8sOptions {
   source: string;
   /** Base image of `migrate.Dockerfile` (default node:20-bookworm-slim). */
   baseImage?: string;
+  /** The project's files that services mount (Postgres' init files), by project-relative path: they go into ConfigMaps. */
+  mounted?: Record<string, string>;
 }
 
 export interface K8sBase {
@@ -46,10 +48,17 @@ export interface K8sBase {
 }
 
 /** What `renderK8s` needs from the project besides the model: read from disk. */
-export async function readK8sInputs(config: Config): Promise<Pick<K8sOptions, 'source' | 'migrationsHash' | 'migrationsPath' | 'migrationsExist'>> {
+export async function readK8sInputs(config: Config): Promise<Pick<K8sOptions, 'source' | 'migrationsHash' | 'migrationsPath' | 'migrationsExist' | 'mounted'>> {
   const migrations = await openMigrations(config);
   const files = await migrations.files();
+  const mounted: Record<string, string> = {};
+  for (const svc of config.services) {
+    if (svc.kind === 'app') continue;
+    for (const m of kindOf(svc).container?.(svc, { services: config.services }).mounts ?? [])
+      mounted[m.source] = await readFile(join(config.root, m.source), 'utf8');
+  }
   return {
+    mounted,
     source: await readFile(config.file, 'utf8'),
     migrationsHash: hashFiles(files),
     migrationsPath: relative(config.root, migrations.dir).split('\\').join('/'),
@@ -86,8 +95,12 @@ interface K8sValues {
  * unless `secrets` is given: interpolated values become references into the ConfigMap or the
  * Secret.
  */
-export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
+export function renderK8s(whole: Config, opts: K8sOptions): K8sBase {
+  // A test database is the developer's machine's: the cluster gets none, and no DATABASE_TEST_URL.
+  const tests = whole.services.filter((s) => s.kind === 'postgres' && s.testOf);
+  const config = tests.length > 0 ? { ...whole, services: whole.services.filter((s) => !tests.includes(s)) } : whole;
   const { plain, secret, appEnv, migrateImage, notes } = k8sValues(config, opts);
+  for (const t of tests) notes.push(`${t.name}: the test database runs on this machine only (tm up); the cluster gets none`);
   const files: Record<string, string> = {};
   const name = config.name;
   const configName = `${name}-config`;
@@ -99,7 +112,7 @@ export function renderK8s(config: Config, opts: K8sOptions): K8sBase {
   // A service gets its own variables only (never the env contract, which is the apps').
   for (const svc of config.services) {
     if (svc.kind === 'app') continue;
-    files[`${svc.name}.yaml`] = serviceManifests(config, svc, labels(svc.name), secretName, opts.secrets);
+    files[`${svc.name}.yaml`] = serviceManifests(config, svc, labels(svc.name), secretName, opts);
   }
 
   const jobName = `${name}-migrate-${opts.migrationsHash.slice(0, 8)}`;
@@ -322,9 +335,12 @@ function secretFields(spec: ContainerSpec): string[] {
  * claim when it keeps data, else a Deployment; its config files as a ConfigMap, or a Secret
  * when they hold one of its secrets (filled like the project's Secret).
  */
-function serviceManifests(config: Config, svc: Service, labels: Record<string, string>, secretName: string, values?: Record<string, string>): string {
+function serviceManifests(config: Config, svc: Service, labels: Record<string, string>, secretName: string, opts: K8sOptions): string {
+  const values = opts.secrets;
   const kind = kindOf(svc);
-  const spec = kind.container!(svc, { services: config.services });
+  const base = kind.container!(svc, { services: config.services });
+  // The project's files are not in the cluster: they go into the pod as config files.
+  const spec = { ...base, files: [...(base.files ?? []), ...podFiles(svc, base, opts.mounted ?? {})] };
   const fromSecret = (field: string) => ({ valueFrom: { secretKeyRef: { name: secretName, key: secretVariable(svc, field) } } });
   // The secrets its command refers to first, so Kubernetes can expand $(VAR) in what follows.
   const env: EnvVar[] = [];
@@ -366,6 +382,7 @@ function serviceManifests(config: Config, svc: Service, labels: Record<string, s
     name: kind.name,
     image: spec.image,
     ...(spec.command ? { command: spec.command.map((a) => expand(svc, a)) } : {}),
+    ...(spec.args ? { args: spec.args.map((a) => expand(svc, a)) } : {}),
     ...(env.length ? { env } : {}),
     ports: bindings.map((b) => ({ name: b.name, containerPort: b.container })),
     ...(mounts.length ? { volumeMounts: mounts } : {}),
@@ -407,6 +424,23 @@ function serviceManifests(config: Config, svc: Service, labels: Record<string, s
         ]
       : [];
   return docsOf(...service, workload, ...docs);
+}
+
+/**
+ * A container's mounted project files with their text, and for Postgres a last init script
+ * that makes its extra databases and extensions: in the cluster no `tm up` makes them, and
+ * the image runs its init folder on a new volume only, before anything connects.
+ */
+function podFiles(svc: Service, spec: ContainerSpec, mounted: Record<string, string>): { path: string; content: string }[] {
+  const files = (spec.mounts ?? []).map((m) => ({ path: m.target, content: mounted[m.source] ?? '' }));
+  if (svc.kind !== 'postgres' || (svc.databases.length === 0 && svc.extensions.length === 0)) return files;
+  const id = (name: string) => `"${name.replaceAll('"', '""')}"`;
+  const sql = [
+    `-- Rendered by tm render k8s: what tm up makes on this machine (services.${svc.name}.databases and .extensions).`,
+    ...svc.databases.map((d) => `CREATE DATABASE ${id(d)} OWNER ${id(svc.user)};`),
+    ...svc.extensions.map((e) => `CREATE EXTENSION IF NOT EXISTS ${id(e)} CASCADE;`),
+  ];
+  return [...files, { path: `/docker-entrypoint-initdb.d/${String(files.length + 1).padStart(3, '0')}-taskmaster-extras.sql`, content: `${sql.join('\n')}\n` }];
 }
 
 /** A config file's key in its ConfigMap or Secret: its file name (keys allow letters, digits, `-`, `_`, `.`). */

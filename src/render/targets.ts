@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCollection, parse, parseDocument, visit } from 'yaml';
+import { kindOf } from '../catalog/index.js';
 import { toJSONSchema } from 'zod/mini';
 import { interpolate, type Unresolved } from '../config/interpolate.js';
 import type { Config } from '../config/load.js';
-import { configSchema, serviceSchemas, type AppService, type PostgresService, type RedisService } from '../config/schema.js';
+import { configSchema, serviceSchemas, type AppService, type PostgresService, type RedisService, type Service } from '../config/schema.js';
 import { containerPort, databasePath, exportedVariables } from '../config/services.js';
 import { DEFAULT_SECRET_MIN } from '../env/contract.js';
 import { EXIT, TmError } from '../errors.js';
@@ -23,7 +24,7 @@ export interface Rendered {
 }
 
 export interface RenderOptions {
-  /** compose: add a throwaway `test-db` Postgres on tmpfs (default: docker.test_db). */
+  /** compose: add the first Postgres' test database (`test-db`, on tmpfs) when the config does not ask for it. */
   testDb?: boolean;
   /** dockerfile: which app service (default: the first with a port). */
   service?: string;
@@ -56,27 +57,16 @@ export async function render(config: Config, target: Target, opts: RenderOptions
 function renderUserCompose(config: Config, opts: RenderOptions): string {
   const appEnvKeys: Record<string, string[]> = {};
   for (const s of config.services) if (s.kind === 'app') appEnvKeys[s.name] = appKeys(config, s);
-  let text = renderCompose(config, config.services, { appEnvKeys, buildBase: '.', variables: 'dotenv' });
-  if (opts.testDb ?? config.docker.test_db) {
-    const pg = config.services.find((s): s is PostgresService => s.kind === 'postgres');
-    if (pg) {
-      const doc = parseDocument(text);
-      doc.setIn(
-        ['services', 'test-db'],
-        doc.createNode({
-          image: pg.image,
-          // PGDATA below a tmpfs mount at a path the image does not have (Docker keeps the image's
-          // owner and mode on an existing one), so an image running as postgres can create it.
-          environment: { POSTGRES_USER: pg.user, POSTGRES_PASSWORD: 'test', POSTGRES_DB: `${pg.database}_test`, PGDATA: '/var/lib/postgresql/tmpfs/pgdata' },
-          ports: [`127.0.0.1:${pg.port + 1}:${containerPort(pg)}`],
-          tmpfs: ['/var/lib/postgresql/tmpfs:mode=1777'],
-          healthcheck: { test: ['CMD-SHELL', `exec pg_isready -t 2 -h 127.0.0.1 -U ${pg.user}`], interval: '1s', timeout: '3s', retries: 30 },
-        }),
-      );
-      text = doc.toString({ lineWidth: 0 });
-    }
-  }
-  return text;
+  return renderCompose(config, withTestDb(config, opts.testDb), { appEnvKeys, buildBase: '.', variables: 'dotenv' });
+}
+
+/** The services, with the first Postgres' test database when `--test-db` asks for one it does not have. */
+function withTestDb(config: Config, asked: boolean | undefined): Service[] {
+  const pg = config.services.find((s): s is PostgresService => s.kind === 'postgres');
+  if (!asked || !pg || config.services.some((s) => s.kind === 'postgres' && s.testOf)) return config.services;
+  const test = kindOf(pg).companions?.({ ...pg, test_database: true }) ?? [];
+  const at = config.services.indexOf(pg) + 1;
+  return [...config.services.slice(0, at), ...test, ...config.services.slice(at)];
 }
 
 function appKeys(config: Config, svc: AppService): string[] {

@@ -79,7 +79,7 @@ export interface BringUpResult extends UpResult {
  */
 export async function bringUp(config: Config, runtime: Runtime, requested: Service[], opts: BringUpOptions): Promise<BringUpResult> {
   const { timeoutMs, signal, onProgress, onWarning } = opts;
-  const upOpts: UpOptions = { timeoutMs, startedAt: performance.now(), signal, onProgress, onWarning };
+  const upOpts: UpOptions = { timeoutMs, startedAt: performance.now(), signal, onProgress, onWarning, prepared: new Set() };
   const closure = withDependencies(config.services, requested);
   const data = closure.filter((s) => s.kind !== 'app');
   const hasApps = closure.some((s) => s.kind === 'app');
@@ -95,7 +95,10 @@ export async function bringUp(config: Config, runtime: Runtime, requested: Servi
       }),
     }))!;
     started.push(...data.filter((svc) => first.services.some((s) => s.name === svc.name && s.state === 'started')));
-    const target = data.some((s) => s.kind === 'postgres') ? serviceDatabase(config) : undefined;
+    const target = serviceDatabase(
+      config,
+      data.map((s) => s.name),
+    );
     const { fork: source } = opts;
     const fork = target && source ? await opts.runStage({ name: 'fork', plan: () => forkStage(config, runtime, source) }) : undefined;
     const { migrations, seeds } = await migrateAndSeed(config, target, opts);

@@ -3,9 +3,9 @@ import { serviceUrl } from '../config/services.js';
 import { type DatabaseTarget, resolveDatabase } from '../db/connect.js';
 import { isTmError } from '../errors.js';
 
-/** The database of the project's own Postgres service, which `tm up` migrates. */
+/** The database of the project's own Postgres service, which `tm up` migrates (never the test database). */
 export function serviceDatabase(config: Config, only?: string[]): DatabaseTarget | undefined {
-  const pg = config.services.find((s) => s.kind === 'postgres' && (!only || only.includes(s.name)));
+  const pg = config.services.find((s) => s.kind === 'postgres' && !s.testOf && (!only || only.includes(s.name)));
   return pg && { url: serviceUrl(pg, true)!, source: `services.${pg.name}` };
 }
 

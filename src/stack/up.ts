@@ -1,6 +1,7 @@
 import type { Config } from '../config/load.js';
 import { hostPorts, kindOf } from '../catalog/index.js';
-import type { Service } from '../config/schema.js';
+import type { PostgresService, Service } from '../config/schema.js';
+import { ensureExtras, hasExtras } from '../db/extras.js';
 import { EXIT, TmError, errorText, isTmError } from '../errors.js';
 import { probeFor } from '../health/probe-for.js';
 import { isAuthFailure } from '../health/probes.js';
@@ -20,6 +21,8 @@ export interface UpOptions {
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
   onWarning?: (message: string) => void;
+  /** Postgres services whose extensions and databases a run of several up() calls has made already (bring-up's stages). */
+  prepared?: Set<string>;
 }
 
 export interface UpService {
@@ -90,6 +93,10 @@ export async function up(config: Config, runtime: Runtime, requested: Service[],
       throw err;
     }
     ready.set(svc.name, performance.now() - t0);
+    if (svc.kind === 'postgres' && hasExtras(svc) && !opts.prepared?.has(svc.name)) {
+      await applyExtras(svc, runtime.name, opts);
+      opts.prepared?.add(svc.name);
+    }
   };
   try {
     // Level by level: a service starts once everything it depends on answers its probe.
@@ -127,6 +134,18 @@ export async function up(config: Config, runtime: Runtime, requested: Service[],
       };
     }),
   };
+}
+
+/** A Postgres' extensions and extra databases, made once it answers; settings it runs without are said. */
+async function applyExtras(svc: PostgresService, runtime: 'native' | 'docker', opts: UpOptions): Promise<void> {
+  const done = await ensureExtras(svc, runtime);
+  if (done.databases.length > 0) opts.onProgress?.(`${svc.name}: created database${done.databases.length === 1 ? '' : 's'} ${done.databases.join(', ')}`);
+  if (done.extensions.length > 0)
+    opts.onProgress?.(`${svc.name}: created extension${done.extensions.length === 1 ? '' : 's'} ${done.extensions.join(', ')} in ${svc.database}`);
+  for (const s of done.stale)
+    opts.onWarning?.(
+      `${svc.name} runs with ${s.name} = ${s.running}, but services.${svc.testOf ?? svc.name}.settings.${s.name} is ${s.configured}: settings apply when the server starts (tm restart ${svc.name})`,
+    );
 }
 
 /** Waiting does not fix a password the server rejects: say which one and how to fix it. */

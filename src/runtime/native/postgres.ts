@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, realpath, rename, rm } from 'node:fs/promises';
+import { readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
 import type { Client } from 'pg';
 import { listenAddress } from '../../config/listen.js';
 import type { PostgresService } from '../../config/schema.js';
+import { settingArgs } from '../../catalog/postgres.js';
+import { locateFailingStatement, serverOffset } from '../../db/sql-errors.js';
+import { lineColumn } from '../../db/sql-split.js';
 import { chooseDataDir, dataParents } from './data-dir.js';
-import { EXIT, TmError } from '../../errors.js';
+import { EXIT, TmError, errorText } from '../../errors.js';
 import { pgProbe } from '../../health/probes.js';
 import type { Probe } from '../../health/wait-for.js';
 import { findPostgres, missingBinary, type PgBinaries } from './binaries.js';
@@ -15,6 +18,7 @@ import { runLogged, spawnDaemon, type Daemon } from './daemon.js';
 import { scramVerifier } from './scram.js';
 import { ensureOwnedDir, makePrivateDir, removeOwnedDir, self, verifyOwnedDir } from '../../util/safe-dir.js';
 import type { NativePaths } from './paths.js';
+import { writePrivateFile } from '../../util/private-file.js';
 import { isAlive, processCwd } from './proc.js';
 import { postgresRunAs, type RunAs } from './run-as.js';
 
@@ -112,8 +116,68 @@ export async function initPostgres(plan: PgPlan, signal?: AbortSignal): Promise<
       cause: err,
     });
   }
+  // Born with the data directory (before the rename), so a run killed before the init files
+  // ran leaves them still to run; removed once they all have.
+  if (plan.svc.initFiles?.length) await writeFile(join(building, INIT_PENDING), `${JSON.stringify({ done: [] })}\n`, { mode: 0o600 });
   // An empty directory in its place (an older tm made it first) is replaced by the rename.
   await rename(building, plan.dataDir);
+}
+
+/** In a data directory whose init files have not all run yet: the ones that have. */
+const INIT_PENDING = 'taskmaster-init.json';
+
+/** The init files still to run on this data directory (none once they have all run, or on one made without them). */
+export async function pendingInit(plan: Pick<PgPlan, 'svc' | 'dataDir'>): Promise<string[]> {
+  const text = await readFile(join(plan.dataDir, INIT_PENDING), 'utf8').catch(() => undefined);
+  if (text === undefined) return [];
+  let done: string[] = [];
+  try {
+    done = (JSON.parse(text) as { done?: string[] }).done ?? [];
+  } catch {
+    // A torn record: run them all again rather than none.
+  }
+  return (plan.svc.initFiles ?? []).filter((f) => !done.includes(f));
+}
+
+/**
+ * Runs the init files of a new data directory, in order, as the app user in the app database
+ * (as the official image runs /docker-entrypoint-initdb.d): each file in one implicit
+ * transaction, its success recorded, so a failed one is run again (from itself on) by the
+ * next `tm up` once fixed.
+ */
+export async function runInit(plan: Pick<PgPlan, 'svc' | 'dataDir' | 'socketDir'>, root: string, files: string[]): Promise<void> {
+  const marker = join(plan.dataDir, INIT_PENDING);
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ host: socketOf(plan), port: plan.svc.port, user: plan.svc.user, database: plan.svc.database });
+  await client.connect();
+  try {
+    const done = (plan.svc.initFiles ?? []).filter((f) => !files.includes(f));
+    for (const file of files) {
+      const sql = await readFile(join(root, file), 'utf8').catch((err: unknown) => {
+        throw new TmError('TM_PG_INIT_UNREADABLE', `cannot read ${file} (services.${plan.svc.name}.init): ${errorText(err)}`, {
+          exit: EXIT.config,
+          cause: err,
+        });
+      });
+      try {
+        await client.query(sql);
+      } catch (err) {
+        const offset = serverOffset(err, sql, 0, sql.length) ?? (await locateFailingStatement(client, sql, err).catch(() => undefined));
+        const at = offset === undefined ? undefined : lineColumn(sql, offset);
+        throw new TmError('TM_PG_INIT_FAILED', `init file ${file} failed and was rolled back`, {
+          exit: EXIT.migration,
+          problems: [{ file, line: at?.line, column: at?.column, message: errorText(err) }],
+          hint: `fix it and run tm up again: ${file} and the files after it run then (${done.length} before it stay applied)`,
+          cause: err,
+        });
+      }
+      done.push(file);
+      await writePrivateFile(marker, `${JSON.stringify({ done })}\n`);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  await rm(marker, { force: true });
 }
 
 export async function startPostgres(plan: PgPlan): Promise<Daemon> {
@@ -130,7 +194,19 @@ export async function startPostgres(plan: PgPlan): Promise<Daemon> {
   const host = isIP(address) ? address : '127.0.0.1';
   return spawnDaemon(
     join(plan.bins.bindir, 'postgres'),
-    ['-D', plan.dataDir, '-p', String(plan.svc.port), '-k', plan.socketDir, '-c', `listen_addresses=${host}`, '-c', 'logging_collector=off'],
+    [
+      '-D',
+      plan.dataDir,
+      '-p',
+      String(plan.svc.port),
+      '-k',
+      plan.socketDir,
+      '-c',
+      `listen_addresses=${host}`,
+      '-c',
+      'logging_collector=off',
+      ...settingArgs(plan.svc).flatMap((s) => ['-c', s]),
+    ],
     { logFile: plan.logFile, runAs: plan.runAs, env: { ...process.env, LC_ALL: 'C' } },
   );
 }

@@ -98,8 +98,11 @@ export class NativeRuntime implements Runtime {
     assertNativeKinds(services);
     for (const svc of services) {
       const decl = launchDecl(svc);
-      if (svc.kind === 'postgres') this.pgPlans.set(svc.name, await pg.planPostgres(svc, this.paths, this.config.root));
-      else if (svc.kind === 'redis') this.redisPlans.set(svc.name, await redis.planRedis(svc, this.paths));
+      if (svc.kind === 'postgres') {
+        // A test database starts from nothing each time (what a reboot left of the last one goes first).
+        if (svc.testOf) await this.removeData([svc]);
+        this.pgPlans.set(svc.name, await pg.planPostgres(svc, this.paths, this.config.root));
+      } else if (svc.kind === 'redis') this.redisPlans.set(svc.name, await redis.planRedis(svc, this.paths));
       else if (decl) this.launchPlans.set(svc.name, await planLaunch(this.config, svc, decl, this.paths));
     }
   }
@@ -145,10 +148,18 @@ export class NativeRuntime implements Runtime {
     const stamp = this.paths.pidFile(svc.name).replace(/\.pid$/, '.roles');
     const fingerprint = createHash('sha256').update(pg.roleFingerprint(plan)).digest('hex');
     const previous = await readFile(stamp, 'utf8').catch(() => '');
-    if (previous.trim() === fingerprint) return;
+    // Init files run once, on a new data directory, right after its roles are set up.
+    const init = await pg.pendingInit(plan);
+    if (previous.trim() === fingerprint && init.length === 0) return;
     await waitFor(this.guard(svc, pg.bootstrapProbe(plan)), { timeoutMs: opts.timeoutMs, signal: opts.signal, intervalMs: 10 });
-    await pg.ensureRoleAndDatabase(plan);
-    await writePrivateFile(stamp, `${fingerprint}\n`);
+    if (previous.trim() !== fingerprint) {
+      await pg.ensureRoleAndDatabase(plan);
+      await writePrivateFile(stamp, `${fingerprint}\n`);
+    }
+    if (init.length > 0) {
+      opts.onProgress?.(`running ${init.length} init file${init.length === 1 ? '' : 's'} of ${svc.name}`);
+      await pg.runInit(plan, this.config.root, init);
+    }
   }
 
   private async startRedis(svc: RedisService): Promise<void> {
@@ -255,6 +266,9 @@ export class NativeRuntime implements Runtime {
     this.ownState(services);
     const results: StopResult[] = [];
     for (const svc of [...services].reverse()) results.unshift(await this.stopOne(svc, opts));
+    // A test database keeps nothing from one start to the next.
+    const throwaway = services.filter((s) => s.kind === 'postgres' && s.testOf);
+    if (throwaway.length > 0) await this.removeData(throwaway);
     return results;
   }
 
