@@ -288,7 +288,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .argument('<target>', 'compose | env-example | dockerfile | dockerignore | github-actions | schema | k8s')
     .option('--out <path>', 'write it here (inside the project) instead of stdout')
     .option('--check', 'exit 1 with a diff when the file on disk (--out, or the usual path) differs')
-    .option('--test-db', 'compose: add a throwaway test-db Postgres on tmpfs (as docker.test_db: true does)')
+    .option('--test-db', "compose: add the first Postgres service's test database (test-db, on tmpfs), as test_database: true does")
     .option('--service <name>', 'dockerfile: the app service to build')
     .option('--namespace <name>', 'k8s: the namespace of the kustomization')
     .option('--migrate-image <image>', 'k8s: image with tm and the migrations, for the Job and init containers')

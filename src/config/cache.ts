@@ -5,6 +5,7 @@ import { insideProject } from '../util/inside.js';
 import type { Problem } from '../errors.js';
 import { readEnvTexts } from './env-files.js';
 import { findConfig, MAX_CONFIG_BYTES, readConfigText, type LoadOptions } from './find.js';
+import { resolveInit } from './init-files.js';
 import type { Config } from './load.js';
 import { applyStack } from './stack.js';
 
@@ -54,7 +55,8 @@ export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   const cacheFile = join(state, 'cache', 'config.json');
   const cached = readEntry(cacheFile);
   // The stack's ports are applied after the cache: .taskmaster/stack.json is not part of its key.
-  if (cached?.key === key) return { config: applyStack(cached.config), secrets: cached.secrets, secretWarnings: cached.secretWarnings };
+  if (cached?.key === key && initFilesStill(cached.config))
+    return { config: applyStack(cached.config), secrets: cached.secrets, secretWarnings: cached.secretWarnings };
 
   // Lazy: the loader brings yaml and zod, which a cache hit (most commands) never needs.
   const [{ loadConfigFrom }, { secretsOf }] = await Promise.all([import('./load.js'), import('../catalog/index.js')]);
@@ -68,6 +70,21 @@ export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   const secretWarnings = shortSecrets(config.services, config.env, resolved);
   if (existsSync(state)) writeEntry(cacheFile, { key, sum: sumOf({ config, secrets, secretWarnings }), config, secrets, secretWarnings });
   return { config: applyStack(config), secrets, secretWarnings };
+}
+
+/**
+ * Postgres' init files are found on disk (a folder, `dir/*.sql`), which the key does not
+ * cover: looked up again, into the cached config; an entry that names nothing now is a miss,
+ * so the full load reports it.
+ */
+function initFilesStill(config: Config): boolean {
+  for (const svc of config.services) {
+    if (svc.kind !== 'postgres' || svc.init.length === 0) continue;
+    const init = resolveInit(config.root, svc.init);
+    if (init.problems.length > 0) return false;
+    svc.initFiles = init.files;
+  }
+  return true;
 }
 
 function sumOf(p: Project): string {

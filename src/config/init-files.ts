@@ -36,6 +36,18 @@ export function initEntryFiles(root: string, entry: string): InitEntry {
   return { files: [rel] };
 }
 
+/** Every entry's files in order, each file once, and the problems of entries that name nothing (by index). */
+export function resolveInit(root: string, entries: string[]): { files: string[]; problems: { index: number; message: string }[] } {
+  const files: string[] = [];
+  const problems: { index: number; message: string }[] = [];
+  for (const [index, entry] of entries.entries()) {
+    const found = initEntryFiles(root, entry);
+    if ('problem' in found) problems.push({ index, message: found.problem });
+    else for (const f of found.files) if (!files.includes(f)) files.push(f);
+  }
+  return { files, problems };
+}
+
 /** The regular files of a folder, in name order (byte order, as the image's shell glob sorts in the C locale). */
 function listFiles(dir: string): string[] | undefined {
   try {

@@ -9,7 +9,7 @@ import { configTooLarge, findConfig, MAX_CONFIG_BYTES, readConfigText, type Load
 export { CONFIG_NAMES, findConfig, type LoadOptions } from './find.js';
 import { suggest } from '../util/suggest.js';
 import { findCycle } from './graph.js';
-import { initEntryFiles } from './init-files.js';
+import { resolveInit } from './init-files.js';
 import { interpolate, type Unresolved } from './interpolate.js';
 import { detectKind, hostPorts, KIND_NAMES, KINDS, kindOf } from '../catalog/index.js';
 import { configSchema, type EnvVarSpec, type RawConfig, type Service } from './schema.js';
@@ -166,7 +166,8 @@ export function parseConfig(source: string, opts: ParseOptions): Config {
   const name = (top.success && top.data.name) || sanitizeName(basename(opts.root));
   for (const svc of services) {
     kindOf(svc).complete?.(svc, name);
-    for (const p of kindOf(svc).problems?.(svc) ?? []) problems.push({ ...locate(['services', svc.name, ...p.key.split('.')]), message: p.message });
+    for (const p of kindOf(svc).problems?.(svc) ?? [])
+      problems.push({ ...locate(['services', svc.name, ...p.key.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k))]), message: p.message });
     if (svc.kind !== 'app') continue;
     for (const dep of svc.depends_on) {
       if (!services.some((s) => s.name === dep) && dep in rawServices === false) {
@@ -250,13 +251,9 @@ function postgresExtras(
   if (dockerTestDb && firstPg?.kind === 'postgres' && firstPg.test_database === false) firstPg.test_database = true;
   for (const svc of [...services]) {
     if (svc.kind !== 'postgres') continue;
-    const files: string[] = [];
-    for (const [i, entry] of svc.init.entries()) {
-      const found = initEntryFiles(root, entry);
-      if ('problem' in found) problems.push({ ...locate(['services', svc.name, 'init', i]), message: found.problem });
-      else for (const f of found.files) if (!files.includes(f)) files.push(f);
-    }
-    svc.initFiles = files;
+    const init = resolveInit(root, svc.init);
+    for (const p of init.problems) problems.push({ ...locate(['services', svc.name, 'init', p.index]), message: p.message });
+    svc.initFiles = init.files;
     for (const companion of kindOf(svc).companions?.(svc) ?? []) {
       const at = locate(['services', svc.name, 'test_database']);
       if (services.some((s) => s.name === companion.name))

@@ -50,7 +50,7 @@ export const configSchema = z.strictObject({
     z.strictObject({
       /** Use the project's own compose file instead of the one tm renders. */
       compose_file: z.optional(text()),
-      /** `tm render compose`: add a throwaway `test-db` Postgres on tmpfs (one port above postgres). */
+      /** The older spelling of the first Postgres service's `test_database: true` (a throwaway `test-db`). */
       test_db: z.optional(z.boolean({ error: (iss) => `expected true or false, got ${describe(iss.input)}` })),
     }),
     {},

@@ -115,7 +115,7 @@ const IMAGES: Record<string, (major: number) => string> = {
   timescaledb: (m) => `timescale/timescaledb:latest-pg${m}`,
 };
 
-function missingExtensions(svc: PostgresService, absent: string[], major: number, runtime: 'native' | 'docker'): TmError {
+export function missingExtensions(svc: PostgresService, absent: string[], major: number, runtime: 'native' | 'docker'): TmError {
   const names = absent.join(', ');
   let hint: string;
   if (runtime === 'native') {

@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { hostPorts, KIND_NAMES, KINDS, secretsOf } from '../../src/catalog/index.js';
-import { parseConfig } from '../../src/config/load.js';
 import { exportedVariables } from '../../src/config/services.js';
-import type { TmError } from '../../src/errors.js';
+import { parseIn, refusalOf } from '../helpers/parse-config.js';
 
 // The catalog as taskmaster.yml meets it: which kind a service is, its defaults, the problems
 // a kind finds, and the variables the kinds give the apps.
 
-const parse = (source: string) => parseConfig(source, { file: '/p/taskmaster.yml', root: '/p/shop', vars: {}, displayFile: 'taskmaster.yml' });
-function refusal(source: string): TmError {
-  try {
-    parse(source);
-  } catch (err) {
-    return err as TmError;
-  }
-  throw new Error('expected the config to be refused');
-}
+const parse = parseIn('shop');
+const refusal = (source: string) => refusalOf(parse, source);
 
 describe('service kinds in taskmaster.yml', () => {
   it("a service named after a kind is of that kind, with the kind's defaults", () => {

@@ -158,7 +158,13 @@ export class NativeRuntime implements Runtime {
     }
     if (init.length > 0) {
       opts.onProgress?.(`running ${init.length} init file${init.length === 1 ? '' : 's'} of ${svc.name}`);
-      await pg.runInit(plan, this.config.root, init);
+      try {
+        await pg.runInit(plan, this.config.root, init);
+      } catch (err) {
+        // Stopped, so that the next tm up starts it again and runs what is left, once fixed.
+        await this.stop([svc]).catch(() => undefined);
+        throw err;
+      }
     }
   }
 
