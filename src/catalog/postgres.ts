@@ -20,6 +20,13 @@ function sqlName(what: string) {
   return text(what).check(z.regex(/^[A-Za-z_][A-Za-z0-9_$-]*$/, { error: `expected ${what} (letters, digits, "_", "-", "$")` }));
 }
 
+/** A database name that a URL can carry. */
+const databaseName = text().check(
+  z.refine((v: string) => !/[?#]/.test(v), {
+    error: 'a database name with "?" or "#" cannot be written in a database URL (pg reads it back cut short): choose another name',
+  }),
+);
+
 const schema = z.strictObject({
   kind: z.optional(z.literal('postgres')),
   image: z._default(text(), 'postgres:16-alpine'),
@@ -32,13 +39,7 @@ const schema = z.strictObject({
   ),
   host: z._default(text(), '127.0.0.1'),
   port: z._default(port, 5432),
-  database: z.optional(
-    text().check(
-      z.refine((v: string) => !/[?#]/.test(v), {
-        error: 'a database name with "?" or "#" cannot be written in a database URL (pg reads it back cut short): choose another name',
-      }),
-    ),
-  ),
+  database: z.optional(databaseName),
   user: z._default(
     text().check(z.refine((v: string) => !v.startsWith('pg_'), { error: 'role names starting with "pg_" are reserved by PostgreSQL: choose another user' })),
     'postgres',
@@ -57,7 +58,7 @@ const schema = z.strictObject({
   databases: z._default(z.array(sqlName('a database name')), []),
   /** A throwaway test database (`test-db`, DATABASE_TEST_URL): on tmpfs on Docker, wiped on tm down natively. */
   test_database: z._default(
-    z.union([flag, z.strictObject({ port: z.optional(port), database: z.optional(text()) })], {
+    z.union([flag, z.strictObject({ port: z.optional(port), database: z.optional(databaseName) })], {
       error: (iss) => `expected true, false or { port, database }, got ${describe(iss.input)}`,
     }),
     false,

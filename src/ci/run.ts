@@ -1,6 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { type DatabaseTarget, connect } from '../db/connect.js';
+import { ensureExtras, hasExtras } from '../db/extras.js';
+import type { PostgresService } from '../config/schema.js';
 import type { SeedResult } from '../db/seeds/seed.js';
 import { EXIT, TmError, errorText, isTmError, type ExitCode, type Problem } from '../errors.js';
 import { type HealthReport, checkHealth, checkProbes } from '../health/check.js';
@@ -212,9 +214,16 @@ async function ownServices(state: CiState, opts: CiOptions, step: Step): Promise
 async function externalServices(state: CiState, opts: CiOptions): Promise<string> {
   const config = state.config!;
   state.target = await optionalDatabase(config);
+  const made: string[] = [];
   if (state.target) {
     await waitForDatabase(state.target, opts.timeoutMs, opts.signal);
     state.probes.push(databaseProbe(state.target));
+    // What tm up makes on its own servers (extensions, extra databases), on the one given.
+    const pg = config.services.find((s): s is PostgresService => s.kind === 'postgres' && !s.testOf);
+    if (pg && hasExtras(pg)) {
+      const done = await ensureExtras(pg, { external: state.target });
+      made.push(...done.databases.map((d) => `database ${d}`), ...done.extensions.map((e) => `extension ${e}`));
+    }
   }
   const vars = await projectVariables(config.root);
   const redis = config.services.find((s) => s.kind === 'redis');
@@ -225,7 +234,8 @@ async function externalServices(state: CiState, opts: CiOptions): Promise<string
     await waitFor(probe, { timeoutMs: opts.timeoutMs, signal: opts.signal, hint });
     state.probes.push(probe);
   }
-  return state.probes.length ? `reachable: ${state.probes.map((p) => `${p.name} (${p.target})`).join(', ')}` : 'nothing to wait for';
+  const reached = state.probes.length ? `reachable: ${state.probes.map((p) => `${p.name} (${p.target})`).join(', ')}` : 'nothing to wait for';
+  return made.length > 0 ? `${reached}; created ${made.join(', ')}` : reached;
 }
 
 /** The database answers `SELECT 1` (named by where its URL came from, never by the URL). */

@@ -2,7 +2,7 @@ import type { Client } from 'pg';
 import type { PostgresService } from '../config/schema.js';
 import { serviceUrl } from '../config/services.js';
 import { EXIT, TmError, errorText } from '../errors.js';
-import { withClient } from './connect.js';
+import { type DatabaseTarget, withClient } from './connect.js';
 
 // What a Postgres service of taskmaster.yml asks of its server beyond a user and a database:
 // its extensions and extra databases, made on every `tm up` (once there, a few catalog reads
@@ -23,17 +23,24 @@ export function hasExtras(svc: PostgresService): boolean {
 }
 
 /**
- * Creates the service's missing extra databases (owned by the app user) and extensions (in the
- * app database, as the app user, which tm makes a superuser on both runtimes), and reports the
- * settings the server runs without. An extension the server does not have at all is refused
- * before anything is created, with what to install (`runtime` says where: packages or an image).
+ * Where the server runs: local binaries, tm's container, or a database someone else started
+ * (`tm ci --external`: a CI service container of the service's image, reached at `target`).
  */
-export async function ensureExtras(svc: PostgresService, runtime: 'native' | 'docker'): Promise<ExtrasResult> {
-  const target = { url: serviceUrl(svc, true)!, source: `services.${svc.name}` };
-  return withClient(target, 'up', async (client) => {
+export type ExtrasWhere = 'native' | 'docker' | { external: DatabaseTarget };
+
+/**
+ * Creates the service's missing extra databases and extensions (in the app database), as the
+ * app user, which tm makes a superuser on the servers it starts (so it owns the databases),
+ * and reports the settings the server runs without. An extension the server does not have at
+ * all is refused before anything is created, with what to install there (packages or an image).
+ */
+export async function ensureExtras(svc: PostgresService, where: ExtrasWhere): Promise<ExtrasResult> {
+  const target = typeof where === 'object' ? where.external : { url: serviceUrl(svc, true)!, source: `services.${svc.name}` };
+  return withClient(target, where === 'native' || where === 'docker' ? 'up' : 'ci', async (client) => {
     const databases = await createDatabases(client, svc);
-    const extensions = await createExtensions(client, svc, runtime);
-    return { extensions, databases, stale: await staleSettings(client, svc.settings) };
+    const extensions = await createExtensions(client, svc, where);
+    // A CI service container takes no settings: only the servers tm starts are compared.
+    return { extensions, databases, stale: typeof where === 'object' ? [] : await staleSettings(client, svc.settings) };
   });
 }
 
@@ -43,13 +50,13 @@ async function createDatabases(client: Client, svc: PostgresService): Promise<st
   const missing = svc.databases.filter((d) => !rows.some((r) => r.datname === d));
   for (const d of missing) {
     try {
-      await client.query(`CREATE DATABASE ${client.escapeIdentifier(d)} OWNER ${client.escapeIdentifier(svc.user)}`);
+      await client.query(`CREATE DATABASE ${client.escapeIdentifier(d)}`);
     } catch (err) {
       // Another tm up of this stack made it in between.
       if ((err as { code?: string }).code === '42P04') continue;
       throw new TmError('TM_PG_DATABASE_FAILED', `cannot create database ${d} (services.${svc.name}.databases): ${errorText(err)}`, {
         exit: EXIT.runtime,
-        hint: `the user ${svc.user} needs CREATEDB (tm gives it that on the servers it starts), or create ${d} yourself`,
+        hint: `the app user needs CREATEDB (tm makes it a superuser on the servers it starts), or create ${d} yourself`,
         cause: err,
       });
     }
@@ -57,7 +64,7 @@ async function createDatabases(client: Client, svc: PostgresService): Promise<st
   return missing;
 }
 
-async function createExtensions(client: Client, svc: PostgresService, runtime: 'native' | 'docker'): Promise<string[]> {
+async function createExtensions(client: Client, svc: PostgresService, where: ExtrasWhere): Promise<string[]> {
   if (svc.extensions.length === 0) return [];
   const { rows } = await client.query<{ name: string; installed: string | null }>(
     'SELECT name, installed_version AS installed FROM pg_available_extensions WHERE name = ANY($1)',
@@ -66,7 +73,7 @@ async function createExtensions(client: Client, svc: PostgresService, runtime: '
   const absent = svc.extensions.filter((e) => !rows.some((r) => r.name === e));
   if (absent.length > 0) {
     const major = Number((await client.query<{ major: number }>(`SELECT current_setting('server_version_num')::int / 10000 AS major`)).rows[0]!.major);
-    throw missingExtensions(svc, absent, major, runtime);
+    throw missingExtensions(svc, absent, major, where);
   }
   const created: string[] = [];
   for (const e of svc.extensions) {
@@ -115,10 +122,10 @@ const IMAGES: Record<string, (major: number) => string> = {
   timescaledb: (m) => `timescale/timescaledb:latest-pg${m}`,
 };
 
-export function missingExtensions(svc: PostgresService, absent: string[], major: number, runtime: 'native' | 'docker'): TmError {
+export function missingExtensions(svc: PostgresService, absent: string[], major: number, where: ExtrasWhere): TmError {
   const names = absent.join(', ');
   let hint: string;
-  if (runtime === 'native') {
+  if (where === 'native') {
     const packages = [...new Set(absent.map((e) => DEBIAN_PACKAGES[e]?.(major)).filter((p) => p !== undefined))];
     const unknown = absent.filter((e) => !DEBIAN_PACKAGES[e]);
     hint = [
@@ -137,10 +144,13 @@ export function missingExtensions(svc: PostgresService, absent: string[], major:
         ? `set services.${svc.name}.image to an image that has it, such as ${images[0]}, then tm up`
         : `set services.${svc.name}.image to an image that has ${absent.length === 1 ? 'it' : 'them'} (or build one FROM ${svc.image} that installs ${absent.length === 1 ? 'it' : 'them'}), then tm up`;
     hint += ` (or remove ${absent.length === 1 ? 'it' : 'them'} from services.${svc.name}.extensions)`;
+    // The rendered workflow's service container runs services.<name>.image as well.
+    if (typeof where === 'object') hint += '; in CI, the database service must run that image too (tm render github-actions)';
   }
+  const server = where === 'native' ? 'local binaries' : where === 'docker' ? `image ${svc.image}` : `the database ${where.external.source} points at`;
   return new TmError(
     'TM_PG_EXTENSION_MISSING',
-    `${svc.name}'s PostgreSQL ${major} (${runtime === 'native' ? 'local binaries' : `image ${svc.image}`}) does not have the extension${absent.length === 1 ? '' : 's'} ${names} (services.${svc.name}.extensions)`,
+    `${svc.name}'s PostgreSQL ${major} (${server}) does not have the extension${absent.length === 1 ? '' : 's'} ${names} (services.${svc.name}.extensions)`,
     { exit: EXIT.runtime, hint },
   );
 }

@@ -197,6 +197,26 @@ describe('postgres extras: refusals and files', () => {
     expect(await query(p, 'SELECT string_agg(text, $$,$$ ORDER BY id) FROM greeting')).toBe('one,two,three');
   }, 300_000);
 
+  it('tm ci --external makes the extensions and databases on the database it is given, and names the one it lacks', async () => {
+    // The database is started without extras (as a CI service container would be), then the config asks for them.
+    const p = await project({ name: 'pge' });
+    expect((await p.tm(['up'])).exitCode).toBe(0);
+    const env = { CI: 'true', DATABASE_URL: `postgres://pge_user:pw-pge-secret@127.0.0.1:${p.pgPort}/pge_db` };
+    await withExtras(p, 'extensions: [hstore], databases: [reports]');
+    const ci = await p.tm(['ci', '--external'], { env });
+    expect(ci.exitCode, ci.stderr).toBe(0);
+    expect(ci.stderr).toContain('created database reports, extension hstore');
+    expect(await query(p, "SELECT count(*) FROM pg_extension WHERE extname = 'hstore'")).toBe('1');
+    expect(await query(p, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'reports'")).toBe('pge_user');
+    const file = join(p.dir, 'taskmaster.yml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('extensions: [hstore]', 'extensions: [hstore, no_such_extension]'));
+    const missing = await p.tm(['ci', '--external'], { env });
+    expect(missing.exitCode).toBe(4);
+    expect(missing.stderr).toContain(
+      "postgres's PostgreSQL 15 (the database DATABASE_URL points at) does not have the extension no_such_extension (services.postgres.extensions)",
+    );
+  }, 300_000);
+
   it('a file added to an init folder is found by the next command, past the config cache', async () => {
     const p = await project({ name: 'pgc' });
     await withExtras(p, 'init: db/init', { 'a.sql': SCHEMA });
