@@ -86,6 +86,8 @@ async function composeAccepts(dir: string): Promise<void> {
 }
 
 const noDocker = await dockerUnavailable([]);
+const STANDINS = ['standin/postgres:15', 'standin/redis:7'];
+const noStandins = noDocker ?? (await dockerUnavailable(STANDINS));
 
 describe('tm init --adopt, then tm up on local binaries with the original .env', () => {
   it(
@@ -201,6 +203,33 @@ describe('tm init --adopt, then tm up on local binaries with the original .env',
       redis.disconnect();
       expect(await readFile(join(dir, '.env'), 'utf8')).toBe(envBefore);
       if (!noDocker) await composeAccepts(dir);
+    },
+    KINDS_READY_MS,
+  );
+
+  it.skipIf(noStandins)(
+    'Flyway on the Docker runtime: the same URLs of .env reach the containers',
+    async () => {
+      const { dir, ports } = await fixture('flyway', { postgres: 5435, redis: 6380 });
+      // No image registry here: the stand-in images (same variables and ports) take the official ones' places.
+      const compose = await readFile(join(dir, 'compose.yaml'), 'utf8');
+      await writeFile(
+        join(dir, 'compose.yaml'),
+        compose.replace('image: postgres:15', `image: ${STANDINS[0]}`).replace('image: redis:7.2', `image: ${STANDINS[1]}`),
+      );
+      const envBefore = await readFile(join(dir, '.env'), 'utf8');
+      await adopt(dir);
+      const up = await runTm(dir, ['up', '--runtime', 'docker', '--no-migrate', '--timeout', '120s']);
+      expect(up.exitCode, up.stderr + up.stdout).toBe(0);
+      expect(up.stdout + up.stderr).not.toContain('inv-local-9a8b7c6d5e');
+      const env = await dotenv(dir);
+      const url = `postgres://${env.SPRING_DATASOURCE_USERNAME}:${env.SPRING_DATASOURCE_PASSWORD}@localhost:${ports.postgres}/inventory`;
+      expect(await query(url, 'SELECT current_user AS u')).toEqual([{ u: 'inventory' }]);
+      const redis = new Redis(env.SPRING_REDIS_URL!, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      await redis.connect();
+      expect(await redis.ping()).toBe('PONG');
+      redis.disconnect();
+      expect(await readFile(join(dir, '.env'), 'utf8')).toBe(envBefore);
     },
     KINDS_READY_MS,
   );
