@@ -172,6 +172,64 @@ describe('tm init --adopt on the fixture repositories', () => {
   });
 });
 
+describe('the kinds of the catalog from their images', () => {
+  let dir: string;
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('maps each image onto its kind with ports and credentials, a variable holding a password becomes a secret, no literal is shown', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tm-adopt-'));
+    await writeFile(
+      join(dir, 'compose.yaml'),
+      `services:
+  cache:
+    image: redis:7
+    command: ["redis-server", "--requirepass", "\${REDIS_PASSWORD:-devredis}", "--save", ""]
+    ports: ["6390:6379"]
+  queue:
+    image: rabbitmq:3-management
+    environment: { RABBITMQ_DEFAULT_USER: app, RABBITMQ_DEFAULT_PASS: "\${MQ_PASS}", RABBITMQ_DEFAULT_VHOST: shop }
+    ports: ["5673:5672", "15673:15672"]
+  sql:
+    image: mariadb:11
+    environment: { MARIADB_DATABASE: shop, MARIADB_USER: shop, MARIADB_PASSWORD: shop-pw-literal }
+    ports: ["3307:3306"]
+  nats:
+    image: nats:2.10
+    command: "-js --user app --pass nats-pw-literal"
+    ports: ["4223:4222", "8223:8222"]
+  mail:
+    image: maildev/maildev
+    ports: ["1026:1025", "1081:1080"]
+  search:
+    image: docker.elastic.co/elasticsearch/elasticsearch:8.12.0
+    environment: [discovery.type=single-node, ES_JAVA_OPTS=-Xms1g -Xmx1g]
+    ports: ["9201:9200"]
+  web:
+    image: nginx:1.25
+    ports: ["8088:80"]
+    healthcheck: { test: ["CMD", "curl", "-f", "http://localhost:80/healthz"] }
+`,
+    );
+    await writeFile(join(dir, '.env'), 'MQ_PASS=mq-from-env-file-1\n');
+    const p = await planAdoption(dir, {});
+    const yml = parse(p.text) as { services: Record<string, unknown>; env: Record<string, unknown> };
+    expect(yml.services).toEqual({
+      cache: { kind: 'redis', image: 'redis:7', port: 6390, password: '${REDIS_PASSWORD:-devredis}', persistence: 'none' },
+      queue: { kind: 'rabbitmq', image: 'rabbitmq:3-management', port: 5673, management_port: 15673, user: 'app', password: '${MQ_PASS}', vhost: 'shop' },
+      sql: { kind: 'mariadb', image: 'mariadb:11', port: 3307, database: 'shop', user: 'shop', password: '${SQL_PASSWORD:-shop-pw-literal}' },
+      nats: { image: 'nats:2.10', port: 4223, monitor_port: 8223, jetstream: true, user: 'app', password: '${NATS_PASSWORD:-nats-pw-literal}' },
+      mail: { kind: 'mailpit', port: 1026, web_port: 1081 },
+      search: { kind: 'elasticsearch', image: 'docker.elastic.co/elasticsearch/elasticsearch:8.12.0', port: 9201, heap: '1g' },
+      web: { kind: 'generic', image: 'nginx:1.25', port: 8088, container_port: 80, health: 'http://localhost:8088/healthz' },
+    });
+    expect(yml.env).toEqual({ MQ_PASS: { type: 'secret' } });
+    const shown = JSON.stringify(p.findings);
+    for (const secret of ['devredis', 'mq-from-env-file-1', 'shop-pw-literal', 'nats-pw-literal']) expect(shown).not.toContain(secret);
+  });
+});
+
 describe('writing and the compose drift', () => {
   let dir: string;
   afterEach(async () => {

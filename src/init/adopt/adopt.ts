@@ -7,6 +7,7 @@ import { projectVariables, readEnvTexts, variablesFrom } from '../../config/env-
 import { parseConfig } from '../../config/load.js';
 import { EXIT, TmError } from '../../errors.js';
 import { addToGitignore, defaultName } from '../init.js';
+import { referencedVariables } from './compose-interpolate.js';
 import { type AdoptedService, adoptCompose } from './compose-services.js';
 import { readCompose } from './compose-read.js';
 import { inferContract } from './env-contract.js';
@@ -51,7 +52,11 @@ export async function planAdoption(root: string, env: NodeJS.ProcessEnv = proces
   const dotenv = readDotenv(join(root, '.env'));
   if (example) read.push('.env.example');
   if (dotenv) read.push('.env');
-  const { contract, findings: envFindings } = example || dotenv ? inferContract({ example, env: dotenv }) : { contract: {}, findings: [] };
+  // The variables services read their passwords from are secrets, whatever their names say.
+  const secrets = new Set(
+    services.flatMap((s) => ['password', 'root_password', 'token'].flatMap((k) => (typeof s.keys[k] === 'string' ? referencedVariables(s.keys[k]) : []))),
+  );
+  const { contract, findings: envFindings } = example || dotenv ? inferContract({ example, env: dotenv, secrets }) : { contract: {}, findings: [] };
   findings.push(...envFindings);
 
   const pkgApp = packageApp(root, envFiles.PORT);

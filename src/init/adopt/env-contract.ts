@@ -73,6 +73,8 @@ export interface ContractInputs {
   example?: Record<string, string>;
   /** `.env`'s variables, if it exists. */
   env?: Record<string, string>;
+  /** Variables a service reads a password or token from: secrets whatever their names. */
+  secrets?: Set<string>;
 }
 
 /**
@@ -89,9 +91,9 @@ export function inferContract(inputs: ContractInputs): { contract: Record<string
   for (const [key, value] of Object.entries(vars)) {
     const fromEnv = inputs.example ? inputs.env?.[key] : value;
     // The type comes from the example's value, else from the one .env has.
-    const type = inferType(key, value || fromEnv || '');
+    const type = inputs.secrets?.has(key) ? 'secret' : inferType(key, value || fromEnv || '');
     const entry: ContractEntry = { type };
-    const secret = type === 'secret' || isSecret(key);
+    const secret = type === 'secret' || isSecret(key) || Boolean(inputs.secrets?.has(key));
     if (value === '' || secret) {
       if (type === 'secret' && generatable(key)) entry.generate = true;
       else if (value === '') entry.required = true;
