@@ -74,13 +74,21 @@ async function adopt(ctx: Context, dir: string): Promise<void> {
       unmapped: result.findings.filter((f) => f.status === 'unmapped'),
       next: 'tm up',
     },
-    () =>
-      [
+    () => {
+      const lines = [
         `wrote ${result.written.join(', ')} from ${result.read.join(', ') || 'nothing (no compose file, .env, package.json or migrations found)'}:`,
-        ...result.findings.map((f) => `  ${mark[f.status]} ${f.from}${f.to ? ` → ${f.to}` : ''}: ${f.detail}`),
-        '',
-        `${result.findings.filter((f) => f.status === 'unmapped').length} not mapped; next: tm up (tm doctor lists what still differs from the compose file)`,
-      ].join('\n'),
+      ];
+      // The notes of a thing under the line that maps it.
+      let last = '';
+      for (const f of result.findings) {
+        if (f.status === 'note' && f.from === last) lines.push(`      ${mark.note} ${f.detail}`);
+        else lines.push(`  ${mark[f.status]} ${f.from}${f.to ? ` → ${f.to}` : ''}: ${f.detail}`);
+        last = f.from;
+      }
+      const unmapped = result.findings.filter((f) => f.status === 'unmapped').length;
+      lines.push('', `${unmapped} not mapped; next: tm up (tm doctor lists what still differs from the compose file)`);
+      return lines.join('\n');
+    },
   );
 }
 

@@ -8,7 +8,7 @@ import { parseConfig } from '../../config/load.js';
 import { EXIT, TmError } from '../../errors.js';
 import { addToGitignore, defaultName } from '../init.js';
 import { referencedVariables } from './compose-interpolate.js';
-import { type AdoptedService, adoptCompose } from './compose-services.js';
+import { type AdoptedService, adoptCompose, describeService } from './compose-services.js';
 import { readCompose } from './compose-read.js';
 import { inferContract } from './env-contract.js';
 import { findMigrations, migrationsConfig, migrationsFinding } from './migrations.js';
@@ -63,6 +63,11 @@ export async function planAdoption(root: string, env: NodeJS.ProcessEnv = proces
   if (pkgApp) {
     read.push('package.json');
     findings.push(...withApp(services, pkgApp));
+    // The service the app joined is described as it now is.
+    for (const f of findings) {
+      const svc = f.status === 'mapped' ? services.find((s) => f.to === `services.${s.name}`) : undefined;
+      if (svc) f.detail = describeService(svc);
+    }
   }
 
   for (const s of services.filter((x) => x.kind === 'app' && x.keys.command === undefined))

@@ -42,6 +42,14 @@ export interface Published {
   hostIp?: string;
 }
 
+/** The keys of a compose service each mapping reads (the others are listed as not carried). */
+const COMMON = ['image', 'environment', 'env_file', 'ports', 'volumes', 'healthcheck', 'profiles', 'command', 'expose'];
+const READ = {
+  kind: new Set(COMMON),
+  app: new Set([...COMMON, 'build', 'depends_on']),
+  generic: new Set(COMMON),
+};
+
 /** Maps every service of the compose project that a plain `docker compose up` starts. */
 export function adoptCompose(root: string, project: ComposeProject, envFiles: Variables): ComposeAdoption {
   const file = project.files.join(' + ');
@@ -72,6 +80,10 @@ export function adoptCompose(root: string, project: ComposeProject, envFiles: Va
       findings.push({ from: from(name), status: 'unmapped', detail: 'left out: neither image nor build' });
       continue;
     }
+    const left = Object.keys(svc).filter(
+      (k) => !READ[adoptedService.kind === 'app' || adoptedService.kind === 'generic' ? adoptedService.kind : 'kind'].has(k),
+    );
+    if (left.length) notes.push(`not carried: ${left.join(', ')}`);
     services.push(adoptedService);
     adopted.add(name);
     findings.push({ from: from(name), to: `services.${name}`, status: 'mapped', detail: describeService(adoptedService) });
@@ -91,7 +103,7 @@ export function adoptCompose(root: string, project: ComposeProject, envFiles: Va
 }
 
 /** A human summary of what a service became; never a secret's value. */
-function describeService(s: AdoptedService): string {
+export function describeService(s: AdoptedService): string {
   const k = s.keys;
   const parts = [`kind ${s.kind}`];
   if (k.image) parts.push(`image ${String(k.image)}`);
@@ -198,6 +210,8 @@ function kindSpecifics(
     if (pass) keys.password = credential({ name }, 'password', { value: pass, from: 'literal' }, true, inputs, notes);
     if (token) keys.token = credential({ name }, 'token', { value: token, from: 'literal' }, true, inputs, notes);
   }
+  if (argv.length > 0 && kind !== 'redis' && kind !== 'nats')
+    notes.push(`command ${argv.join(' ')}: not carried (tm runs ${KINDS[kind as ServiceKind].title} with its own)`);
   if (kind === 'elasticsearch' || kind === 'opensearch') {
     const heap = /-Xmx(\d+[kmgKMG])/.exec(env.get('ES_JAVA_OPTS')?.value ?? env.get('OPENSEARCH_JAVA_OPTS')?.value ?? '')?.[1];
     if (heap) keys.heap = heap.toLowerCase();
