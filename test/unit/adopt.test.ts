@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -242,6 +242,13 @@ describe('writing and the compose drift', () => {
     await writeFile(join(dir, 'taskmaster.yml'), 'name: mine\n');
     await expect(adoptProject(dir, {})).rejects.toMatchObject({ code: 'TM_INIT_CLASH', exit: 2 });
     expect(await readFile(join(dir, 'taskmaster.yml'), 'utf8')).toBe('name: mine\n');
+  });
+
+  it('refuses a folder with nothing to adopt, writing nothing', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tm-adopt-'));
+    await writeFile(join(dir, 'README.md'), '# nothing here\n');
+    await expect(adoptProject(dir, {})).rejects.toMatchObject({ code: 'TM_ADOPT_NOTHING', exit: 2 });
+    expect((await readdir(dir)).sort()).toEqual(['README.md']);
   });
 
   it('an adopted project agrees with its compose file; an edit to either shows as a difference, secrets unnamed', async () => {

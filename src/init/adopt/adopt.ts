@@ -96,8 +96,23 @@ export async function planAdoption(root: string, env: NodeJS.ProcessEnv = proces
 
 /** Writes the adopted taskmaster.yml; refuses when the project has one. */
 export async function adoptProject(root: string, env: NodeJS.ProcessEnv = process.env): Promise<AdoptResult> {
+  if (!existsSync(root))
+    throw new TmError('TM_USAGE', `${root} does not exist`, {
+      exit: EXIT.usage,
+      hint: 'tm init --adopt reads a repository that is already there: run it in its folder',
+    });
   refuseExisting(root);
   const plan = await planAdoption(root, env);
+  if (plan.read.length === 0 && !plan.findings.some((f) => f.to?.startsWith('db.'))) {
+    throw new TmError(
+      'TM_ADOPT_NOTHING',
+      `nothing to adopt in ${root}: no compose file, .env.example, .env, package.json or migrations folder; nothing was written`,
+      {
+        exit: EXIT.usage,
+        hint: 'start a new project instead: tm init --template minimal',
+      },
+    );
+  }
   try {
     // wx: never over a file that appeared meanwhile.
     await writeFile(join(root, CONFIG), plan.text, { flag: 'wx' });
