@@ -65,8 +65,9 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
 
   program
     .command('init')
-    .description('start a project from a template: minimal, express-pg, next-prisma')
+    .description('start a project from a template: minimal, express-pg, next-prisma; or --adopt an existing one')
     .argument('[dir]', 'where (default: here)')
+    .option('--adopt', 'write taskmaster.yml from what the project has: compose files, .env.example / .env, package.json, migrations')
     .option('--template <name>', 'minimal | express-pg | next-prisma', 'minimal')
     .option('--name <name>', 'project name (default: the directory name)')
     .addOption(portOption('--pg-port <port>', 'Postgres port', 5432))

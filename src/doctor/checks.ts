@@ -23,6 +23,7 @@ import { notStarted, targetNotStarted } from './not-started.js';
 import { databaseFix, staleServiceUrls } from './targets.js';
 import type { Check } from './types.js';
 import { setServicePort } from './yaml-edit.js';
+import { composeDrift } from './compose-drift.js';
 import { listenAddress } from '../config/listen.js';
 import { detectEngine } from '../runtime/docker/detect.js';
 import { findComposeV2 } from '../runtime/docker/compose.js';
@@ -117,6 +118,23 @@ export const checks: Check[] = [
           .filter(Boolean)
           .join('; '),
         fix: 'tm render env-example --out .env.example',
+      };
+    },
+  },
+  {
+    id: 'compose',
+    title: 'compose file matches taskmaster.yml',
+    needsConfig: true,
+    async run(ctx) {
+      const drift = await composeDrift(cfg(ctx), ctx.env);
+      if (!drift) return ok('no compose file of the project');
+      const files = drift.files.join(' + ');
+      if (cfg(ctx).docker.compose_file) return ok(`tm runs ${cfg(ctx).docker.compose_file} as it is (docker.compose_file)`);
+      if (drift.differences.length === 0) return ok(drift.rendered ? `${files} is what taskmaster.yml renders` : `${files} agrees with taskmaster.yml`);
+      return {
+        status: 'warn',
+        detail: `${drift.differences.length} difference${drift.differences.length === 1 ? '' : 's'}: ${drift.differences.join('; ')}`,
+        fix: `make taskmaster.yml say what ${files} says (or the other way round); tm render compose shows what taskmaster.yml runs`,
       };
     },
   },

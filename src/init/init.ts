@@ -229,11 +229,13 @@ async function listFiles(root: string, sub = ''): Promise<string[]> {
   return out.sort();
 }
 
-async function addToGitignore(dir: string): Promise<void> {
+/** Appends to `.gitignore` the entries of tm's files it lacks (nothing already there changes); returns them. */
+export async function addToGitignore(dir: string): Promise<string[]> {
   const file = join(dir, '.gitignore');
   const current = await readFile(file, 'utf8').catch(() => '');
   const have = new Set(current.split(/\r?\n/).map((l) => l.trim()));
   const missing = IGNORED.filter((l) => !have.has(l) && !have.has(l.replace(/\/$/, '')));
-  if (missing.length === 0) return;
+  if (missing.length === 0) return [];
   await writeFile(file, `${current}${current && !current.endsWith('\n') ? '\n' : ''}${missing.join('\n')}\n`);
+  return missing;
 }

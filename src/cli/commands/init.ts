@@ -12,15 +12,17 @@ import {
   type ProjectTemplate,
   validateAnswers,
 } from '../../init/init.js';
+import { adoptProject } from '../../init/adopt/adopt.js';
 import { installCommand, packageManagerOf } from '../../util/package-manager.js';
 import { runCommand, showCommand } from '../../util/run-command.js';
 import type { Context } from '../context.js';
 
 /** The options of `tm init`: the answers' defaults (ports checked by program.ts), and --no-install. */
-export type InitFlags = Omit<UncheckedAnswers, 'name'> & { name?: string; install: boolean };
+export type InitFlags = Omit<UncheckedAnswers, 'name'> & { name?: string; install: boolean; adopt?: boolean };
 
 export async function run(ctx: Context, opts: InitFlags, args: string[]): Promise<void> {
   const dir = resolve(ctx.cwd, args[0] ?? '.');
+  if (opts.adopt) return adopt(ctx, dir);
   const { template, pgPort, redisPort, appPort, runtime } = opts;
   const flags: UncheckedAnswers = { name: opts.name ?? defaultName(dir), template, pgPort, redisPort, appPort, runtime };
   // Bad flags and clashing files are reported before any question is asked.
@@ -54,6 +56,39 @@ export async function run(ctx: Context, opts: InitFlags, args: string[]): Promis
   const next = `${args[0] ? `cd ${args[0]} && ` : ''}${result.packageJson && !installed ? `${install} && ` : ''}tm up`;
   ctx.out.result({ dir, ...answers, ...result, installed, next }, () =>
     [`created ${answers.name} from the ${answers.template} template:`, ...result.files.map((f) => `  ${f}`), '', `next: ${next}`].join('\n'),
+  );
+}
+
+/** `tm init --adopt`: taskmaster.yml from the project's own files, and what was (not) carried. */
+async function adopt(ctx: Context, dir: string): Promise<void> {
+  const result = await ctx.out.step(`reading ${dir}`, () => adoptProject(dir));
+  const { c } = ctx.out;
+  const mark = { mapped: c.green('✓'), note: c.yellow('!'), unmapped: c.red('✗') };
+  ctx.out.result(
+    {
+      dir,
+      written: result.written,
+      read: result.read,
+      services: result.services,
+      mapped: result.findings.filter((f) => f.status !== 'unmapped'),
+      unmapped: result.findings.filter((f) => f.status === 'unmapped'),
+      next: 'tm up',
+    },
+    () => {
+      const lines = [
+        `wrote ${result.written.join(', ')} from ${result.read.join(', ') || 'nothing (no compose file, .env, package.json or migrations found)'}:`,
+      ];
+      // The notes of a thing under the line that maps it.
+      let last = '';
+      for (const f of result.findings) {
+        if (f.status === 'note' && f.from === last) lines.push(`      ${mark.note} ${f.detail}`);
+        else lines.push(`  ${mark[f.status]} ${f.from}${f.to ? ` → ${f.to}` : ''}: ${f.detail}`);
+        last = f.from;
+      }
+      const unmapped = result.findings.filter((f) => f.status === 'unmapped').length;
+      lines.push('', `${unmapped} not mapped; next: tm up (tm doctor lists what still differs from the compose file)`);
+      return lines.join('\n');
+    },
   );
 }
 
