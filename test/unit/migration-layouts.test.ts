@@ -45,6 +45,11 @@ describe('layoutOfFolder', () => {
   });
 });
 
+it('db.layout takes only the layouts tm reads', async () => {
+  const err = await project(undefined, 'db:\n  layout: liquibase\n').catch((e) => e);
+  expect(err.problems).toEqual([expect.objectContaining({ line: 3, message: 'expected one of dbmate, golang-migrate, flyway, prisma, got "liquibase"' })]);
+});
+
 describe('openMigrations', () => {
   it('reads golang-migrate pairs: the up file applies, the down file rolls back', async () => {
     const { config } = await project('go-migrate', 'db:\n  migrations: db/migrations\n');
@@ -57,6 +62,7 @@ describe('openMigrations', () => {
       ['3', 'add_products_price', 'db/migrations/000003_add_products_price.up.sql'],
     ]);
     expect(files[0]!.down!.path).toBe('db/migrations/000001_create_products.down.sql');
+    expect(files.map((f) => f.up.transaction)).toEqual([true, true, true]);
     // BEGIN/COMMIT around the whole file is left to tm's own transaction.
     expect(files[1]!.up.sql).not.toMatch(/BEGIN|COMMIT/);
     expect(files[1]!.up.sql).toContain('CREATE TABLE IF NOT EXISTS warehouses');
@@ -72,6 +78,12 @@ describe('openMigrations', () => {
     ]);
     expect(((await m.files()) as MigrationFile[]).at(-1)).toMatchObject({ version: '4', emptyDown: true });
     expect(((await m.files()) as MigrationFile[]).at(-1)!.down).toBeUndefined();
+    // As golang-migrate runs it: one statement, outside a transaction.
+    await writeFile(
+      join(dir, 'db/migrations/000005_index_sku.up.sql'),
+      '-- no lock on products\nCREATE INDEX CONCURRENTLY products_name_idx ON products (name);\n',
+    );
+    expect(((await m.files()) as MigrationFile[]).at(-1)!.up.transaction).toBe(false);
     await writeFile(join(dir, 'db/migrations/000009_orphan.down.sql'), 'DROP TABLE x;\n');
     await expect(m.files()).rejects.toThrow('db/migrations/000009_orphan.down.sql has no 000009_orphan.up.sql beside it');
   });

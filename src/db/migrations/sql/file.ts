@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { EXIT, TmError } from '../../../errors.js';
-import { isTransactionControl, splitStatements, transactionControl } from '../../sql-split.js';
+import { cannotRunInTransaction, isTransactionControl, splitStatements, transactionControl } from '../../sql-split.js';
 
 /**
  * A versioned SQL migration as tm's runner sees it, whichever layout it was read from: a
@@ -101,12 +101,15 @@ export function fileNames(dir: string): string[] {
 
 /**
  * A whole file as one section (golang-migrate's and Flyway's files have no markers), with
- * the BEGIN/COMMIT it may wrap itself in left to tm's own transaction.
+ * the BEGIN/COMMIT it may wrap itself in left to tm's own transaction. A file holding a
+ * statement Postgres refuses in a transaction (CREATE INDEX CONCURRENTLY) runs outside
+ * one, as those tools run it.
  */
 export function fileSection(dir: string, root: string, name: string, transaction = true): Section {
   const path = relative(root, join(dir, name)) || name;
   const text = readFileSync(join(dir, name), 'utf8');
-  return unwrapTransaction({ sql: text, path, text, offset: 0, transaction });
+  const section = unwrapTransaction({ sql: text, path, text, offset: 0, transaction });
+  return transaction && splitStatements(section.sql).some((s) => cannotRunInTransaction(s.sql)) ? { ...section, transaction: false } : section;
 }
 
 /**

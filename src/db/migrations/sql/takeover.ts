@@ -129,6 +129,7 @@ async function golangApplied(client: Client, files: MigrationFile[]): Promise<Ap
   const dirty = rows.find((r) => r.dirty);
   if (dirty) {
     const file = files.find((f) => f.version === dirty.version);
+    const before = files.filter((f) => compareVersions(f.version, dirty.version) < 0).at(-1)?.version;
     throw new TmError(
       'TM_HISTORY_DIRTY',
       `golang-migrate's schema_migrations says migration ${dirty.version}${file ? ` (${file.path})` : ''} is dirty: it failed part-way; nothing was imported or run`,
@@ -136,7 +137,7 @@ async function golangApplied(client: Client, files: MigrationFile[]): Promise<Ap
         exit: EXIT.migration,
         hint:
           `finish or undo by hand what it left half-done, then mark it: migrate force ${dirty.version} if it is now fully applied, ` +
-          `or migrate force <the version before it> to run it again (or UPDATE schema_migrations SET dirty = false, ` +
+          `or migrate force ${before ?? '<the version before it>'} to run it again (or UPDATE schema_migrations SET dirty = false, ` +
           `with the version to match); then tm db migrate`,
       },
     );
