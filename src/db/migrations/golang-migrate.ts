@@ -31,9 +31,10 @@ function readPairs(dir: string, root: string): MigrationFile[] {
     const version = normalizeVersion(m[1]!);
     const pair = byVersion.get(version) ?? { name: m[2]! };
     if (pair[m[3] as 'up' | 'down'] !== undefined || pair.name !== m[2]) {
-      throw new TmError('TM_MIGRATION_DUPLICATE', `two ${m[3]} files have version ${version} in ${relative(root, dir) || '.'}`, {
+      const other = pair.up ?? pair.down;
+      throw new TmError('TM_MIGRATION_DUPLICATE', `${n} and ${other} have one version (${version}) in ${relative(root, dir) || '.'}`, {
         exit: EXIT.migration,
-        hint: 'give one of them another version: each version has one .up.sql and at most one .down.sql',
+        hint: 'each version has one <version>_<name>.up.sql and at most one .down.sql of the same name: rename or renumber one of them',
       });
     }
     pair[m[3] as 'up' | 'down'] = n;
