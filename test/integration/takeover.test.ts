@@ -14,7 +14,7 @@ import { TM } from '../helpers/project.js';
 // and Flyway as they write their history tables), then handed to tm.
 
 const db = databasePerTest('takeover');
-const FIXTURES = resolve(import.meta.dirname, '../fixtures/adopt');
+const FIXTURES = resolve(import.meta.dirname, '../fixtures/takeover');
 const DBMATE = resolve(import.meta.dirname, '../../node_modules/.bin/dbmate');
 
 const made: string[] = [];

@@ -9,7 +9,7 @@ import { compareVersions, normalizeVersion, unwrapTransaction, type MigrationFil
 
 // The layouts tm reads, told apart by their file names, and what each turns its files into.
 
-const FIXTURES = resolve(import.meta.dirname, '../fixtures/adopt');
+const FIXTURES = resolve(import.meta.dirname, '../fixtures/takeover');
 const temps: string[] = [];
 afterEach(async () => {
   for (const t of temps.splice(0)) await rm(t, { recursive: true, force: true });
