@@ -178,9 +178,12 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
   const db = program.command('db').description('migrations, seeds, reset and snapshots of the database');
   /** A `tm db` command: every one may be pointed at a database with --database-url. */
   const dbCommand = (name: string, description: string) => db.command(name).description(description).addOption(databaseUrlOption());
-  dbCommand('migrate', 'apply pending migrations, each in its own transaction, under a lock')
+  dbCommand(
+    'migrate',
+    "apply pending migrations, each in its own transaction, under a lock; the first run takes over dbmate's, golang-migrate's or Flyway's history",
+  )
     .option('--to <version>', 'apply up to and including this version (Prisma: this folder name or its timestamp)')
-    .option('--dry-run', 'print the SQL that would run; change nothing')
+    .option('--dry-run', 'print the SQL that would run (and the history it would take over); change nothing')
     .option('--allow-out-of-order', 'apply files older than the newest applied one')
     .option('--strict', 'Prisma: refuse when an applied migration was modified')
     .addOption(lockTimeoutOption('how long to wait for another runner (exit 5 after)'))

@@ -290,7 +290,7 @@ function portClashes(services: Service[], locate: (path: PropertyKey[]) => Omit<
 
 function topLevelKeys(path: PropertyKey[]): readonly string[] {
   if (path.length === 0) return Object.keys(configSchema.shape);
-  if (path[0] === 'db') return ['migrations', 'seeds', 'prisma'];
+  if (path[0] === 'db') return ['migrations', 'seeds', 'prisma', 'layout'];
   if (path[0] === 'docker') return ['compose_file', 'test_db'];
   if (path[0] === 'env') return ['type', 'required', 'default', 'devDefault', 'min', 'generate', 'values', 'enum', 'description', 'example'];
   return [];

@@ -26,6 +26,10 @@ export const ENV_TYPES = [
   'secret',
 ] as const;
 
+/** The ways of keeping migrations tm reads (`db.layout`). */
+export const MIGRATION_LAYOUTS = ['dbmate', 'golang-migrate', 'flyway', 'prisma'] as const;
+export type MigrationLayout = (typeof MIGRATION_LAYOUTS)[number];
+
 const envVar = z.strictObject({
   type: z.optional(z.enum(ENV_TYPES, { error: (iss) => `expected one of ${ENV_TYPES.join(', ')}, got ${describe(iss.input)}` })),
   required: z._default(z.boolean(), false),
@@ -60,6 +64,8 @@ export const configSchema = z.strictObject({
       migrations: z._default(text(), 'db/migrations'),
       seeds: z._default(text(), 'db/seeds'),
       prisma: z.optional(text()),
+      /** The migrations' layout; by default recognised from the files (src/db/migrations/layouts.ts). */
+      layout: z.optional(z.enum(MIGRATION_LAYOUTS, { error: (iss) => `expected one of ${MIGRATION_LAYOUTS.join(', ')}, got ${describe(iss.input)}` })),
     }),
     { migrations: 'db/migrations', seeds: 'db/seeds' },
   ),

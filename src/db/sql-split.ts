@@ -72,7 +72,24 @@ export function splitStatements(script: string): Statement[] {
 
 /** BEGIN, COMMIT and their synonyms, as the first word of a top-level statement. */
 export function isTransactionControl(statement: string): boolean {
-  return /^(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT)\b/i.test(statement.replace(/^(\s|--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/)+/, ''));
+  return transactionControl(statement) !== undefined;
+}
+
+/** The transaction-control keyword a statement starts with (`START TRANSACTION` is `START`), if any. */
+export function transactionControl(statement: string): 'BEGIN' | 'START' | 'COMMIT' | 'END' | 'ROLLBACK' | 'ABORT' | undefined {
+  const m = /^(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT)\b/i.exec(withoutLeadingComments(statement));
+  return m ? (m[1]!.split(/\s/)[0]!.toUpperCase() as ReturnType<typeof transactionControl>) : undefined;
+}
+
+/** Statements Postgres refuses inside a transaction block (CREATE INDEX CONCURRENTLY, VACUUM...). */
+export function cannotRunInTransaction(statement: string): boolean {
+  return /^(CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY|DROP\s+INDEX\s+CONCURRENTLY|REINDEX\b[^;]*\bCONCURRENTLY|VACUUM|(CREATE|DROP)\s+(DATABASE|TABLESPACE)|ALTER\s+SYSTEM)\b/i.test(
+    withoutLeadingComments(statement),
+  );
+}
+
+function withoutLeadingComments(statement: string): string {
+  return statement.replace(/^(\s|--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/)+/, '');
 }
 
 function isOnlyComments(sql: string): boolean {

@@ -2,7 +2,7 @@ import { withDependencies } from '../config/graph.js';
 import type { Config } from '../config/load.js';
 import type { Service } from '../config/schema.js';
 import type { DatabaseTarget } from '../db/connect.js';
-import { openMigrations } from '../db/migrations/layouts.js';
+import { openMigrations, takeoverLine } from '../db/migrations/layouts.js';
 import type { MigrateResult } from '../db/migrations/types.js';
 import { readSeeds, seed, seedEnv, type SeedResult } from '../db/seeds/seed.js';
 import type { Runtime } from '../runtime/types.js';
@@ -151,7 +151,7 @@ async function migrateStage(config: Config, target: DatabaseTarget, signal?: Abo
   return {
     title: `applying ${migrations.noun}s`,
     run: async () => ({ noun: migrations.noun, result: await migrations.migrate(target, { signal }) }),
-    summary: (m) => `migrations: ${m.result.applied.length} applied`,
+    summary: (m) => `migrations: ${m.result.applied.length} applied${m.result.takeover ? `; ${takeoverLine(m.result.takeover, 'done')}` : ''}`,
   };
 }
 

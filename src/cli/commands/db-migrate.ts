@@ -1,4 +1,4 @@
-import { openMigrations } from '../../db/migrations/layouts.js';
+import { openMigrations, takeoverLine } from '../../db/migrations/layouts.js';
 import { formatDuration } from '../../util/duration.js';
 import type { Context } from '../context.js';
 import { type DbFlags, dbTarget, type LockFlags } from './db-common.js';
@@ -23,9 +23,13 @@ export async function run(ctx: Context, opts: MigrateFlags): Promise<void> {
     signal: ctx.signal,
     onFile: (name, ms) => ctx.out.info(`${ctx.out.ce.green('✓')} ${name} ${ctx.out.ce.dim(`(${formatDuration(ms)})`)}`),
     onWarning: (m) => ctx.out.warn(m),
+    onTakeover: (t) => ctx.out.info(takeoverLine(t, 'done')),
   });
   ctx.out.result(result, () => {
-    if (result.dry_run) return result.dry_run.map((m) => `-- ${m.path}\n${m.sql}\n`).join('\n') || '-- nothing to apply';
+    if (result.dry_run) {
+      const takeover = result.takeover ? `-- ${takeoverLine(result.takeover, 'dry run')}\n\n` : '';
+      return takeover + (result.dry_run.map((m) => `-- ${m.path}\n${m.sql}\n`).join('\n') || '-- nothing to apply');
+    }
     const n = result.applied.length;
     return n === 0 ? 'database is up to date' : `applied ${n} ${migrations.noun}${n > 1 ? 's' : ''}`;
   });

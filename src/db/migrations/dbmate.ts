@@ -1,12 +1,22 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Config } from '../../config/load.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { DatabaseTarget } from '../connect.js';
 import { slugOf, writeNew } from '../new-file.js';
-import { compareVersions, inVersionOrder, normalizeVersion, type MigrationFile, type Section, type SqlFiles } from './sql/file.js';
-import { sqlMigrations } from './sql/migrations.js';
+import {
+  checksumOf,
+  compareVersions,
+  fileNames,
+  hasSql,
+  inVersionOrder,
+  nextVersion,
+  normalizeVersion,
+  type MigrationFile,
+  type Section,
+  type SqlFiles,
+} from './sql/file.js';
+import { sqlFiles, sqlLayout, type SqlLayoutSpec } from './sql/layout.js';
 import * as runner from './sql/runner.js';
 import type { Layout, MigrateOptions, RollbackOptions, RunOptions } from './types.js';
 
@@ -17,24 +27,19 @@ import type { Layout, MigrateOptions, RollbackOptions, RunOptions } from './type
 const FILE = /^(\d+)_?(.*)\.sql$/;
 const MARKER = /^--\s*migrate:(up|down)\b(.*)$/gm;
 
-/** Every project: without the folder it simply has no migrations. */
-export const dbmate: Layout = {
+const spec: SqlLayoutSpec = {
   format: 'dbmate',
-  detect: async (config) => sqlMigrations(dbmateFiles(config)),
+  isMigration: (n) => FILE.test(n),
+  read: readMigrations,
+  newFile: (config, _dir, name, now) => newMigration(config, name, now),
+  takesAny: true,
 };
 
+/** Every project: without the folder it simply has no migrations. */
+export const dbmate: Layout = sqlLayout(spec);
+
 /** The project's files in this layout, in `db.migrations`. */
-function dbmateFiles(config: Config): SqlFiles {
-  const dir = migrationsDir(config);
-  return {
-    format: 'dbmate',
-    dir,
-    read: () => readMigrations(dir, config.root),
-    any: () => migrationFileNames(dir).length > 0,
-    ignored: () => unversionedFileNames(dir),
-    newFile: (name, now) => newMigration(config, name, now),
-  };
-}
+const dbmateFiles = (config: Config): SqlFiles => sqlFiles(spec, config);
 
 // The runner over this layout's files, for code that knows the layout (no detection).
 export const migrate = (config: Config, target: DatabaseTarget, opts?: MigrateOptions) => runner.migrate(dbmateFiles(config), target, opts);
@@ -61,21 +66,7 @@ export async function readMigrations(dir: string, root: string): Promise<Migrati
 
 /** Names of the migration files in `dir`; a missing folder has none. */
 function migrationFileNames(dir: string): string[] {
-  try {
-    return readdirSync(dir).filter((n) => FILE.test(n));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-}
-
-/** `.sql` files in `dir` without a version prefix, which are never applied. */
-function unversionedFileNames(dir: string): string[] {
-  try {
-    return readdirSync(dir).filter((n) => n.endsWith('.sql') && !FILE.test(n));
-  } catch {
-    return [];
-  }
+  return fileNames(dir).filter((n) => FILE.test(n));
 }
 
 /** The newest version among the file names in `dir` (contents not read). */
@@ -89,7 +80,7 @@ function newestVersion(dir: string): string | undefined {
 /** One file: `fileName` gives version and name, `path` is for messages. */
 export function parseMigration(fileName: string, path: string, text: string): MigrationFile {
   const m = FILE.exec(fileName)!;
-  const checksum = createHash('sha256').update(text.replace(/\r\n/g, '\n')).digest('hex');
+  const checksum = checksumOf(text);
   const markers = [...text.matchAll(MARKER)];
   const base = { version: normalizeVersion(m[1]!), name: m[2] ?? '', path, checksum };
   const section = (sql: string, offset: number, transaction: boolean): Section => ({ sql, path, text, offset, transaction });
@@ -112,15 +103,6 @@ export function parseMigration(fileName: string, path: string, text: string): Mi
   }
   const down = sections.down && hasSql(sections.down.sql) ? sections.down : undefined;
   return { ...base, up: sections.up, down, ...(sections.down && !down ? { emptyDown: true } : {}) };
-}
-
-function hasSql(sql: string): boolean {
-  return (
-    sql
-      .replace(/--[^\n]*/g, '')
-      .replace(/\/\*[\s\S]*?\*\//g, '')
-      .trim() !== ''
-  );
 }
 
 /**
@@ -154,4 +136,13 @@ export function nextStamp(now: Date, newest?: string): string {
   const t = m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : NaN;
   // A newest version that is not a timestamp (or one a clock ahead wrote) still sorts first.
   return Number.isFinite(t) && formatStamp(new Date(t)) === newest ? formatStamp(new Date(t + 1000)) : (BigInt(newest) + 1n).toString();
+}
+
+/**
+ * The version of a new file after `newest`: the next number, with the same zero padding,
+ * where the folder numbers its files in sequence (`0001`, `2`, `1.3`); else the current time
+ * as nextStamp gives it.
+ */
+export function followingVersion(now: Date, newest: string | undefined): string {
+  return newest !== undefined && newest.split('.')[0]!.length < 10 ? nextVersion(newest) : nextStamp(now, newest);
 }

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { Client } from 'pg';
@@ -10,6 +11,7 @@ import { slugOf, writeNew } from '../new-file.js';
 import { locateFailingStatement, serverOffset } from '../sql-errors.js';
 import { lineColumn } from '../sql-split.js';
 import { nextStamp } from './dbmate.js';
+import { fileNames } from './sql/file.js';
 import type { Layout, MigrateOptions, Migrations, ResolveAction, RunOptions, StatusReport } from './types.js';
 
 // Prisma's layout: `prisma/migrations/<timestamp>_<name>/migration.sql`, applied and recorded
@@ -63,6 +65,12 @@ interface Row {
 /** A Prisma project: `db.prisma` in the config, or `prisma/migrations/migration_lock.toml`. */
 export const prisma: Layout = {
   format: 'prisma',
+  holds: (dir) => existsSync(join(dir, 'migration_lock.toml')) || fileNames(dir).some((n) => existsSync(join(dir, n, 'migration.sql'))),
+  async open(config) {
+    // Without db.prisma, the conventional prisma/ folder, which must then exist.
+    const project = await detectPrisma({ ...config, db: { ...config.db, prisma: config.db.prisma ?? 'prisma' } });
+    return prismaMigrations(config, project!);
+  },
   async detect(config) {
     const project = await detectPrisma(config);
     return project && prismaMigrations(config, project);

@@ -1,4 +1,5 @@
 import type { Config } from '../../config/load.js';
+import type { MigrationLayout } from '../../config/schema.js';
 import type { TmError } from '../../errors.js';
 import type { DatabaseTarget } from '../connect.js';
 import type { LockOptions } from '../lock.js';
@@ -9,7 +10,7 @@ import type { LockOptions } from '../lock.js';
  * cannot do is a missing member, and `unsupported` gives the refusal with the fix.
  */
 export interface Migrations {
-  /** The layout: `dbmate`, `prisma`. */
+  /** The layout: `dbmate`, `golang-migrate`, `flyway`, `prisma`. */
   readonly format: string;
   /** What one migration is called in messages: "migration", "Prisma migration". */
   readonly noun: string;
@@ -47,7 +48,11 @@ export type Capability = 'rollback' | 'redo' | 'repair' | 'resolve' | 'newFile' 
  * uses this layout, undefined when it does not, and throws when it does but cannot be used.
  */
 export interface Layout {
-  readonly format: string;
+  readonly format: MigrationLayout;
+  /** Whether the folder `dir` holds migrations in this layout (file names only, nothing read). */
+  holds(dir: string): boolean;
+  /** The project's migrations in this layout, whatever its files (`db.layout` names it). */
+  open(config: Config): Promise<Migrations>;
   detect(config: Config): Promise<Migrations | undefined>;
 }
 
@@ -73,6 +78,22 @@ export interface MigrateOptions extends RunOptions {
   strict?: boolean;
   /** Things worth a line that do not stop the run. */
   onWarning?: (message: string) => void;
+  /** Called once another tool's history has been imported, before any file runs. */
+  onTakeover?: (takeover: TakeoverSummary) => void;
+}
+
+/** Another tool's history imported into tm's (with dryRun: what would be), on the first run against its database. */
+export interface TakeoverSummary {
+  /** The tool that wrote it: `dbmate`, `golang-migrate`, `flyway`. */
+  from: string;
+  /** Its table, which is left as it is. */
+  table: string;
+  /** The versions recorded as applied in tm's history. */
+  imported: string[];
+  /** Versions that tool recorded with no file here: not imported. */
+  without_file: string[];
+  /** Files edited since that tool applied them (by its checksum, where it keeps one): recorded as they are now. */
+  changed_since: string[];
 }
 
 export interface RollbackOptions extends RunOptions {
@@ -107,6 +128,8 @@ export interface MigrateResult {
   modified?: string[];
   /** With dryRun: what would run; nothing changed. */
   dry_run?: { version?: string; name: string; path: string; sql: string }[];
+  /** Another tool's history taken over by this run (with dryRun: that would be). */
+  takeover?: TakeoverSummary;
 }
 
 export interface RepairChange {

@@ -3,6 +3,7 @@ import type { Migrations, StatusReport } from '../types.js';
 import type { SqlFiles } from './file.js';
 import type { MigrationStatus } from './plan.js';
 import * as runner from './runner.js';
+import { changedSinceWarnings, takeoverLine } from './takeover.js';
 
 /** The Migrations of an SQL layout: its files, run by tm's runner against tm's history table. */
 export function sqlMigrations(files: SqlFiles): Migrations {
@@ -14,13 +15,16 @@ export function sqlMigrations(files: SqlFiles): Migrations {
     isEmpty: () => !files.any(),
     files: () => files.read(),
     status: async (target) => {
-      const report = statusReport(await runner.migrationStatus(files, target));
+      const { rows, takeover } = await runner.inspect(files, target);
+      const report = statusReport(rows);
       const ignored = files.ignored?.() ?? [];
       return {
         ...report,
-        warnings: ignored.map(
-          (name) => `${name} is not applied: a migration's name starts with its version (YYYYMMDDHHMMSS_${name}); tm db new names new ones so`,
-        ),
+        json: { ...report.json, ...(takeover ? { takeover } : {}) },
+        warnings: [
+          ...(takeover ? [takeoverLine(takeover, 'next migrate'), ...changedSinceWarnings(takeover)] : []),
+          ...ignored.map((name) => `${name} is not applied: a migration's name starts with its version (YYYYMMDDHHMMSS_${name}); tm db new names new ones so`),
+        ],
       };
     },
     migrate: (target, opts) => runner.migrate(files, target, opts),

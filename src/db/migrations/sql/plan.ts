@@ -40,13 +40,13 @@ export function compare(files: MigrationFile[], applied: AppliedMigration[]): Mi
   return rows.sort((x, y) => compareVersions(x.version, y.version));
 }
 
-/** `--to` names a version: the leading digits of a file name, e.g. 20240101120000. */
-export function checkVersion(value: string | undefined, flag = '--to'): string | undefined {
+/** `--to` names a version: the leading digits of a file name, e.g. 20240101120000 (`dotted`: Flyway's 1.1 too). */
+export function checkVersion(value: string | undefined, flag = '--to', dotted = false): string | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) {
+  if (!(dotted ? /^\d+(\.\d+)*$/ : /^\d+$/).test(value)) {
     throw new TmError('TM_USAGE', `${flag}: "${value.slice(0, 60)}" is not a migration version`, {
       exit: EXIT.usage,
-      hint: `give the leading digits of a migration file name, e.g. ${flag} 20240101120000 (tm db status lists them)`,
+      hint: `give the leading digits of a migration file name, e.g. ${flag} ${dotted ? '1.1' : '20240101120000'} (tm db status lists them)`,
     });
   }
   return value;

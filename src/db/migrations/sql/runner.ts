@@ -3,11 +3,12 @@ import { EXIT, TmError } from '../../../errors.js';
 import { withClient, type DatabaseTarget } from '../../connect.js';
 import { forgetSeedsSince } from '../../seeds/tracking.js';
 import { MIGRATION_LOCK_KEY, withAdvisoryLock } from '../../lock.js';
-import type { MigrateOptions, RepairChange, RepairOptions, RollbackOptions, RunOptions, VersionedFile } from '../types.js';
+import type { MigrateOptions, RepairChange, RepairOptions, RollbackOptions, RunOptions, TakeoverSummary, VersionedFile } from '../types.js';
 import { applyDown, applyUp } from './apply.js';
 import { compareVersions, type MigrationFile, type SqlFiles } from './file.js';
 import { ensureHistory, HISTORY_TABLE, readHistory, type AppliedMigration } from './history.js';
 import { checkVersion, compare, planMigrate, planRollback, type MigrationStatus } from './plan.js';
+import { changedSinceWarnings, importTakeover, readTakeover, type Takeover } from './takeover.js';
 
 // tm's runner for versioned SQL files: plans against the history table and applies each
 // file in its own transaction, under the advisory lock. Every SQL layout runs through it.
@@ -16,6 +17,8 @@ export interface SqlMigrateResult {
   applied: VersionedFile[];
   /** With dry-run: what would run, nothing changed. */
   dry_run?: { version: string; name: string; path: string; sql: string }[];
+  /** Another tool's history imported (with dry-run: that would be). */
+  takeover?: TakeoverSummary;
 }
 
 /** Connects as a named runner, takes the lock, makes sure the history table exists. */
@@ -45,23 +48,51 @@ async function applyEach(client: Client, files: MigrationFile[], dir: 'up' | 'do
   return done;
 }
 
-/** Applies pending migrations in order, each in its own transaction, under the lock. */
+/**
+ * Applies pending migrations in order, each in its own transaction, under the lock. On the
+ * first run against a database another tool migrated, its history is imported first (once
+ * the plan holds: a refused run imports nothing either).
+ */
 export async function migrate(source: SqlFiles, target: DatabaseTarget, opts: MigrateOptions = {}): Promise<SqlMigrateResult> {
-  checkVersion(opts.to);
+  checkVersion(opts.to, '--to', source.dotted);
   const files = await source.read();
   if (opts.dryRun) {
-    const pending = planMigrate(files, await historyOf(target, 'dry-run'), opts);
-    return { applied: [], dry_run: pending.map((f) => ({ version: f.version, name: f.name, path: f.path, sql: f.up.sql.trim() })) };
+    const { history, takeover } = await withClient(target, 'dry-run', (client) => historyAndTakeover(client, files, source.format));
+    const pending = planMigrate(files, history, opts);
+    return {
+      applied: [],
+      dry_run: pending.map((f) => ({ version: f.version, name: f.name, path: f.path, sql: f.up.sql.trim() })),
+      ...(takeover ? { takeover: summaryOf(takeover) } : {}),
+    };
   }
   if (files.length === 0) return { applied: [] };
   return withLock(target, 'migrate', opts, async (client) => {
-    const pending = planMigrate(files, await readHistory(client), opts);
-    return { applied: await applyEach(client, pending, 'up', opts) };
+    const { history, takeover } = await historyAndTakeover(client, files, source.format);
+    const pending = planMigrate(files, history, opts);
+    const summary = takeover && summaryOf(takeover);
+    if (takeover && summary) {
+      await importTakeover(client, takeover);
+      opts.onTakeover?.(summary);
+      for (const w of changedSinceWarnings(summary)) opts.onWarning?.(w);
+    }
+    return { applied: await applyEach(client, pending, 'up', opts), ...(summary ? { takeover: summary } : {}) };
   });
 }
 
+/** tm's history; while it is empty, another tool's history (if any) as it would be imported. */
+async function historyAndTakeover(client: Client, files: MigrationFile[], format: string): Promise<{ history: AppliedMigration[]; takeover?: Takeover }> {
+  const history = await readHistory(client);
+  if (history.length > 0) return { history };
+  const takeover = await readTakeover(client, files, format);
+  return takeover ? { history: takeover.rows, takeover } : { history };
+}
+
+function summaryOf(t: Takeover): TakeoverSummary {
+  return { from: t.from, table: t.table, imported: t.rows.map((r) => r.version), without_file: t.withoutFile, changed_since: t.changedSince };
+}
+
 export async function rollback(source: SqlFiles, target: DatabaseTarget, opts: RollbackOptions = {}): Promise<VersionedFile[]> {
-  checkVersion(opts.to);
+  checkVersion(opts.to, '--to', source.dotted);
   const files = await source.read();
   return withLock(target, 'rollback', opts, async (client) => {
     const history = await readHistory(client);
@@ -98,7 +129,14 @@ function historyOf(target: DatabaseTarget, role: string): Promise<AppliedMigrati
 
 /** Files and history side by side; read-only (no lock, nothing created). */
 export async function migrationStatus(source: SqlFiles, target: DatabaseTarget): Promise<MigrationStatus[]> {
-  return compare(await source.read(), await historyOf(target, 'status'));
+  return (await inspect(source, target)).rows;
+}
+
+/** The status rows, counting another tool's history as applied until tm db migrate imports it (then `takeover` says so). */
+export async function inspect(source: SqlFiles, target: DatabaseTarget): Promise<{ rows: MigrationStatus[]; takeover?: TakeoverSummary }> {
+  const files = await source.read();
+  const { history, takeover } = await withClient(target, 'status', (client) => historyAndTakeover(client, files, source.format));
+  return { rows: compare(files, history), ...(takeover ? { takeover: summaryOf(takeover) } : {}) };
 }
 
 /**
@@ -106,7 +144,7 @@ export async function migrationStatus(source: SqlFiles, target: DatabaseTarget):
  * limits it to one migration; `dryRun` says what it would do and changes nothing.
  */
 export async function repair(source: SqlFiles, target: DatabaseTarget, opts: RepairOptions = {}): Promise<RepairChange[]> {
-  const version = checkVersion(opts.version, 'VERSION');
+  const version = checkVersion(opts.version, 'VERSION', source.dotted);
   const files = await source.read();
   const plan = (rows: MigrationStatus[]): RepairChange[] => {
     const wanted = version === undefined ? rows : rows.filter((r) => compareVersions(r.version, version) === 0);
