@@ -16,6 +16,8 @@ import { distinctPorts, KINDS_READY_MS, removeProject, runTm } from '../helpers/
 // original .env and the compose file still agree as they did.
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/adopt');
+// The real dbmate (npm's package ships its binary), to write a history as the team's tool did.
+const DBMATE = resolve(import.meta.dirname, '../../node_modules/.bin/dbmate');
 const made: string[] = [];
 afterEach(async () => {
   for (const dir of made.splice(0)) await removeProject(dir);
@@ -75,6 +77,13 @@ async function query(url: string, sql: string): Promise<unknown[]> {
   } finally {
     await client.end();
   }
+}
+
+/** `tm db status`: every migration file counts as applied. */
+async function nothingPending(dir: string): Promise<void> {
+  const status = await runTm(dir, ['db', 'status', '--json']);
+  expect(status.exitCode, status.stderr).toBe(0);
+  expect(JSON.parse(status.stdout)).toMatchObject({ pending: 0 });
 }
 
 /** `tm render compose` as the project's own file, checked by Docker Compose itself. */
@@ -140,8 +149,16 @@ describe('tm init --adopt, then tm up on local binaries with the original .env',
       expect(adopted.output).not.toContain('orders-compose-literal-pw');
       expect(adopted.unmapped.map((u) => u.from)).toEqual(['docker-compose.yml services.dbmate']);
 
+      // The team's database as dbmate left it: the real dbmate, reading the project's own .env.
+      const db = await runTm(dir, ['up', 'db', '--runtime', 'native', '--no-migrate', '--timeout', '120s']);
+      expect(db.exitCode, db.stderr + db.stdout).toBe(0);
+      const dbmate = await execa(DBMATE, ['--no-dump-schema', 'up'], { cwd: dir, reject: false });
+      expect(dbmate.exitCode, dbmate.stderr).toBe(0);
+
+      // tm takes dbmate's history over and applies nothing twice.
       const up = await runTm(dir, ['up', '--runtime', 'native', '--timeout', '120s']);
       expect(up.exitCode, up.stderr + up.stdout).toBe(0);
+      expect(up.stdout + up.stderr).toContain('took over the history of dbmate (schema_migrations)');
       expect(up.stdout + up.stderr).not.toContain('orders-compose-literal-pw');
 
       const env = await dotenv(dir);
@@ -166,18 +183,19 @@ describe('tm init --adopt, then tm up on local binaries with the original .env',
     KINDS_READY_MS,
   );
 
-  // golang-migrate pairs and Flyway files are read by the migrations module's own layouts;
-  // these bring the database up without migrating and check the connection the project uses.
   it(
     'Go + golang-migrate: the database of env_file and ${VAR} credentials, on the port .env gives',
     async () => {
       const { dir, ports } = await fixture('go-migrate', { postgres: 5434 });
       const envBefore = await readFile(join(dir, '.env'), 'utf8');
       await adopt(dir);
-      const up = await runTm(dir, ['up', 'postgres', '--runtime', 'native', '--no-migrate', '--timeout', '120s']);
+      const up = await runTm(dir, ['up', 'postgres', '--runtime', 'native', '--timeout', '120s']);
       expect(up.exitCode, up.stderr + up.stdout).toBe(0);
+      await nothingPending(dir);
       const env = await dotenv(dir);
       expect(env.DATABASE_URL).toBe(`postgres://ledger:ledger-dev-7d1c9e2b44@localhost:${ports.postgres}/ledger?sslmode=disable`);
+      // The golang-migrate pairs were applied by tm's reading of that layout.
+      expect(await query(env.DATABASE_URL!, `SELECT to_regclass('entries') IS NOT NULL AS made`)).toEqual([{ made: true }]);
       expect(await query(env.DATABASE_URL!, 'SELECT current_user AS u, current_database() AS d')).toEqual([{ u: 'ledger', d: 'ledger' }]);
       expect(await readFile(join(dir, '.env'), 'utf8')).toBe(envBefore);
       if (!noDocker) await composeAccepts(dir);
@@ -191,8 +209,9 @@ describe('tm init --adopt, then tm up on local binaries with the original .env',
       const { dir, ports } = await fixture('flyway', { postgres: 5435, redis: 6380 });
       const envBefore = await readFile(join(dir, '.env'), 'utf8');
       await adopt(dir);
-      const up = await runTm(dir, ['up', '--runtime', 'native', '--no-migrate', '--timeout', '120s']);
+      const up = await runTm(dir, ['up', '--runtime', 'native', '--timeout', '120s']);
       expect(up.exitCode, up.stderr + up.stdout).toBe(0);
+      await nothingPending(dir);
       const env = await dotenv(dir);
       const url = `postgres://${env.SPRING_DATASOURCE_USERNAME}:${env.SPRING_DATASOURCE_PASSWORD}@${env.SPRING_DATASOURCE_URL!.replace(/^jdbc:postgresql:\/\//, '')}`;
       expect(url).toBe(`postgres://inventory:inv-local-9a8b7c6d5e@localhost:${ports.postgres}/inventory`);
@@ -219,7 +238,7 @@ describe('tm init --adopt, then tm up on local binaries with the original .env',
       );
       const envBefore = await readFile(join(dir, '.env'), 'utf8');
       await adopt(dir);
-      const up = await runTm(dir, ['up', '--runtime', 'docker', '--no-migrate', '--timeout', '120s']);
+      const up = await runTm(dir, ['up', '--runtime', 'docker', '--timeout', '120s']);
       expect(up.exitCode, up.stderr + up.stdout).toBe(0);
       expect(up.stdout + up.stderr).not.toContain('inv-local-9a8b7c6d5e');
       const env = await dotenv(dir);

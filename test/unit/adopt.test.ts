@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { composeDrift } from '../../src/doctor/compose-drift.js';
 import { adoptProject, planAdoption } from '../../src/init/adopt/adopt.js';
 import { inferContract, inferType } from '../../src/init/adopt/env-contract.js';
-import { findMigrations, layoutOf, migrationsConfig } from '../../src/init/adopt/migrations.js';
+import { findMigrations, migrationsConfig } from '../../src/init/adopt/migrations.js';
 
 // tm init --adopt on the fixture repositories (test/fixtures/adopt: a Next.js + Prisma app, an
 // Express API with dbmate, a Go service with golang-migrate, a Flyway project), read from disk
@@ -79,8 +79,15 @@ describe('migrations folders', () => {
     [['000001_a.up.sql', '000001_a.down.sql'], 'golang-migrate'],
     [['V1__init.sql', 'V1_1__more.sql', 'R__views.sql'], 'flyway'],
     [['README.md'], undefined],
-  ])('%j is %s', (names, layout) => {
-    expect(layoutOf(names)?.layout).toBe(layout);
+  ])('a migrations folder of %j is %s', async (names, layout) => {
+    const root = await mkdtemp(join(tmpdir(), 'tm-adopt-layout-'));
+    try {
+      await mkdir(join(root, 'migrations'));
+      for (const n of names) await writeFile(join(root, 'migrations', n), '');
+      expect(findMigrations(root)?.layout).toBe(layout);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it('finds each fixture folder and writes the keys the schema takes', () => {
@@ -89,7 +96,7 @@ describe('migrations folders', () => {
     expect(findMigrations(join(FIXTURES, 'go-migrate'))).toEqual({ layout: 'golang-migrate', folder: 'migrations', files: 2 });
     expect(findMigrations(join(FIXTURES, 'flyway'))).toEqual({ layout: 'flyway', folder: 'src/main/resources/db/migration', files: 3 });
     expect(migrationsConfig({ layout: 'prisma', folder: 'prisma', files: 1 })).toEqual({ prisma: 'prisma' });
-    expect(migrationsConfig({ layout: 'flyway', folder: 'sql', files: 1 })).toEqual({ migrations: 'sql' });
+    expect(migrationsConfig({ layout: 'flyway', folder: 'sql', files: 1 })).toEqual({ migrations: 'sql', layout: 'flyway' });
   });
 });
 
@@ -150,7 +157,7 @@ describe('tm init --adopt on the fixture repositories', () => {
       database: '${POSTGRES_DB}',
     });
     expect(yml.services!.api).toEqual({ build: '.', port: 8080, health: 'http://localhost:8080/healthz' });
-    expect(yml.db).toEqual({ migrations: 'migrations' });
+    expect(yml.db).toEqual({ migrations: 'migrations', layout: 'golang-migrate' });
     expect(findings.some((f) => f.detail.includes('no command'))).toBe(true);
   });
 
@@ -168,7 +175,7 @@ describe('tm init --adopt on the fixture repositories', () => {
       },
       cache: { kind: 'redis', image: 'redis:7.2', port: 6380, persistence: 'rdb' },
     });
-    expect(yml.db).toEqual({ migrations: 'src/main/resources/db/migration' });
+    expect(yml.db).toEqual({ migrations: 'src/main/resources/db/migration', layout: 'flyway' });
   });
 });
 

@@ -1,11 +1,13 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { MigrationLayout } from '../../config/schema.js';
+import { layoutOfFolder } from '../../db/migrations/layouts.js';
 import type { Finding } from './report.js';
 
 // Which migrations folder a project has, and in which tool's layout: only as far as writing
 // the `db:` section of taskmaster.yml needs (reading the files is the migrations module's job).
 
-export type MigrationLayout = 'dbmate' | 'prisma' | 'golang-migrate' | 'flyway';
+export type { MigrationLayout };
 
 export interface FoundMigrations {
   layout: MigrationLayout;
@@ -13,10 +15,6 @@ export interface FoundMigrations {
   folder: string;
   files: number;
 }
-
-const GOLANG_MIGRATE = /^\d+_.+\.(up|down)\.sql$/;
-const FLYWAY = /^[VRU]\d+(?:[._]\d+)*__.+\.sql$/;
-const DBMATE = /^\d+_.+\.sql$/;
 
 /** Folders migrations usually live in, checked first; then a bounded search. */
 const USUAL = [
@@ -30,16 +28,8 @@ const USUAL = [
 ];
 const SKIP = new Set(['node_modules', '.git', 'vendor', 'dist', 'build', '.taskmaster', 'target']);
 
-/** The layout of one folder's files, or undefined when it holds no migrations. */
-export function layoutOf(names: string[]): { layout: Exclude<MigrationLayout, 'prisma'>; files: number } | undefined {
-  const up = names.filter((n) => GOLANG_MIGRATE.test(n));
-  if (up.length > 0) return { layout: 'golang-migrate', files: up.filter((n) => n.endsWith('.up.sql')).length };
-  const flyway = names.filter((n) => FLYWAY.test(n));
-  if (flyway.length > 0) return { layout: 'flyway', files: flyway.length };
-  const dbmate = names.filter((n) => DBMATE.test(n));
-  if (dbmate.length > 0) return { layout: 'dbmate', files: dbmate.length };
-  return undefined;
-}
+/** Files that apply a migration (not golang-migrate's `.down.sql` nor Flyway's `U` undo files). */
+const countApplied = (names: string[]) => names.filter((n) => n.endsWith('.sql') && !n.endsWith('.down.sql') && !/^U\d/.test(n)).length;
 
 export function findMigrations(root: string): FoundMigrations | undefined {
   for (const prisma of ['prisma', 'db/prisma', 'src/prisma']) {
@@ -58,8 +48,10 @@ export function findMigrations(root: string): FoundMigrations | undefined {
 function inFolder(root: string, folder: string): FoundMigrations | undefined {
   const dir = join(root, folder);
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return undefined;
-  const found = layoutOf(readdirSync(dir));
-  return found && { ...found, folder };
+  // The migrations module tells the layouts apart: one home for what each tool's files look like.
+  const layout = layoutOfFolder(dir);
+  if (layout === undefined || layout === 'prisma') return undefined;
+  return { layout, folder, files: countApplied(readdirSync(dir)) };
 }
 
 function search(root: string, sub: string, depth: number): FoundMigrations | undefined {
@@ -86,18 +78,18 @@ function search(root: string, sub: string, depth: number): FoundMigrations | und
 
 /**
  * The `db:` keys of taskmaster.yml for the folder. Prisma's is `db.prisma`, the SQL layouts'
- * `db.migrations`; the migrations module tells golang-migrate pairs and Flyway's files from
- * dbmate's by their names, so their folder is all it needs (the one place to change should
- * taskmaster.yml name the layout).
+ * `db.migrations`; golang-migrate's and Flyway's also name the layout, so a folder that later
+ * holds only a file of another shape is still read as the team's tool wrote it.
  */
 export function migrationsConfig(found: FoundMigrations): Record<string, string> {
   switch (found.layout) {
     case 'prisma':
       return { prisma: found.folder };
     case 'dbmate':
+      return { migrations: found.folder };
     case 'golang-migrate':
     case 'flyway':
-      return { migrations: found.folder };
+      return { migrations: found.folder, layout: found.layout };
   }
 }
 
