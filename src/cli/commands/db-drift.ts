@@ -38,5 +38,5 @@ const expectedFrom = (r: DriftReport) =>
     : `${r.expected.applied} migration(s) applied to a scratch database`;
 const counts = (r: DriftReport) =>
   OBJECT_KINDS.filter((k) => r.compared[k] > 0)
-    .map((k) => `${r.compared[k]} ${k === 'index' ? 'indexes' : `${k}s`}`)
+    .map((k) => `${r.compared[k]} ${r.compared[k] === 1 ? k : k === 'index' ? 'indexes' : `${k}s`}`)
     .join(', ') || 'both empty';

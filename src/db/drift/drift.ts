@@ -9,7 +9,7 @@ import { seedEnv } from '../seeds/seed.js';
 import { readSchema, type ObjectKind, type SchemaSnapshot } from './catalog.js';
 import { compareSchemas, countObjects, type Difference } from './compare.js';
 import { formatDifference } from './format.js';
-import { withExpectedSchema, type ExpectedSource } from './scratch.js';
+import { withExpectedSchema, type ExpectedSource } from './expected.js';
 
 /** What `tm db drift` found: the live schema against the one the migration files produce. */
 export interface DriftReport {
@@ -41,20 +41,25 @@ export interface DriftOptions {
  */
 export async function checkDrift(config: Config, target: DatabaseTarget, opts: DriftOptions = {}): Promise<DriftReport> {
   const migrations = opts.migrations ?? (await openMigrations(config));
-  // Read first: an unreachable database or a history tm cannot read fails before anything is made.
-  const status = opts.status ?? (await migrations.status(target));
   const scope = { schema: schemaOf(target) };
-  const [live, built] = await Promise.allSettled([
+  // The live status (for pending migrations), the live schema and the expected one, side by side.
+  const [status, live, built] = await Promise.allSettled([
+    opts.status ?? migrations.status(target),
     withClient(target, 'drift', (client) => readSchema(client, scope)),
-    withExpectedSchema(config, target, migrations, { signal: opts.signal, env: opts.env ?? seedEnv() }, (scratch) =>
-      withClient(scratch, 'drift', (client) => readSchema(client, scope)),
+    withExpectedSchema(config, target, migrations, { signal: opts.signal, env: opts.env ?? seedEnv() }, (expected) =>
+      withClient(expected, 'drift', (client) => readSchema(client, scope)),
     ),
   ]);
-  // Both settle first: the scratch database is dropped before any error goes up (and the process may end).
-  if (live.status === 'rejected') throw live.reason;
-  if (built.status === 'rejected') throw built.reason;
+  // All settle first: a scratch database is dropped before any error goes up (and the process may end).
+  const pending = valueOf(status).pending;
+  const [l, b] = [valueOf(live), valueOf(built)] as const;
   opts.signal?.throwIfAborted();
-  return report(target, status.pending, live.value, built.value);
+  return report(target, pending, l, b);
+}
+
+function valueOf<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
 }
 
 function report(target: DatabaseTarget, pending: number, live: SchemaSnapshot, built: { value: SchemaSnapshot; source: ExpectedSource }): DriftReport {
