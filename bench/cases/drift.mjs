@@ -3,11 +3,11 @@
 // `pg_dump --schema-only` of the live database and of a database holding the migrations'
 // schema (given the template for free, so the alternative builds nothing), then `diff`.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../lib.mjs';
+import { freePort, removeProject } from '../lib.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TM = join(ROOT, 'bin/tm.js');
@@ -62,14 +62,10 @@ export default {
     tm('db', 'reset', '--yes');
     template = psql("SELECT datname FROM pg_database WHERE datname LIKE 'tm\\_tpl\\_%'");
     // Drift to find: a column added by hand and a dropped index.
-    psql('SELECT 1');
     execFileSync(join(BIN, 'psql'), ['-X', '-q', url('bench'), '-c', 'ALTER TABLE t_250 ADD COLUMN note text; DROP INDEX t_499_name_idx']);
   },
   teardown() {
-    try {
-      tm('down', '--volumes');
-    } catch {}
-    rmSync(dir, { recursive: true, force: true });
+    removeProject(tm, dir);
   },
   versions() {
     return { pg_dump: /\d+\.\d+/.exec(execFileSync(join(BIN, 'pg_dump'), ['--version']).toString())[0] };

@@ -51,13 +51,13 @@ export async function checkDrift(config: Config, target: DatabaseTarget, opts: D
     ),
   ]);
   // All settle first: a scratch database is dropped before any error goes up (and the process may end).
-  const pending = valueOf(status).pending;
-  const [l, b] = [valueOf(live), valueOf(built)] as const;
+  const pending = settled(status).pending;
+  const [l, b] = [settled(live), settled(built)] as const;
   opts.signal?.throwIfAborted();
   return report(target, pending, l, b);
 }
 
-function valueOf<T>(result: PromiseSettledResult<T>): T {
+function settled<T>(result: PromiseSettledResult<T>): T {
   if (result.status === 'rejected') throw result.reason;
   return result.value;
 }
