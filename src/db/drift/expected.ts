@@ -22,11 +22,11 @@ export interface ExpectedSource {
   /** `template`: reset's cached template (read as it is, or copied and migrated); `files`: an empty database, migrated. */
   from: 'template' | 'files';
   template?: string;
-  /** Migrations applied to the scratch database (after the template's). */
+  /** Migrations applied to build it (beyond the template's, when it started from one). */
   applied: number;
 }
 
-export interface ScratchOptions {
+export interface ExpectedOptions {
   /** Ctrl-C or a time limit: stops between steps (and between migration files); the scratch is dropped. */
   signal?: AbortSignal;
   /** The seed environment whose reset template is tried first. */
@@ -42,8 +42,8 @@ export async function withExpectedSchema<T>(
   config: Config,
   target: DatabaseTarget,
   migrations: Migrations,
-  opts: ScratchOptions,
-  read: (scratch: DatabaseTarget) => Promise<T>,
+  opts: ExpectedOptions,
+  read: (database: DatabaseTarget) => Promise<T>,
 ): Promise<{ value: T; source: ExpectedSource }> {
   const db = databaseName(target);
   const prefix = scratchPrefix(db);
