@@ -1,6 +1,6 @@
 // Helpers shared by the benchmark cases.
 import { execFileSync, spawn } from 'node:child_process';
-import { chownSync, mkdirSync } from 'node:fs';
+import { chownSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -71,4 +71,12 @@ export function scriptFolder(dir) {
     chownSync(join(dir, 'sock'), uid, gid);
   }
   return dir;
+}
+
+/** A case's teardown: `tm down --volumes` in its project (whatever state setup left), then its folder goes. */
+export function removeProject(tm, dir) {
+  try {
+    tm('down', '--volumes');
+  } catch {}
+  rmSync(dir, { recursive: true, force: true });
 }

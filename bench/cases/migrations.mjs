@@ -2,11 +2,11 @@
 // session, each file in its own BEGIN/COMMIT), dbmate and node-pg-migrate; then the no-op
 // run and tm db status.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, timedAfter } from '../lib.mjs';
+import { freePort, removeProject, timedAfter } from '../lib.mjs';
 import { peerBin, peerVersion } from '../peers.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -68,10 +68,7 @@ export default {
     tm('db', 'migrate', '--database-url', url('bench'));
   },
   teardown() {
-    try {
-      tm('down', '--volumes');
-    } catch {}
-    rmSync(dir, { recursive: true, force: true });
+    removeProject(tm, dir);
   },
   versions() {
     return {

@@ -11,7 +11,9 @@ import { bringUp, migrateAndSeed, type Migrated, type RunStage, type StageName, 
 import { runtimeFor } from '../stack/select.js';
 import type { UpResult } from '../stack/up.js';
 import { assertEnvValid, createEnvIfMissing } from '../env/ensure.js';
-import { optionalDatabase } from '../stack/database.js';
+import { optionalDatabase, serviceDatabase } from '../stack/database.js';
+import { checkDrift, driftError } from '../db/drift/drift.js';
+import { openMigrations } from '../db/migrations/layouts.js';
 import { projectVariables } from '../config/env-files.js';
 import { serviceUrl } from '../config/services.js';
 import { waitForDatabase } from '../db/wait.js';
@@ -38,6 +40,8 @@ export interface CiOptions {
   /** `fixed`: taskmaster.yml's ports even when another stack of the project holds them. */
   ports?: string;
   env: string;
+  /** Also fail on schema drift (the drift step: the live schema against the migration files). */
+  strict?: boolean;
   timeoutMs: number;
   signal?: AbortSignal;
   emit: (event: CiEvent) => void;
@@ -121,6 +125,7 @@ export async function runCi(opts: CiOptions): Promise<CiResult> {
       await step('services', () => externalServices(state, opts));
       await migrateAndSeed(state.config!, state.target, { seedEnv: opts.env, signal: opts.signal, runStage: ciStages(step) });
     } else await ownServices(state, opts, step);
+    if (opts.strict) await step('drift', () => driftStep(state, opts));
     await step('health', async () => {
       // Own services as tm health sees them; external ones once more, after migrate and seed.
       return healthy(opts.external ? await checkProbes(state.probes, { attemptTimeoutMs: 5000 }) : await checkHealth(state.config!));
@@ -186,6 +191,17 @@ function stageDetail(name: StageName, value: StageResults[StageName]): string {
   }
 }
 
+/** The migrated database against the schema its migration files produce (tm db drift). */
+async function driftStep(state: CiState, opts: CiOptions): Promise<string> {
+  if (!state.target) return 'no database';
+  const migrations = await openMigrations(state.config!);
+  if ((await migrations.files()).length === 0) return 'no migrations';
+  const report = await checkDrift(state.config!, state.target, { signal: opts.signal, env: opts.env, migrations });
+  const failed = driftError(report);
+  if (failed) throw failed;
+  return `no drift (${Object.values(report.compared).reduce((a, b) => a + b, 0)} objects compared)`;
+}
+
 /** Every service's latency, or TM_HEALTH_FAILED naming each one that did not answer and why. */
 function healthy(report: HealthReport): string {
   const checks = Object.entries(report.checks);
@@ -202,6 +218,7 @@ function healthy(report: HealthReport): string {
 /** The stack brought up as `tm up` does: its stages are the services, migrate, seed and apps steps. */
 async function ownServices(state: CiState, opts: CiOptions, step: Step): Promise<void> {
   const config = state.config!;
+  state.target = serviceDatabase(config);
   // No runtime, nothing starts: that fails the services step.
   const { runtime } = await runtimeFor(config, undefined, 'start').catch((err: unknown) => step('services', () => Promise.reject(err)));
   await bringUp(config, runtime, config.services, { timeoutMs: opts.timeoutMs, signal: opts.signal, seedEnv: opts.env, runStage: ciStages(step) });

@@ -197,6 +197,9 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .option('--exit-code', 'exit 1 when migrations are pending (or the history has problems)')
     .option('--strict', 'Prisma: a modified applied migration is an error, not a warning')
     .action(lazy(() => import('./commands/db-status.js')));
+  dbCommand('drift', 'compare the live schema with the schema the migration files produce (exit 1 on drift)')
+    .addOption(seedEnvOption('whose cached reset template to start from (default: TM_ENV, then development)').hideHelp())
+    .action(lazy(() => import('./commands/db-drift.js')));
   dbCommand('resolve', 'Prisma: mark a failed migration rolled back, or a migration applied (as prisma migrate resolve)')
     .option('--applied <name>', 'record the migration as applied without running it')
     .option('--rolled-back <name>', 'record the failed migration as rolled back, so it runs again')
@@ -272,6 +275,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .addOption(seedEnvOption('seed environment').default('test'))
     .addOption(timeoutOption('how long to wait for services', '120s'))
     .addOption(portsOption())
+    .option('--strict', 'also fail when the schema drifts from the migrations (the drift step, as tm db drift)')
     .action(lazy(() => import('./commands/ci.js')));
   program
     .command('completion')

@@ -32,6 +32,7 @@ import { withTimeout } from '../health/wait-for.js';
 import { openMigrations } from '../db/migrations/layouts.js';
 import { stackPath } from '../config/stack.js';
 import { folderExists, readRegistry } from '../stack/registry.js';
+import { driftCheck } from './drift.js';
 
 const run = promisify(execFile);
 const ok = (detail: string, subject?: string) => ({ status: 'ok' as const, detail, subject });
@@ -545,4 +546,5 @@ export const checks: Check[] = [
       return ok(`${report.applied} applied, none pending (${target.source})`);
     },
   },
+  driftCheck,
 ];

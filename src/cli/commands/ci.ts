@@ -7,7 +7,7 @@ import type { Context } from '../context.js';
 import type { Duration } from '../options.js';
 
 /** The options of `tm ci`. */
-export type CiFlags = { external?: boolean; env: string; timeout: Duration; ports?: 'auto' | 'fixed' };
+export type CiFlags = { external?: boolean; env: string; timeout: Duration; ports?: 'auto' | 'fixed'; strict?: boolean };
 
 // GitHub Actions workflow commands (::group::, ::error::, ::add-mask::) go to stderr: the runner
 // reads them from both streams, so stdout stays the result (pure NDJSON with --json) and the
@@ -72,6 +72,7 @@ export async function run(ctx: Context, opts: CiFlags): Promise<void> {
     external: Boolean(opts.external),
     ports: opts.ports,
     env: seedEnv(opts.env),
+    strict: Boolean(opts.strict),
     timeoutMs: opts.timeout.ms,
     signal: ctx.signal,
     emit,

@@ -37,6 +37,16 @@ export async function inputsHash(config: Config, migrations: Migrations, env: st
   return h.digest('hex');
 }
 
+/** The name every reset template of database `db` starts with. */
+export function templatePrefix(db: string): string {
+  return `tm_tpl_${nameTag(db)}_`;
+}
+
+/** The reset template of database `db` for the inputs whose hash is `hash` (inputsHash). */
+export function templateName(db: string, hash: string): string {
+  return `${templatePrefix(db)}${hash.slice(0, 16)}`;
+}
+
 /**
  * Drop, create, migrate, seed. A template database keyed by the hash of the inputs is kept,
  * so the next reset with the same files is one CREATE DATABASE ... TEMPLATE.
@@ -55,8 +65,8 @@ async function resetNow(config: Config, target: DatabaseTarget, opts: { env: str
   if (schemaOf(target)) return resetSchema(config, target, opts);
   const migrations = await openMigrations(config);
   const hash = await inputsHash(config, migrations, opts.env);
-  const prefix = `tm_tpl_${nameTag(db)}_`;
-  const template = `${prefix}${hash.slice(0, 16)}`;
+  const prefix = templatePrefix(db);
+  const template = templateName(db, hash);
   const gone = `${db} was dropped; fix this and run tm db reset again to create it`;
 
   const cached = await withMaintenance(target, 'reset', async (client) => {
