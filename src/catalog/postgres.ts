@@ -37,7 +37,16 @@ export function databasePath(name: string): string {
   return encodeURI(name);
 }
 
-export type PostgresService = z.output<typeof schema> & { kind: 'postgres'; name: string; database: string };
+export type PostgresService = z.output<typeof schema> & {
+  kind: 'postgres';
+  name: string;
+  database: string;
+  /** With db.branches, off the default branch: the branch's database, which URLs on this machine name (config/branch.ts). */
+  branchDatabase?: string;
+};
+
+/** The database a URL names: the checkout's branch database on this machine, the configured one in the project's files. */
+const urlDatabase = (svc: PostgresService, at: { project?: boolean }): string => (at.project ? svc.database : (svc.branchDatabase ?? svc.database));
 
 /** Where the official image (and the pod) keeps its data. */
 const DATA = '/var/lib/postgresql/data';
@@ -56,7 +65,7 @@ export const postgres: Kind<PostgresService> = {
   ports: (svc) => [{ key: 'port', name: 'postgres', port: svc.port, container: 5432 }],
   secrets: ['password'],
   url: (svc, at) =>
-    `postgres://${encodeURIComponent(svc.user)}${svc.password ? `:${at.urlSecret('password')}` : ''}@${at.host}:${at.port('postgres')}/${databasePath(svc.database)}`,
+    `postgres://${encodeURIComponent(svc.user)}${svc.password ? `:${at.urlSecret('password')}` : ''}@${at.host}:${at.port('postgres')}/${databasePath(urlDatabase(svc, at))}`,
   exports: (svc, at) => ({ DATABASE_URL: postgres.url(svc, at)! }),
   schemes: { 'postgres:': 5432, 'postgresql:': 5432 },
   probe: (svc) => ({ protocol: 'postgres', host: svc.host, port: svc.port, user: svc.user, password: svc.password, database: svc.database }),
@@ -78,6 +87,6 @@ export const postgres: Kind<PostgresService> = {
   client: (svc, at) => ({
     program: 'psql',
     args: [],
-    env: { PGHOST: at.host, PGPORT: String(at.port), PGUSER: svc.user, PGDATABASE: svc.database, PGPASSWORD: svc.password },
+    env: { PGHOST: at.host, PGPORT: String(at.port), PGUSER: svc.user, PGDATABASE: urlDatabase(svc, {}), PGPASSWORD: svc.password },
   }),
 };

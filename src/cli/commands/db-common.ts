@@ -1,5 +1,7 @@
 import { resolveDatabase, type DatabaseTarget } from '../../db/connect.js';
 import { urlPassword } from '../../env/mask.js';
+import type { Config } from '../../config/load.js';
+import { describeBranchUse, useBranchDatabase } from '../../stack/branch.js';
 import { requireOwnPorts } from '../../stack/claim.js';
 import type { Context } from '../context.js';
 import type { Duration } from '../options.js';
@@ -9,8 +11,12 @@ export type DbFlags = { databaseUrl?: string };
 /** What the commands that change the migration history take, besides. */
 export type LockFlags = { lockTimeout: Duration };
 
-/** The database a `tm db` command talks to, with its password registered as a secret. */
-export async function dbTarget(ctx: Context, opts: DbFlags): Promise<DatabaseTarget> {
+/**
+ * The database a `tm db` command talks to, with its password registered as a secret. With
+ * db.branches it is the branch's database, made on first use (`branch: 'make'`); a command
+ * that replaces the database (reset, restore, import) makes it itself and calls onBranch after.
+ */
+export async function dbTarget(ctx: Context, opts: DbFlags, branch: 'make' | 'later' = 'make'): Promise<DatabaseTarget> {
   const url = opts.databaseUrl;
   if (url) ctx.out.addSecret(urlPassword(url));
   const config = await ctx.config();
@@ -22,7 +28,18 @@ export async function dbTarget(ctx: Context, opts: DbFlags): Promise<DatabaseTar
   if (typeof password === 'string') ctx.out.addSecret(password);
   for (const note of target.conn.notes) ctx.out.warn(note);
   ctx.out.debug(`database: ${target.source}`);
+  if (branch === 'make') await onBranch(ctx, config, target);
   return target;
+}
+
+/** The branch step (stack/branch.ts), its outcome told on stderr. */
+export async function onBranch(ctx: Context, config: Config, target: DatabaseTarget | undefined): Promise<void> {
+  const use = await useBranchDatabase(config, target);
+  if (!use) return;
+  ctx.out.debug(`branch ${use.branch ?? '(detached HEAD)'}: database ${use.database}`);
+  const said = describeBranchUse(use);
+  if (said) ctx.out.info(said);
+  if (use.envProblem) ctx.out.warn(`.env was not pointed at ${use.database}: ${use.envProblem}`);
 }
 
 /** 1536 -> "1.5 kB", for transfer progress. */

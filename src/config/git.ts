@@ -1,0 +1,135 @@
+import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+
+// What tm needs to know of a git checkout, read from its files: no git process, because the
+// branch is asked for on every command of a project with branch databases. Worktrees
+// included: their `.git` is a file naming the worktree's own git directory, which has a
+// `commondir` file pointing at the repository's shared one (refs, packed-refs, hooks).
+
+/** A checkout's git directories. */
+export interface GitDirs {
+  /** The folder holding `.git` (the work tree's top). */
+  top: string;
+  /** This work tree's git directory: HEAD, its reflog, a rebase in progress. */
+  gitDir: string;
+  /** The repository's shared directory: branches, packed-refs, remotes, hooks. */
+  commonDir: string;
+}
+
+/** What HEAD says: a branch, or a commit (detached: a tag, a bisect) with the branch a rebase is rewriting. */
+export type Head = { branch: string } | { detached: string };
+
+/** The git directories of the checkout holding `dir`, looked for upwards; undefined outside git. */
+export function findGit(dir: string): GitDirs | undefined {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    const dotGit = join(at, '.git');
+    const kind = kindOf(dotGit);
+    if (kind === 'dir') return withCommon(at, dotGit);
+    if (kind === 'file') {
+      const m = /^gitdir:\s*(.+?)\s*$/m.exec(readText(dotGit) ?? '');
+      if (m) return withCommon(at, isAbsolute(m[1]!) ? m[1]! : resolve(at, m[1]!));
+    }
+    if (dirname(at) === at) return undefined;
+  }
+}
+
+function withCommon(top: string, gitDir: string): GitDirs {
+  const common = readText(join(gitDir, 'commondir'))?.trim();
+  return { top, gitDir, commonDir: common ? resolve(gitDir, common) : gitDir };
+}
+
+/**
+ * The checked-out branch. A detached HEAD during a rebase belongs to the branch being rebased
+ * (git keeps its name in rebase-merge/ or rebase-apply/); otherwise it is a commit.
+ */
+export function readHead(git: GitDirs): Head | undefined {
+  const head = readText(join(git.gitDir, 'HEAD'))?.trim();
+  if (!head) return undefined;
+  const ref = /^ref:\s*refs\/heads\/(.+)$/.exec(head);
+  if (ref) return { branch: ref[1]! };
+  for (const dir of ['rebase-merge', 'rebase-apply']) {
+    const name = /^refs\/heads\/(.+)$/.exec(readText(join(git.gitDir, dir, 'head-name'))?.trim() ?? '');
+    if (name) return { branch: name[1]! };
+  }
+  return /^[0-9a-f]{40,64}$/.test(head) ? { detached: head } : undefined;
+}
+
+/** Every local branch: loose refs under refs/heads and those in packed-refs. */
+export function localBranches(git: GitDirs): Set<string> {
+  const out = new Set<string>();
+  const heads = join(git.commonDir, 'refs', 'heads');
+  const walk = (dir: string, prefix: string): void => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.isDirectory()) walk(join(dir, e.name), `${prefix}${e.name}/`);
+      else if (e.isFile() && !e.name.endsWith('.lock')) out.add(`${prefix}${e.name}`);
+    }
+  };
+  walk(heads, '');
+  for (const line of (readText(join(git.commonDir, 'packed-refs')) ?? '').split('\n')) {
+    const m = /^[0-9a-f]{40,64} refs\/heads\/(.+)$/.exec(line.trim());
+    if (m) out.add(m[1]!);
+  }
+  return out;
+}
+
+/**
+ * The default branch: `configured` (db.default_branch), else the one origin's HEAD points at
+ * (set by git clone), else main or master when the repository has it, else main.
+ */
+export function defaultBranch(git: GitDirs, configured?: string): string {
+  if (configured) return configured;
+  const origin = /^ref:\s*refs\/remotes\/origin\/(.+)$/.exec(readText(join(git.commonDir, 'refs', 'remotes', 'origin', 'HEAD'))?.trim() ?? '');
+  if (origin) return origin[1]!;
+  const branches = localBranches(git);
+  return ['main', 'master'].find((b) => branches.has(b)) ?? 'main';
+}
+
+/**
+ * The branches `branch` was first checked out from, newest first, as this work tree's reflog
+ * (`logs/HEAD`) recorded them: "checkout: moving from A to B" means B came from A. The reflog
+ * is local and expires (90 days by default): an empty list then, and the caller falls back
+ * to the default branch.
+ */
+export function checkedOutFrom(git: GitDirs, branch: string): string[] {
+  const from = new Map<string, string>();
+  // The oldest entry of each branch is the one that made it: later ones are coming back.
+  for (const c of checkouts(git)) if (c.from !== c.to && !from.has(c.to)) from.set(c.to, c.from);
+  const chain: string[] = [];
+  for (let b = from.get(branch); b !== undefined && !chain.includes(b) && b !== branch; b = from.get(b)) chain.push(b);
+  return chain;
+}
+
+/** Every checkout this work tree's reflog remembers, oldest first (its last 4 MiB: a reflog of years is long). */
+export function checkouts(git: GitDirs, maxBytes = 4 * 1024 * 1024): { from: string; to: string }[] {
+  const text = readText(join(git.gitDir, 'logs', 'HEAD')) ?? '';
+  const log = text.length > maxBytes ? text.slice(text.indexOf('\n', text.length - maxBytes) + 1) : text;
+  const out: { from: string; to: string }[] = [];
+  for (const line of log.split('\n')) {
+    const m = /\tcheckout: moving from (.+) to (.+)$/.exec(line);
+    if (m) out.push({ from: m[1]!, to: m[2]! });
+  }
+  return out;
+}
+
+function kindOf(path: string): 'dir' | 'file' | undefined {
+  try {
+    const st = statSync(path);
+    return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
