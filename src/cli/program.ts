@@ -74,6 +74,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .addOption(portOption('--app-port <port>', 'app port (express-pg)', 3000))
     // What the new taskmaster.yml says, checked with the other answers (not the runtime to use now).
     .option('--runtime <name>', 'auto, native or docker', 'auto')
+    .option('--branches', 'db.branches: true, each git branch gets a database of its own (and, in a git work tree, tm hooks install)')
     .option('--no-install', "do not install the template's dependencies (npm, or the pnpm / yarn tm runs through)")
     .action(lazy(() => import('./commands/init.js')));
   program

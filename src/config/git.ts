@@ -91,18 +91,29 @@ export function defaultBranch(git: GitDirs, configured?: string): string {
 }
 
 /**
- * The branches `branch` was first checked out from, newest first, as this work tree's reflog
- * (`logs/HEAD`) recorded them: "checkout: moving from A to B" means B came from A. The reflog
- * is local and expires (90 days by default): an empty list then, and the caller falls back
- * to the default branch.
+ * The branches `branch` came from, nearest first, as git's reflogs recorded them: the
+ * branch's own (`branch: Created from A`, when it was made from a named branch: `git switch
+ * -c B A`, `git branch B A`), else this work tree's HEAD (`checkout: moving from A to B`, the
+ * first time B was checked out: A was checked out when B was made). Reflogs are local and
+ * expire (90 days by default): an empty list then, and the caller falls back to the default
+ * branch. The chain ends at `root` (the default branch): nothing past it is nearer.
  */
-export function checkedOutFrom(git: GitDirs, branch: string): string[] {
-  const from = new Map<string, string>();
+export function checkedOutFrom(git: GitDirs, branch: string, root?: string): string[] {
+  const moved = new Map<string, string>();
   // The oldest entry of each branch is the one that made it: later ones are coming back.
-  for (const c of checkouts(git)) if (c.from !== c.to && !from.has(c.to)) from.set(c.to, c.from);
+  for (const c of checkouts(git)) if (c.from !== c.to && !moved.has(c.to)) moved.set(c.to, c.from);
+  const parent = (b: string): string | undefined => createdFrom(git, b) ?? moved.get(b);
   const chain: string[] = [];
-  for (let b = from.get(branch); b !== undefined && !chain.includes(b) && b !== branch; b = from.get(b)) chain.push(b);
+  for (let b = parent(branch); b !== undefined && !chain.includes(b) && b !== branch; b = b === root ? undefined : parent(b)) chain.push(b);
   return chain;
+}
+
+/** The named branch a branch's reflog says it was made from (`origin/A` counts as A); undefined for HEAD or a commit. */
+function createdFrom(git: GitDirs, branch: string): string | undefined {
+  const first = (readText(join(git.commonDir, 'logs', 'refs', 'heads', branch)) ?? '').split('\n', 1)[0] ?? '';
+  const m = /\tbranch: Created from (?:refs\/heads\/|refs\/remotes\/origin\/|origin\/)?(.+)$/.exec(first);
+  if (!m || m[1] === 'HEAD' || /^[0-9a-f]{7,64}$/.test(m[1]!)) return undefined;
+  return m[1];
 }
 
 /** Every checkout this work tree's reflog remembers, oldest first (its last 4 MiB: a reflog of years is long). */

@@ -31,6 +31,7 @@ import { withTimeout } from '../health/wait-for.js';
 import { openMigrations } from '../db/migrations/layouts.js';
 import { stackPath } from '../config/stack.js';
 import { folderExists, readRegistry } from '../stack/registry.js';
+import { hookState, installHook } from '../stack/git-hook.js';
 
 const run = promisify(execFile);
 const ok = (detail: string, subject?: string) => ({ status: 'ok' as const, detail, subject });
@@ -145,6 +146,29 @@ export const checks: Check[] = [
         detail: `tracked: ${shown} (state, data and logs of one machine; tm trusts none of it, a PID file there is checked against the running process)`,
         fix: "git rm -r --cached .taskmaster && printf '.taskmaster/\\n' >> .gitignore",
       };
+    },
+  },
+  {
+    id: 'branch-hook',
+    title: 'the database follows the git branch',
+    needsConfig: true,
+    async run(ctx) {
+      const c = cfg(ctx);
+      if (!c.db.branches) return ok('branch databases off (db.branches)');
+      if (!c.branch)
+        return { status: 'warn', detail: 'db.branches is on, but no git work tree holds the project: it uses the configured database', fix: 'git init' };
+      const where = `branch ${c.branch.branch ?? '(detached HEAD)'} uses database ${c.branch.database}`;
+      const hook = await hookState(c);
+      if (hook.installed) return ok(`${where}; the post-checkout hook keeps .env on it`);
+      return {
+        status: 'warn',
+        detail: `${where}; no post-checkout hook (${hook.file}): after a checkout, .env names the previous branch's database until tm runs`,
+        fix: 'tm hooks install',
+      };
+    },
+    async fix(ctx) {
+      const r = await installHook(cfg(ctx));
+      return `${r.action === 'created' ? 'wrote' : `${r.action} tm's lines in`} ${r.file}`;
     },
   },
   {

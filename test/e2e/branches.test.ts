@@ -1,5 +1,6 @@
 import { execa } from 'execa';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectsPerTest, TM, type TempProject } from '../helpers/project.js';
@@ -157,6 +158,41 @@ describe('branch databases (db.branches: true)', () => {
     expect(r.stderr).toContain('TM_HOOK_EXISTS');
     expect(r.stderr).toContain('hooks run post-checkout "$@"');
     expect(await readFile(join(p.dir, '.husky/post-checkout'), 'utf8')).toBe('#!/usr/bin/env node\nconsole.log("mine")\n');
+  });
+});
+
+describe('tm init --branches', () => {
+  it('turns db.branches on and installs the hook in a git work tree', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tm-init-branches-'));
+    try {
+      await execa('git', ['init', '-q', '-b', 'main'], { cwd: dir });
+      const r = await execa(process.execPath, [TM, 'init', '--yes', '--branches', '--no-install', '--json'], {
+        cwd: dir,
+        reject: false,
+        env: { NO_COLOR: '1' },
+      });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).hook.file).toBe(join(dir, '.git/hooks/post-checkout'));
+      expect(await readFile(join(dir, 'taskmaster.yml'), 'utf8')).toMatch(/^ {2}branches: true /m);
+      expect(await readFile(join(dir, '.git/hooks/post-checkout'), 'utf8')).toContain("tm -C '.' hooks run post-checkout");
+      // The doctor sees it installed.
+      const doctor = await execa(process.execPath, [TM, 'doctor', '--json'], { cwd: dir, reject: false, env: { NO_COLOR: '1' } });
+      const finding = JSON.parse(doctor.stdout).findings.find((f: { id: string }) => f.id === 'branch-hook');
+      expect([finding.status, finding.detail]).toEqual([
+        'ok',
+        'branch main uses database ' + JSON.parse(r.stdout).name.replace(/-/g, '_') + '; the post-checkout hook keeps .env on it',
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('offers the hook through tm doctor --fix', async () => {
+    const p = await repo('  branches: true\n');
+    const before = JSON.parse((await p.tm(['doctor', '--json'])).stdout).findings.find((f: { id: string }) => f.id === 'branch-hook');
+    expect([before.status, before.fix]).toEqual(['warn', 'tm hooks install']);
+    await p.tm(['doctor', '--fix', '--json']);
+    expect(await readFile(join(p.dir, '.git/hooks/post-checkout'), 'utf8')).toContain('hooks run post-checkout "$@"');
   });
 });
 

@@ -80,9 +80,10 @@ export async function ensureBranchDatabase(fact: BranchFact | undefined, target:
 
 /** The branches this one came from, nearest first (for a detached HEAD: the branch it was detached from, and on). */
 function sourceBranches(fact: BranchFact): string[] {
-  if (fact.branch !== undefined) return checkedOutFrom(fact.git, fact.branch);
+  const root = fact.defaultBranch;
+  if (fact.branch !== undefined) return checkedOutFrom(fact.git, fact.branch, root);
   const last = checkouts(fact.git).at(-1);
-  return last ? [last.from, ...checkedOutFrom(fact.git, last.from)] : [];
+  return !last ? [] : last.from === root ? [root] : [last.from, ...checkedOutFrom(fact.git, last.from, root)];
 }
 
 async function writeMark(client: Client, db: string, mark: Mark): Promise<void> {
