@@ -180,7 +180,7 @@ describe('tm init --branches', () => {
       const finding = JSON.parse(doctor.stdout).findings.find((f: { id: string }) => f.id === 'branch-hook');
       expect([finding.status, finding.detail]).toEqual([
         'ok',
-        'branch main uses database ' + JSON.parse(r.stdout).name.replace(/-/g, '_') + '; the post-checkout hook keeps .env on it',
+        `branch main uses database ${JSON.parse(r.stdout).name.replace(/-/g, '_')}; the post-checkout hook keeps .env on it`,
       ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
