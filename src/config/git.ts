@@ -86,8 +86,13 @@ export function defaultBranch(git: GitDirs, configured?: string): string {
   if (configured) return configured;
   const origin = /^ref:\s*refs\/remotes\/origin\/(.+)$/.exec(readText(join(git.commonDir, 'refs', 'remotes', 'origin', 'HEAD'))?.trim() ?? '');
   if (origin) return origin[1]!;
-  const branches = localBranches(git);
-  return ['main', 'master'].find((b) => branches.has(b)) ?? 'main';
+  return ['main', 'master'].find((b) => hasBranch(git, b)) ?? 'main';
+}
+
+/** Whether a local branch exists: its loose ref, else a line of packed-refs (no walk of every branch: this runs on every command). */
+function hasBranch(git: GitDirs, name: string): boolean {
+  if (kindOf(join(git.commonDir, 'refs', 'heads', name)) === 'file') return true;
+  return (readText(join(git.commonDir, 'packed-refs')) ?? '').includes(` refs/heads/${name}\n`);
 }
 
 /**

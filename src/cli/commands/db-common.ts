@@ -1,6 +1,7 @@
 import { resolveDatabase, type DatabaseTarget } from '../../db/connect.js';
 import { urlPassword } from '../../env/mask.js';
 import type { Config } from '../../config/load.js';
+import { isTmError } from '../../errors.js';
 import { describeBranchUse, useBranchDatabase } from '../../stack/branch.js';
 import { requireOwnPorts } from '../../stack/claim.js';
 import type { Context } from '../context.js';
@@ -40,6 +41,22 @@ export async function onBranch(ctx: Context, config: Config, target: DatabaseTar
   const said = describeBranchUse(use);
   if (said) ctx.out.info(said);
   if (use.envProblem) ctx.out.warn(`.env was not pointed at ${use.database}: ${use.envProblem}`);
+}
+
+/**
+ * The branch step for a command that does not need the database itself to be up (the hook,
+ * tm psql, which reports a stopped server its own way): with the server down, .env is still
+ * kept and false is returned (the database is made by the next command that reaches it).
+ */
+export async function onBranchIfUp(ctx: Context, config: Config, target: DatabaseTarget | undefined): Promise<boolean> {
+  try {
+    await onBranch(ctx, config, target);
+    return true;
+  } catch (err) {
+    if (!isTmError(err) || err.code !== 'TM_DB_UNREACHABLE') throw err;
+    await onBranch(ctx, config, undefined);
+    return false;
+  }
 }
 
 /** 1536 -> "1.5 kB", for transfer progress. */

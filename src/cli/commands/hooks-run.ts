@@ -1,7 +1,6 @@
-import { isTmError } from '../../errors.js';
 import { optionalDatabase } from '../../stack/database.js';
 import type { Context } from '../context.js';
-import { onBranch } from './db-common.js';
+import { onBranchIfUp } from './db-common.js';
 
 /**
  * What the post-checkout hook runs: after a branch checkout ($3 = 1), the branch's database
@@ -13,12 +12,7 @@ export async function run(ctx: Context, _opts: unknown, args: string[]): Promise
   if (hook !== 'post-checkout' || flag !== '1') return;
   const config = await ctx.config();
   if (!config.branch) return;
-  const target = await optionalDatabase(config);
-  try {
-    await onBranch(ctx, config, target);
-  } catch (err) {
-    if (!isTmError(err) || err.code !== 'TM_DB_UNREACHABLE') throw err;
-    await onBranch(ctx, config, undefined);
+  if (!(await onBranchIfUp(ctx, config, await optionalDatabase(config)))) {
     ctx.out.info(
       `branch ${config.branch.branch ?? '(detached HEAD)'}: database ${config.branch.database} is made by the next tm up or tm db command (the server is not running)`,
     );
