@@ -26,7 +26,7 @@ import { setServicePort } from './yaml-edit.js';
 import { listenAddress } from '../config/listen.js';
 import { detectEngine } from '../runtime/docker/detect.js';
 import { findComposeV2 } from '../runtime/docker/compose.js';
-import { connect } from '../db/connect.js';
+import { connect, connectionOf, type DatabaseTarget } from '../db/connect.js';
 import { withTimeout } from '../health/wait-for.js';
 import { openMigrations } from '../db/migrations/layouts.js';
 import { stackPath } from '../config/stack.js';
@@ -55,6 +55,13 @@ async function trackedFiles(root: string, paths: string[]): Promise<string[]> {
     () => '',
   );
   return r.split('\0').filter(Boolean);
+}
+
+/** A branch's database is made on its first use (db.branches): not there yet is no fault. */
+function branchNotMade(c: Config, target: DatabaseTarget, err: unknown) {
+  const code = (err as { cause?: { code?: string } }).cause?.code;
+  if (!c.branch || code !== '3D000' || connectionOf(target).database !== c.branch.database) return undefined;
+  return ok(`not checked: the database of branch ${c.branch.branch ?? '(detached HEAD)'} (${c.branch.database}) is made by the next tm up or tm db command`);
 }
 
 export const checks: Check[] = [
@@ -464,6 +471,8 @@ export const checks: Check[] = [
       } catch (err) {
         const idle = await targetNotStarted(c, target);
         if (idle) return ok(`not checked: ${idle.name} is not started (tm up starts it)`);
+        const unmade = branchNotMade(c, target, err);
+        if (unmade) return unmade;
         return { status: 'warn', detail: `not checked: the database (${target.source}) does not answer`, fix: databaseFix(target.source, err) };
       }
       const server = await client
@@ -543,6 +552,8 @@ export const checks: Check[] = [
       if (report instanceof Error) {
         const idle = await targetNotStarted(c, target);
         if (idle) return ok(`not checked: ${idle.name} is not started (tm up starts it)`);
+        const unmade = branchNotMade(c, target, report);
+        if (unmade) return unmade;
         return { status: 'warn', detail: `not checked: ${report.message}`, fix: databaseFix(target.source, report) };
       }
       const fileName = (r: (typeof report.broken)[number]) => (r.path ? basename(r.path) : r.version !== undefined ? `${r.version}_${r.name}` : r.name);

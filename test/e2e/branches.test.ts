@@ -62,6 +62,13 @@ describe('branch databases (db.branches: true)', () => {
     expect(await envLine(p)).toBe(`postgres://demo_user:pw-demo-secret@127.0.0.1:${p.pgPort}/demo_db`);
 
     await git(p, 'checkout', '-q', '-b', 'feature/Login-Page');
+    // Not made yet: the doctor (read-only) says when it will be, and makes nothing.
+    const doctor = JSON.parse((await p.tm(['doctor', '--json'])).stdout);
+    const pending = doctor.findings.find((f: { id: string }) => f.id === 'migrations');
+    expect([pending.status, pending.detail]).toEqual([
+      'ok',
+      'not checked: the database of branch feature/Login-Page (demo_db__feature_login_page) is made by the next tm up or tm db command',
+    ]);
     await migration(p, '20240102000000_sessions', 'CREATE TABLE sessions (id int);');
     await git(p, 'add', '-A');
     await git(p, 'commit', '-qm', 'sessions');
@@ -146,6 +153,17 @@ describe('branch databases (db.branches: true)', () => {
     // A file checkout ($3 = 0) changes nothing.
     await gitHooked('checkout', 'two', '--', 'db');
     expect(await envLine(p)).toBe(`postgres://demo_user:pw-demo-secret@127.0.0.1:${p.pgPort}/demo_db`);
+
+    // Without tm on PATH the hook does nothing; tm up then makes the database before migrating into it.
+    await git(p, 'checkout', '-q', '-b', 'three', 'two');
+    expect(await envLine(p)).toBe(`postgres://demo_user:pw-demo-secret@127.0.0.1:${p.pgPort}/demo_db`);
+    const up = JSON.parse((await ok(p, ['up', '--json'])).stdout);
+    expect([up.branch.database, up.branch.created.from, up.branch.env.map((c: { key: string }) => c.key)]).toEqual([
+      'demo_db__three',
+      'demo_db__two',
+      ['DATABASE_URL'],
+    ]);
+    expect(await envLine(p)).toBe(`postgres://demo_user:pw-demo-secret@127.0.0.1:${p.pgPort}/demo_db__three`);
   });
 
   it('refuses to extend a hook it cannot safely append to, and says what to add', async () => {
