@@ -43,20 +43,16 @@ export interface EnsureResult {
 
 /**
  * Makes the branch's database when it does not exist yet, as a copy of the database of the
- * nearest branch it came from that has one (this work tree's reflog: "checkout: moving from
- * A to B"), else of the configured one; and records its use. Nothing to do on the default
- * branch, or when `target` is not the branch's database (--database-url, an environment
- * variable). The copy needs the source to have no other sessions: they are ended, as for a
- * snapshot.
+ * nearest branch it came from that has one (git's reflogs, config/git.ts), else of the
+ * configured one; and records its use. Nothing to do on the default branch, or when `target`
+ * is not the branch's database (--database-url, an environment variable). The copy needs the
+ * source to have no other sessions: they are ended, as for a snapshot.
  */
 export async function ensureBranchDatabase(fact: BranchFact | undefined, target: DatabaseTarget): Promise<EnsureResult | undefined> {
   if (!fact || fact.database === fact.base || databaseName(target) !== fact.database) return undefined;
   const db = await guardReplace(target, 'create the branch database');
-  const exists = await withMaintenance(target, 'branch', async (client) => (await readPrivileges(client, [db])).databases.has(db));
-  if (exists) {
-    await touch(fact, target, db);
-    return { database: db };
-  }
+  // The common case, one connection: it exists, and its use is recorded.
+  if (await withMaintenance(target, 'branch', (client) => touch(client, fact, db))) return { database: db };
   // One maker at a time: two commands on a new branch at once would both copy.
   return whileReplacing(target, 'branch', () =>
     withMaintenance(target, 'branch', async (client) => {
@@ -100,19 +96,20 @@ function readMark(comment: string | null): Mark | undefined {
 }
 
 /**
- * Records that the branch's database was used now. One without tm's mark (made again by tm db
- * reset, restore or import, which drop and create it) is marked as the branch's.
+ * Records that the branch's database was used now, if it exists (false when not). One
+ * without tm's mark (made again by tm db reset, restore or import, which drop and create it)
+ * is marked as the branch's. A role that may not comment on it still uses it.
  */
-async function touch(fact: BranchFact, target: DatabaseTarget, db: string): Promise<void> {
-  await withMaintenance(target, 'branch', async (client) => {
-    const { rows } = await client.query<{ comment: string | null }>(
-      `SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1`,
-      [db],
-    );
-    const now = new Date().toISOString();
-    const mark = readMark(rows[0]?.comment ?? null) ?? { tm: 'branch', base: fact.base, branch: fact.branch, created_at: now, used_at: now };
-    await writeMark(client, db, { ...mark, used_at: now });
-  }).catch(() => undefined);
+async function touch(client: Client, fact: BranchFact, db: string): Promise<boolean> {
+  const { rows } = await client.query<{ comment: string | null }>(
+    `SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1`,
+    [db],
+  );
+  if (rows.length === 0) return false;
+  const now = new Date().toISOString();
+  const mark = readMark(rows[0]!.comment) ?? { tm: 'branch', base: fact.base, branch: fact.branch, created_at: now, used_at: now };
+  await writeMark(client, db, { ...mark, used_at: now }).catch(() => undefined);
+  return true;
 }
 
 /** One database of `tm db branches`. */
