@@ -36,10 +36,10 @@ export async function followBranchInEnv(config: Config): Promise<EnvLineChange[]
     if (!entry) continue;
     const next = followBranch(config, entry.value);
     const at = entry.line - 1;
-    // Only a line holding exactly `KEY=value` (as tm writes it) is rewritten: a value over several lines stays.
-    const m = new RegExp(`^(\\s*(?:export\\s+)?${key}\\s*=\\s*)(.*?)(\\r?)$`).exec(lines[at] ?? '');
+    // Only a line holding `KEY=value` (as tm writes it; a comment after an unquoted value stays) is rewritten.
+    const m = new RegExp(`^(\\s*(?:export\\s+)?${key}\\s*=\\s*)([^'"\`\\s#][^\\s#]*|'[^']*'|"[^"]*")(\\s+#.*?)?(\\r?)$`).exec(lines[at] ?? '');
     if (next === entry.value || !m) continue;
-    lines[at] = `${m[1]}${quote(next)}${m[3]}`;
+    lines[at] = `${m[1]}${quote(next)}${m[3] ?? ''}${m[4]}`;
     changes.push({ key, file: '.env', line: entry.line });
   }
   if (changes.length > 0) await writeSecretFile(insideProject(config.root, file), lines.join('\n'));
