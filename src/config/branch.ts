@@ -16,7 +16,7 @@ import { localService } from './services.js';
 /** PostgreSQL's limit on an identifier, in bytes (NAMEDATALEN - 1). */
 export const MAX_IDENTIFIER = 63;
 /** The slug of a detached HEAD: no branch's slug starts with `_`. */
-export const DETACHED_SLUG = '_detached';
+const DETACHED_SLUG = '_detached';
 
 /** Which database this checkout uses, and why. */
 export interface BranchFact {
@@ -117,9 +117,4 @@ export function followBranch(config: Pick<Config, 'services' | 'branch'>, url: s
   }
   if (db === fact.database || !isProjectDatabase(fact.base, db)) return url;
   return `${m[1]}${databasePath(fact.database)}${m[3]}`;
-}
-
-/** `feature/login (app__feature_login)`, `detached at 1a2b3c4 (app___detached)`: for messages. */
-export function describeBranch(fact: BranchFact): string {
-  return `${fact.branch ?? `detached HEAD at ${fact.detached?.slice(0, 7)}`} (database ${fact.database})`;
 }
