@@ -215,8 +215,8 @@ describe('tm init --branches', () => {
 });
 
 describe('the schema time machine', () => {
-  it('says when the history is not a prefix of the files, and tm db reset restores each branch from its template', async () => {
-    // One database for every branch: what poisons main when branches are off.
+  /** A project on one database for every branch (what poisons main without db.branches), with a branch that migrated. */
+  async function poisoned(): Promise<TempProject> {
     const p = await repo('  templates: 3\n');
     await ok(p, ['up']);
     await git(p, 'checkout', '-q', '-b', 'feature');
@@ -224,21 +224,29 @@ describe('the schema time machine', () => {
     await git(p, 'add', '-A');
     await git(p, 'commit', '-qm', 'orders');
     await ok(p, ['db', 'migrate']);
-    expect(JSON.parse((await ok(p, ['db', 'reset', '--yes', '--json'])).stdout).path).toBe('replay');
+    return p;
+  }
 
+  it('says when the history is not a prefix of the files, which files, and that tm db reset fixes it', async () => {
+    const p = await poisoned();
     await git(p, 'checkout', '-q', 'main');
-    const poisoned = await statusJson(p);
-    expect(poisoned.diverged.files.map((f: { version: string; state: string }) => [f.version, f.state])).toEqual([['20240102000000', 'missing']]);
-    expect(poisoned.diverged.fix).toContain('tm db reset');
-    expect(poisoned.diverged.fix).toContain('db.branches: true');
+    const status = await statusJson(p);
+    expect(status.diverged.files.map((f: { version: string; state: string }) => [f.version, f.state])).toEqual([['20240102000000', 'missing']]);
+    expect(status.diverged.fix).toContain('tm db reset');
+    expect(status.diverged.fix).toContain('db.branches: true');
     const human = await p.tm(['db', 'status']);
     expect(human.stdout).toContain("the database's applied history is not a prefix of this checkout's migrations");
     expect(human.stdout).toContain('20240102000000_orders: applied to the database, but no such file in this checkout');
-
-    expect(JSON.parse((await ok(p, ['db', 'reset', '--yes', '--json'])).stdout).path).toBe('replay');
+    await ok(p, ['db', 'reset', '--yes']);
     expect((await statusJson(p)).diverged).toBeNull();
     expect(await psql(p, 'demo_db', "SELECT to_regclass('orders') IS NULL")).toBe('t');
+  });
 
+  it("restores each branch's schema from its template when tm db reset runs after a checkout", async () => {
+    const p = await poisoned();
+    expect(JSON.parse((await ok(p, ['db', 'reset', '--yes', '--json'])).stdout).path).toBe('replay');
+    await git(p, 'checkout', '-q', 'main');
+    expect(JSON.parse((await ok(p, ['db', 'reset', '--yes', '--json'])).stdout).path).toBe('replay');
     // Back on the feature branch, its schema comes back from its template: no migration runs.
     await git(p, 'checkout', '-q', 'feature');
     const back = JSON.parse((await ok(p, ['db', 'reset', '--yes', '--json'])).stdout);
