@@ -103,7 +103,12 @@ export type PostgresService = z.output<typeof schema> & {
   /** Set on a test database: the Postgres service it is the test database of. */
   testOf?: string;
   secretsOf?: string;
+  /** With db.branches, off the default branch: the branch's database, which URLs on this machine name (config/branch.ts). */
+  branchDatabase?: string;
 };
+
+/** The database a URL names: the checkout's branch database on this machine, the configured one in the project's files. */
+const urlDatabase = (svc: PostgresService, at: { project?: boolean }): string => (at.project ? svc.database : (svc.branchDatabase ?? svc.database));
 
 /** `DATABASE_<NAME>_URL`: the variable of one of `databases:`. */
 export function databaseVariable(database: string): string {
@@ -134,6 +139,8 @@ export function testDatabaseOf(svc: PostgresService): PostgresService | undefine
     databases: [],
     test_database: false,
     testOf: svc.name,
+    // The test database is its own: it does not follow the branch.
+    branchDatabase: undefined,
     // One password for both: the test database's is the same secret, kept under its service's name.
     secretsOf: svc.secretsOf ?? svc.name,
   };
@@ -185,11 +192,14 @@ export const postgres: Kind<PostgresService> = {
   ],
   ports: (svc) => [{ key: 'port', name: 'postgres', port: svc.port, container: 5432 }],
   secrets: ['password'],
-  url: (svc, at) => databaseUrl(svc, at, svc.database),
+  url: (svc, at) => databaseUrl(svc, at, urlDatabase(svc, at)),
   exports: (svc, at): Record<string, string> =>
     svc.testOf
       ? { DATABASE_TEST_URL: databaseUrl(svc, at, svc.database) }
-      : { DATABASE_URL: databaseUrl(svc, at, svc.database), ...Object.fromEntries(svc.databases.map((d) => [databaseVariable(d), databaseUrl(svc, at, d)])) },
+      : {
+          DATABASE_URL: databaseUrl(svc, at, urlDatabase(svc, at)),
+          ...Object.fromEntries(svc.databases.map((d) => [databaseVariable(d), databaseUrl(svc, at, d)])),
+        },
   schemes: { 'postgres:': 5432, 'postgresql:': 5432 },
   probe: (svc) => ({ protocol: 'postgres', host: svc.host, port: svc.port, user: svc.user, password: svc.password, database: svc.database }),
   native: { driver: 'postgres' },
@@ -222,6 +232,6 @@ export const postgres: Kind<PostgresService> = {
   client: (svc, at) => ({
     program: 'psql',
     args: [],
-    env: { PGHOST: at.host, PGPORT: String(at.port), PGUSER: svc.user, PGDATABASE: svc.database, PGPASSWORD: svc.password },
+    env: { PGHOST: at.host, PGPORT: String(at.port), PGUSER: svc.user, PGDATABASE: urlDatabase(svc, {}), PGPASSWORD: svc.password },
   }),
 };

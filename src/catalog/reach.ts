@@ -32,5 +32,5 @@ export function hostReach(svc: ServiceBase, bindings: PortBinding[], reveal: boo
  * secrets as `ref` gives them (`inUrl`: the value goes into a URL, so a real one is encoded).
  */
 export function networkReach(svc: ServiceBase, bindings: PortBinding[], ref: (field: string, inUrl: boolean) => string): Reach {
-  return { host: svc.name, port: (name) => portOf(bindings, name, 'container'), secret: (f) => ref(f, false), urlSecret: (f) => ref(f, true) };
+  return { host: svc.name, port: (name) => portOf(bindings, name, 'container'), secret: (f) => ref(f, false), urlSecret: (f) => ref(f, true), project: true };
 }

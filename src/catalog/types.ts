@@ -44,6 +44,8 @@ export interface Reach {
   secret(field: string): string;
   /** The same inside a URL: encoded, or a reference. */
   urlSecret(field: string): string;
+  /** For the project's files (compose, k8s): what follows this checkout (a branch database) is left out. */
+  project?: boolean;
 }
 
 /** How a probe asks a server whether it is usable: the protocol, and where. */

@@ -7,6 +7,7 @@ import type { SeedResult } from '../db/seeds/seed.js';
 import { EXIT, TmError, errorText, isTmError, type ExitCode, type Problem } from '../errors.js';
 import { type HealthReport, checkHealth, checkProbes } from '../health/check.js';
 import { type Probe, waitFor } from '../health/wait-for.js';
+import type { BranchUse } from '../stack/branch.js';
 import { bringUp, migrateAndSeed, type Migrated, type RunStage, type StageName, type StageResults } from '../stack/bring-up.js';
 import { runtimeFor } from '../stack/select.js';
 import type { UpResult } from '../stack/up.js';
@@ -147,7 +148,7 @@ async function envStep(state: CiState, opts: CiOptions): Promise<string> {
 }
 
 /** The pipeline's stages as tm ci's steps: the databases are its services step. */
-const CI_STEP: Record<StageName, string> = { databases: 'services', fork: 'data', migrate: 'migrate', seed: 'seed', apps: 'apps' };
+const CI_STEP: Record<StageName, string> = { databases: 'services', fork: 'data', branch: 'branch database', migrate: 'migrate', seed: 'seed', apps: 'apps' };
 
 function ciStages(step: Step): RunStage {
   return async (stage) => {
@@ -175,6 +176,10 @@ function stageDetail(name: StageName, value: StageResults[StageName]): string {
     case 'fork': {
       const r = value as ForkResult;
       return `copied from ${r.from} (${r.method})`;
+    }
+    case 'branch': {
+      const u = value as BranchUse;
+      return `${u.database}${u.created ? ` (made, ${u.created.from ? `copied from ${u.created.from}` : 'empty'})` : ''}`;
     }
     case 'migrate': {
       const m = value as Migrated;

@@ -75,6 +75,7 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .addOption(portOption('--app-port <port>', 'app port (express-pg)', 3000))
     // What the new taskmaster.yml says, checked with the other answers (not the runtime to use now).
     .option('--runtime <name>', 'auto, native or docker', 'auto')
+    .option('--branches', 'db.branches: true, each git branch gets a database of its own (and, in a git work tree, tm hooks install)')
     .option('--no-install', "do not install the template's dependencies (npm, or the pnpm / yarn tm runs through)")
     .action(lazy(() => import('./commands/init.js')));
   program
@@ -234,6 +235,9 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .option('--force', 'allow a database that is not on this machine')
     .addOption(runtimeOption())
     .action(lazy(() => import('./commands/db-import.js')));
+  dbCommand('branches', 'the databases of git branches (db.branches): size, last use, where each came from')
+    .option('--prune', 'drop the branch databases whose branch was deleted (asks first; --yes)')
+    .action(lazy(() => import('./commands/db-branches.js')));
   dbCommand('snapshots', 'list the snapshots of the database').action(lazy(() => import('./commands/db-snapshots.js')));
   dbCommand('redo', 'roll back the newest migration and apply it again')
     .addOption(lockTimeoutOption())
@@ -246,6 +250,18 @@ export function buildProgram(version: string, lazy: Lazy, onError: (text: string
     .option('--dry-run', 'say what would be repaired; change nothing')
     .addOption(lockTimeoutOption())
     .action(lazy(() => import('./commands/db-repair.js')));
+
+  const hooks = program.command('hooks').description('git hooks: the database follows the branch (db.branches)');
+  hooks
+    .command('install')
+    .description("write a git post-checkout hook that points .env's DATABASE_URL at the branch's database (appended to an existing hook)")
+    .action(lazy(() => import('./commands/hooks-install.js')));
+  hooks
+    .command('run')
+    .description('what the installed hook runs: tm hooks run post-checkout <previous HEAD> <new HEAD> <1: branch checkout>')
+    .argument('<hook>', 'post-checkout')
+    .argument('[args...]', "git's arguments to the hook")
+    .action(lazy(() => import('./commands/hooks-run.js')));
 
   const env = program.command('env').description('the env contract: check, init, diff, show');
   env

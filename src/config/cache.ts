@@ -8,6 +8,7 @@ import { findConfig, MAX_CONFIG_BYTES, readConfigText, type LoadOptions } from '
 import { resolveInit } from './init-files.js';
 import type { Config } from './load.js';
 import { applyStack } from './stack.js';
+import { applyBranch } from './branch.js';
 
 // The validated config of the last command, and the secret values it found for masking,
 // keyed by everything they are derived from: the bytes of taskmaster.yml and the env files,
@@ -54,9 +55,9 @@ export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   const state = join(root, '.taskmaster');
   const cacheFile = join(state, 'cache', 'config.json');
   const cached = readEntry(cacheFile);
-  // The stack's ports are applied after the cache: .taskmaster/stack.json is not part of its key.
+  // The stack's ports and the git branch are applied after the cache: .taskmaster/stack.json and .git are not part of its key.
   if (cached?.key === key && initFilesStill(cached.config))
-    return { config: applyStack(cached.config), secrets: cached.secrets, secretWarnings: cached.secretWarnings };
+    return { config: applyBranch(applyStack(cached.config)), secrets: cached.secrets, secretWarnings: cached.secretWarnings };
 
   // Lazy: the loader brings yaml and zod, which a cache hit (most commands) never needs.
   const [{ loadConfigFrom }, { secretsOf }] = await Promise.all([import('./load.js'), import('../catalog/index.js')]);
@@ -69,7 +70,7 @@ export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   const secrets = [...config.services.flatMap(secretsOf), ...secretValues(config.env, resolved)];
   const secretWarnings = shortSecrets(config.services, config.env, resolved);
   if (existsSync(state)) writeEntry(cacheFile, { key, sum: sumOf({ config, secrets, secretWarnings }), config, secrets, secretWarnings });
-  return { config: applyStack(config), secrets, secretWarnings };
+  return { config: applyBranch(applyStack(config)), secrets, secretWarnings };
 }
 
 /**

@@ -14,6 +14,7 @@ import { interpolate, type Unresolved } from './interpolate.js';
 import { detectKind, hostPorts, KIND_NAMES, KINDS, kindOf } from '../catalog/index.js';
 import { configSchema, type EnvVarSpec, type RawConfig, type Service } from './schema.js';
 import { applyStack, portMap, type StackPorts } from './stack.js';
+import { applyBranch, type BranchFact } from './branch.js';
 import { describe } from './zod.js';
 
 /** A loaded, validated project. */
@@ -37,12 +38,14 @@ export interface Config {
   docker: RawConfig['docker'];
   /** Non-fatal findings, e.g. `${VAR}` with no value. */
   warnings: Problem[];
+  /** With db.branches in a git checkout: the branch and its database (branch.ts). */
+  branch?: BranchFact;
 }
 
 /** The project as this stack sees it: taskmaster.yml validated, with the stack's own ports (stack.ts). */
 export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const file = await findConfig(opts);
-  return applyStack(loadConfigFrom(file, readConfigText(file), readEnvTexts(dirname(file)), opts));
+  return applyBranch(applyStack(loadConfigFrom(file, readConfigText(file), readEnvTexts(dirname(file)), opts)));
 }
 
 /** loadConfig over texts already read: taskmaster.yml, then the env files (null when absent). */
@@ -290,7 +293,7 @@ function portClashes(services: Service[], locate: (path: PropertyKey[]) => Omit<
 
 function topLevelKeys(path: PropertyKey[]): readonly string[] {
   if (path.length === 0) return Object.keys(configSchema.shape);
-  if (path[0] === 'db') return ['migrations', 'seeds', 'prisma', 'layout'];
+  if (path[0] === 'db') return ['migrations', 'seeds', 'prisma', 'layout', 'branches', 'default_branch', 'templates'];
   if (path[0] === 'docker') return ['compose_file', 'test_db'];
   if (path[0] === 'env') return ['type', 'required', 'default', 'devDefault', 'min', 'generate', 'values', 'enum', 'description', 'example'];
   return [];

@@ -66,8 +66,14 @@ export const configSchema = z.strictObject({
       prisma: z.optional(text()),
       /** The migrations' layout; by default recognised from the files (src/db/migrations/layouts.ts). */
       layout: z.optional(z.enum(MIGRATION_LAYOUTS, { error: (iss) => `expected one of ${MIGRATION_LAYOUTS.join(', ')}, got ${describe(iss.input)}` })),
+      /** The database follows the git branch: `<database>__<branch>` off the default branch, copied from the branch it came from. */
+      branches: z._default(z.boolean({ error: (iss) => `expected true or false, got ${describe(iss.input)}` }), false),
+      /** The branch whose database is the configured one (default: origin's HEAD, else main or master). */
+      default_branch: z.optional(text()),
+      /** How many template databases (one per set of migration and seed files) tm db reset keeps, most recently used first. */
+      templates: z._default(z.number({ error: (iss) => `expected a number, got ${describe(iss.input)}` }).check(z.int(), z.minimum(1), z.maximum(100)), 5),
     }),
-    { migrations: 'db/migrations', seeds: 'db/seeds' },
+    { migrations: 'db/migrations', seeds: 'db/seeds', branches: false, templates: 5 },
   ),
 });
 

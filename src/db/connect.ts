@@ -4,6 +4,7 @@ import type { Config } from '../config/load.js';
 import { projectVariables } from '../config/env-files.js';
 import { EXIT, TmError, errorText } from '../errors.js';
 import { serviceUrl } from '../config/services.js';
+import { followBranch } from '../config/branch.js';
 import { invalidUrl, parseConnection, type Connection } from './url.js';
 
 export interface DatabaseTarget {
@@ -36,8 +37,14 @@ export function connectionOf(target: DatabaseTarget): Connection {
 async function findDatabase(config: Config, flag: string | undefined, env: NodeJS.ProcessEnv): Promise<DatabaseTarget> {
   if (flag) return { url: flag, source: '--database-url' };
   const vars = await projectVariables(config.root, env);
-  if (vars.DIRECT_URL) return { url: vars.DIRECT_URL, source: 'DIRECT_URL' };
-  if (vars.DATABASE_URL) return { url: vars.DATABASE_URL, source: 'DATABASE_URL' };
+  for (const key of ['DIRECT_URL', 'DATABASE_URL'] as const) {
+    const url = vars[key];
+    if (!url) continue;
+    // A value of the env files that tm wrote names the branch's database (db.branches); one
+    // set in the environment is the caller's explicit choice, as --database-url is.
+    const followed = env[key] === undefined ? followBranch(config, url) : url;
+    return { url: followed, source: followed === url ? key : `${key} (following branch ${config.branch?.branch ?? 'detached HEAD'})` };
+  }
   const pg = config.services.find((s) => s.kind === 'postgres');
   if (pg) return { url: serviceUrl(pg, true)!, source: `services.${pg.name} in taskmaster.yml` };
   throw new TmError('TM_NO_DATABASE', 'no database to talk to', {

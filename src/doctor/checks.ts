@@ -27,11 +27,12 @@ import { composeDrift } from './compose-drift.js';
 import { listenAddress } from '../config/listen.js';
 import { detectEngine } from '../runtime/docker/detect.js';
 import { findComposeV2 } from '../runtime/docker/compose.js';
-import { connect } from '../db/connect.js';
+import { connect, connectionOf, type DatabaseTarget } from '../db/connect.js';
 import { withTimeout } from '../health/wait-for.js';
 import { openMigrations } from '../db/migrations/layouts.js';
 import { stackPath } from '../config/stack.js';
 import { folderExists, readRegistry } from '../stack/registry.js';
+import { hookState, installHook } from '../stack/git-hook.js';
 import { driftCheck } from './drift.js';
 
 const run = promisify(execFile);
@@ -56,6 +57,13 @@ async function trackedFiles(root: string, paths: string[]): Promise<string[]> {
     () => '',
   );
   return r.split('\0').filter(Boolean);
+}
+
+/** A branch's database is made on its first use (db.branches): not there yet is no fault. */
+function branchNotMade(c: Config, target: DatabaseTarget, err: unknown) {
+  const code = (err as { cause?: { code?: string } }).cause?.code;
+  if (!c.branch || code !== '3D000' || connectionOf(target).database !== c.branch.database) return undefined;
+  return ok(`not checked: the database of branch ${c.branch.branch ?? '(detached HEAD)'} (${c.branch.database}) is made by the next tm up or tm db command`);
 }
 
 export const checks: Check[] = [
@@ -164,6 +172,29 @@ export const checks: Check[] = [
         detail: `tracked: ${shown} (state, data and logs of one machine; tm trusts none of it, a PID file there is checked against the running process)`,
         fix: "git rm -r --cached .taskmaster && printf '.taskmaster/\\n' >> .gitignore",
       };
+    },
+  },
+  {
+    id: 'branch-hook',
+    title: 'the database follows the git branch',
+    needsConfig: true,
+    async run(ctx) {
+      const c = cfg(ctx);
+      if (!c.db.branches) return ok('branch databases off (db.branches)');
+      if (!c.branch)
+        return { status: 'warn', detail: 'db.branches is on, but no git work tree holds the project: it uses the configured database', fix: 'git init' };
+      const where = `branch ${c.branch.branch ?? '(detached HEAD)'} uses database ${c.branch.database}`;
+      const hook = await hookState(c);
+      if (hook.installed) return ok(`${where}; the post-checkout hook keeps .env on it`);
+      return {
+        status: 'warn',
+        detail: `${where}; no post-checkout hook (${hook.file}): after a checkout, .env names the previous branch's database until tm runs`,
+        fix: 'tm hooks install',
+      };
+    },
+    async fix(ctx) {
+      const r = await installHook(cfg(ctx));
+      return `${r.action === 'created' ? 'wrote' : `${r.action} tm's lines in`} ${r.file}`;
     },
   },
   {
@@ -459,6 +490,8 @@ export const checks: Check[] = [
       } catch (err) {
         const idle = await targetNotStarted(c, target);
         if (idle) return ok(`not checked: ${idle.name} is not started (tm up starts it)`);
+        const unmade = branchNotMade(c, target, err);
+        if (unmade) return unmade;
         return { status: 'warn', detail: `not checked: the database (${target.source}) does not answer`, fix: databaseFix(target.source, err) };
       }
       const server = await client
@@ -538,6 +571,8 @@ export const checks: Check[] = [
       if (report instanceof Error) {
         const idle = await targetNotStarted(c, target);
         if (idle) return ok(`not checked: ${idle.name} is not started (tm up starts it)`);
+        const unmade = branchNotMade(c, target, report);
+        if (unmade) return unmade;
         return { status: 'warn', detail: `not checked: ${report.message}`, fix: databaseFix(target.source, report) };
       }
       const fileName = (r: (typeof report.broken)[number]) => (r.path ? basename(r.path) : r.version !== undefined ? `${r.version}_${r.name}` : r.name);

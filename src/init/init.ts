@@ -20,6 +20,8 @@ export interface InitAnswers {
   redisPort: number;
   appPort: number;
   runtime: RuntimeName;
+  /** db.branches: each git branch gets a database of its own. */
+  branches?: boolean;
 }
 
 /** The answers as flags give them: the template and runtime are still to be checked. */
@@ -135,6 +137,7 @@ export async function initProject(dir: string, a: InitAnswers, opts: { tmSpec?: 
     redis_port: String(a.redisPort),
     app_port: String(a.appPort),
     runtime: a.runtime,
+    branches: a.branches ? 'true' : 'false',
     tm_package: PACKAGE_NAME,
     // Inside a JSON string of package.json.tmpl.
     tm_spec: JSON.stringify(opts.tmSpec ?? tmDependencySpec()).slice(1, -1),

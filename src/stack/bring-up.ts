@@ -7,6 +7,7 @@ import type { MigrateResult } from '../db/migrations/types.js';
 import { readSeeds, seed, seedEnv, type SeedResult } from '../db/seeds/seed.js';
 import type { Runtime } from '../runtime/types.js';
 import { EXIT, TmError } from '../errors.js';
+import { type BranchUse, describeBranchUse, useBranchDatabase } from './branch.js';
 import { serviceDatabase } from './database.js';
 import { forkStage, type ForkResult, type ForkSource } from './fork.js';
 import { up, type UpOptions, type UpResult } from './up.js';
@@ -23,6 +24,8 @@ export interface StageResults {
   databases: UpResult;
   /** A new stack's data, copied from another stack of the project. */
   fork: ForkResult;
+  /** With db.branches: the branch's database, made when new, and .env pointed at it. */
+  branch: BranchUse;
   migrate: Migrated;
   seed: SeedResult;
   /** The apps, once the schema they may read at start is there. */
@@ -68,6 +71,7 @@ export interface BringUpOptions extends Pick<UpOptions, 'timeoutMs' | 'signal' |
 
 export interface BringUpResult extends UpResult {
   fork?: ForkResult;
+  branch?: BranchUse;
   migrations?: MigrateResult;
   seeds?: SeedResult;
 }
@@ -101,6 +105,7 @@ export async function bringUp(config: Config, runtime: Runtime, requested: Servi
     );
     const { fork: source } = opts;
     const fork = target && source ? await opts.runStage({ name: 'fork', plan: () => forkStage(config, runtime, source) }) : undefined;
+    const branch = config.branch ? await opts.runStage({ name: 'branch', plan: async () => branchStage(config, target) }) : undefined;
     const { migrations, seeds } = await migrateAndSeed(config, target, opts);
     const second = hasApps
       ? await opts.runStage({
@@ -110,7 +115,7 @@ export async function bringUp(config: Config, runtime: Runtime, requested: Servi
       : undefined;
     // The apps' stage lists the databases too: as the first stage found them (it started them).
     const result = second ? { ...second, services: second.services.map((s) => first.services.find((f) => f.name === s.name) ?? s) } : first;
-    return { ...result, fork, migrations: migrations?.result, seeds };
+    return { ...result, fork, branch, migrations: migrations?.result, seeds };
   } catch (err) {
     if (!signal?.aborted) throw err;
     // Ctrl-C: the whole run is undone, the databases of its first stage too; what ran before it stays up.
@@ -142,6 +147,15 @@ export async function migrateAndSeed(
         : () => seedStage(config, target!, opts.seedEnv ?? seedEnv(), opts.signal),
   });
   return { migrations, seeds };
+}
+
+/** The branch's database made when new (before migrations run on it) and .env kept on it. */
+function branchStage(config: Config, target: DatabaseTarget | undefined): StagePlan<BranchUse> {
+  return {
+    title: `database of branch ${config.branch!.branch ?? '(detached HEAD)'}`,
+    run: async () => (await useBranchDatabase(config, target))!,
+    summary: (u) => describeBranchUse(u) ?? `branch ${u.branch ?? '(detached HEAD)'}: database ${u.database}`,
+  };
 }
 
 /** Pending migrations applied to `target`, whatever the project's layout; skipped when it has none. */

@@ -1,12 +1,18 @@
 import type { Config } from '../config/load.js';
+import type { PostgresService } from '../config/schema.js';
 import { serviceUrl } from '../config/services.js';
 import { type DatabaseTarget, resolveDatabase } from '../db/connect.js';
 import { isTmError } from '../errors.js';
 
-/** The database of the project's own Postgres service, which `tm up` migrates (never the test database). */
-export function serviceDatabase(config: Config, only?: string[]): DatabaseTarget | undefined {
-  const pg = config.services.find((s) => s.kind === 'postgres' && !s.testOf && (!only || only.includes(s.name)));
-  return pg && { url: serviceUrl(pg, true)!, source: `services.${pg.name}` };
+/**
+ * The database of the project's own Postgres service, which `tm up` migrates (never the test
+ * database): the branch's with db.branches, the configured one (the default branch's) with
+ * `configured`.
+ */
+export function serviceDatabase(config: Config, only?: string[], opts: { configured?: boolean } = {}): DatabaseTarget | undefined {
+  const pg = config.services.find((s): s is PostgresService => s.kind === 'postgres' && !s.testOf && (!only || only.includes(s.name)));
+  if (!pg) return undefined;
+  return { url: serviceUrl(opts.configured ? { ...pg, branchDatabase: undefined } : pg, true)!, source: `services.${pg.name}` };
 }
 
 /**

@@ -92,7 +92,8 @@ function findStack(config: Config, name: string, opts: { cwd: string; env?: Node
 
 /** The copy, once this stack's Postgres is up: skipped when its database already holds something. */
 export async function forkStage(config: Config, runtime: Runtime, source: ForkSource): Promise<StagePlan<ForkResult> | Skipped> {
-  const target = serviceDatabase(config)!;
+  // Stacks copy their configured databases (the default branch's); branch databases are made from them afterwards.
+  const target = serviceDatabase(config, undefined, { configured: true })!;
   const record = readStackRecord(config.root)!;
   if (!(await isEmptyDatabase(target))) {
     await writeRecord(config, { ...record, data: { from: null, at: new Date().toISOString() } });
@@ -102,7 +103,7 @@ export async function forkStage(config: Config, runtime: Runtime, source: ForkSo
   return {
     title: `copying ${source.pg.database} from ${source.path}`,
     run: async () => {
-      const from = { target: serviceDatabase(source.config)!, tools: await source.runtime.clientTools(source.pg) };
+      const from = { target: serviceDatabase(source.config, undefined, { configured: true })!, tools: await source.runtime.clientTools(source.pg) };
       const copied = await copyDatabase(from, { target, tools: await runtime.clientTools(pg) });
       await writeRecord(config, { ...record, data: { from: source.path, at: new Date().toISOString() } });
       return { ...copied, from: source.path, database: pg.database };

@@ -22,7 +22,7 @@ describe('parseConfig', () => {
     expect(c.name).toBe('my-app');
     expect(c.runtime).toBe('auto');
     expect(c.services).toEqual([]);
-    expect(c.db).toEqual({ migrations: 'db/migrations', seeds: 'db/seeds' });
+    expect(c.db).toEqual({ migrations: 'db/migrations', seeds: 'db/seeds', branches: false, templates: 5 });
     expect(c.projectId).toMatch(/^my-app-[0-9a-f]{8}$/);
   });
 

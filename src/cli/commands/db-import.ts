@@ -5,7 +5,7 @@ import { importDatabase, importFormat, serviceOfTarget } from '../../stack/db-fi
 import { selectRuntime } from '../../stack/select.js';
 import type { Context } from '../context.js';
 import { confirm } from '../prompt.js';
-import { type DbFlags, dbTarget, formatBytes } from './db-common.js';
+import { type DbFlags, dbTarget, onBranch, formatBytes } from './db-common.js';
 
 /** The options of `tm db import`. */
 export type ImportFlags = DbFlags & { force?: boolean; runtime?: RuntimeName };
@@ -13,7 +13,7 @@ export type ImportFlags = DbFlags & { force?: boolean; runtime?: RuntimeName };
 export async function run(ctx: Context, opts: ImportFlags, args: string[]): Promise<void> {
   const config = await ctx.config();
   const [file] = args;
-  const target = await dbTarget(ctx, opts);
+  const target = await dbTarget(ctx, opts, 'later');
   const force = Boolean(opts.force);
   // Before asking: a question that will be refused anyway is noise.
   await importFormat(file!);
@@ -28,6 +28,7 @@ export async function run(ctx: Context, opts: ImportFlags, args: string[]): Prom
     (progress) => importDatabase(runtime, svc, target, file!, { force, onBytes: (n) => progress(formatBytes(n)) }),
     (r) => `imported ${formatBytes(r.bytes)} into ${db}`,
   );
+  await onBranch(ctx, await ctx.config(), target);
   if (result.terminated > 0) ctx.out.warn(`ended ${result.terminated} other connection(s) to ${db}`);
   ctx.out.result(result, () => `${db} replaced with ${file} (${result.format === 'custom' ? 'pg_dump custom format' : 'SQL'})`);
 }

@@ -5,14 +5,14 @@ import { seedEnv } from '../../db/seeds/seed.js';
 import { EXIT, TmError } from '../../errors.js';
 import type { Context } from '../context.js';
 import { confirm } from '../prompt.js';
-import { type DbFlags, dbTarget } from './db-common.js';
+import { type DbFlags, dbTarget, onBranch } from './db-common.js';
 
 /** The options of `tm db reset`. */
 export type ResetFlags = DbFlags & { env?: string; force?: boolean };
 
 export async function run(ctx: Context, opts: ResetFlags): Promise<void> {
   const config = await ctx.config();
-  const target = await dbTarget(ctx, opts);
+  const target = await dbTarget(ctx, opts, 'later');
   const force = Boolean(opts.force);
   const db = await guardReplace(target, 'reset', force); // before asking: a question that will be refused anyway is noise
   const schema = schemaOf(target);
@@ -23,10 +23,11 @@ export async function run(ctx: Context, opts: ResetFlags): Promise<void> {
   const result = await ctx.out.step(`resetting ${what}`, () =>
     resetDatabase(config, target, { env: seedEnv(opts.env), force, onStep: (m) => ctx.out.info(m) }),
   );
+  await onBranch(ctx, await ctx.config(), target);
   if (result.terminated > 0) ctx.out.warn(`ended ${result.terminated} other connection(s) to ${db}`);
   ctx.out.result(result, () =>
     result.path === 'template'
-      ? `${db} reset from the cached template (migration and seed files unchanged)`
+      ? `${db} reset from the cached template of these migration and seed files`
       : schema
         ? `schema ${schema} of ${db} reset by replaying ${result.migrations} migration(s) and ${result.seeds} seed(s); the rest of ${db} is untouched`
         : `${db} reset by replaying ${result.migrations} migration(s) and ${result.seeds} seed(s); cached as a template for next time`,

@@ -15,6 +15,9 @@ import {
 import { adoptProject } from '../../init/adopt/adopt.js';
 import { installCommand, packageManagerOf } from '../../util/package-manager.js';
 import { runCommand, showCommand } from '../../util/run-command.js';
+import { findGit } from '../../config/git.js';
+import { loadConfig } from '../../config/load.js';
+import { installHook } from '../../stack/git-hook.js';
 import type { Context } from '../context.js';
 
 /** The options of `tm init`: the answers' defaults (ports checked by program.ts), and --no-install. */
@@ -23,8 +26,8 @@ export type InitFlags = Omit<UncheckedAnswers, 'name'> & { name?: string; instal
 export async function run(ctx: Context, opts: InitFlags, args: string[]): Promise<void> {
   const dir = resolve(ctx.cwd, args[0] ?? '.');
   if (opts.adopt) return adopt(ctx, dir);
-  const { template, pgPort, redisPort, appPort, runtime } = opts;
-  const flags: UncheckedAnswers = { name: opts.name ?? defaultName(dir), template, pgPort, redisPort, appPort, runtime };
+  const { template, pgPort, redisPort, appPort, runtime, branches } = opts;
+  const flags: UncheckedAnswers = { name: opts.name ?? defaultName(dir), template, pgPort, redisPort, appPort, runtime, branches: Boolean(branches) };
   // Bad flags and clashing files are reported before any question is asked.
   validateAnswers(flags);
   let answers: InitAnswers = flags;
@@ -53,9 +56,18 @@ export async function run(ctx: Context, opts: InitFlags, args: string[]): Promis
       }),
     );
   }
+  const hook = answers.branches ? await branchHook(dir) : undefined;
   const next = `${args[0] ? `cd ${args[0]} && ` : ''}${result.packageJson && !installed ? `${install} && ` : ''}tm up`;
-  ctx.out.result({ dir, ...answers, ...result, installed, next }, () =>
-    [`created ${answers.name} from the ${answers.template} template:`, ...result.files.map((f) => `  ${f}`), '', `next: ${next}`].join('\n'),
+  ctx.out.result({ dir, ...answers, ...result, installed, hook, next }, () =>
+    [
+      `created ${answers.name} from the ${answers.template} template:`,
+      ...result.files.map((f) => `  ${f}`),
+      ...(hook
+        ? ['', hook.file ? `the database follows the git branch: ${hook.action} ${hook.file}` : `the database follows the git branch once ${hook.action}`]
+        : []),
+      '',
+      `next: ${next}`,
+    ].join('\n'),
   );
 }
 
@@ -92,9 +104,16 @@ async function adopt(ctx: Context, dir: string): Promise<void> {
   );
 }
 
+/** With --branches, the post-checkout hook that keeps .env on the branch's database: installed in a git work tree, else the step to take. */
+async function branchHook(dir: string): Promise<{ action: string; file?: string }> {
+  if (!findGit(dir)) return { action: 'the project is in git: git init && tm hooks install' };
+  const r = await installHook(await loadConfig({ cwd: dir }));
+  return { action: r.action === 'created' ? 'wrote' : `${r.action} tm's lines in`, file: r.file };
+}
+
 async function ask(d: InitAnswers): Promise<InitAnswers> {
   // Lazy: @inquirer/prompts is heavy, and tm init --yes (scripts, CI) asks nothing.
-  const { input, select } = await import('@inquirer/prompts');
+  const { confirm, input, select } = await import('@inquirer/prompts');
   const output = { output: process.stderr };
   const name = await input(
     { message: 'Project name', default: d.name, validate: (v) => /^[a-z0-9][a-z0-9_-]*$/.test(v) || 'lowercase letters, digits, - and _' },
@@ -113,5 +132,9 @@ async function ask(d: InitAnswers): Promise<InitAnswers> {
     { message: 'Runtime', default: d.runtime, choices: RUNTIME_NAMES.map((r) => ({ value: r, name: r })) },
     output,
   );
-  return { name, template, pgPort, redisPort, appPort, runtime };
+  const branches = await confirm(
+    { message: 'Give each git branch a database of its own (db.branches, with a post-checkout hook)?', default: Boolean(d.branches) },
+    output,
+  );
+  return { name, template, pgPort, redisPort, appPort, runtime, branches };
 }

@@ -3,7 +3,7 @@ import type { Client } from 'pg';
 import type { Config } from '../../config/load.js';
 import { isTmError } from '../../errors.js';
 import { cloneDatabase, createDatabase, databaseName, dropDatabase, nameTag, readPrivileges, requirePrivileges, withMaintenance } from '../admin/databases.js';
-import { inputsHash, templateName, templatePrefix } from '../admin/reset.js';
+import { inputsHash, templateKey, templateName, templatePrefix } from '../admin/reset.js';
 import { whileReplacing } from '../admin/replace-lock.js';
 import { connectionOf, type DatabaseTarget } from '../connect.js';
 import type { Migrations } from '../migrations/types.js';
@@ -51,8 +51,9 @@ export async function withExpectedSchema<T>(
   const schemaMode = Boolean(connectionOf(target).schema);
   return withMaintenance(target, 'drift', async (admin) => {
     // Templates are of whole databases: none with ?schema= (reset makes none there either).
-    const exact = schemaMode ? undefined : templateName(db, await inputsHash(config, migrations, opts.env));
-    const template = exact && (await findTemplate(admin, db, exact));
+    const key = templateKey(config, db);
+    const exact = schemaMode ? undefined : templateName(key, await inputsHash(config, migrations, opts.env));
+    const template = exact && (await findTemplate(admin, key, exact));
     if (template === exact && exact) {
       const value = await whileReplacing(target, 'drift', () => read(otherDatabase(target, exact, `the template ${exact}`))).catch((err: unknown) => {
         if (opts.signal?.aborted) throw err;
