@@ -117,6 +117,7 @@ describe('tm init --adopt, then tm up on local binaries with the original .env',
 
       const env = await dotenv(dir);
       expect(env.DATABASE_URL).toBe(`postgresql://acme:acme-local-pw-2f9c1d7e@localhost:${ports.postgres}/acme_dev?schema=public`);
+      await nothingPending(dir);
       const tables = await query(env.DATABASE_URL!, `SELECT migration_name FROM _prisma_migrations ORDER BY 1`);
       expect(tables).toEqual([{ migration_name: '20240105093000_init' }, { migration_name: '20240212140000_add_tasks' }]);
       const redis = new Redis(env.REDIS_URL!, { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -227,6 +228,27 @@ describe('tm init --adopt, then tm up on local binaries with the original .env',
   );
 
   it.skipIf(noStandins)(
+    'Go + golang-migrate on the Docker runtime: the pairs applied in the container, reached by the URL of .env',
+    async () => {
+      const { dir, ports } = await fixture('go-migrate', { postgres: 5434 });
+      // No image registry here: the stand-in (same variables and port) takes the official image's place.
+      const compose = await readFile(join(dir, 'docker-compose.yaml'), 'utf8');
+      await writeFile(join(dir, 'docker-compose.yaml'), compose.replace('image: postgres:16-alpine', `image: ${STANDINS[0]}`));
+      const envBefore = await readFile(join(dir, '.env'), 'utf8');
+      await adopt(dir);
+      const up = await runTm(dir, ['up', 'postgres', '--runtime', 'docker', '--timeout', '120s']);
+      expect(up.exitCode, up.stderr + up.stdout).toBe(0);
+      expect(up.stdout + up.stderr).not.toContain('ledger-dev-7d1c9e2b44');
+      await nothingPending(dir);
+      const env = await dotenv(dir);
+      expect(env.DATABASE_URL).toBe(`postgres://ledger:ledger-dev-7d1c9e2b44@localhost:${ports.postgres}/ledger?sslmode=disable`);
+      expect(await query(env.DATABASE_URL!, `SELECT to_regclass('entries') IS NOT NULL AS made`)).toEqual([{ made: true }]);
+      expect(await readFile(join(dir, '.env'), 'utf8')).toBe(envBefore);
+    },
+    KINDS_READY_MS,
+  );
+
+  it.skipIf(noStandins)(
     'Flyway on the Docker runtime: the same URLs of .env reach the containers',
     async () => {
       const { dir, ports } = await fixture('flyway', { postgres: 5435, redis: 6380 });
@@ -241,6 +263,7 @@ describe('tm init --adopt, then tm up on local binaries with the original .env',
       const up = await runTm(dir, ['up', '--runtime', 'docker', '--timeout', '120s']);
       expect(up.exitCode, up.stderr + up.stdout).toBe(0);
       expect(up.stdout + up.stderr).not.toContain('inv-local-9a8b7c6d5e');
+      await nothingPending(dir);
       const env = await dotenv(dir);
       const url = `postgres://${env.SPRING_DATASOURCE_USERNAME}:${env.SPRING_DATASOURCE_PASSWORD}@localhost:${ports.postgres}/inventory`;
       expect(await query(url, 'SELECT current_user AS u')).toEqual([{ u: 'inventory' }]);
